@@ -1,0 +1,48 @@
+# TuneCamp — the two commands that matter: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test test-fast lint bench install relink lock clean
+
+# A venv with the pinned dependencies; rebuilt when the lock or pyproject changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(UV) pip sync -q --python $(BIN)/python requirements.lock
+	$(MAKE) relink
+	touch $@
+
+install: $(VENV)/.installed
+
+# The package is installed editable in strict mode (type checkers need it, see DESIGN.md);
+# strict mode links files one by one, so new modules and templates need a relink (under a second).
+relink:
+	$(UV) pip install -q --python $(BIN)/python --no-deps --reinstall-package tunecamp -e . --config-settings editable_mode=strict
+
+demo: install relink
+	$(BIN)/tunecamp serve --content content --host $(HOST) --port $(PORT)
+
+test: install relink
+	$(BIN)/python -m pytest -q
+
+test-fast: install relink
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: install relink
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check generator daemon themes tests bench
+	$(BIN)/mypy
+
+bench: install relink
+	$(BIN)/python bench/build.py
+	$(BIN)/python bench/audio.py
+
+lock:
+	$(UV) pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf public data build .pytest_cache .mypy_cache
