@@ -1,0 +1,115 @@
+"""Writing the site atomically.
+
+A build writes every file into a staging folder beside the output and swaps it in with
+two renames, so a failed or killed build leaves the previous site whole. A file whose
+bytes did not change is hard-linked from the previous site instead of rewritten: its
+mtime stays, so rsync and CDN deploys upload only what really changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: bytes to write, or a file to link (or copy) in."""
+
+    path: str  # relative POSIX path inside the output folder
+    data: bytes | None = None
+    source: Path | None = None
+
+    def __post_init__(self) -> None:
+        check_output_path(self.path)
+        if (self.data is None) == (self.source is None):
+            raise ValueError(f"{self.path}: an output has either data or a source file")
+
+
+def check_output_path(path: str) -> None:
+    """Refuse anything that could land outside the output folder."""
+    p = PurePosixPath(path)
+    if not path or p.is_absolute() or "\\" in path or any(part in ("..", ".", "") for part in p.parts):
+        raise ValueError(f"unsafe output path {path!r}")
+    if path != p.as_posix():
+        raise ValueError(f"unsafe output path {path!r}")
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    written: int
+    unchanged: int
+    linked: int
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return False
+    return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev) or (
+        sa.st_size == sb.st_size and sa.st_mtime_ns == sb.st_mtime_ns
+    )
+
+
+def staging_dirs(out_dir: Path) -> tuple[Path, Path]:
+    parent, name = out_dir.parent, out_dir.name
+    return parent / f".{name}.staging", parent / f".{name}.old"
+
+
+def write_site(outputs: Iterable[Output], out_dir: Path) -> WriteStats:
+    """Write `outputs` as the new content of `out_dir`, atomically."""
+    out_dir = out_dir.resolve()
+    staging, old = staging_dirs(out_dir)
+    for leftover in (staging, old):  # from a build that was killed
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    written = unchanged = linked = 0
+    try:
+        for out in outputs:
+            target = staging / out.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            previous = out_dir / out.path
+            if out.source is not None:
+                if _same_file(out.source, previous):
+                    os.link(previous, target)
+                    unchanged += 1
+                else:
+                    link_or_copy(out.source, target)
+                    linked += 1
+            else:
+                assert out.data is not None
+                if (
+                    previous.is_file()
+                    and previous.stat().st_size == len(out.data)
+                    and (previous.read_bytes() == out.data)
+                ):
+                    os.link(previous, target)
+                    unchanged += 1
+                else:
+                    target.write_bytes(out.data)
+                    written += 1
+        swap_in(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return WriteStats(written, unchanged, linked)
+
+
+def swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace `out_dir` by `staging`: the old site stays whole until the last moment."""
+    _, old = staging_dirs(out_dir)
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(staging, out_dir)
+    shutil.rmtree(old, ignore_errors=True)

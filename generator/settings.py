@@ -1,0 +1,119 @@
+"""Settings that inherit catalog → artist → release → track.
+
+The same key means the same thing in catalog.yaml, artist.yaml, release.yaml and a
+track entry of release.yaml; the nearer file wins. Each key has one parser here, so a
+bad value is reported once, the same way, wherever it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+DOWNLOAD_POLICIES = ("free", "name-your-price", "codes", "paid", "external", "none")
+STREAMING_PRESETS = ("standard", "frugal", "high")
+DOWNLOAD_FORMATS = (
+    "flac", "alac", "wav", "aiff", "mp3-v0", "mp3-320", "aac", "vorbis", "opus-128",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    license: str | None = None
+    download: str = "free"
+    price: Decimal | None = None
+    currency: str = "EUR"
+    download_formats: tuple[str, ...] = ("flac", "mp3-v0")
+    streaming: str = "standard"
+    external_url: str | None = None
+    embed: bool = True
+    explicit: bool = False
+
+    def override(self, values: Mapping[str, Any]) -> Settings:
+        """A copy with `values` (already parsed by `parse_settings`) applied."""
+        return replace(self, **values) if values else self
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _str(value).lower()
+        if text not in options:
+            raise ValueError(f"{text!r} is not one of: {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _price(value: Any) -> Decimal:
+    try:
+        price = Decimal(_str(value))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a price (write it like 5 or 4.50)") from None
+    if price < 0 or not price.is_finite():
+        raise ValueError(f"{value!r} is not a price (write it like 5 or 4.50)")
+    return price
+
+
+def _currency(value: Any) -> str:
+    text = _str(value).upper()
+    if len(text) != 3 or not text.isalpha():
+        raise ValueError(f"{value!r} is not a three-letter currency code like EUR or USD")
+    return text
+
+
+def _formats(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    parse = _choice(DOWNLOAD_FORMATS)
+    return tuple(dict.fromkeys(parse(item) for item in items))
+
+
+def _url(value: Any) -> str:
+    text = _str(value)
+    if not text.startswith(("https://", "http://")):
+        raise ValueError(f"{text!r} is not an http(s) URL")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "license": _str,
+    "download": _choice(DOWNLOAD_POLICIES),
+    "price": _price,
+    "currency": _currency,
+    "download_formats": _formats,
+    "streaming": _choice(STREAMING_PRESETS),
+    "external_url": _url,
+    "embed": _bool,
+    "explicit": _bool,
+}
+SETTING_KEYS = frozenset(f.name for f in fields(Settings))
+assert SETTING_KEYS == PARSERS.keys()
+
+
+def parse_settings(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Pick the setting keys out of a metadata mapping.
+
+    Returns the parsed values and, separately, an error message per bad key, so the
+    caller can report them against its file and still use the good ones.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key in SETTING_KEYS & data.keys():
+        try:
+            values[key] = PARSERS[key](data[key])
+        except ValueError as exc:
+            errors[key] = str(exc)
+    return values, errors
