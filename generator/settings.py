@@ -100,7 +100,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "explicit": _bool,
 }
 SETTING_KEYS = frozenset(f.name for f in fields(Settings))
-assert SETTING_KEYS == PARSERS.keys()
+assert PARSERS.keys() == SETTING_KEYS
 
 
 def parse_settings(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
