@@ -1,0 +1,124 @@
+"""Watching content/ (and a theme) for changes, and rebuilding in batches.
+
+Editors save in several steps and albums are copied in file by file: events are
+collected until the folder has been quiet for `debounce` seconds, then files that are
+still growing are given time to settle, and one rebuild handles the whole batch.
+Editor swap files and hidden files never trigger anything. A rebuild that fails is
+reported and the watcher goes on; only `stop` (or Ctrl-C) ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+log = logging.getLogger("tunecamp.watch")
+
+# vim (.swp, 4913, x~), emacs (#x#, .#x), kate, browsers' partial downloads, rsync temp files.
+IGNORED = re.compile(r"^\.|~$|\.sw[a-p]$|^#.*#$|^4913$|\.(tmp|part|crdownload|kate-swp)$")
+
+
+def ignored(path: Path, roots: Iterable[Path]) -> bool:
+    """True for editor temp files and anything hidden under a watched root."""
+    for root in roots:
+        if path.is_relative_to(root):
+            return any(IGNORED.search(part) for part in path.relative_to(root).parts)
+    return True
+
+
+@dataclass(frozen=True)
+class WatchTiming:
+    debounce: float = 0.05  # quiet time that ends a burst
+    settle: float = 0.1  # how often a growing file is re-checked
+    max_settle: float = 10.0  # give up waiting for a file that never stops growing
+
+
+class _Collector(FileSystemEventHandler):
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = roots
+        self.changed: set[Path] = set()
+        self.lock = threading.Lock()
+        self.event = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":  # the file events inside say more
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        relevant = [Path(str(p)) for p in paths if p and not ignored(Path(str(p)), self.roots)]
+        if relevant:
+            with self.lock:
+                self.changed.update(relevant)
+            self.event.set()
+
+    def drain(self) -> set[Path]:
+        with self.lock:
+            changed, self.changed = self.changed, set()
+        return changed
+
+
+def _sizes(paths: Iterable[Path]) -> dict[Path, int]:
+    sizes = {}
+    for p in paths:
+        try:
+            sizes[p] = p.stat().st_size
+        except OSError:  # deleted meanwhile: that is a change too, nothing to wait for
+            sizes[p] = -1
+    return sizes
+
+
+def next_batch(collector: _Collector, stop: threading.Event, timing: WatchTiming) -> set[Path]:
+    """Block until a burst of changes is over and its files have settled; empty when stopped."""
+    while not collector.event.wait(0.2):
+        if stop.is_set():
+            return set()
+    while True:  # debounce: a burst ends when nothing new came for `debounce` seconds
+        collector.event.clear()
+        if not collector.event.wait(timing.debounce):
+            break
+    changed = collector.drain()
+    deadline = time.monotonic() + timing.max_settle
+    sizes = _sizes(changed)
+    while time.monotonic() < deadline and not stop.is_set():
+        time.sleep(timing.settle)
+        later = _sizes(changed | collector.drain())
+        if later == sizes:
+            break
+        changed |= later.keys()
+        sizes = later
+    return changed
+
+
+def watch(roots: list[Path], rebuild: Callable[[set[Path]], object], stop: threading.Event,
+          timing: WatchTiming | None = None, ready: threading.Event | None = None) -> None:
+    """Call `rebuild(changed_paths)` after every settled burst of changes under `roots`."""
+    timing = timing or WatchTiming()
+    roots = [r.resolve() for r in roots]
+    collector = _Collector(roots)
+    observer = Observer()
+    for root in roots:
+        observer.schedule(collector, str(root), recursive=True)
+    observer.start()
+    if ready:
+        ready.set()
+    try:
+        while not stop.is_set():
+            changed = next_batch(collector, stop, timing)
+            if not changed or stop.is_set():
+                continue
+            try:
+                rebuild(changed)
+            except Exception:  # watch never dies: report and wait for the next save
+                log.exception("rebuild failed; fix the file and save again")
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tunecamp.generator.build import build
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "content"
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    content = tmp_path_factory.mktemp("example") / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = content.parent / "public"
+    report = build(content, out)
+    assert report.ok, [str(p) for p in report.problems.items]
+    return out
+
+
+def test_example_catalog_builds_every_output(example_site: Path) -> None:
+    for path in ["index.html", "404.html", "catalog.json", "feed.rss", "feed.atom", "podcast.rss",
+                 "sitemap.xml", "robots.txt", "catalog.m3u8", "search.json",
+                 "releases/morning-tides/index.html", "releases/morning-tides/first-light/index.html",
+                 "releases/morning-tides/playlist.m3u8", "releases/morning-tides/media.rss",
+                 "artists/aurora-lane/index.html", "artists/aurora-lane/feed.rss",
+                 "embed/morning-tides/index.html", "oembed/morning-tides.json",
+                 "releases/steam-and-static/cover.svg"]:
+        assert (example_site / path).is_file(), path
+
+
+def test_drafts_never_reach_the_output(example_site: Path) -> None:
+    hits = [p for p in example_site.rglob("*") if p.is_file() and b"night-drafts" in p.read_bytes()]
+    assert hits == []
+    assert not (example_site / "releases/night-drafts").exists()
+
+
+def test_unlisted_is_built_but_listed_nowhere(example_site: Path) -> None:
+    page = example_site / "releases/b-sides-for-friends/index.html"
+    assert page.is_file() and b"noindex" in page.read_bytes()
+    for listing in ["index.html", "catalog.json", "feed.rss", "feed.atom", "podcast.rss", "sitemap.xml",
+                    "search.json", "catalog.m3u8", "artists/the-kettle-hums/index.html"]:
+        assert b"b-sides-for-friends" not in (example_site / listing).read_bytes(), listing
+
+
+def test_catalog_json_lists_the_published_releases(example_site: Path) -> None:
+    data = json.loads((example_site / "catalog.json").read_text())
+    titles = sorted(r["title"] for r in data["releases"])
+    assert titles == ["Morning Tides", "Steam & Static"]
+
+
+def _run_build(content: Path, out: Path) -> subprocess.Popen[bytes]:
+    code = "import sys; from pathlib import Path; from tunecamp.generator.build import build; " \
+           "build(Path(sys.argv[1]), Path(sys.argv[2]))"
+    return subprocess.Popen([sys.executable, "-c", code, str(content), str(out)])
+
+
+@pytest.mark.slow
+def test_a_killed_build_leaves_the_previous_site_whole(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "public"
+    assert build(content, out).ok
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    # Many releases make the build long enough to be killed while it writes the staging folder.
+    for i in range(60):
+        shutil.copytree(content / "releases/morning-tides", content / f"releases/copy-{i}")
+    staging = tmp_path / ".public.staging"
+    killed = False
+    for _ in range(5):
+        proc = _run_build(content, out)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and not staging.exists():
+            time.sleep(0.005)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            killed = True
+            break
+    assert killed, "the build finished before it could be killed"
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    # the next build repairs: leftovers gone, the new releases in
+    assert build(content, out).ok
+    assert not staging.exists() and (out / "releases/copy-0/index.html").is_file()
