@@ -25,6 +25,7 @@ from tunecamp.generator.problems import Problems
 from tunecamp.generator.render import render_pages
 from tunecamp.generator.scan import scan
 from tunecamp.generator.sitemap import render_sitemap
+from tunecamp.generator.tagindex import TagIndex
 from tunecamp.generator.urls import Urls
 
 
@@ -54,7 +55,10 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
     """Build the site of `content_dir` into `out_dir`, replacing it atomically."""
     options = options or BuildOptions()
     started = time.perf_counter()
-    catalog, problems = scan(content_dir)
+    cache_dir = options.cache_dir or out_dir.resolve().parent / ".tunecamp-cache"
+    tag_index = TagIndex.load(cache_dir / "tags.pickle")
+    catalog, problems = scan(content_dir, tag_reader=tag_index.read)
+    tag_index.save()
     media = make_media(catalog, out_dir, options, problems)
     urls = Urls(catalog.config.base_url)
     outputs = [

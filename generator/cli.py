@@ -40,16 +40,26 @@ def init(directory: Path, artist: str) -> None:
         console.print(f"created {path}")
     if not created:
         console.print(f"{directory} already has a catalog; nothing changed")
-    console.print(f"\nNext: put a release folder with audio in {directory / 'releases'}/, then "
-                  f"`tunecamp build {directory}`.")
+    console.print(
+        f"\nNext: put a release folder with audio in {directory / 'releases'}/, then "
+        f"`tunecamp build {directory}`."
+    )
 
 
 @cli.command()
 @CONTENT
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default="public",
-              show_default=True, help="Where the site is written (replaced atomically).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="public",
+    show_default=True,
+    help="Where the site is written (replaced atomically).",
+)
 @click.option("--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores].")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores]."
+)
 @click.option("-v", "--verbose", is_flag=True, help="A line per file processed.")
 def build(content: Path, output: Path, no_transcode: bool, jobs: int | None, verbose: bool) -> None:
     """Build the static site of CONTENT (default: ./content)."""
@@ -71,19 +81,67 @@ def build(content: Path, output: Path, no_transcode: bool, jobs: int | None, ver
         + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
     )
     for release in drafts:
-        console.print(f"  draft, not built: {release.slug}  (publish with `tunecamp publish {release.slug} "
-                      f"-c {content}`)")
+        console.print(
+            f"  draft, not built: {release.slug}  (publish with `tunecamp publish {release.slug} "
+            f"-c {content}`)"
+        )
     if not report.ok:
-        console.print(f"[red]{len(report.problems.errors)} problem(s): the files above were skipped "
-                      "or partly ignored[/red]")
+        console.print(
+            f"[red]{len(report.problems.errors)} problem(s): the files above were skipped "
+            "or partly ignored[/red]"
+        )
         sys.exit(1)
+
+
+@cli.command()
+@CONTENT
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="public",
+    show_default=True,
+    help="Where the site is written.",
+)
+@click.option("--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews).")
+def watch(content: Path, output: Path, no_transcode: bool) -> None:
+    """Build CONTENT, then rebuild on every change until Ctrl-C."""
+    import threading
+
+    from tunecamp.generator.build import BuildOptions, build as run_build
+    from tunecamp.generator.watch import watch as run_watch
+
+    if not content.is_dir():
+        raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
+    options = BuildOptions(transcode=not no_transcode)
+
+    def rebuild(changed: set[Path]) -> None:
+        if changed:
+            names = ", ".join(sorted(p.name for p in changed)[:3]) + (" ..." if len(changed) > 3 else "")
+            console.print(f"changed: {names}")
+        report = run_build(content, output, options)
+        print_problems(report.problems)
+        state = "[green]ok[/green]" if report.ok else f"[red]{len(report.problems.errors)} problem(s)[/red]"
+        console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms: {state}")
+
+    rebuild(set())
+    console.print(f"watching {content}/ for changes (Ctrl-C to stop)")
+    stop = threading.Event()
+    try:
+        run_watch([content], rebuild, stop)
+    except KeyboardInterrupt:
+        stop.set()
+        console.print("stopped")
 
 
 def print_problems(problems: Problems) -> None:
     for p in problems.items:
         colour = "red" if p.level == "error" else "yellow"
-        console.print(f"[{colour}]{p.level}[/{colour}] {p.path}" + (f" [{p.key}]" if p.key else "")
-                      + f": {p.message}", markup=True, soft_wrap=True)
+        console.print(
+            f"[{colour}]{p.level}[/{colour}] {p.path}" + (f" [{p.key}]" if p.key else "") + f": {p.message}",
+            markup=True,
+            soft_wrap=True,
+        )
 
 
 def _set_status(content: Path, release: str, status: str) -> None:
@@ -96,8 +154,14 @@ def _set_status(content: Path, release: str, status: str) -> None:
     console.print(f"{release} is now {status} ({path}); rebuild with `tunecamp build {content}`")
 
 
-CONTENT_OPTION = click.option("-c", "--content", type=click.Path(file_okay=False, path_type=Path),
-                              default="content", show_default=True, help="The catalog folder.")
+CONTENT_OPTION = click.option(
+    "-c",
+    "--content",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="content",
+    show_default=True,
+    help="The catalog folder.",
+)
 
 
 @cli.command()

@@ -59,8 +59,9 @@ def load_yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
     return {str(k): v for k, v in data.items()}
 
 
-def check_keys(data: Mapping[str, Any], allowed: Iterable[str], path: Path, problems: Problems,
-               where: str = "") -> None:
+def check_keys(
+    data: Mapping[str, Any], allowed: Iterable[str], path: Path, problems: Problems, where: str = ""
+) -> None:
     allowed = sorted(allowed)
     for key in data:
         if key not in allowed:
@@ -69,15 +70,18 @@ def check_keys(data: Mapping[str, Any], allowed: Iterable[str], path: Path, prob
             problems.error(path, f"unknown key{hint}; it is ignored", key=where + key)
 
 
-def settings_from(data: Mapping[str, Any], parent: Settings, path: Path, problems: Problems,
-                  where: str = "") -> Settings:
+def settings_from(
+    data: Mapping[str, Any], parent: Settings, path: Path, problems: Problems, where: str = ""
+) -> Settings:
     values, errors = parse_settings(data)
     for key, message in errors.items():
         problems.error(path, f"{message}; the inherited value is used", key=where + key)
     return parent.override(values)
 
 
-def text_value(data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = "") -> str | None:
+def text_value(
+    data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = ""
+) -> str | None:
     value = data.get(key)
     if value is None:
         return None
@@ -87,8 +91,9 @@ def text_value(data: Mapping[str, Any], key: str, path: Path, problems: Problems
     return str(value).strip() or None
 
 
-def list_value(data: Mapping[str, Any], key: str, path: Path, problems: Problems,
-               where: str = "") -> tuple[str, ...]:
+def list_value(
+    data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = ""
+) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
         return ()
@@ -99,7 +104,9 @@ def list_value(data: Mapping[str, Any], key: str, path: Path, problems: Problems
     return tuple(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
 
 
-def int_value(data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = "") -> int | None:
+def int_value(
+    data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = ""
+) -> int | None:
     value = data.get(key)
     if value is None:
         return None
@@ -137,7 +144,9 @@ def parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def date_value(data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = "") -> dt.date | None:
+def date_value(
+    data: Mapping[str, Any], key: str, path: Path, problems: Problems, where: str = ""
+) -> dt.date | None:
     value = data.get(key)
     if value is None:
         return None

@@ -58,6 +58,13 @@ class TrackMedia:
     downloads: tuple[Download, ...] = ()
     peaks: tuple[int, ...] = ()  # 0..255 per bucket
     loudness: Loudness | None = None
+    # measured from the decoded audio by the audio pipeline (None from plain_media)
+    sample_rate: int | None = None
+    channels: int | None = None
+    bitrate: int | None = None  # the source's, bits per second
+    bits_per_sample: int | None = None  # lossless sources only
+    # codes/paid files: `path` is relative to the private store, served by the daemon after an unlock
+    protected_downloads: tuple[Download, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ class Media:
     release_downloads: dict[str, tuple[Download, ...]] = field(default_factory=dict)
     release_loudness: dict[str, Loudness] = field(default_factory=dict)
     outputs: tuple[Output, ...] = ()
+    # codes/paid zips by release slug; paths relative to the private store (never in public/)
+    protected_release_downloads: dict[str, tuple[Download, ...]] = field(default_factory=dict)
 
     def track(self, t: Track) -> TrackMedia:
         return self.tracks[t.source]

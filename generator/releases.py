@@ -37,8 +37,9 @@ def audio_files(folder: Path) -> list[Path]:
         )  # fmt: skip
 
 
-def read_release(folder: Path, config: CatalogConfig, artists: dict[str, Artist], problems: Problems,
-                 tag_reader: TagReader) -> Release | None:
+def read_release(
+    folder: Path, config: CatalogConfig, artists: dict[str, Artist], problems: Problems, tag_reader: TagReader
+) -> Release | None:
     """The release in `folder`, or None when it is not one or cannot be read at all.
 
     `artists` gains the artists this release names that have no folder of their own.
@@ -59,8 +60,11 @@ def read_release(folder: Path, config: CatalogConfig, artists: dict[str, Artist]
         return None
     slug = c.text_value(data, "slug", meta, problems) or slugify(folder.name)
     if not is_safe_slug(slug):
-        problems.error(meta if meta.is_file() else folder,
-                       f"{slug!r} is not a safe slug (a-z, 0-9 and -); release skipped", key="slug")
+        problems.error(
+            meta if meta.is_file() else folder,
+            f"{slug!r} is not a safe slug (a-z, 0-9 and -); release skipped",
+            key="slug",
+        )
         return None
 
     read: list[tuple[Path, TrackTags, AudioInfo]] = []
@@ -135,8 +139,9 @@ def _artist_for(name: str, artists: dict[str, Artist], config: CatalogConfig) ->
     return artists[slug]
 
 
-def _track_overrides(value: Any, folder: Path, meta: Path,
-                     problems: Problems) -> dict[Path, tuple[str, dict[str, Any]]]:
+def _track_overrides(
+    value: Any, folder: Path, meta: Path, problems: Problems
+) -> dict[Path, tuple[str, dict[str, Any]]]:
     """`tracks:` entries by the file they name, with the key prefix to report problems under."""
     if value is None:
         return {}
@@ -156,9 +161,15 @@ def _track_overrides(value: Any, folder: Path, meta: Path,
     return overrides
 
 
-def _tracks(read: list[tuple[Path, TrackTags, AudioInfo]], overrides: dict[Path, tuple[str, dict[str, Any]]],
-            release_artists: list[Artist], settings: Settings, meta: Path, config: CatalogConfig,
-            problems: Problems) -> tuple[Track, ...]:
+def _tracks(
+    read: list[tuple[Path, TrackTags, AudioInfo]],
+    overrides: dict[Path, tuple[str, dict[str, Any]]],
+    release_artists: list[Artist],
+    settings: Settings,
+    meta: Path,
+    config: CatalogConfig,
+    problems: Problems,
+) -> tuple[Track, ...]:
     unsorted = []
     for position, (path, tags, info) in enumerate(read):
         where, o = overrides.get(path.resolve(), ("", {}))
@@ -184,7 +195,9 @@ def _tracks(read: list[tuple[Path, TrackTags, AudioInfo]], overrides: dict[Path,
         ))  # fmt: skip
     unsorted.sort(key=lambda t: (t.disc, t.number, t.source.name))
     taken: set[str] = set()
-    return tuple(replace(t, slug=unique_slug(slugify(t.title) or f"track-{t.number}", taken)) for t in unsorted)
+    return tuple(
+        replace(t, slug=unique_slug(slugify(t.title) or f"track-{t.number}", taken)) for t in unsorted
+    )
 
 
 def _title_from_file(path: Path) -> str:
@@ -193,8 +206,9 @@ def _title_from_file(path: Path) -> str:
     return stem or path.stem
 
 
-def _lyrics(path: Path, override: dict[str, Any], tags: TrackTags, meta: Path, problems: Problems,
-            where: str) -> Lyrics | None:
+def _lyrics(
+    path: Path, override: dict[str, Any], tags: TrackTags, meta: Path, problems: Problems, where: str
+) -> Lyrics | None:
     text = c.text_value(override, "lyrics", meta, problems, where)
     if text:
         return Lyrics(text)
@@ -213,15 +227,22 @@ def _common_genres(tracks: tuple[Track, ...]) -> tuple[str, ...]:
     return tuple(g for g, _ in counts.most_common())
 
 
-def _cover(data: dict[str, Any], folder: Path, meta: Path, read: list[tuple[Path, TrackTags, AudioInfo]],
-           problems: Problems) -> Image | None:
+def _cover(
+    data: dict[str, Any],
+    folder: Path,
+    meta: Path,
+    read: list[tuple[Path, TrackTags, AudioInfo]],
+    problems: Problems,
+) -> Image | None:
     description = c.text_value(data, "cover_description", meta, problems)
     if "cover" in data:
         path = c.inside(folder, data["cover"], meta, problems, "cover")
         return Image(path, description) if path else None
     found = c.find_image(folder, c.COVER_NAMES)
     if found is None:
-        pictures = [p for p in folder.iterdir() if p.suffix.lower() in c.IMAGE_EXTS and not p.name.startswith(".")]
+        pictures = [
+            p for p in folder.iterdir() if p.suffix.lower() in c.IMAGE_EXTS and not p.name.startswith(".")
+        ]
         found = pictures[0] if len(pictures) == 1 else None
     if found:
         return Image(found, description)

@@ -13,7 +13,16 @@ from typing import Any
 
 from tunecamp.generator import content as c
 from tunecamp.generator.markup import render_markdown, summary
-from tunecamp.generator.model import AudioInfo, Artist, Catalog, CatalogConfig, Image, Link, PodcastInfo, Release
+from tunecamp.generator.model import (
+    AudioInfo,
+    Artist,
+    Catalog,
+    CatalogConfig,
+    Image,
+    Link,
+    PodcastInfo,
+    Release,
+)
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.releases import read_release
 from tunecamp.generator.settings import Settings
@@ -42,8 +51,9 @@ def scan(content_dir: Path, *, tag_reader: TagReader = read_tags) -> tuple[Catal
         seen.add(release.slug)
         releases.append(release)
     releases.sort(key=lambda r: (r.date.toordinal() if r.date else 0, r.title.lower()), reverse=True)
-    catalog = Catalog(config, content_dir, tuple(sorted(artists.values(), key=lambda a: a.name.lower())),
-                      tuple(releases))
+    catalog = Catalog(
+        config, content_dir, tuple(sorted(artists.values(), key=lambda a: a.name.lower())), tuple(releases)
+    )
     return catalog, problems
 
 
@@ -89,7 +99,9 @@ def _podcast(data: Any, path: Path, problems: Problems) -> PodcastInfo:
     if data is None:
         return PodcastInfo()
     if not isinstance(data, dict):
-        problems.error(path, "expected a mapping (category, explicit, owner_name, owner_email)", key="podcast")
+        problems.error(
+            path, "expected a mapping (category, explicit, owner_name, owner_email)", key="podcast"
+        )
         return PodcastInfo()
     c.check_keys(data, c.PODCAST_KEYS, path, problems, where="podcast.")
     explicit = data.get("explicit", False)
@@ -142,8 +154,11 @@ def _links(value: Any, path: Path, problems: Problems) -> tuple[Link, ...]:
         return ()
     links = []
     for i, item in enumerate(value):
-        url, label = (item, None) if isinstance(item, str) else (
-            (item.get("url"), item.get("label")) if isinstance(item, dict) else (None, None))
+        url, label = (
+            (item, None)
+            if isinstance(item, str)
+            else ((item.get("url"), item.get("label")) if isinstance(item, dict) else (None, None))
+        )
         if not isinstance(url, str) or not url.startswith(("https://", "http://", "mailto:")):
             problems.error(path, f"{url!r} is not an http(s) or mailto URL; link skipped", key=f"links[{i}]")
             continue

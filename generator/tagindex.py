@@ -37,7 +37,15 @@ class TagIndex:
                 version, entries = pickle.load(f)
             if version != FORMAT or not isinstance(entries, dict):
                 entries = {}
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            ImportError,
+        ):
             entries = {}
         return cls(path, entries)
 

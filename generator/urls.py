@@ -39,6 +39,29 @@ def track_audio(r: Release, t: Track) -> str:
     return f"audio/{r.slug}/{t.slug}{PurePosixPath(t.source.name).suffix.lower()}"
 
 
+def track_stream(r: Release, t: Track, ext: str) -> str:
+    """A transcoded (or passed-through) stream of the track: audio/<release>/<track>.opus."""
+    return f"audio/{r.slug}/{t.slug}.{ext}"
+
+
+def track_download(r: Release, t: Track, fmt: str, ext: str) -> str:
+    """A download file; the same path inside the private store for codes/paid downloads."""
+    return f"downloads/{r.slug}/{fmt}/{t.slug}.{ext}"
+
+
+def release_zip(r: Release, fmt: str) -> str:
+    return f"downloads/{r.slug}/{r.slug}-{fmt}.zip"
+
+
+def release_cover(r: Release, width: int | None, ext: str) -> str:
+    """A cover variant (cover-640.jpg), or the original (cover.png) when width is None."""
+    return f"releases/{r.slug}/cover{f'-{width}' if width else ''}.{ext}"
+
+
+def artist_picture(a: Artist, width: int | None, ext: str) -> str:
+    return f"artists/{a.slug}/image{f'-{width}' if width else ''}.{ext}"
+
+
 def release_embed(r: Release) -> str:
     return f"embed/{r.slug}/"
 
@@ -69,6 +92,67 @@ def release_media_rss(r: Release) -> str:
 
 def artist_feed(a: Artist, kind: str) -> str:
     return f"artists/{a.slug}/feed.{kind}"
+
+
+def site_feed(kind: str) -> str:
+    """The whole catalog's feed: kind is "rss" or "atom"."""
+    return f"feed.{kind}"
+
+
+def podcast_feed() -> str:
+    return "podcast.rss"
+
+
+def catalog_playlist() -> str:
+    return "catalog.m3u8"
+
+
+def catalog_json() -> str:
+    return "catalog.json"
+
+
+def catalog_schema() -> str:
+    return "catalog.schema.json"
+
+
+def sitemap() -> str:
+    return "sitemap.xml"
+
+
+def robots() -> str:
+    return "robots.txt"
+
+
+def tags_index() -> str:
+    return "tags/"
+
+
+def search() -> str:
+    return "search/"
+
+
+def search_index() -> str:
+    """The client-side search index the search page loads."""
+    return "search.json"
+
+
+def not_found() -> str:
+    return "404.html"
+
+
+def theme_asset(name: str) -> str:
+    """A theme's static file, by its fingerprinted name ("style.1a2b3c4d5e.css")."""
+    return f"static/{name}"
+
+
+def release_unlock(r: Release) -> str:
+    """The daemon endpoint that takes a download code for a release (POST, form field `code`)."""
+    return f"api/releases/{r.slug}/unlock"
+
+
+def release_checkout(r: Release) -> str:
+    """The daemon endpoint that starts a purchase of a paid release."""
+    return f"api/releases/{r.slug}/checkout"
 
 
 def page_file(path: str) -> str:

@@ -98,8 +98,13 @@ def next_batch(collector: _Collector, stop: threading.Event, timing: WatchTiming
     return changed
 
 
-def watch(roots: list[Path], rebuild: Callable[[set[Path]], object], stop: threading.Event,
-          timing: WatchTiming | None = None, ready: threading.Event | None = None) -> None:
+def watch(
+    roots: list[Path],
+    rebuild: Callable[[set[Path]], object],
+    stop: threading.Event,
+    timing: WatchTiming | None = None,
+    ready: threading.Event | None = None,
+) -> None:
     """Call `rebuild(changed_paths)` after every settled burst of changes under `roots`."""
     timing = timing or WatchTiming()
     roots = [r.resolve() for r in roots]

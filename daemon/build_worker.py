@@ -1,0 +1,226 @@
+"""A site build in its own process: `python -m tunecamp.daemon.build_worker`.
+
+The daemon runs this as a subprocess so a build never blocks (or crashes) the event loop,
+and reads its progress from stdout, one JSON event per line. The site is built into a
+hard-linked copy of public/ and swapped in only when the build has no errors, so a failed
+build leaves the published site exactly as it was. The catalog index is refreshed from
+the same scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = "build-state.json"
+
+
+def content_fingerprint(content_dir: Path) -> str:
+    """Changes when any file under content/ (or the installed generator/themes) changes."""
+    import tunecamp.generator
+    import tunecamp.themes
+
+    digest = hashlib.sha256()
+    roots = [
+        content_dir,
+        *(Path(p) for p in tunecamp.generator.__path__),
+        *(Path(p) for p in tunecamp.themes.__path__),
+    ]
+    for root in roots:
+        for folder, dirs, files in os.walk(root, followlinks=True):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            for name in sorted(files):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                digest.update(f"{folder}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def read_state(data_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_stale(content_dir: Path, public_dir: Path, data_dir: Path) -> bool:
+    if not (public_dir / "index.html").is_file():
+        return True
+    return read_state(data_dir).get("fingerprint") != content_fingerprint(content_dir)
+
+
+class Events:
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+
+    def emit(self, event: str, **fields: Any) -> None:
+        if self.fmt == "json":
+            print(json.dumps({"event": event, **fields}, default=str), flush=True)
+        elif event == "log":
+            print(fields["message"], flush=True)
+        elif event == "problem":
+            print(
+                f"{fields['level']}: {fields['path']}"
+                + (f" [{fields['key']}]" if fields.get("key") else "")
+                + f": {fields['message']}",
+                flush=True,
+            )
+
+
+def _swap(next_dir: Path, public_dir: Path) -> None:
+    old = public_dir.parent / f".{public_dir.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if public_dir.exists():
+        os.replace(public_dir, old)
+    os.replace(next_dir, public_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from tunecamp.generator.build import BuildOptions
+
+    wanted = {
+        "transcode": not args.no_transcode,
+        "private_dir": args.data / "private",
+        "cache_dir": args.data / "cache",
+    }
+    names = {f.name for f in dataclasses.fields(BuildOptions)}
+    return BuildOptions(**{k: v for k, v in wanted.items() if k in names})
+
+
+def preview(args: argparse.Namespace, events: Events) -> int:
+    """Build one release, whatever its status, into a site of its own under `--base-url`."""
+    import tempfile
+
+    import yaml
+
+    from tunecamp.generator.build import build
+    from tunecamp.generator.output import link_or_copy
+    from tunecamp.generator.publish import find_release_folder, set_status
+
+    content, out = args.content.resolve(), args.public.resolve()
+    folder = find_release_folder(content, args.preview)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".preview-", dir=out.parent) as tmp:
+        work = Path(tmp) / "content"
+        (work / "releases").mkdir(parents=True)
+        catalog_yaml = content / "catalog.yaml"
+        data = yaml.safe_load(catalog_yaml.read_text(encoding="utf-8")) if catalog_yaml.is_file() else {}
+        data = data if isinstance(data, dict) else {}
+        data["base_url"] = args.base_url
+        (work / "catalog.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+        def link(source: str, target: str) -> None:
+            link_or_copy(Path(source), Path(target))
+
+        if (content / "artists").is_dir():
+            shutil.copytree(content / "artists", work / "artists", copy_function=link)
+        shutil.copytree(folder, work / "releases" / folder.name, copy_function=link)
+        set_status(work, args.preview, "unlisted")  # replaces the linked file, never the original
+        options = dataclasses.replace(_options(args), transcode=False)
+        report = build(work, out, options)
+    for p in report.problems.items:
+        events.emit("problem", level=p.level, path=str(p.path), key=p.key, message=p.message)
+    events.emit("done", ok=True, published=True)
+    return 0
+
+
+def run(args: argparse.Namespace, events: Events) -> int:
+    from tunecamp.daemon.catalog_index import refresh
+    from tunecamp.daemon.db import connect
+    from tunecamp.daemon.migrations import apply_migrations
+
+    content, public, data = args.content.resolve(), args.public.resolve(), args.data.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    fingerprint = content_fingerprint(content)  # before: an edit during the build makes the next one run
+    started = time.perf_counter()
+    if args.if_changed and public.is_dir() and read_state(data).get("fingerprint") == fingerprint:
+        events.emit("log", message="content unchanged since the last published build: nothing to do")
+        events.emit("done", ok=True, published=False, skipped=True)
+        return 0
+    if args.index_only:
+        from tunecamp.generator.scan import scan
+
+        events.emit("log", message=f"scanning {content}")
+        catalog, problems = scan(content)
+        ok, published = not problems.errors, False
+    else:
+        from tunecamp.generator.build import build
+
+        next_dir = public.parent / f".{public.name}.next"
+        shutil.rmtree(next_dir, ignore_errors=True)
+        if public.is_dir():  # unchanged files stay the same inodes: cheap, and rsync-friendly
+            shutil.copytree(public, next_dir, copy_function=os.link, symlinks=True)
+        events.emit("log", message=f"building {content} into {public}")
+        report = build(content, next_dir, _options(args))
+        catalog, problems, ok = report.catalog, report.problems, report.ok
+        published = ok or not public.exists()  # a first site with problems beats no site
+        if published:
+            _swap(next_dir, public)
+        else:
+            shutil.rmtree(next_dir, ignore_errors=True)
+    for p in problems.items:
+        events.emit("problem", level=p.level, path=str(p.path), key=p.key, message=p.message)
+    db = connect(data / "tunecamp.db")
+    try:
+        apply_migrations(db)
+        stats = refresh(db, catalog)
+    finally:
+        db.close()
+    if published:
+        (data / STATE_FILE).write_text(json.dumps({"fingerprint": fingerprint, "finished_at": time.time()}))
+    releases = sum(1 for r in catalog.releases if r.is_public)
+    drafts = sum(1 for r in catalog.releases if r.status == "draft")
+    verb = "indexed" if args.index_only else ("published" if published else "NOT published (errors)")
+    events.emit(
+        "log",
+        message=f"{verb}: {releases} releases, {drafts} drafts, "
+        f"{len(problems.errors)} errors, {len(problems.warnings)} warnings "
+        f"in {time.perf_counter() - started:.1f} s",
+    )
+    events.emit("done", ok=ok, published=published, index=stats.as_json())
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tunecamp.daemon.build_worker")
+    parser.add_argument("--content", type=Path, required=True)
+    parser.add_argument("--public", type=Path, required=True)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--no-transcode", action="store_true")
+    parser.add_argument("--index-only", action="store_true")
+    parser.add_argument("--if-changed", action="store_true", help="skip when content/ is as last published")
+    parser.add_argument("--preview", metavar="SLUG", help="build only this release, into --public")
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="the preview's base URL")
+    parser.add_argument("--format", choices=("json", "text"), default="json")
+    args = parser.parse_args(argv)
+    from tunecamp.daemon.error_reporting import init_sentry
+
+    init_sentry(os.environ.get("SENTRY_DSN"), component="build")
+    events = Events(args.format)
+    try:
+        return preview(args, events) if args.preview else run(args, events)
+    except Exception as exc:
+        import sentry_sdk
+
+        sentry_sdk.capture_exception()
+        sentry_sdk.flush(5)
+        events.emit("log", message=traceback.format_exc())
+        events.emit("done", ok=False, published=False, error=f"{type(exc).__name__}: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

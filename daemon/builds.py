@@ -1,0 +1,291 @@
+"""Rebuilding the site from the daemon: one build at a time, in a worker process.
+
+`request()` starts a build, or, while one runs, books exactly one follow-up: any number
+of requests during a build coalesce into that single next build, which sees every change
+made until it starts. The worker (build_worker.py) streams its log as JSON lines; the
+admin API follows them. A failed build publishes nothing, and its errors stay visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.db import Db
+
+log = logging.getLogger("tunecamp.builds")
+MAX_LOG_LINES = 5000
+
+
+@dataclass
+class BuildRun:
+    id: int
+    reason: str
+    requested_by: str | None
+    started_at: float
+    index_only: bool = False
+    if_changed: bool = False
+    state: str = "running"  # running, ok, failed, skipped (nothing changed)
+    published: bool = False
+    finished_at: float | None = None
+    log: list[str] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    def as_json(self, since: int = 0) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "requested_by": self.requested_by,
+            "state": self.state,
+            "published": self.published,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "index_only": self.index_only,
+            "problems": self.problems,
+            "error": self.error,
+            "log": self.log[since:],
+            "log_next": len(self.log),
+        }
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
+
+
+class BuildManager:
+    def __init__(self, config: DaemonConfig, db: Db) -> None:
+        self.config = config
+        self.db = db
+        self.current: BuildRun | None = None
+        self.last: BuildRun | None = None
+        self.runs: dict[int, BuildRun] = {}
+        self._follow_up: list[tuple[str, str | None, bool]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Condition()
+        self._process: asyncio.subprocess.Process | None = None
+        self._next_local_id = -1
+        self._starting = False
+
+    # --- asking for builds ---------------------------------------------------
+
+    async def request(
+        self,
+        reason: str,
+        requested_by: str | None = None,
+        *,
+        index_only: bool = False,
+        if_changed: bool = False,
+    ) -> dict[str, Any]:
+        """Start a build now (its id is in the answer), or book the follow-up if one is running.
+
+        `if_changed`: skip the build when content/ is as it was at the last published build
+        (the watcher asks so: its events often echo a change a build already has).
+        """
+        if self.busy:
+            self._follow_up.append((reason, requested_by, if_changed))
+            return {"state": "queued", "id": None, "running": self.current.id if self.current else None}
+        self._starting = True  # busy from now on, before any await
+        try:
+            run = await self._start(reason, requested_by, index_only, if_changed)
+            self._task = asyncio.create_task(self._loop(run))
+        finally:
+            self._starting = False
+        return {"state": "started", "id": run.id, "running": run.id}
+
+    async def _start(
+        self, reason: str, requested_by: str | None, index_only: bool, if_changed: bool
+    ) -> BuildRun:
+        run = BuildRun(0, reason, requested_by, time.time(), index_only, if_changed)
+        run.id = await self._record_start(run)
+        self.current = self.runs[run.id] = run
+        self._trim_history()
+        return run
+
+    async def _loop(self, run: BuildRun) -> None:
+        while True:
+            await self._run_one(run)
+            if not self._follow_up:
+                break
+            reasons = list(dict.fromkeys(r for r, _, _ in self._follow_up))
+            requested_by = self._follow_up[-1][1]
+            if_changed = all(c for _, _, c in self._follow_up)
+            self._follow_up.clear()
+            run = await self._start("; ".join(reasons), requested_by, False, if_changed)
+        async with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        return self._starting or (self._task is not None and not self._task.done())
+
+    async def wait_idle(self) -> None:
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    # --- one build -----------------------------------------------------------
+
+    async def _record_start(self, run: BuildRun) -> int:
+        def insert(db: Any) -> int:
+            with db.atomic():
+                cursor = db.execute(
+                    "INSERT INTO builds (reason, requested_by, started_at, state) "
+                    "VALUES (?, ?, ?, 'running')",
+                    [run.reason, run.requested_by, _iso(run.started_at)],
+                )
+            return int(cursor.lastrowid)
+
+        try:
+            return await self.db.run(insert)
+        except Exception as exc:  # the site can be rebuilt even when the database is down
+            log.warning("build not recorded: %s", exc)
+            self._next_local_id -= 1
+            return self._next_local_id
+
+    async def _record_end(self, run: BuildRun) -> None:
+        def update(db: Any) -> None:
+            with db.atomic():
+                db.execute(
+                    "UPDATE builds SET finished_at = ?, state = ?, published = ?, problems = ?, log = ? "
+                    "WHERE id = ?",
+                    [
+                        _iso(run.finished_at or time.time()),
+                        run.state,
+                        int(run.published),
+                        json.dumps(run.problems),
+                        "\n".join(run.log),
+                        run.id,
+                    ],
+                )
+
+        if run.id > 0:
+            with contextlib.suppress(Exception):
+                await self.db.run(update)
+
+    def command(self, index_only: bool, if_changed: bool = False) -> list[str]:
+        c = self.config
+        cmd = [
+            sys.executable,
+            "-m",
+            "tunecamp.daemon.build_worker",
+            "--content",
+            str(c.content_dir),
+            "--public",
+            str(c.public_dir),
+            "--data",
+            str(c.data_dir),
+        ]
+        if not c.build_transcode:
+            cmd.append("--no-transcode")
+        if index_only:
+            cmd.append("--index-only")
+        if if_changed:
+            cmd.append("--if-changed")
+        return cmd
+
+    async def _run_one(self, run: BuildRun) -> None:
+        log.info("build %s started (%s)", run.id, run.reason)
+        done: dict[str, Any] = {}
+        try:
+            process = self._process = await asyncio.create_subprocess_exec(
+                *self.command(run.index_only, run.if_changed),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                stdin=asyncio.subprocess.DEVNULL,
+            )
+            assert process.stdout is not None
+            async for raw in process.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                event = _event(line)
+                if event.get("event") == "problem":
+                    run.problems.append({k: event.get(k) for k in ("level", "path", "key", "message")})
+                elif event.get("event") == "done":
+                    done = event
+                else:
+                    run.log.extend(str(event.get("message", line)).splitlines() or [""])
+                    del run.log[:-MAX_LOG_LINES]
+                async with self._changed:
+                    self._changed.notify_all()
+            code = await process.wait()
+        except Exception as exc:
+            log.exception("build %s could not run", run.id)
+            code, run.error = -1, f"{type(exc).__name__}: {exc}"
+        finally:
+            self._process = None
+        run.published = bool(done.get("published"))
+        run.error = run.error or done.get("error") or (None if code == 0 else f"the build exited with {code}")
+        run.state = "skipped" if done.get("skipped") else "ok" if code == 0 and done.get("ok") else "failed"
+        run.finished_at = time.time()
+        self.current, self.last = None, run
+        await self._record_end(run)
+        log.info("build %s %s%s", run.id, run.state, " and published" if run.published else "")
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _trim_history(self) -> None:
+        for old in sorted(self.runs)[:-20]:
+            del self.runs[old]
+
+    # --- following ---------------------------------------------------------------
+
+    async def follow(self, build_id: int, since: int, timeout: float) -> dict[str, Any] | None:
+        """The build's state from log line `since`, waiting up to `timeout` s for news while it runs."""
+        run = self.runs.get(build_id)
+        if run is None:
+            return None
+        if run.state == "running" and len(run.log) <= since and timeout > 0:
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: len(run.log) > since or run.state != "running"),
+                        timeout,
+                    )
+        return run.as_json(since)
+
+    def summary(self) -> dict[str, Any]:
+        last = self.last
+        return {
+            "state": "running" if self.current else "idle",
+            "running": self.current.id if self.current else None,
+            "queued": bool(self._follow_up),
+            "last": None
+            if last is None
+            else {
+                "id": last.id,
+                "state": last.state,
+                "published": last.published,
+                "finished_at": last.finished_at,
+                "errors": sum(p["level"] == "error" for p in last.problems),
+            },
+        }
+
+    async def close(self) -> None:
+        """At shutdown: stop the worker (the published site is untouched by a killed build)."""
+        self._follow_up.clear()
+        if self._process is not None and self._process.returncode is None:
+            self._process.terminate()
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 10)
+
+
+def _event(line: str) -> dict[str, Any]:
+    if line.startswith("{"):
+        with contextlib.suppress(ValueError):
+            data = json.loads(line)
+            if isinstance(data, dict):
+                return data
+    return {"event": "log", "message": line}
+
+
+BUILDS = web.AppKey("builds", BuildManager)

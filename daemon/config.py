@@ -1,0 +1,141 @@
+"""The daemon's settings: built once from the environment, frozen, passed down.
+
+Every field has one `TUNECAMP_*` variable (or `SENTRY_DSN`), a default that works for
+`make demo`, and a row in docs/configuration.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting with a value the daemon cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` events per `seconds`, written "5/60" in the environment."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        count, _, seconds = text.partition("/")
+        rate = cls(int(count), float(seconds))
+        if rate.count < 1 or rate.seconds <= 0:
+            raise ValueError("both numbers must be positive")
+        return rate
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds:g}"
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    content_dir: Path = field(default=Path("content"), metadata={"env": "TUNECAMP_CONTENT_DIR"})
+    data_dir: Path = field(default=Path("data"), metadata={"env": "TUNECAMP_DATA_DIR"})
+    public_dir: Path = field(default=Path("public"), metadata={"env": "TUNECAMP_PUBLIC_DIR"})
+    host: str = field(default="127.0.0.1", metadata={"env": "TUNECAMP_HOST"})
+    port: int = field(default=8000, metadata={"env": "TUNECAMP_PORT"})
+    public_url: str = field(default="", metadata={"env": "TUNECAMP_PUBLIC_URL"})
+    jwt_secret: str | None = field(default=None, metadata={"env": "TUNECAMP_JWT_SECRET"}, repr=False)
+    token_ttl: int = field(default=7 * 24 * 3600, metadata={"env": "TUNECAMP_TOKEN_TTL"})
+    bcrypt_rounds: int = field(default=12, metadata={"env": "TUNECAMP_BCRYPT_ROUNDS"})
+    login_rate_address: Rate = field(default=Rate(20, 300), metadata={"env": "TUNECAMP_LOGIN_RATE_ADDRESS"})
+    login_rate_account: Rate = field(default=Rate(5, 300), metadata={"env": "TUNECAMP_LOGIN_RATE_ACCOUNT"})
+    trust_proxy_hops: int = field(default=0, metadata={"env": "TUNECAMP_TRUST_PROXY_HOPS"})
+    max_body: int = field(default=1024 * 1024, metadata={"env": "TUNECAMP_MAX_BODY"})
+    shutdown_timeout: float = field(default=30.0, metadata={"env": "TUNECAMP_SHUTDOWN_TIMEOUT"})
+    min_free_disk_mb: int = field(default=100, metadata={"env": "TUNECAMP_MIN_FREE_DISK_MB"})
+    build_on_start: bool = field(default=True, metadata={"env": "TUNECAMP_BUILD_ON_START"})
+    build_transcode: bool = field(default=True, metadata={"env": "TUNECAMP_BUILD_TRANSCODE"})
+    watch: bool = field(default=True, metadata={"env": "TUNECAMP_WATCH"})
+    log_level: str = field(default="info", metadata={"env": "TUNECAMP_LOG_LEVEL"})
+    sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> DaemonConfig:
+        """Defaults, then the environment, then `overrides` (command-line options) win."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata["env"]
+            raw = environ.get(name)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[f.name] = _parse(f.type, raw.strip())
+            except ValueError as exc:
+                raise ConfigError(f"{name}={raw!r}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        config = cls(**values)
+        config.check()
+        return config
+
+    def check(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"TUNECAMP_PORT={self.port}: not a TCP port")
+        if not 4 <= self.bcrypt_rounds <= 31:
+            raise ConfigError(f"TUNECAMP_BCRYPT_ROUNDS={self.bcrypt_rounds}: must be between 4 and 31")
+        if self.token_ttl < 60:
+            raise ConfigError(f"TUNECAMP_TOKEN_TTL={self.token_ttl}: at least 60 seconds")
+        if self.jwt_secret is not None and len(self.jwt_secret.encode()) < 32:
+            raise ConfigError("TUNECAMP_JWT_SECRET: at least 32 bytes (try `openssl rand -hex 32`)")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"TUNECAMP_LOG_LEVEL={self.log_level}: debug, info, warning or error")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"TUNECAMP_PUBLIC_URL={self.public_url}: an http(s) URL")
+
+    @property
+    def url(self) -> str:
+        """Where people reach the daemon: the public URL, or the address it listens on."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "tunecamp.db"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / ".jwt-secret"
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    kind = str(kind)
+    if kind.startswith("Path"):
+        return Path(raw)
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    if kind.startswith("bool"):
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected true or false")
+    if kind.startswith("Rate"):
+        try:
+            return Rate.parse(raw)
+        except ValueError as exc:
+            raise ValueError(f"expected COUNT/SECONDS like 5/60 ({exc})") from None
+    return raw
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, field, default) for every setting: the docs table is checked against it."""
+    rows = []
+    for f in dataclasses.fields(DaemonConfig):
+        default = f.default if f.default is not dataclasses.MISSING else None
+        rows.append((f.metadata["env"], f.name, "" if default is None else str(default)))
+    return rows

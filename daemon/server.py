@@ -1,0 +1,107 @@
+"""`tunecamp serve`: build the site if it is missing or out of date, then run the daemon.
+
+aiohttp's runner handles SIGINT and SIGTERM gracefully: it stops accepting, lets the
+requests in flight finish (up to TUNECAMP_SHUTDOWN_TIMEOUT), then runs the cleanup
+contexts, which stop a running build and close the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import subprocess
+import sys
+
+from aiohttp import web
+
+from tunecamp.daemon.access_log import ACCESS_LOGGER, AccessLogger, configure_logging
+from tunecamp.daemon.app import create_app
+from tunecamp.daemon.build_worker import is_stale
+from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.error_reporting import init_sentry
+
+log = logging.getLogger("tunecamp.daemon")
+
+
+def index_is_empty(config: DaemonConfig) -> bool:
+    if not config.database_path.is_file():
+        return True
+    try:
+        with sqlite3.connect(f"file:{config.database_path}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT count(*) FROM catalog_albums").fetchone()[0] == 0
+    except sqlite3.Error:
+        return True
+
+
+def build_now(config: DaemonConfig) -> bool:
+    """Run the build worker in the foreground, its output on the console; True when it published."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "tunecamp.daemon.build_worker",
+        "--content",
+        str(config.content_dir),
+        "--public",
+        str(config.public_dir),
+        "--data",
+        str(config.data_dir),
+        "--format",
+        "text",
+    ]
+    if not config.build_transcode:
+        cmd.append("--no-transcode")
+    result = subprocess.run(cmd, stdin=subprocess.DEVNULL, check=False)
+    return result.returncode == 0 or (config.public_dir / "index.html").is_file()
+
+
+def banner(config: DaemonConfig) -> str:
+    url = config.url
+    return "\n".join(
+        [
+            f"TuneCamp is serving {config.public_dir}/ and the daemon at {url}/",
+            f"  the site          {url}/",
+            f"  admin dashboard   {url}/admin",
+            f"  health            {url}/health",
+            "Next steps:",
+            "  create the first Owner:  tunecamp user add NAME --role owner"
+            + (f"   (with TUNECAMP_DATA_DIR={config.data_dir})" if str(config.data_dir) != "data" else ""),
+            "    (or open the one-time setup link logged below, if no account exists yet)",
+            f"  publish a draft:         tunecamp publish SLUG -c {config.content_dir} (or in /admin)",
+            "Stop with Ctrl+C.",
+        ]
+    )
+
+
+def serve(config: DaemonConfig, *, build: bool = True) -> None:
+    configure_logging(config.log_level)
+    init_sentry(config.sentry_dsn, component="daemon")
+    if not config.content_dir.is_dir():
+        raise SystemExit(
+            f"{config.content_dir} is not a folder; create a catalog with "
+            f"`tunecamp init {config.content_dir}` or pass --content"
+        )
+    if (
+        build
+        and config.build_on_start
+        and (is_stale(config.content_dir, config.public_dir, config.data_dir) or index_is_empty(config))
+    ):
+        print(f"Building {config.content_dir} into {config.public_dir}/ ...", flush=True)
+        if not build_now(config):
+            print(
+                "The build failed and there is no site yet; the daemon starts anyway "
+                "(see the problems above, then rebuild from /admin).",
+                flush=True,
+            )
+    app = create_app(config)
+    print(banner(config), flush=True)
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        shutdown_timeout=config.shutdown_timeout,
+        access_log_class=AccessLogger,
+        access_log=ACCESS_LOGGER,
+        print=None,
+        handle_signals=True,
+    )
+    log.info("stopped")

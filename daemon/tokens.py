@@ -1,0 +1,118 @@
+"""Signed tokens: the instance secret, access tokens (JWT HS256) and CSRF tokens.
+
+The secret comes from TUNECAMP_JWT_SECRET, else DATA_DIR/.jwt-secret (kept at mode 0600),
+else it is generated and saved there at first start. The algorithm is pinned: a token
+with `alg: none`, an RS256 header or any other algorithm is refused. Revocation is a
+per-user counter: a token carries the counter's value when issued, and bumping it
+(password change, sign-out everywhere, new role) invalidates every earlier token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+
+from tunecamp.daemon.config import DaemonConfig
+
+ALGORITHM = "HS256"
+log = logging.getLogger("tunecamp.auth")
+
+
+class SecretError(RuntimeError):
+    pass
+
+
+class InvalidToken(Exception):
+    """A token that is malformed, forged, expired or of the wrong kind; the message says which."""
+
+
+def resolve_secret(config: DaemonConfig) -> tuple[bytes, str]:
+    """(secret, where it came from: "environment", "file" or "generated")."""
+    if config.jwt_secret:
+        return config.jwt_secret.encode(), "environment"
+    path = config.secret_path
+    if path.exists():
+        return _read_secret(path), "file"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it a moment ago
+        return _read_secret(path), "file"
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    os.chmod(path, 0o600)  # against a umask that dropped bits the other way
+    log.info("generated a new token secret in %s", path)
+    return secret.encode(), "generated"
+
+
+def _read_secret(path: Path) -> bytes:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("%s was readable by others (mode %o); tightened to 0600", path, mode)
+        os.chmod(path, 0o600)
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret.encode()) < 32:
+        raise SecretError(f"{path}: the secret is shorter than 32 bytes; delete the file to generate one")
+    return secret.encode()
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: int
+    generation: int
+    token_id: str
+    expires: int
+
+
+@dataclass(frozen=True)
+class Signer:
+    secret: bytes = b""
+
+    def issue(self, user_id: int, generation: int, ttl: int, now: float | None = None) -> str:
+        issued = int(now if now is not None else time.time())
+        payload = {
+            "sub": str(user_id),
+            "gen": generation,
+            "iat": issued,
+            "exp": issued + ttl,
+            "jti": secrets.token_urlsafe(12),
+            "typ": "access",
+        }
+        return jwt.encode(payload, self.secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> Claims:
+        try:
+            data = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],  # pinned: never taken from the token's header
+                options={"require": ["exp", "iat", "sub", "gen", "jti"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("the token has expired; sign in again") from None
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(f"invalid token: {exc}") from None
+        if data.get("typ") != "access" or not isinstance(data["gen"], int):
+            raise InvalidToken("invalid token: not an access token")
+        try:
+            user_id = int(data["sub"])
+        except (TypeError, ValueError):
+            raise InvalidToken("invalid token: bad subject") from None
+        return Claims(user_id, data["gen"], str(data["jti"]), int(data["exp"]))
+
+    def csrf_token(self, token_id: str) -> str:
+        """The CSRF token that goes with one session: derived, so nothing is stored."""
+        return hmac.new(self.secret, b"csrf:" + token_id.encode(), hashlib.sha256).hexdigest()
+
+    def check_csrf(self, token_id: str, candidate: str) -> bool:
+        return hmac.compare_digest(self.csrf_token(token_id), candidate)

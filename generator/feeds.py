@@ -1,0 +1,277 @@
+"""Feeds: RSS 2.0 and Atom for the catalog and each artist, the podcast feed, Media RSS per release.
+
+A release is one item: its cover, notes and tracklist as HTML, its genres as categories,
+and the first playable track as the enclosure (readers that play enclosures then offer
+the opening track). GUIDs and Atom ids are the release page's absolute URL, so they stay
+the same across builds. Dates follow `syndication.release_date`.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from html import escape
+
+from tunecamp.generator import urls as u
+from tunecamp.generator.media import Media, Stream
+from tunecamp.generator.model import Artist, Catalog, Release
+from tunecamp.generator.output import Output
+from tunecamp.generator.podcast import render_podcast
+from tunecamp.generator.syndication import (
+    GENERATOR,
+    NAMESPACES,
+    RASTER,
+    artwork,
+    clean,
+    join_names,
+    newest_first,
+    release_date,
+    rfc822,
+    rfc3339,
+    serialize,
+    sub,
+)
+from tunecamp.generator.urls import Urls
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed's channel: what it is about and which releases it carries."""
+
+    title: str
+    description: str
+    page: str  # site path of the HTML page the feed belongs to
+    rss_path: str
+    atom_path: str
+    author: str
+    releases: tuple[Release, ...]
+
+
+def render_feeds(catalog: Catalog, media: Media, urls: Urls) -> list[Output]:
+    config = catalog.config
+    feeds = [
+        Feed(
+            config.title,
+            config.description or config.title,
+            u.home(),
+            u.site_feed("rss"),
+            u.site_feed("atom"),
+            config.title,
+            tuple(newest_first(catalog.listed_releases)),
+        )
+    ]
+    for artist in catalog.listed_artists:
+        feeds.append(
+            Feed(
+                artist.name,
+                artist.summary or artist.name,
+                u.artist(artist),
+                u.artist_feed(artist, "rss"),
+                u.artist_feed(artist, "atom"),
+                artist.name,
+                tuple(newest_first(catalog.releases_by(artist.slug))),
+            )
+        )
+    outputs: list[Output] = []
+    for feed in feeds:
+        outputs.append(Output(feed.rss_path, rss(feed, catalog, media, urls)))
+        outputs.append(Output(feed.atom_path, atom(feed, catalog, media, urls)))
+    outputs.append(Output(u.podcast_feed(), render_podcast(catalog, media, urls)))
+    outputs.extend(
+        Output(u.release_media_rss(r), media_rss(r, catalog, media, urls)) for r in catalog.public_releases
+    )
+    return outputs
+
+
+def artist_names(release: Release, catalog: Catalog) -> list[str]:
+    by_slug = {a.slug: a for a in catalog.artists}
+    return [by_slug[s].name if s in by_slug else s for s in release.artist_slugs]
+
+
+def _artists(release: Release, catalog: Catalog) -> list[Artist]:
+    by_slug = {a.slug: a for a in catalog.artists}
+    return [by_slug[s] for s in release.artist_slugs if s in by_slug]
+
+
+def first_stream(release: Release, media: Media) -> Stream | None:
+    return next((s for t in release.tracks for s in media.track(t).streams[:1]), None)
+
+
+def clock(seconds: float) -> str:
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def release_html(release: Release, catalog: Catalog, media: Media, urls: Urls) -> str:
+    """The item body: cover, notes and tracklist, every text escaped (notes are already safe HTML)."""
+    cover = media.cover(release)
+    image = artwork(cover)
+    size = f' width="{image.width}" height="{image.height}"' if image.width and image.height else ""
+    alt = cover.description or release.title
+    parts = [
+        f'<p><img src="{escape(urls.absolute(image.path))}" alt="{escape(alt)}"{size}></p>',
+        f"<p>{escape(join_names(artist_names(release, catalog)))}</p>",
+    ]
+    if release.notes_html:
+        parts.append(release.notes_html)
+    rows = "".join(
+        f'<li><a href="{escape(urls.absolute(u.track(release, t)))}">{escape(t.title)}</a>'
+        f" ({clock(t.duration)})</li>"
+        for t in release.tracks
+    )
+    parts.append(f"<ol>{rows}</ol>")
+    return "\n".join(parts)
+
+
+def rss(feed: Feed, catalog: Catalog, media: Media, urls: Urls) -> bytes:
+    root = ET.Element("rss", version="2.0")
+    channel = sub(root, "channel")
+    sub(channel, "title", feed.title)
+    sub(channel, "link", urls.absolute(feed.page))
+    sub(channel, "description", feed.description)
+    sub(channel, "language", catalog.config.language)
+    sub(channel, "generator", GENERATOR)
+    sub(channel, "atom:link", href=urls.absolute(feed.rss_path), rel="self", type="application/rss+xml")
+    newest = release_date(feed.releases[0]) if feed.releases else None
+    if newest:
+        sub(channel, "lastBuildDate", rfc822(newest))
+    if feed.releases and (image := artwork(media.cover(feed.releases[0]))).mime in RASTER:
+        logo = sub(channel, "image")
+        sub(logo, "url", urls.absolute(image.path))
+        sub(logo, "title", feed.title)
+        sub(logo, "link", urls.absolute(feed.page))
+    for release in feed.releases:
+        link = urls.absolute(u.release(release))
+        item = sub(channel, "item")
+        sub(item, "title", release.title)
+        sub(item, "link", link)
+        sub(item, "guid", link, isPermaLink="true")
+        if day := release_date(release):
+            sub(item, "pubDate", rfc822(day))
+        sub(
+            item,
+            "description",
+            release.summary or f"{release.title} by {join_names(artist_names(release, catalog))}",
+        )
+        sub(item, "content:encoded", release_html(release, catalog, media, urls))
+        for name in artist_names(release, catalog):
+            sub(item, "dc:creator", name)
+        for genre in release.genres:
+            sub(item, "category", genre)
+        if stream := first_stream(release, media):
+            sub(item, "enclosure", url=urls.absolute(stream.path), length=stream.size, type=stream.mime)
+        image = artwork(media.cover(release))
+        sub(item, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
+    return serialize(root)
+
+
+def atom(feed: Feed, catalog: Catalog, media: Media, urls: Urls) -> bytes:
+    # The Atom namespace is the default one, declared by hand: ElementTree cannot write a default
+    # namespace together with the unprefixed attributes (href, rel) Atom uses.
+    root = ET.Element("feed", {"xmlns": NAMESPACES["atom"], XML_LANG: clean(catalog.config.language)})
+    self_url = urls.absolute(feed.atom_path)
+    sub(root, "title", feed.title, type="text")
+    sub(root, "subtitle", feed.description, type="text")
+    sub(root, "id", self_url)
+    sub(root, "updated", rfc3339(release_date(feed.releases[0]) if feed.releases else None))
+    sub(root, "link", rel="self", type="application/atom+xml", href=self_url)
+    sub(root, "link", rel="alternate", type="text/html", href=urls.absolute(feed.page))
+    author = sub(root, "author")
+    sub(author, "name", feed.author)
+    sub(author, "uri", urls.absolute(feed.page))
+    sub(root, "generator", GENERATOR)
+    for release in feed.releases:
+        link = urls.absolute(u.release(release))
+        entry = sub(root, "entry")
+        sub(entry, "title", release.title, type="text")
+        sub(entry, "id", link)
+        day = release_date(release)
+        sub(entry, "updated", rfc3339(day))
+        if day:
+            sub(entry, "published", rfc3339(day))
+        for artist in _artists(release, catalog):
+            person = sub(entry, "author")
+            sub(person, "name", artist.name)
+            sub(person, "uri", urls.absolute(u.artist(artist)))
+        sub(entry, "link", rel="alternate", type="text/html", href=link)
+        if stream := first_stream(release, media):
+            sub(
+                entry,
+                "link",
+                rel="enclosure",
+                type=stream.mime,
+                length=stream.size,
+                href=urls.absolute(stream.path),
+            )
+        for genre in release.genres:
+            sub(entry, "category", term=genre)
+        if release.summary:
+            sub(entry, "summary", release.summary, type="text")
+        sub(entry, "content", release_html(release, catalog, media, urls), type="html")
+        image = artwork(media.cover(release))
+        sub(entry, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
+    return serialize(root)
+
+
+def media_rss(release: Release, catalog: Catalog, media: Media, urls: Urls) -> bytes:
+    """Every track of one release, with its streams: for players and aggregators that read Media RSS."""
+    root = ET.Element("rss", version="2.0")
+    channel = sub(root, "channel")
+    link = urls.absolute(u.release(release))
+    cover = media.cover(release)
+    image = artwork(cover)
+    sub(channel, "title", release.title)
+    sub(channel, "link", link)
+    sub(
+        channel,
+        "description",
+        release.summary or f"{release.title} by {join_names(artist_names(release, catalog))}",
+    )
+    sub(channel, "language", catalog.config.language)
+    sub(channel, "generator", GENERATOR)
+    sub(
+        channel,
+        "atom:link",
+        href=urls.absolute(u.release_media_rss(release)),
+        rel="self",
+        type="application/rss+xml",
+    )
+    if day := release_date(release):
+        sub(channel, "pubDate", rfc822(day))
+    sub(channel, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
+    for track in release.tracks:
+        tm = media.track(track)
+        page = urls.absolute(u.track(release, track))
+        item = sub(channel, "item")
+        sub(item, "title", track.title)
+        sub(item, "link", page)
+        sub(item, "guid", page, isPermaLink="true")
+        sub(item, "description", f"{track.title} by {join_names(track.artists)}")
+        if tm.streams:
+            first = tm.streams[0]
+            sub(item, "enclosure", url=urls.absolute(first.path), length=first.size, type=first.mime)
+        parent = sub(item, "media:group") if len(tm.streams) > 1 else item
+        for i, stream in enumerate(tm.streams):
+            sub(
+                parent,
+                "media:content",
+                url=urls.absolute(stream.path),
+                type=stream.mime,
+                fileSize=stream.size,
+                duration=round(tm.duration),
+                medium="audio",
+                isDefault="true" if i == 0 else None,
+                bitrate=round(stream.bitrate / 1000) if stream.bitrate else None,
+            )
+        sub(item, "media:title", track.title, type="plain")
+        sub(item, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
+        for name in track.artists:
+            sub(item, "media:credit", name, role="performer", scheme="urn:ebu")
+        for name in track.composers:
+            sub(item, "media:credit", name, role="composer", scheme="urn:ebu")
+        if track.settings.license:
+            sub(item, "media:license", track.settings.license, type="text/plain")
+    return serialize(root)

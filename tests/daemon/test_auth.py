@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    return await client.post("/api/auth/login", json={"username": username, "password": password})
+
+
+async def test_login_returns_a_token_that_works(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "maria", "manager")
+    response = await login(client, "maria")
+    assert response.status == 200
+    body = await response.json()
+    assert body["token_type"] == "Bearer" and body["user"]["role"] == "manager"
+    me = await client.get("/api/auth/me", headers=bearer(body["token"]))
+    assert me.status == 200 and (await me.json())["user"]["username"] == "maria"
+    # usernames are case-insensitive
+    assert (await login(client, "MARIA")).status == 200
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "maria", "manager")
+    wrong = await login(client, "maria", "not the password")
+    unknown = await login(client, "nobody", "not the password")
+    assert wrong.status == unknown.status == 401
+    assert (await wrong.json())["error"] == (await unknown.json())["error"]
+
+
+async def test_bad_login_bodies_are_400_never_500(client: TestClient) -> None:
+    bodies = [
+        b"",
+        b"{",
+        b"[]",
+        b'"x"',
+        b"null",
+        b'{"username": 1, "password": "x"}',
+        b'{"username": "a"}',
+        '{"username": "\u00e9", "password": "x"}'.encode(),
+        b"\xff\xfe",
+    ]
+    for body in bodies:
+        r = await client.post("/api/auth/login", data=body, headers={"Content-Type": "application/json"})
+        assert r.status in (400, 401), body
+        assert "error" in await r.json()
+    r = await client.post(
+        "/api/auth/login",
+        data="username=a&password=b",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status == 400
+
+
+async def test_oversized_body_is_413(client: TestClient) -> None:
+    big = b'{"username": "' + b"a" * (2 * 1024 * 1024) + b'", "password": "x"}'
+    r = await client.post(
+        "/api/auth/login", data=io.BytesIO(big), headers={"Content-Type": "application/json"}
+    )
+    assert r.status == 413
+
+
+async def test_expired_token(client: TestClient, add_user: Any, token_for: Any) -> None:
+    await add_user(client.app, "lee", "listener")
+    token = await token_for(client.app, "lee", ttl=60, now=time.time() - 3600)
+    r = await client.get("/api/auth/me", headers=bearer(token))
+    assert r.status == 401 and "expired" in (await r.json())["error"]
+
+
+async def test_forged_and_none_tokens(client: TestClient, add_user: Any, token_for: Any) -> None:
+    import base64
+    import json
+
+    await add_user(client.app, "lee", "listener")
+    good = await token_for(client.app, "lee")
+    head, body, sig = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
+    claims["sub"] = "999"
+    forged_body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    none_head = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    for token in (f"{head}.{forged_body}.{sig}", f"{none_head}.{body}.", good[:-4] + "AAAA", "garbage"):
+        r = await client.get("/api/auth/me", headers=bearer(token))
+        assert r.status == 401, token
+    assert (await client.get("/api/auth/me", headers={"Authorization": "Basic abc"})).status == 401
+    assert (await client.get("/api/auth/me", headers={"Authorization": "Bearer "})).status == 401
+
+
+async def test_logout_everywhere_revokes_every_token(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "lee", "listener")
+    first = (await (await login(client, "lee")).json())["token"]
+    second = (await (await login(client, "lee")).json())["token"]
+    assert (await client.post("/api/auth/logout-all", headers=bearer(first))).status == 200
+    for token in (first, second):
+        r = await client.get("/api/auth/me", headers=bearer(token))
+        assert r.status == 401 and "revoked" in (await r.json())["error"]
+    fresh = (await (await login(client, "lee")).json())["token"]
+    assert (await client.get("/api/auth/me", headers=bearer(fresh))).status == 200
+
+
+async def test_password_change_revokes_and_returns_a_new_token(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "lee", "listener")
+    old = (await (await login(client, "lee")).json())["token"]
+    short = await client.post(
+        "/api/auth/password",
+        headers=bearer(old),
+        json={"current_password": PASSWORD, "new_password": "short"},
+    )
+    assert short.status == 400
+    wrong = await client.post(
+        "/api/auth/password",
+        headers=bearer(old),
+        json={"current_password": "nope nope nope", "new_password": "a new long password"},
+    )
+    assert wrong.status == 401
+    r = await client.post(
+        "/api/auth/password",
+        headers=bearer(old),
+        json={"current_password": PASSWORD, "new_password": "a new long password"},
+    )
+    assert r.status == 200
+    new = (await r.json())["token"]
+    assert (await client.get("/api/auth/me", headers=bearer(old))).status == 401
+    assert (await client.get("/api/auth/me", headers=bearer(new))).status == 200
+    assert (await login(client, "lee")).status == 401
+    assert (await login(client, "lee", "a new long password")).status == 200
+
+
+async def test_failures_are_limited_per_account_with_retry_after(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "maria", "manager")
+    for _ in range(5):  # the fixture allows 5 failures per account a minute
+        assert (await login(client, "maria", "wrong password!")).status == 401
+    limited = await login(client, "maria", "wrong password!")
+    assert limited.status == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert "try again" in (await limited.json())["error"]
+    # even the right password waits: the account is being guessed at
+    assert (await login(client, "maria")).status == 429
+    # other accounts are not affected
+    await add_user(client.app, "lee", "listener")
+    assert (await login(client, "lee")).status == 200
+
+
+async def test_attempts_are_limited_per_address(client: TestClient, add_user: Any) -> None:
+    statuses = [(await login(client, f"user{i}", "wrong password!")).status for i in range(55)]
+    assert statuses[:50] == [401] * 50  # the fixture allows 50 attempts per address a minute
+    assert set(statuses[50:]) == {429}
+
+
+async def test_dashboard_cookie_needs_csrf_for_changes(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "olivia", "owner")
+    r = await client.post(
+        "/admin/login",
+        data={"username": "olivia", "password": PASSWORD, "next": "/admin"},
+        allow_redirects=False,
+    )
+    assert r.status == 303 and r.headers["Location"] == "/admin"
+    cookie = r.cookies["tunecamp_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    page = await client.get("/admin")
+    assert page.status == 200
+    html = await page.text()
+    csrf = html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    assert len(csrf) == 64
+    # a cookie-authenticated change without the token is refused, with it accepted
+    assert (await client.post("/admin/builds", data={}, allow_redirects=False)).status == 403
+    assert (await client.post("/admin/builds", data={"csrf": "0" * 64}, allow_redirects=False)).status == 403
+    assert (await client.post("/api/auth/logout-all", headers={"X-CSRF-Token": "bad"})).status == 403
+    evil = await client.post(
+        "/admin/logout",
+        data={"csrf": csrf},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+    )
+    assert evil.status == 403
+    ok = await client.post("/admin/logout", data={"csrf": csrf}, allow_redirects=False)
+    assert ok.status == 303
+
+
+async def test_login_redirect_stays_on_this_site(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "olivia", "owner")
+    for target in ("//evil.example/admin", "https://evil.example", "/admin\\@evil"):
+        client.session.cookie_jar.clear()
+        r = await client.post(
+            "/admin/login",
+            data={"username": "olivia", "password": PASSWORD, "next": target},
+            allow_redirects=False,
+        )
+        assert r.headers["Location"] == "/admin"

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tunecamp.daemon.db import DatabaseUnavailable, Db, connect
+from tunecamp.daemon.migrations import SETS, apply_migrations
+
+
+def test_from_empty_then_rerun(tmp_path: Path) -> None:
+    db = connect(tmp_path / "t.db")
+    applied = apply_migrations(db)
+    assert applied == [f"{s.name}:{m.name}" for s in SETS for m in s.pending(connect(tmp_path / "other.db"))]
+    assert {
+        "users",
+        "user_artists",
+        "setup_tokens",
+        "builds",
+        "catalog_artists",
+        "catalog_albums",
+        "catalog_tracks",
+    } <= set(db.table_names())
+    assert apply_migrations(db) == []  # re-run: nothing pending, nothing changed
+    rows = db.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
+    assert len(rows) == len(applied)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_a_second_process_sees_the_schema(tmp_path: Path) -> None:
+    apply_migrations(connect(tmp_path / "t.db"))
+    again = connect(tmp_path / "t.db")
+    assert apply_migrations(again) == []
+
+
+def test_the_user_role_is_checked_by_the_schema(tmp_path: Path) -> None:
+    db = connect(tmp_path / "t.db")
+    apply_migrations(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO users (username, password_hash, role, created_at, updated_at) "
+            "VALUES ('x', 'h', 'root', '', '')"
+        )
+
+
+async def test_db_runs_on_one_thread_and_closes_cleanly(tmp_path: Path) -> None:
+    db = Db(tmp_path / "t.db")
+    await db.open()
+    assert db.error is None
+    threads = {await db.run(lambda d: __import__("threading").get_ident()) for _ in range(5)}
+    assert len(threads) == 1
+    await db.close()
+    assert not (tmp_path / "t.db-wal").exists() or (tmp_path / "t.db-wal").stat().st_size == 0
+    with pytest.raises(DatabaseUnavailable):
+        await db.run(lambda d: 1)
+
+
+async def test_an_unreadable_database_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    path.write_bytes(b"this is not a database" * 100)
+    db = Db(path)
+    await db.open()
+    assert db.error and "DatabaseError" in db.error
+    with pytest.raises(DatabaseUnavailable):
+        await db.run(lambda d: 1)
+    await db.close()

@@ -1,0 +1,125 @@
+"""`tunecamp serve` as a real process: startup, one JSON log line per request, graceful SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Daemon:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, stderr: Path, stdout: Path) -> None:
+        self.process, self.url, self.stderr_path, self.stdout_path = process, url, stderr, stdout
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, site: Path) -> Iterator[Daemon]:
+    (tmp_path / "content").mkdir()
+    (site / "big.bin").write_bytes(os.urandom(64 * 1024 * 1024))
+    port = free_port()
+    env = {**os.environ, "TUNECAMP_BCRYPT_ROUNDS": "4", "TUNECAMP_SHUTDOWN_TIMEOUT": "20"}
+    env.pop("SENTRY_DSN", None)
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from tunecamp.daemon.cli import main; main()",
+                "serve",
+                "--no-build",
+                "--content",
+                str(tmp_path / "content"),
+                "--public",
+                str(site),
+                "--data",
+                str(tmp_path / "data"),
+                "--port",
+                str(port),
+            ],
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            cwd=tmp_path,
+        )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError(f"the daemon did not start: {err.read_text()}")
+    yield Daemon(process, url, err, out)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_start_prints_next_steps_and_logs_one_json_line_per_request(daemon: Daemon) -> None:
+    assert httpx.get(f"{daemon.url}/").status_code == 200
+    assert httpx.get(f"{daemon.url}/missing?token=secret-in-query").status_code == 404
+    assert "tunecamp user add NAME --role owner" in daemon.stdout()
+    time.sleep(0.2)
+    lines = [json.loads(line) for line in daemon.stderr().splitlines() if line.startswith("{")]
+    requests = [x for x in lines if x["logger"] == "tunecamp.access"]
+    home = next(x for x in requests if x["path"] == "/")
+    assert home["method"] == "GET" and home["status"] == 200 and home["ms"] >= 0
+    missing = next(x for x in requests if x["path"] == "/missing")
+    assert missing["status"] == 404
+    assert "secret-in-query" not in daemon.stderr()
+    assert any("/admin/setup?token=" in x["message"] for x in lines)  # no account yet: the setup link
+
+
+def test_sigterm_finishes_the_request_in_flight_then_exits(daemon: Daemon) -> None:
+    port = int(daemon.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        first = conn.recv(4096)
+        assert first.startswith(b"HTTP/1.1 200")
+        time.sleep(0.3)  # we are not reading: the socket buffers fill and the handler waits on us
+        daemon.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        # the daemon no longer accepts new connections...
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{daemon.url}/health", timeout=2)
+        assert daemon.process.poll() is None  # ...but is still sending us the file
+        data = bytearray(first)
+        while chunk := conn.recv(1 << 20):
+            data += chunk
+    head, _, body = bytes(data).partition(b"\r\n\r\n")
+    length = int(
+        next(
+            line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        )
+    )
+    assert length == 64 * 1024 * 1024 and len(body) == length
+    assert daemon.process.wait(timeout=30) == 0
+    assert "database closed" in daemon.stderr()
+    wal = Path(daemon.stderr_path.parent / "data" / "tunecamp.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed: a clean close

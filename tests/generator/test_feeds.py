@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import feedparser
+import pytest
+
+from tests.generator.catalog_fixtures import (
+    BASE_URL,
+    CONTROL_TITLE,
+    EMOJI_TITLE,
+    HOSTILE_TITLE,
+    hostile_catalog,
+    hostile_media,
+)
+from tunecamp.generator.feeds import render_feeds
+from tunecamp.generator.model import Catalog
+from tunecamp.generator.podcast import podcast_guid
+from tunecamp.generator.syndication import NAMESPACES
+from tunecamp.generator.urls import Urls
+
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d\d:\d\d:\d\d GMT$"
+)
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+ATOM = "{http://www.w3.org/2005/Atom}"
+IT = "{" + NAMESPACES["itunes"] + "}"
+PC = "{" + NAMESPACES["podcast"] + "}"
+MRSS = "{" + NAMESPACES["media"] + "}"
+
+
+def render(catalog: Catalog) -> dict[str, bytes]:
+    outputs = render_feeds(catalog, hostile_media(catalog), Urls(catalog.config.base_url))
+    result = {o.path: o.data for o in outputs}
+    assert len(result) == len(outputs), "two feeds claim one path"
+    assert all(isinstance(data, bytes) for data in result.values())
+    return {k: v for k, v in result.items() if v is not None}
+
+
+@pytest.fixture(scope="module")
+def feeds() -> dict[str, bytes]:
+    return render(hostile_catalog())
+
+
+def url(path: str) -> str:
+    return f"{BASE_URL}/{path}"
+
+
+def test_every_feed_parses_without_bozo(feeds: dict[str, bytes]) -> None:
+    assert set(feeds) == {
+        "feed.rss",
+        "feed.atom",
+        "podcast.rss",
+        "artists/ada/feed.rss",
+        "artists/ada/feed.atom",
+        "artists/noor/feed.rss",
+        "artists/noor/feed.atom",
+        "releases/engines/media.rss",
+        "releases/hidden/media.rss",
+        "releases/older/media.rss",
+        "releases/undated/media.rss",
+    }
+    for path, data in feeds.items():
+        parsed = feedparser.parse(data)
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        assert parsed.version == ("atom10" if path.endswith(".atom") else "rss20"), path
+        self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
+        assert self_links == [url(path)], path
+        ET.fromstring(data)  # strictly well-formed, not only feedparser-tolerable
+
+
+def test_site_feed_lists_listed_releases_newest_first(feeds: dict[str, bytes]) -> None:
+    for path in ("feed.rss", "feed.atom"):
+        parsed = feedparser.parse(feeds[path])
+        assert [e.link for e in parsed.entries] == [
+            url("releases/engines/"),
+            url("releases/older/"),
+            url("releases/undated/"),
+        ]
+        assert [e.id for e in parsed.entries] == [e.link for e in parsed.entries]
+        assert b"Hidden Tracks" not in feeds[path] and b"Draft Demos" not in feeds[path]
+
+
+def test_hostile_text_is_escaped_and_round_trips(feeds: dict[str, bytes]) -> None:
+    rss = feeds["feed.rss"]
+    assert b"<script" not in rss
+    item = ET.fromstring(rss).find("channel/item")
+    assert item is not None and item.findtext("title") == f"Engines {HOSTILE_TITLE}"
+    body = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") or ""
+    assert "<script" not in body  # the HTML body escapes titles once more, as HTML
+    assert "&lt;script&gt;" in body and "<em>barn</em>" in body
+    media_rss = ET.fromstring(feeds["releases/engines/media.rss"])
+    titles = [i.findtext("title") for i in media_rss.iter("item")]
+    assert titles[1] == EMOJI_TITLE
+    assert titles[3] == "Bell and Tab" != CONTROL_TITLE  # characters XML cannot carry are dropped
+
+
+def test_dates_are_rfc822_in_rss_and_rfc3339_in_atom(feeds: dict[str, bytes]) -> None:
+    rss = ET.fromstring(feeds["feed.rss"])
+    dates = {i.findtext("link"): i.findtext("pubDate") for i in rss.iter("item")}
+    assert dates[url("releases/engines/")] == "Wed, 01 May 2024 00:00:00 GMT"
+    assert dates[url("releases/undated/")] is None  # no date to give: readers use first-seen time
+    assert all(RFC822.match(d) for d in dates.values() if d)
+    assert rss.findtext("channel/lastBuildDate") == "Wed, 01 May 2024 00:00:00 GMT"
+    atom = ET.fromstring(feeds["feed.atom"])
+    updated = [e.findtext(f"{ATOM}updated") for e in atom.iter(f"{ATOM}entry")]
+    assert updated == ["2024-05-01T00:00:00Z", "2019-03-02T00:00:00Z", "1970-01-01T00:00:00Z"]
+    assert atom.findtext(f"{ATOM}updated") == "2024-05-01T00:00:00Z"
+    assert all(RFC3339.match(d or "") for d in updated)
+
+
+def test_release_date_falls_back_to_the_newest_track_date() -> None:
+    catalog = hostile_catalog()
+    older = next(r for r in catalog.releases if r.slug == "older")
+    catalog = replace(catalog, releases=(replace(older, date=None),))
+    parsed = feedparser.parse(render(catalog)["feed.rss"])
+    assert parsed.entries[0].published_parsed[:3] == (2019, 1, 1)
+
+
+def test_atom_is_structurally_complete(feeds: dict[str, bytes]) -> None:
+    atom = ET.fromstring(feeds["artists/ada/feed.atom"])
+    for required in ("id", "title", "updated", "author"):
+        assert atom.find(f"{ATOM}{required}") is not None, required
+    entries = list(atom.iter(f"{ATOM}entry"))
+    assert [e.findtext(f"{ATOM}id") for e in entries] == [url("releases/engines/"), url("releases/older/")]
+    for entry in entries:
+        for required in ("id", "title", "updated", "author", "content"):
+            assert entry.find(f"{ATOM}{required}") is not None, required
+    assert atom.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+
+def test_rss_item_carries_cover_and_first_stream(feeds: dict[str, bytes]) -> None:
+    entry = feedparser.parse(feeds["feed.rss"]).entries[0]
+    assert entry.enclosures == [
+        {"href": url("audio/engines/script.mp3"), "length": "1234567", "type": "audio/mpeg"}
+    ]
+    assert entry.media_thumbnail[0]["url"] == url("releases/engines/cover.svg")
+    assert [t.term for t in entry.tags] == ["Electronic", "Musique Concrète", "<Noise>"]
+    atom_entry = feedparser.parse(feeds["feed.atom"]).entries[0]
+    assert [(e.href, e.length, e.type) for e in atom_entry.enclosures] == [
+        (url("audio/engines/script.mp3"), "1234567", "audio/mpeg")
+    ]
+
+
+def test_artist_feeds_hold_only_their_listed_releases(feeds: dict[str, bytes]) -> None:
+    ada = feedparser.parse(feeds["artists/ada/feed.rss"])
+    assert [e.link for e in ada.entries] == [url("releases/engines/"), url("releases/older/")]
+    noor = feedparser.parse(feeds["artists/noor/feed.atom"])
+    assert [e.link for e in noor.entries] == [url("releases/older/"), url("releases/undated/")]
+    assert noor.feed.title == "نور الهدى"
+
+
+def test_podcast_feed_has_one_episode_per_playable_listed_track(feeds: dict[str, bytes]) -> None:
+    parsed = feedparser.parse(feeds["podcast.rss"])
+    links = [e.link for e in parsed.entries]
+    assert links == [url(f"releases/engines/{t}/") for t in ("script", "fish", "newline", "control")] + [
+        url("releases/older/one/"),
+        url("releases/older/two/"),
+        url("releases/undated/layl/"),
+    ]
+    catalog = hostile_catalog()
+    media = hostile_media(catalog)
+    tracks = {f"releases/{r.slug}/{t.slug}/": t for r in catalog.releases for t in r.tracks}
+    root = ET.fromstring(feeds["podcast.rss"])
+    for item in root.iter("item"):
+        track = tracks[item.findtext("link", "").removeprefix(BASE_URL + "/")]
+        stream = media.track(track).streams[0]
+        enclosure = item.find("enclosure")
+        assert enclosure is not None
+        assert enclosure.attrib == {"url": url(stream.path), "length": str(stream.size), "type": stream.mime}
+        assert item.findtext(f"{IT}duration") == str(round(track.duration))
+        assert item.findtext(f"{IT}explicit") == ("true" if track.settings.explicit else "false")
+        assert item.find(f"{IT}image") is not None and item.findtext(f"{IT}author")
+    dates = [i.findtext("pubDate") for i in root.iter("item")]
+    assert dates[:2] == ["Wed, 01 May 2024 00:00:00 GMT", "Wed, 01 May 2024 00:01:00 GMT"]
+
+
+def test_podcast_channel_tags(feeds: dict[str, bytes]) -> None:
+    channel = ET.fromstring(feeds["podcast.rss"]).find("channel")
+    assert channel is not None
+    assert channel.findtext(f"{PC}guid") == str(
+        uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "music.example.org/sub/podcast.rss")
+    )
+    locked = channel.find(f"{PC}locked")
+    assert locked is not None and locked.text == "yes" and locked.get("owner") == "label@example.org"
+    assert channel.findtext(f"{PC}license") == "CC-BY-4.0"
+    assert channel.findtext(f"{PC}medium") == "music"
+    assert [p.text for p in channel.iter(f"{PC}person")][:2] == ['Ada <b>Lovelace</b> & "Co"', "نور الهدى"]
+    category = channel.find(f"{IT}category")
+    assert category is not None and category.get("text") == "Music"
+    assert channel.findtext(f"{IT}owner/{IT}email") == "label@example.org"
+    assert channel.findtext(f"{IT}owner/{IT}name") == "Ada & Noor"
+    assert channel.findtext(f"{IT}explicit") == "false"
+    assert channel.find(f"{IT}image") is not None
+
+
+def test_podcast_guid_matches_the_specification_examples() -> None:
+    assert podcast_guid("https://mp3s.nashownotes.com/pc20rss.xml") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert podcast_guid("http://podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+def test_media_rss_lists_every_track_of_a_release(feeds: dict[str, bytes]) -> None:
+    root = ET.fromstring(feeds["releases/engines/media.rss"])
+    items = list(root.iter("item"))
+    assert len(items) == 5
+    first = items[0].find(f"{MRSS}content")
+    assert first is not None and first.attrib == {
+        "url": url("audio/engines/script.mp3"),
+        "type": "audio/mpeg",
+        "fileSize": "1234567",
+        "duration": "183",
+        "medium": "audio",
+        "isDefault": "true",
+        "bitrate": "128",
+    }
+    aiff = items[4]
+    assert aiff.findtext("title") == "Studio Master (AIFF)"
+    assert aiff.find(f"{MRSS}content") is None and aiff.find("enclosure") is None
+    assert all(i.find(f"{MRSS}thumbnail") is not None for i in items)
+    hidden = ET.fromstring(feeds["releases/hidden/media.rss"])  # unlisted: reachable by URL, so it has one
+    assert [i.findtext("title") for i in hidden.iter("item")] == ["Secret Song"]
+
+
+def test_feeds_are_deterministic(feeds: dict[str, bytes]) -> None:
+    assert render(hostile_catalog()) == feeds
+
+
+def test_catalog_with_nothing_listed_still_has_valid_feeds() -> None:
+    catalog = hostile_catalog()
+    catalog = replace(catalog, releases=tuple(r for r in catalog.releases if not r.is_listed))
+    feeds = render(catalog)
+    assert set(feeds) == {"feed.rss", "feed.atom", "podcast.rss", "releases/hidden/media.rss"}
+    for data in feeds.values():
+        parsed = feedparser.parse(data)
+        assert not parsed.bozo and parsed.feed.title
+    assert feedparser.parse(feeds["feed.rss"]).entries == []
