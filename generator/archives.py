@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunecamp.generator.audiocache import key
+from tunecamp.generator.audiocache import AudioCache, key
+from tunecamp.generator.images import MIME_EXT, Picture
+from tunecamp.generator.mediaplan import Product, ReleasePlan, TrackPlan
 
 ZIP_VERSION = 1
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -71,3 +73,43 @@ def write_zip(members: Iterable[Member], target: Path) -> None:
             with m.source.open("rb") as src, zf.open(info, "w", force_zip64=True) as dst:
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
+
+
+def release_extras(rp: ReleasePlan, cover: Picture | None, cache: AudioCache) -> list[Member]:
+    """What every zip of a release holds besides the tracks: the cover, liner notes, extras/."""
+    members = []
+    if cover is not None:
+        ext = MIME_EXT.get(cover.manifest["mime"], cover.original.suffix.lstrip(".") or "bin")
+        members.append(Member(f"cover.{ext}", cover.original, cover.content_hash))
+    notes = rp.release.source_dir / "notes.md"
+    if notes.is_file():
+        members.append(Member("notes.md", notes, cache.source_hash(notes)))
+    for extra in rp.release.extras:
+        members.append(Member(f"extras/{safe_name(extra.name)}", extra, cache.source_hash(extra)))
+    return members
+
+
+FileLookup = Callable[[TrackPlan, Product], "tuple[str, Path] | None"]
+
+
+def zip_plan(rp: ReleasePlan, files: FileLookup, extras: list[Member]) -> dict[str, list[Member]]:
+    """The members of each format's zip, under one folder; a format with no track has no zip.
+
+    `files` gives a track's tagged file in a format (cache key, path), None when it failed.
+    """
+    if not rp.zip_visibility or not rp.tracks:
+        return {}
+    root = safe_name(", ".join(rp.tracks[0].tags.album_artists) + " - " + rp.release.title)
+    multi_disc = any(tp.track.disc > 1 for tp in rp.tracks)
+    plan = {}
+    for fmt in rp.zip_formats:
+        tracks = []
+        for tp in rp.zip_members():
+            found = files(tp, Product(fmt))
+            if found:
+                name = track_name(tp.track.number, tp.track.title, fmt.ext, tp.track.disc if multi_disc else None)
+                tracks.append(Member(name, found[1], found[0]))
+        if tracks:
+            plan[fmt.name] = [Member(f"{root}/{m.name}", m.source, m.content_key)
+                              for m in unique_names([*tracks, *extras])]  # fmt: skip
+    return plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -63,12 +64,14 @@ def init(directory: Path, artist: str) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="A line per file processed.")
 def build(content: Path, output: Path, no_transcode: bool, jobs: int | None, verbose: bool) -> None:
     """Build the static site of CONTENT (default: ./content)."""
-    from tunecamp.generator.build import BuildOptions, build as run_build
+    from tunecamp.generator.build import BuildOptions
+    from tunecamp.generator.build import build as run_build
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(transcode=not no_transcode, verbose=verbose,
-                           **({"jobs": jobs} if jobs else {}))  # fmt: skip
+    options = BuildOptions(transcode=not no_transcode, verbose=verbose)
+    if jobs:
+        options = replace(options, jobs=jobs)
     report = run_build(content, output, options)
     print_problems(report.problems)
     catalog = report.catalog
@@ -108,7 +111,8 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
     """Build CONTENT, then rebuild on every change until Ctrl-C."""
     import threading
 
-    from tunecamp.generator.build import BuildOptions, build as run_build
+    from tunecamp.generator.build import BuildOptions
+    from tunecamp.generator.build import build as run_build
     from tunecamp.generator.watch import watch as run_watch
 
     if not content.is_dir():

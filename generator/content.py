@@ -18,10 +18,8 @@ import yaml
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.settings import SETTING_KEYS, Settings, parse_settings
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+# libyaml's loader is several times faster; PyYAML may be built without it.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 CATALOG_KEYS = frozenset({"title", "description", "base_url", "language", "theme", "label", "allow_html",
                           "podcast"}) | SETTING_KEYS  # fmt: skip

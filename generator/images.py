@@ -16,6 +16,7 @@ from PIL import Image as PILImage, ImageOps, UnidentifiedImageError
 
 from tunecamp.generator.audiocache import AudioCache, key
 from tunecamp.generator.media import ImageSet, ImageVariant
+from tunecamp.generator.model import Image
 from tunecamp.generator.output import Output
 from tunecamp.generator.tagwrite import Cover
 
@@ -150,8 +151,66 @@ def image_set(
     return ImageSet(tuple(variants), description, original_variant), outputs
 
 
-def tag_cover(manifest: dict[str, Any], cache: AudioCache) -> Cover:
-    """The JPEG variant at the default width: small enough to embed in every transcode."""
-    jpegs = [v for v in manifest["variants"] if v[2] == "image/jpeg"]
-    w, h, mime, variant_key = min(jpegs, key=lambda v: (v[0] > DEFAULT_WIDTH, abs(v[0] - DEFAULT_WIDTH)))
-    return Cover(cache.path(variant_key, _suffix(mime)).read_bytes(), mime, w, h)
+@dataclass(frozen=True)
+class Picture:
+    """A cover or artist image as the cache holds it."""
+
+    manifest: dict[str, Any]
+    content_hash: str
+    original: Path  # the file in content/, or an embedded cover's bytes in the cache
+    original_key: str | None = None
+
+    @property
+    def keys(self) -> set[str]:
+        extra = {self.original_key} if self.original_key else set()
+        return picture_keys(self.manifest, self.content_hash) | extra
+
+    @property
+    def tag_cover_key(self) -> str:
+        """The JPEG variant at the default width: small enough to embed in every transcode."""
+        return str(self._tag_variant()[3])
+
+    def _tag_variant(self) -> list[Any]:
+        jpegs = [v for v in self.manifest["variants"] if v[2] == "image/jpeg"]
+        return min(jpegs, key=lambda v: (v[0] > DEFAULT_WIDTH, abs(v[0] - DEFAULT_WIDTH)))
+
+    def tag_cover(self, cache: AudioCache) -> Cover:
+        w, h, mime, variant_key = self._tag_variant()
+        return Cover(cache.path(variant_key, _suffix(mime)).read_bytes(), mime, w, h)
+
+    def image_set(self, cache: AudioCache, site_path: Callable[[int | None, str], str],
+                  description: str | None) -> tuple[ImageSet, list[Output]]:  # fmt: skip
+        return image_set(self.manifest, cache, site_path, description, self.original)
+
+
+def load_picture(image: Image, cache: AudioCache, render: bool = True) -> Picture | None:
+    """A cover or artist image through the cache, rendered when `render` and not cached yet.
+
+    None when an embedded cover cannot be found (or, without `render`, is not cached).
+    Raises ImageError or OSError for a picture that cannot be used.
+    """
+    if image.embedded_in is None:
+        content_hash = cache.source_hash(image.source)
+        if not render:
+            manifest = cached_picture(cache, content_hash)
+            return Picture(manifest, content_hash, image.source) if manifest else None
+        return Picture(picture(cache, content_hash, image.source.read_bytes), content_hash, image.source)
+    audio_hash = cache.source_hash(image.embedded_in)
+    content_hash = "embedded:" + audio_hash
+    original_key = key("embedded-cover", audio_hash)
+    manifest = cached_picture(cache, content_hash)
+    if manifest:
+        original = cache.path(original_key, _suffix(manifest["mime"]))
+        if original.is_file():
+            return Picture(manifest, content_hash, original, original_key)
+    if not render:
+        return None
+    from tunecamp.generator.tags import read_embedded_cover  # the tag reader owns embedded pictures
+
+    found = read_embedded_cover(image.embedded_in)
+    if found is None:
+        return None
+    data = found[0]
+    manifest = picture(cache, content_hash, lambda: data)
+    original = cache.put_bytes(original_key, _suffix(manifest["mime"]), data)
+    return Picture(manifest, content_hash, original, original_key)

@@ -17,7 +17,15 @@ from typing import Any
 from tunecamp.generator import content as c
 from tunecamp.generator.markup import render_markdown, summary
 from tunecamp.generator.model import (
-    STATUSES, Artist, AudioInfo, CatalogConfig, Image, Lyrics, Release, Status, Track,
+    STATUSES,
+    Artist,
+    AudioInfo,
+    CatalogConfig,
+    Image,
+    Lyrics,
+    Release,
+    Status,
+    Track,
 )  # fmt: skip
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.settings import Settings

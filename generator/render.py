@@ -11,7 +11,7 @@ drafts produce nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -196,16 +196,16 @@ def not_found_page(site: Site) -> Output:
 
 
 def embed_pages(site: Site, rv: ReleaseView) -> list[Output]:
+    """The iframe players; their links open the site in a new tab, and they are not indexed."""
     outputs = []
     if rv.embed_path:
-        page = Page(
-            path=rv.embed_path, kind="embed", title=site.title(rv.title, rv.artist_names), noindex=True
-        )
-        outputs.append(site.render("embed_release.html", page, rv=rv))
+        page = Page(path=rv.embed_path, kind="embed", title=site.title(rv.title, rv.artist_names), noindex=True)
+        outputs.append(site.render("embed_release.html", page, rv=rv, canonical=rv.path))
     for tv in rv.tracks:
         if tv.embed_path:
             page = Page(path=tv.embed_path, kind="embed", title=site.title(tv.title, tv.artist), noindex=True)
-            outputs.append(site.render("embed_track.html", page, rv=rv, tv=tv))
+            one = replace(rv, tracks=(tv,), multi_disc=False)
+            outputs.append(site.render("embed_track.html", page, rv=rv, tv=tv, canonical=tv.path, track_only=one))
     return outputs
 
 

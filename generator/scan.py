@@ -14,8 +14,8 @@ from typing import Any
 from tunecamp.generator import content as c
 from tunecamp.generator.markup import render_markdown, summary
 from tunecamp.generator.model import (
-    AudioInfo,
     Artist,
+    AudioInfo,
     Catalog,
     CatalogConfig,
     Image,

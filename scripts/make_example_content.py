@@ -20,7 +20,10 @@ from tunecamp.generator.ffmpeg import ffmpeg_path
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 RATE = 22050
-NOTE = {n: 440 * 2 ** ((i - 9) / 12) for i, n in enumerate("C C# D D# E F F# G G# A A# B".split())}
+NOTE = {
+    n: 440 * 2 ** ((i - 9) / 12)
+    for i, n in enumerate(["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"])
+}
 
 
 def freq(name: str) -> float:
@@ -68,8 +71,22 @@ def encode(samples: list[float], target: Path, tags: dict[str, str]) -> None:
         src = Path(tmp) / "src.wav"
         write_wav(src, samples)
         extra = ["-ar", "11025"] if target.suffix == ".wav" else []
-        subprocess.run([ffmpeg_path(), "-v", "error", "-y", "-i", str(src), *CODECS[target.suffix], *extra,
-                        "-map_metadata", "-1", str(target)], check=True)
+        subprocess.run(
+            [
+                ffmpeg_path(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(src),
+                *CODECS[target.suffix],
+                *extra,
+                "-map_metadata",
+                "-1",
+                str(target),
+            ],
+            check=True,
+        )
     if target.suffix != ".wav":
         f = MutagenFile(target, easy=True)
         if f.tags is None:
@@ -87,32 +104,111 @@ def picture(path: Path, colours: tuple[str, str], seed: int) -> None:
     for i in range(7):
         r = 60 + ((seed * 37 + i * 53) % 200)
         x, y = (seed * 91 + i * 137) % size, (seed * 53 + i * 71) % size
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=colours[1] if i % 2 else colours[0], outline=colours[1])
+        draw.ellipse(
+            (x - r, y - r, x + r, y + r), fill=colours[1] if i % 2 else colours[0], outline=colours[1]
+        )
     img.filter(ImageFilter.GaussianBlur(3)).save(path, quality=70, optimize=True)
 
 
 TRACKS = [
-    ("releases/morning-tides/01 - First Light.flac", ["C5", "E5", "G5", "E5", "D5", "G4", "C5", "-"], 0.45,
-     ["C3", "G3"], {"title": "First Light", "artist": "Aurora Lane", "album": "Morning Tides",
-                    "tracknumber": "1/3", "date": "2025-03-21", "genre": "Ambient"}),
-    ("releases/morning-tides/02 - Harbour Bells.flac", ["A4", "C5", "E5", "A5", "G5", "E5", "C5", "A4"], 0.5,
-     ["A2", "E3"], {"title": "Harbour Bells", "artist": "Aurora Lane", "album": "Morning Tides",
-                    "tracknumber": "2/3", "date": "2025-03-21", "genre": "Ambient"}),
-    ("releases/morning-tides/03 - Low Tide.flac", ["F4", "A4", "C5", "F5", "E5", "C5", "A4", "-"], 0.55,
-     ["F2", "C3"], {"title": "Low Tide", "artist": "Aurora Lane", "album": "Morning Tides",
-                    "tracknumber": "3/3", "date": "2025-03-21", "genre": "Ambient"}),
-    ("releases/steam-and-static/01 - Kettle Song.mp3", ["D5", "D5", "A4", "F#4", "G4", "A4", "D5", "-"], 0.3,
-     ["D3", "A3"], {"title": "Kettle Song", "artist": "The Kettle Hums", "album": "Steam & Static",
-                    "tracknumber": "1", "date": "2024-11-02", "genre": "Indie Pop"}),
-    ("releases/steam-and-static/02 - Radio Static.ogg", ["E5", "B4", "G4", "B4", "E5", "F#5", "G5", "-"], 0.3,
-     ["E3", "B3"], {"title": "Radio Static", "artist": "The Kettle Hums", "album": "Steam & Static",
-                    "tracknumber": "2", "date": "2024-11-02", "genre": "Indie Pop"}),
-    ("releases/steam-and-static/03 - Whistle Stop.opus", ["G4", "B4", "D5", "G5", "D5", "B4", "G4", "-"], 0.3,
-     ["G2", "D3"], {"title": "Whistle Stop", "artist": "The Kettle Hums", "album": "Steam & Static",
-                    "tracknumber": "3", "date": "2024-11-02", "genre": "Indie Pop"}),
-    ("releases/night-drafts/01 - Unfinished.m4a", ["A4", "-", "C5", "-", "B4", "-", "G4", "-"], 0.4,
-     ["A2", "E3"], {"title": "Unfinished", "artist": "Aurora Lane", "album": "Night Drafts",
-                    "tracknumber": "1", "date": "2026", "genre": "Ambient"}),
+    (
+        "releases/morning-tides/01 - First Light.flac",
+        ["C5", "E5", "G5", "E5", "D5", "G4", "C5", "-"],
+        0.45,
+        ["C3", "G3"],
+        {
+            "title": "First Light",
+            "artist": "Aurora Lane",
+            "album": "Morning Tides",
+            "tracknumber": "1/3",
+            "date": "2025-03-21",
+            "genre": "Ambient",
+        },
+    ),
+    (
+        "releases/morning-tides/02 - Harbour Bells.flac",
+        ["A4", "C5", "E5", "A5", "G5", "E5", "C5", "A4"],
+        0.5,
+        ["A2", "E3"],
+        {
+            "title": "Harbour Bells",
+            "artist": "Aurora Lane",
+            "album": "Morning Tides",
+            "tracknumber": "2/3",
+            "date": "2025-03-21",
+            "genre": "Ambient",
+        },
+    ),
+    (
+        "releases/morning-tides/03 - Low Tide.flac",
+        ["F4", "A4", "C5", "F5", "E5", "C5", "A4", "-"],
+        0.55,
+        ["F2", "C3"],
+        {
+            "title": "Low Tide",
+            "artist": "Aurora Lane",
+            "album": "Morning Tides",
+            "tracknumber": "3/3",
+            "date": "2025-03-21",
+            "genre": "Ambient",
+        },
+    ),
+    (
+        "releases/steam-and-static/01 - Kettle Song.mp3",
+        ["D5", "D5", "A4", "F#4", "G4", "A4", "D5", "-"],
+        0.3,
+        ["D3", "A3"],
+        {
+            "title": "Kettle Song",
+            "artist": "The Kettle Hums",
+            "album": "Steam & Static",
+            "tracknumber": "1",
+            "date": "2024-11-02",
+            "genre": "Indie Pop",
+        },
+    ),
+    (
+        "releases/steam-and-static/02 - Radio Static.ogg",
+        ["E5", "B4", "G4", "B4", "E5", "F#5", "G5", "-"],
+        0.3,
+        ["E3", "B3"],
+        {
+            "title": "Radio Static",
+            "artist": "The Kettle Hums",
+            "album": "Steam & Static",
+            "tracknumber": "2",
+            "date": "2024-11-02",
+            "genre": "Indie Pop",
+        },
+    ),
+    (
+        "releases/steam-and-static/03 - Whistle Stop.opus",
+        ["G4", "B4", "D5", "G5", "D5", "B4", "G4", "-"],
+        0.3,
+        ["G2", "D3"],
+        {
+            "title": "Whistle Stop",
+            "artist": "The Kettle Hums",
+            "album": "Steam & Static",
+            "tracknumber": "3",
+            "date": "2024-11-02",
+            "genre": "Indie Pop",
+        },
+    ),
+    (
+        "releases/night-drafts/01 - Unfinished.m4a",
+        ["A4", "-", "C5", "-", "B4", "-", "G4", "-"],
+        0.4,
+        ["A2", "E3"],
+        {
+            "title": "Unfinished",
+            "artist": "Aurora Lane",
+            "album": "Night Drafts",
+            "tracknumber": "1",
+            "date": "2026",
+            "genre": "Ambient",
+        },
+    ),
     ("releases/b-sides-for-friends/01 - Kitchen Demo.wav", ["C5", "G4", "E4", "G4"], 0.35, ["C3"], {}),
 ]
 

@@ -15,7 +15,22 @@ import pytest
 from mutagen import File as MutagenFile
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import (
-    APIC, COMM, ID3, TALB, TCOM, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, TSRC, TXXX, UFID, USLT,
+    APIC,
+    COMM,
+    ID3,
+    TALB,
+    TCOM,
+    TCON,
+    TDRC,
+    TIT2,
+    TPE1,
+    TPE2,
+    TPOS,
+    TRCK,
+    TSRC,
+    TXXX,
+    UFID,
+    USLT,
 )
 from mutagen.mp4 import MP4, MP4Cover
 
@@ -40,8 +55,14 @@ PNG_1PX = bytes.fromhex(
 )
 
 
-def write_tone(path: Path, seconds: float = 1.0, freq: float = 440.0, rate: int = 44100,
-               amplitude: float = 0.5, silence_after: float = 0.0) -> Path:
+def write_tone(
+    path: Path,
+    seconds: float = 1.0,
+    freq: float = 440.0,
+    rate: int = 44100,
+    amplitude: float = 0.5,
+    silence_after: float = 0.0,
+) -> Path:
     """A mono 16-bit WAV: a sine tone, then optional silence."""
     n_tone, n_silence = int(seconds * rate), int(silence_after * rate)
     frames = bytearray()
@@ -64,12 +85,24 @@ def tag_file(path: Path, tags: dict[str, Any], cover: bytes | None = None, id3v:
         if f.tags is None:
             f.add_tags()
         id3: ID3 = f.tags
-        frames = {"title": TIT2, "artist": TPE1, "albumartist": TPE2, "album": TALB, "tracknumber": TRCK,
-                  "discnumber": TPOS, "genre": TCON, "date": TDRC, "composer": TCOM, "isrc": TSRC}
-        picard = {"musicbrainz_trackid": "MusicBrainz Release Track Id",
-                  "musicbrainz_albumid": "MusicBrainz Album Id",
-                  "musicbrainz_artistid": "MusicBrainz Artist Id",
-                  "musicbrainz_albumartistid": "MusicBrainz Album Artist Id"}
+        frames = {
+            "title": TIT2,
+            "artist": TPE1,
+            "albumartist": TPE2,
+            "album": TALB,
+            "tracknumber": TRCK,
+            "discnumber": TPOS,
+            "genre": TCON,
+            "date": TDRC,
+            "composer": TCOM,
+            "isrc": TSRC,
+        }
+        picard = {
+            "musicbrainz_trackid": "MusicBrainz Release Track Id",
+            "musicbrainz_albumid": "MusicBrainz Album Id",
+            "musicbrainz_artistid": "MusicBrainz Artist Id",
+            "musicbrainz_albumartistid": "MusicBrainz Album Artist Id",
+        }
         for key, value in tags.items():
             values = value if isinstance(value, list) else [str(value)]
             if key in frames:
@@ -150,18 +183,30 @@ def make_audio(_tone_cache: Path, ffmpeg: str) -> MakeAudio:
     (format, length, tone) for the session and copied, so fixtures stay cheap.
     """
 
-    def make(path: Path, seconds: float = 1.0, freq: float = 440.0, tags: dict[str, Any] | None = None,
-             cover: bytes | None = None, id3v: int = 4, silence_after: float = 0.0) -> Path:
+    def make(
+        path: Path,
+        seconds: float = 1.0,
+        freq: float = 440.0,
+        tags: dict[str, Any] | None = None,
+        cover: bytes | None = None,
+        id3v: int = 4,
+        silence_after: float = 0.0,
+    ) -> Path:
         name = path.name.lower()
         ext = "alac.m4a" if name.endswith(".alac.m4a") else name.rsplit(".", 1)[-1]
         ext = "aiff" if ext == "aif" else ext
         cached = _tone_cache / f"{seconds}-{freq}-{silence_after}.{ext}"
         if not cached.exists():
-            wav = write_tone(_tone_cache / f"{seconds}-{freq}-{silence_after}.src.wav", seconds, freq,
-                             silence_after=silence_after)
+            wav = write_tone(
+                _tone_cache / f"{seconds}-{freq}-{silence_after}.src.wav",
+                seconds,
+                freq,
+                silence_after=silence_after,
+            )
             fmt = ["-f", "ipod"] if ext.endswith("m4a") else []
-            subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(wav), *ENCODERS[ext], *fmt, str(cached)],
-                           check=True)
+            subprocess.run(
+                [ffmpeg, "-v", "error", "-y", "-i", str(wav), *ENCODERS[ext], *fmt, str(cached)], check=True
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, path)
         if tags or cover:

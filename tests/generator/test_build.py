@@ -26,13 +26,27 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_example_catalog_builds_every_output(example_site: Path) -> None:
-    for path in ["index.html", "404.html", "catalog.json", "feed.rss", "feed.atom", "podcast.rss",
-                 "sitemap.xml", "robots.txt", "catalog.m3u8", "search.json",
-                 "releases/morning-tides/index.html", "releases/morning-tides/first-light/index.html",
-                 "releases/morning-tides/playlist.m3u8", "releases/morning-tides/media.rss",
-                 "artists/aurora-lane/index.html", "artists/aurora-lane/feed.rss",
-                 "embed/morning-tides/index.html", "oembed/morning-tides.json",
-                 "releases/steam-and-static/cover.svg"]:
+    for path in [
+        "index.html",
+        "404.html",
+        "catalog.json",
+        "feed.rss",
+        "feed.atom",
+        "podcast.rss",
+        "sitemap.xml",
+        "robots.txt",
+        "catalog.m3u8",
+        "search.json",
+        "releases/morning-tides/index.html",
+        "releases/morning-tides/first-light/index.html",
+        "releases/morning-tides/playlist.m3u8",
+        "releases/morning-tides/media.rss",
+        "artists/aurora-lane/index.html",
+        "artists/aurora-lane/feed.rss",
+        "embed/morning-tides/index.html",
+        "oembed/morning-tides.json",
+        "releases/steam-and-static/cover.svg",
+    ]:
         assert (example_site / path).is_file(), path
 
 
@@ -45,8 +59,17 @@ def test_drafts_never_reach_the_output(example_site: Path) -> None:
 def test_unlisted_is_built_but_listed_nowhere(example_site: Path) -> None:
     page = example_site / "releases/b-sides-for-friends/index.html"
     assert page.is_file() and b"noindex" in page.read_bytes()
-    for listing in ["index.html", "catalog.json", "feed.rss", "feed.atom", "podcast.rss", "sitemap.xml",
-                    "search.json", "catalog.m3u8", "artists/the-kettle-hums/index.html"]:
+    for listing in [
+        "index.html",
+        "catalog.json",
+        "feed.rss",
+        "feed.atom",
+        "podcast.rss",
+        "sitemap.xml",
+        "search.json",
+        "catalog.m3u8",
+        "artists/the-kettle-hums/index.html",
+    ]:
         assert b"b-sides-for-friends" not in (example_site / listing).read_bytes(), listing
 
 
@@ -57,8 +80,10 @@ def test_catalog_json_lists_the_published_releases(example_site: Path) -> None:
 
 
 def _run_build(content: Path, out: Path) -> subprocess.Popen[bytes]:
-    code = "import sys; from pathlib import Path; from tunecamp.generator.build import build; " \
-           "build(Path(sys.argv[1]), Path(sys.argv[2]))"
+    code = (
+        "import sys; from pathlib import Path; from tunecamp.generator.build import build; "
+        "build(Path(sys.argv[1]), Path(sys.argv[2]))"
+    )
     return subprocess.Popen([sys.executable, "-c", code, str(content), str(out)])
 
 

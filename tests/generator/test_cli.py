@@ -46,7 +46,9 @@ def test_build_exits_non_zero_and_names_the_problem(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, content)
     meta = content / "releases/steam-and-static/release.yaml"
     meta.write_text(meta.read_text() + "licence: MIT\n")
-    result = CliRunner().invoke(cli, ["build", str(content), "-o", str(tmp_path / "public"), "--no-transcode"])
+    result = CliRunner().invoke(
+        cli, ["build", str(content), "-o", str(tmp_path / "public"), "--no-transcode"]
+    )
     assert result.exit_code == 1
     assert "steam-and-static/release.yaml [licence]" in result.output.replace("\n", "")
     assert (tmp_path / "public/releases/steam-and-static/index.html").is_file()

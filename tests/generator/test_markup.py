@@ -10,7 +10,9 @@ def test_markdown_renders() -> None:
 
 
 def test_raw_html_and_script_urls_are_removed_by_default() -> None:
-    html = render_markdown('<script>alert(1)</script>\n\n[x](javascript:alert(2)) <img src=x onerror="alert(3)">')
+    html = render_markdown(
+        '<script>alert(1)</script>\n\n[x](javascript:alert(2)) <img src=x onerror="alert(3)">'
+    )
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
 
 

@@ -37,7 +37,9 @@ def test_source_files_are_linked(tmp_path: Path) -> None:
     assert (out / "audio/song.mp3").stat().st_ino == src.stat().st_ino
 
 
-@pytest.mark.parametrize("path", ["../escape.html", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\..\\b", ""])
+@pytest.mark.parametrize(
+    "path", ["../escape.html", "/etc/passwd", "a/../../b", "a//b", "./a", "a\\..\\b", ""]
+)
 def test_hostile_output_paths_are_refused(path: str) -> None:
     with pytest.raises(ValueError, match="unsafe output path"):
         Output(path, data=b"x")

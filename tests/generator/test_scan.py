@@ -5,8 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import MakeAudio
+
 from tunecamp.generator.scan import scan
 
 
@@ -19,19 +19,38 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def catalog_dir(tmp_path: Path, make_audio: MakeAudio) -> Path:
     root = tmp_path / "content"
-    write(root / "catalog.yaml", "title: Label\nbase_url: https://music.example.org/\nlicense: CC0-1.0\n"
-          "download: free\nlabel: true\n")
-    write(root / "artists/ada/artist.yaml", "name: Ada Lovelace\ndownload: name-your-price\nprice: 3\n"
-          "links:\n  - https://ada.example.org\n  - {label: Shop, url: https://shop.example.org}\n")
+    write(
+        root / "catalog.yaml",
+        "title: Label\nbase_url: https://music.example.org/\nlicense: CC0-1.0\ndownload: free\nlabel: true\n",
+    )
+    write(
+        root / "artists/ada/artist.yaml",
+        "name: Ada Lovelace\ndownload: name-your-price\nprice: 3\n"
+        "links:\n  - https://ada.example.org\n  - {label: Shop, url: https://shop.example.org}\n",
+    )
     write(root / "artists/ada/bio.md", "Ada makes **engines** sing.\n")
     rel = root / "releases/Engines (2024)"
-    make_audio(rel / "02 - Second.flac", tags={"title": "Second", "artist": "Ada Lovelace",
-                                               "tracknumber": "2", "genre": "Electronic"})
-    make_audio(rel / "01 - First.mp3", tags={"title": "First", "artist": "Ada Lovelace", "tracknumber": "1",
-                                             "album": "Engines", "date": "2024-05-01", "genre": "Electronic"})
+    make_audio(
+        rel / "02 - Second.flac",
+        tags={"title": "Second", "artist": "Ada Lovelace", "tracknumber": "2", "genre": "Electronic"},
+    )
+    make_audio(
+        rel / "01 - First.mp3",
+        tags={
+            "title": "First",
+            "artist": "Ada Lovelace",
+            "tracknumber": "1",
+            "album": "Engines",
+            "date": "2024-05-01",
+            "genre": "Electronic",
+        },
+    )
     make_audio(rel / "03 no tags.ogg")
-    write(rel / "release.yaml", "status: published\nartist: ada\ntracks:\n"
-          "  - file: 03 no tags.ogg\n    title: Third\n    download: none\n")
+    write(
+        rel / "release.yaml",
+        "status: published\nartist: ada\ntracks:\n"
+        "  - file: 03 no tags.ogg\n    title: Third\n    download: none\n",
+    )
     write(rel / "notes.md", "Liner notes.\n")
     write(rel / "01 - First.lrc", "[00:01.00]hello\n")
     draft = root / "releases/draft-one"
@@ -115,13 +134,17 @@ def test_corrupt_and_empty_audio_are_skipped_with_a_message(catalog_dir: Path) -
     assert all("track skipped" in p.message for p in problems.errors)
 
 
-@pytest.mark.parametrize(("yaml_text", "key"), [
-    ("status: published\ncover: ../../../etc/passwd\n", "cover"),
-    ("status: published\ntracks:\n  - file: ../../elsewhere.mp3\n", "tracks[0].file"),
-    ("status: published\nslug: ../escape\n", "slug"),
-])
-def test_hostile_paths_and_slugs_are_refused(catalog_dir: Path, make_audio: MakeAudio, yaml_text: str,
-                                             key: str) -> None:
+@pytest.mark.parametrize(
+    ("yaml_text", "key"),
+    [
+        ("status: published\ncover: ../../../etc/passwd\n", "cover"),
+        ("status: published\ntracks:\n  - file: ../../elsewhere.mp3\n", "tracks[0].file"),
+        ("status: published\nslug: ../escape\n", "slug"),
+    ],
+)
+def test_hostile_paths_and_slugs_are_refused(
+    catalog_dir: Path, make_audio: MakeAudio, yaml_text: str, key: str
+) -> None:
     rel = catalog_dir / "releases/hostile"
     make_audio(rel / "a.mp3")
     write(rel / "release.yaml", yaml_text)

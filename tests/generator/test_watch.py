@@ -35,8 +35,12 @@ def watching(tmp_path: Path) -> Iterator[tuple[Path, Recorder]]:
     root = tmp_path / "content"
     root.mkdir()
     recorder, stop, ready = Recorder(), threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch, args=([root], recorder, stop, WatchTiming(debounce=0.15)),
-                              kwargs={"ready": ready}, daemon=True)
+    thread = threading.Thread(
+        target=watch,
+        args=([root], recorder, stop, WatchTiming(debounce=0.15)),
+        kwargs={"ready": ready},
+        daemon=True,
+    )
     thread.start()
     assert ready.wait(5)
     yield root, recorder
