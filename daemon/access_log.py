@@ -1,6 +1,6 @@
 """Logs as one JSON object per line: one per request (method, path, status, duration), and the rest.
 
-Structured lines are what log shippers and `jq` read; the query string is left out of
+Structured lines are what log shippers and `jq` read (a terminal gets the same fields as text); the query string is left out of
 request lines because tokens and passwords travel in it (Subsonic's `p=`, `t=`).
 """
 
@@ -32,9 +32,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class ConsoleFormatter(logging.Formatter):
+    """The same fields as key=value, for a person watching a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "fields", {})
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        if record.name == "tunecamp.access":
+            line = f"{stamp} {fields['method']} {fields['path']} {fields['status']} {fields['ms']} ms"
+        else:
+            extra = " ".join(f"{k}={v}" for k, v in fields.items())
+            line = f"{stamp} {record.levelname.lower():7} {record.getMessage()}" + (
+                f" {extra}" if extra else ""
+            )
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
 def configure_logging(level: str = "info") -> None:
+    """JSON lines for log collectors; the same, readable, when a person watches the terminal."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(ConsoleFormatter() if sys.stderr.isatty() else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

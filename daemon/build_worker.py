@@ -139,6 +139,7 @@ def preview(args: argparse.Namespace, events: Events) -> int:
 
 def run(args: argparse.Namespace, events: Events) -> int:
     from tunecamp.daemon.catalog_index import refresh
+    from tunecamp.daemon.subsonic_index import refresh_media
     from tunecamp.daemon.db import connect
     from tunecamp.daemon.migrations import apply_migrations
 
@@ -177,6 +178,7 @@ def run(args: argparse.Namespace, events: Events) -> int:
     try:
         apply_migrations(db)
         stats = refresh(db, catalog)
+        refresh_media(db, catalog)  # the Subsonic API's extra columns, from the same scan
     finally:
         db.close()
     if published:

@@ -226,7 +226,9 @@ class BuildManager:
         run.error = run.error or done.get("error") or (None if code == 0 else f"the build exited with {code}")
         run.state = "skipped" if done.get("skipped") else "ok" if code == 0 and done.get("ok") else "failed"
         run.finished_at = time.time()
-        self.current, self.last = None, run
+        self.current = None
+        if run.state != "skipped":  # "the last build" means the last one that did something
+            self.last = run
         await self._record_end(run)
         log.info("build %s %s%s", run.id, run.state, " and published" if run.published else "")
         async with self._changed:

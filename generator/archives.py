@@ -107,7 +107,9 @@ def zip_plan(rp: ReleasePlan, files: FileLookup, extras: list[Member]) -> dict[s
         for tp in rp.zip_members():
             found = files(tp, Product(fmt))
             if found:
-                name = track_name(tp.track.number, tp.track.title, fmt.ext, tp.track.disc if multi_disc else None)
+                name = track_name(
+                    tp.track.number, tp.track.title, fmt.ext, tp.track.disc if multi_disc else None
+                )
                 tracks.append(Member(name, found[1], found[0]))
         if tracks:
             plan[fmt.name] = [Member(f"{root}/{m.name}", m.source, m.content_key)

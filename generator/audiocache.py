@@ -167,7 +167,10 @@ class AudioCache:
         for entry in tmp_root.iterdir():
             pid = entry.name.split("-", 1)[0]
             if not pid.isdigit() or not _pid_alive(int(pid)):
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE, WaveStreamInfo
 
 from tunecamp.generator.model import AudioInfo
+from tunecamp.generator.truncation import mp4_truncation, truncation
 
 
 class TagError(Exception):
@@ -51,7 +51,6 @@ _MIMES = {
 }
 _MP4_CODECS = {"alac": "alac", "mp4a.69": "mp3", "mp4a.6b": "mp3", "flac": "flac", "opus": "opus"}
 _OGG_CODECS = ((b"OpusHead", "Opus"), (b"\x01vorbis", "Vorbis"), (b"\x7fFLAC", "FLAC"))
-_TRUNCATION_SLACK = 0.97  # headers round; a real cut loses far more
 
 # Text, comment, lyrics and ID frames; APIC, GEOB, PRIV... stay raw bytes in `unknown_frames`.
 _SCAN_OTHER_FRAMES = {"COMM", "COM", "USLT", "ULT", "UFID", "UFI", "IPLS", "IPL"}
@@ -173,8 +172,11 @@ def _read(f: IO[bytes], fmt: str, every_frame: bool) -> tuple[Any | None, AudioI
         except Exception:
             raise TagError(_explain(fmt, f, size, exc)) from exc
         audio = None
-    info = _audio_info(fmt, reader.codec(stream), stream, size)
-    problem = _truncation(fmt, info.codec, f, stream, size)
+    codec = reader.codec(stream)
+    if not codec:
+        raise TagError(f"no audio track in this {_LABELS[fmt]} file")
+    info = _audio_info(fmt, codec, stream, size)
+    problem = truncation(fmt, codec, _LABELS[fmt], f, stream, size)
     if problem:
         raise TagError(problem)
     return audio, info
@@ -208,58 +210,6 @@ def _audio_info(fmt: str, codec: str, stream: Any, size: int) -> AudioInfo:
     )
 
 
-def _truncation(fmt: str, codec: str, f: IO[bytes], stream: Any, size: int) -> str | None:
-    """Why the file holds less audio than its header promises, if it does (an interrupted copy)."""
-    label = _LABELS[fmt]
-    if fmt == "m4a":
-        return _mp4_truncation(f, size)
-    if fmt == "flac" and isinstance(stream, StreamInfo):
-        audio_bytes = stream.bitrate * stream.length / 8  # mutagen measures it from the first frame to EOF
-        frames = math.ceil(stream.total_samples / stream.max_blocksize) if stream.max_blocksize else 0
-        if stream.min_framesize and audio_bytes < frames * stream.min_framesize * _TRUNCATION_SLACK:
-            return f"truncated {label} file: too few bytes for the {frames} audio frames it promises"
-        return None
-    # Uncompressed audio and Xing/VBRI-headed MP3 give an exact size; CBR MP3 length comes from the size.
-    if codec in ("pcm", "mp3") and not (fmt == "aiff" and _is_aifc(f)):
-        expected = stream.bitrate * stream.length / 8
-        available = size - getattr(stream, "frame_offset", 0)  # MP3: what follows the ID3 tag
-        if available < expected * _TRUNCATION_SLACK:
-            return (
-                f"truncated {label} file: the header promises {stream.length:.1f} s of audio "
-                f"(about {round(expected)} bytes) but the file holds only {available}; "
-                "was the copy interrupted?"
-            )
-    return None
-
-
-def _is_aifc(f: IO[bytes]) -> bool:
-    f.seek(8)
-    return f.read(4) == b"AIFC"  # compressed AIFF-C: the size cannot be predicted
-
-
-def _mp4_truncation(f: IO[bytes], size: int) -> str | None:
-    """A top-level box (usually `mdat`) that runs past the end of the file."""
-    offset = 0
-    while offset + 8 <= size:
-        f.seek(offset)
-        header = f.read(16)
-        length, name = struct.unpack(">I4s", header[:8])
-        if length == 1 and len(header) == 16:
-            length = struct.unpack(">Q", header[8:16])[0]
-        elif length == 0:
-            return None  # runs to the end of the file by definition
-        if length < 8:
-            return None  # not a box structure we can judge; mutagen already accepted it
-        if offset + length > size:
-            box = name.decode("latin-1")
-            return (
-                f"truncated M4A file: its {box!r} box needs {offset + length - size} more bytes "
-                "than the file holds; was the copy interrupted?"
-            )
-        offset += length
-    return None
-
-
 def _explain(fmt: str, f: IO[bytes], size: int, exc: Exception) -> str:
     """Plain words for a file mutagen rejected: mislabelled, not audio at all, or damaged."""
     label = _LABELS[fmt]
@@ -277,7 +227,9 @@ def _explain(fmt: str, f: IO[bytes], size: int, exc: Exception) -> str:
     container, what = found
     if container != _CONTAINER[fmt]:
         return f"mislabelled file: the name says {label} but the data is {what}; rename or re-encode it"
-    if fmt == "m4a" and (cut := _mp4_truncation(f, size)):
+    if what.startswith("Ogg with"):
+        return f"unsupported audio: {what} (Ogg files must hold Vorbis, Opus or FLAC)"
+    if fmt == "m4a" and (cut := mp4_truncation(f, size)):
         return cut
     detail = str(exc).strip() or type(exc).__name__
     return f"damaged or truncated {label} file ({detail})"
@@ -288,8 +240,8 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     if head.startswith(b"fLaC"):
         return "flac", "FLAC"
     if head.startswith(b"OggS"):
-        codec = next((name for magic, name in _OGG_CODECS if magic in head), "an unknown codec")
-        return "ogg", f"Ogg {codec}"
+        codec = next((name for magic, name in _OGG_CODECS if magic in head), None)
+        return "ogg", f"Ogg {codec}" if codec else "Ogg with a codec TuneCamp does not read"
     if head[4:8] == b"ftyp":
         return "mp4", "MP4/M4A"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":

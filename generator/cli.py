@@ -183,3 +183,25 @@ def publish(release: str, content: Path, unlisted: bool) -> None:
 def unpublish(release: str, content: Path) -> None:
     """Turn RELEASE back into a draft: it disappears from the site at the next build."""
     _set_status(content, release, "draft")
+
+
+@cli.group()
+def cache() -> None:
+    """The build cache (transcodes, analyses, pictures, zips)."""
+
+
+@cache.command("gc")
+@CONTENT
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=".tunecamp-cache",
+              show_default=True, help="The cache folder `tunecamp build` uses (beside the output).")  # fmt: skip
+def cache_gc(content: Path, cache_dir: Path) -> None:
+    """Remove what no file of CONTENT needs any more. Run it between builds, not during one."""
+    from tunecamp.generator.pipeline import cache_gc as run_gc
+
+    if not content.is_dir():
+        raise click.ClickException(f"{content} is not a folder")
+    if not (cache_dir / "media").is_dir():
+        raise click.ClickException(f"{cache_dir} holds no media cache (pass the one `tunecamp build` used)")
+    stats = run_gc(content, cache_dir)
+    console.print(f"removed {stats.removed} files ({stats.removed_bytes / 1e6:.1f} MB), "
+                  f"kept {stats.kept} ({stats.kept_bytes / 1e6:.1f} MB)")  # fmt: skip

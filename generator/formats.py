@@ -42,8 +42,9 @@ _FASTSTART = ("-movflags", "+faststart")
 
 
 def _opus(kbps: int, name: str | None = None, passthrough: int | None = None) -> Format:
-    return Format(name or f"opus-{kbps}", f"Opus {kbps}k", "opus", OPUS_MIME, "opus", "opus",
-                  ("-c:a", "libopus", "-b:a", f"{kbps}k", "-vbr", "on"), kbps * 1000,
+    # libopus refuses most surround layouts: Opus files are mono or stereo
+    args = ("-af", "aformat=channel_layouts=mono|stereo", "-c:a", "libopus", "-b:a", f"{kbps}k", "-vbr", "on")
+    return Format(name or f"opus-{kbps}", f"Opus {kbps}k", "opus", OPUS_MIME, "opus", "opus", args, kbps * 1000,
                   passthrough_max=passthrough)  # fmt: skip
 
 

@@ -7,6 +7,7 @@ same slug ("Indie Pop", "indie-pop") are one tag, shown by the spelling met firs
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from tunecamp.generator.model import Catalog, Release
@@ -47,7 +48,11 @@ def listed_tags(catalog: Catalog) -> tuple[Tag, ...]:
         for slug, name in release_tags(release):
             names.setdefault(slug, name)
             releases.setdefault(slug, []).append(release)
-    return tuple(
-        Tag(slug, names[slug], tuple(releases[slug]))
-        for slug in sorted(names, key=lambda s: names[s].casefold())
-    )
+    ordered = sorted(names, key=lambda s: _sort_key(names[s]))
+    return tuple(Tag(slug, names[slug], tuple(releases[slug])) for slug in ordered)
+
+
+def _sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical by letters and digits: "<Noise>" sorts as "noise"."""
+    folded = name.casefold()
+    return re.sub(r"\W+", "", folded) or folded, folded

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image as PILImage, ImageOps, UnidentifiedImageError
+from PIL import Image as PILImage
+from PIL import ImageOps, UnidentifiedImageError
 
 from tunecamp.generator.audiocache import AudioCache, key
 from tunecamp.generator.media import ImageSet, ImageVariant
@@ -66,7 +67,9 @@ def render_variants(data: bytes) -> Rendered:
                     variants.append((w, h, out_mime, buf.getvalue()))
     except ImageError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
+    except PILImage.DecompressionBombError:
+        raise ImageError(f"the picture is too large for a cover (limit {MAX_PIXELS:,} pixels)") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"cannot read the picture: {exc}".splitlines()[0]) from None
     return Rendered(width, height, mime, tuple(variants))
 
@@ -143,7 +146,7 @@ def image_set(
     default_width = max((v.width or 0) for v in variants if (v.width or 0) <= DEFAULT_WIDTH) or min(
         v.width or 0 for v in variants
     )
-    variants.sort(key=lambda v: (v.mime != "image/jpeg", v.width != default_width, v.width))
+    variants.sort(key=lambda v: (not (v.mime == "image/jpeg" and v.width == default_width), v.mime, v.width))
     ext = MIME_EXT.get(manifest["mime"], original.suffix.lstrip(".").lower() or "bin")
     original_path = site_path(None, ext)
     outputs.append(Output(original_path, source=original))
@@ -205,9 +208,12 @@ def load_picture(image: Image, cache: AudioCache, render: bool = True) -> Pictur
             return Picture(manifest, content_hash, original, original_key)
     if not render:
         return None
-    from tunecamp.generator.tags import read_embedded_cover  # the tag reader owns embedded pictures
+    from tunecamp.generator.tags import TagError, read_embedded_cover  # the tag reader owns pictures in audio
 
-    found = read_embedded_cover(image.embedded_in)
+    try:
+        found = read_embedded_cover(image.embedded_in)
+    except TagError as exc:
+        raise ImageError(str(exc)) from None
     if found is None:
         return None
     data = found[0]

@@ -86,6 +86,7 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
     discs = max((t.disc for t in release.tracks), default=1)
     plans = []
     for track in release.tracks:
+        date = track.date or release.date
         track_vis = visibility(track.settings.download)
         # a protected track never goes into a public zip; a private zip holds every downloadable track
         in_zip = track_vis is not None and (zip_vis == "private" or track_vis == zip_vis)
@@ -98,7 +99,7 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
             total=sum(1 for t in release.tracks if t.disc == track.disc),
             disc=track.disc,
             discs=discs,
-            date=(track.date or release.date).isoformat() if (track.date or release.date) else None,
+            date=date.isoformat() if date else None,
             license=track.settings.license,
         )
         plans.append(TrackPlan(

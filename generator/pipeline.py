@@ -1,35 +1,42 @@
-"""The media stage: transcodes, downloads, zips, waveforms, loudness and images.
+"""The media stage: transcodes, downloads, zips, waveforms, loudness and pictures.
 
-    pictures → plan → one ffmpeg per source (in parallel) → tags → zips → Media
+    pictures → plan → one ffmpeg per source, `jobs` at a time → tags → zips → Media
 
 Everything goes through the content-addressed cache, so an unchanged catalog costs a few
-stats and reads. Free and name-your-price files become `Media.outputs` (linked into
-public/ by the site writer); codes and paid files go to the private store only.
+stats and small reads. Free and name-your-price files become `Media.outputs` (linked
+into public/ by the site writer); codes and paid files go to the private store only.
+The workers are ffmpeg processes; the threads that drive them only wait on pipes.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mutagen import MutagenError
 
 from tunecamp.generator import urls
-from tunecamp.generator.archives import Member, safe_name, track_name, unique_names, write_zip, zip_key
-from tunecamp.generator.audiocache import AudioCache, GcStats, Interrupted, gc, key
+from tunecamp.generator.archives import Member, release_extras, write_zip, zip_key, zip_plan
+from tunecamp.generator.audiocache import AudioCache, GcStats, Interrupted, gc
 from tunecamp.generator.ffmpeg import ffmpeg_path
-from tunecamp.generator.images import ImageError, MIME_EXT, cached_picture, image_set, picture, picture_keys
+from tunecamp.generator.images import ImageError, Picture, load_picture
 from tunecamp.generator.media import Download, ImageSet, ImageVariant, Loudness, Media, Stream, TrackMedia
 from tunecamp.generator.mediaplan import (
-    Product, ReleasePlan, TrackPlan, analysis_key, plan_catalog, product_keys,
-)  # fmt: skip
+    Product,
+    ReleasePlan,
+    TrackPlan,
+    analysis_key,
+    plan_catalog,
+    product_keys,
+)
 from tunecamp.generator.model import Catalog, Image, Release
 from tunecamp.generator.output import Output, write_site
 from tunecamp.generator.problems import Problems
@@ -37,7 +44,9 @@ from tunecamp.generator.progress import BarProgress, Progress
 from tunecamp.generator.tagwrite import Cover, write_tags
 from tunecamp.generator.transcode import Analysis, Encode, FFmpegRunner, MediaError, transcode
 
-T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+Mapper = Callable[[Callable[[A], B], Iterable[A]], Iterable[B]]
 
 
 @dataclass(frozen=True)
@@ -46,37 +55,17 @@ class MediaOptions:
     private_dir: Path  # outside public/: codes and paid downloads, for the daemon to serve
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     verbose: bool = False
-    max_duration: float = 4 * 3600.0  # seconds; a longer source (or header claiming so) is refused
+    max_duration: float = 4 * 3600.0  # seconds; a longer source, or a header claiming so, is refused
     ffmpeg: str | None = None  # the binary; default ffmpeg_path()
-
-
-@dataclass(frozen=True)
-class Picture:
-    manifest: dict[str, Any]
-    content_hash: str
-    original: Path
-    original_key: str | None = None  # an embedded cover's bytes, kept in the cache
-
-    @property
-    def keys(self) -> set[str]:
-        return picture_keys(self.manifest, self.content_hash) | (
-            {self.original_key} if self.original_key else set()
-        )
-
-    def tag_cover(self) -> tuple[str, Path, int, int, str]:
-        """The JPEG embedded in transcodes: (key, file, width, height, mime)."""
-        jpegs = [v for v in self.manifest["variants"] if v[2] == "image/jpeg"]
-        w, h, mime, variant_key = min(jpegs, key=lambda v: (v[0] > 640, abs(v[0] - 640)))
-        return variant_key, Path(), w, h, mime
 
 
 @dataclass
 class TrackResult:
     plan: TrackPlan
     analysis: Analysis | None = None
-    files: dict[Product, tuple[str, Path]] = field(default_factory=dict)  # tagged key, cache file
+    files: dict[Product, tuple[str, Path]] = field(default_factory=dict)  # tagged key, file in the cache
     error: str | None = None
-    made: str = ""  # what this run had to make, for verbose lines
+    made: str = ""  # what this run had to make (verbose lines)
 
     @property
     def status(self) -> str:
@@ -92,7 +81,7 @@ def process_media(catalog: Catalog, options: MediaOptions,
     runner = FFmpegRunner(options.ffmpeg or ffmpeg_path())
     pool = ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="media")
     try:
-        covers, artist_pics = _pictures(catalog, cache, pool, problems, render=True)
+        covers, artist_pics = _pictures(catalog, cache, pool.map, problems, render=True)
         plans = plan_catalog(catalog)
         results = _audio(plans, covers, cache, runner, pool, options, progress, problems)
         zips = _zips(plans, results, covers, cache, pool, runner)
@@ -101,7 +90,7 @@ def process_media(catalog: Catalog, options: MediaOptions,
             write_site(private, options.private_dir / "downloads")
         return media, problems
     except BaseException:
-        runner.stop()  # Ctrl-C: kill every ffmpeg now; jobs see it and commit nothing
+        runner.stop()  # Ctrl-C: kill every ffmpeg now; the jobs see it and commit nothing
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -109,64 +98,26 @@ def process_media(catalog: Catalog, options: MediaOptions,
         cache.close()
 
 
-def _gather(futures: list[Future[T]]) -> list[T]:
-    return [f.result() for f in futures]
-
-
 # -- pictures ------------------------------------------------------------------------------------
 
 
-def _load_picture(image: Image, cache: AudioCache, render: bool) -> Picture | None:
-    """A cover or artist image through the cache; None when an embedded cover is gone."""
-    if image.embedded_in is None:
-        content_hash = cache.source_hash(image.source)
-        if not render:
-            manifest = cached_picture(cache, content_hash)
-            return Picture(manifest, content_hash, image.source) if manifest else None
-        return Picture(picture(cache, content_hash, image.source.read_bytes), content_hash, image.source)
-    audio_hash = cache.source_hash(image.embedded_in)
-    content_hash = "embedded:" + audio_hash
-    original_key = key("embedded-cover", audio_hash)
-    manifest = cached_picture(cache, content_hash)
-    if manifest:
-        original = cache.path(original_key, "." + MIME_EXT.get(manifest["mime"], "bin"))
-        if original.is_file():
-            return Picture(manifest, content_hash, original, original_key)
-    if not render:
-        return None
-    from tunecamp.generator.tags import read_embedded_cover
-
-    found = read_embedded_cover(image.embedded_in)
-    if found is None:
-        return None
-    data, mime = found
-    manifest = picture(cache, content_hash, lambda: data)
-    original = cache.put_bytes(original_key, "." + MIME_EXT.get(manifest["mime"], "bin"), data)
-    return Picture(manifest, content_hash, original, original_key)
-
-
-def _pictures(catalog: Catalog, cache: AudioCache, pool: ThreadPoolExecutor, problems: Problems,
-              render: bool) -> tuple[dict[str, Picture | None], dict[str, Picture | None]]:  # fmt: skip
+def _pictures(catalog: Catalog, cache: AudioCache, mapper: Mapper[Image | None, Picture | None],
+              problems: Problems, render: bool) -> tuple[dict[str, Picture | None], dict[str, Picture | None]]:  # fmt: skip
     def load(image: Image | None) -> Picture | None:
         if image is None:
             return None
         try:
-            return _load_picture(image, cache, render)
+            return load_picture(image, cache, render)
         except (ImageError, OSError) as exc:
             if render:
                 problems.error(image.embedded_in or image.source, f"{exc}; picture not used")
             return None
 
-    releases = catalog.public_releases
-    covers = pool.map(load, [r.cover for r in releases])
-    artists = pool.map(load, [a.image for a in catalog.artists])
-    return dict(zip([r.slug for r in releases], covers, strict=True)), dict(
-        zip([a.slug for a in catalog.artists], artists, strict=True)
-    )
-
-
-def _tag_cover_key(pic: Picture | None) -> str | None:
-    return pic.tag_cover()[0] if pic else None
+    releases, artists = catalog.public_releases, catalog.artists
+    covers = list(mapper(load, [r.cover for r in releases]))
+    pictures = list(mapper(load, [a.image for a in artists]))
+    return ({r.slug: c for r, c in zip(releases, covers, strict=True)},
+            {a.slug: p for a, p in zip(artists, pictures, strict=True)})  # fmt: skip
 
 
 # -- audio ---------------------------------------------------------------------------------------
@@ -178,9 +129,9 @@ def _audio(plans: list[ReleasePlan], covers: dict[str, Picture | None], cache: A
     todo = [tp for rp in plans for tp in rp.tracks]
     seconds = {tp.track.source: min(tp.track.duration, options.max_duration) for tp in todo}
     progress.start(len(todo), sum(seconds.values()))
-    futures = {
-        pool.submit(_track_job, tp, covers.get(tp.release.slug), cache, runner, options): tp for tp in todo
-    }
+    futures = [
+        pool.submit(_track_job, tp, covers.get(tp.release.slug), cache, runner, options) for tp in todo
+    ]
     results: dict[Path, TrackResult] = {}
     for future in as_completed(futures):
         res = future.result()
@@ -188,7 +139,7 @@ def _audio(plans: list[ReleasePlan], covers: dict[str, Picture | None], cache: A
         results[source] = res
         progress.advance(source, seconds[source], res.status, res.error or res.made)
         if res.error:
-            problems.error(source, res.error + "; track not playable")
+            problems.error(source, f"{res.error}; track skipped")
         for warning in res.analysis.warnings if res.analysis else ():
             problems.warning(source, warning)
     return results
@@ -196,9 +147,9 @@ def _audio(plans: list[ReleasePlan], covers: dict[str, Picture | None], cache: A
 
 def _track_job(tp: TrackPlan, cover: Picture | None, cache: AudioCache, runner: FFmpegRunner,
                options: MediaOptions) -> TrackResult:  # fmt: skip
-    res = TrackResult(tp)
     if runner.stopped:
         raise Interrupted
+    res = TrackResult(tp)
     try:
         _make_track(res, cover, cache, runner, options)
     except MediaError as exc:
@@ -211,15 +162,14 @@ def _track_job(tp: TrackPlan, cover: Picture | None, cache: AudioCache, runner: 
 def _make_track(res: TrackResult, cover: Picture | None, cache: AudioCache, runner: FFmpegRunner,
                 options: MediaOptions) -> None:  # fmt: skip
     tp, started = res.plan, time.perf_counter()
-    source = tp.track.source
-    if tp.track.audio.duration > options.max_duration:
-        raise MediaError(f"its header declares {tp.track.audio.duration / 3600:.1f} h, over the "
+    source, claimed = tp.track.source, tp.track.audio.duration
+    if claimed > options.max_duration:
+        raise MediaError(f"its header declares {claimed / 3600:.1f} h, over the "
                          f"{options.max_duration / 3600:.1f} h limit (max_duration)")  # fmt: skip
     source_hash = cache.source_hash(source, lambda: runner.stopped)
-    cover_key = _tag_cover_key(cover)
-    keys = product_keys(tp, source_hash, cover_key)
+    keys = product_keys(tp, source_hash, cover.tag_cover_key if cover else None)
+    suffix = {p: f".{p.format.ext}" for p in keys}
     res.analysis = Analysis.from_json(cache.read_json(analysis_key(source_hash)))
-    suffix = {p: "." + p.format.ext for p in keys}
     to_tag = [p for p, (_, tagged) in keys.items() if not cache.has(tagged, suffix[p])]
     encodes: dict[str, Encode] = {}
     for p in to_tag:
@@ -233,16 +183,13 @@ def _make_track(res: TrackResult, cover: Picture | None, cache: AudioCache, runn
         for base, enc in encodes.items():
             if not enc.path.is_file() or enc.path.stat().st_size == 0:
                 raise MediaError(f"ffmpeg wrote no {enc.format.label} file")
-            cache.commit(enc.path, base, "." + enc.format.ext)
-        made = [enc.format.name for enc in encodes.values()]
+            cache.commit(enc.path, base, f".{enc.format.ext}")
+            made.append(enc.format.name)
         if analysis is not None:
             cache.put_json(analysis_key(source_hash), analysis.to_json())
             res.analysis = analysis
             made.append("analysis")
-    tag_cover: Cover | None = None
-    if to_tag and cover is not None:
-        variant_key, _, w, h, mime = cover.tag_cover()
-        tag_cover = Cover(cache.path(variant_key, "." + MIME_EXT[mime]).read_bytes(), mime, w, h)
+    tag_cover: Cover | None = cover.tag_cover(cache) if cover and to_tag else None
     for p in to_tag:
         if runner.stopped:
             raise Interrupted
@@ -260,49 +207,9 @@ def _make_track(res: TrackResult, cover: Picture | None, cache: AudioCache, runn
 # -- zips ----------------------------------------------------------------------------------------
 
 
-def _release_extras(release: Release, cover: Picture | None, cache: AudioCache) -> list[Member]:
-    """What every zip of a release holds besides the tracks: cover, liner notes, extras/."""
-    folder = release.source_dir
-    members = []
-    if cover is not None:
-        ext = MIME_EXT.get(cover.manifest["mime"], cover.original.suffix.lstrip(".") or "bin")
-        members.append(Member(f"cover.{ext}", cover.original, cover.content_hash))
-    notes = folder / "notes.md"
-    if notes.is_file():
-        members.append(Member("notes.md", notes, cache.source_hash(notes)))
-    for extra in release.extras:
-        members.append(Member(f"extras/{safe_name(extra.name)}", extra, cache.source_hash(extra)))
-    return members
-
-
-def _zip_plan(rp: ReleasePlan, files: Callable[[TrackPlan, Product], tuple[str, Path] | None],
-              extras: list[Member], root: str) -> dict[str, list[Member]]:  # fmt: skip
-    """Members of each format's zip (formats with no track left out)."""
-    plan = {}
-    multi_disc = any(tp.track.disc > 1 for tp in rp.tracks)
-    for fmt in rp.zip_formats:
-        tracks = []
-        for tp in rp.zip_members():
-            found = files(tp, Product(fmt))
-            if found:
-                name = track_name(
-                    tp.track.number, tp.track.title, fmt.ext, tp.track.disc if multi_disc else None
-                )
-                tracks.append(Member(name, found[1], found[0]))
-        if tracks:
-            members = unique_names([*tracks, *extras])
-            plan[fmt.name] = [Member(f"{root}/{m.name}", m.source, m.content_key) for m in members]
-    return plan
-
-
-def _zip_root(catalog_names: dict[str, str], release: Release) -> str:
-    artists = ", ".join(catalog_names.get(s, s) for s in release.artist_slugs)
-    return safe_name(f"{artists} - {release.title}")
-
-
 def _zips(plans: list[ReleasePlan], results: dict[Path, TrackResult], covers: dict[str, Picture | None],
           cache: AudioCache, pool: ThreadPoolExecutor, runner: FFmpegRunner) -> dict[tuple[str, str], Path]:  # fmt: skip
-    """(release slug, format) -> the zip in the cache."""
+    """(release slug, format) -> the release's zip in the cache."""
 
     def files(tp: TrackPlan, p: Product) -> tuple[str, Path] | None:
         res = results.get(tp.track.source)
@@ -320,14 +227,8 @@ def _zips(plans: list[ReleasePlan], results: dict[Path, TrackResult], covers: di
     for rp in plans:
         if not rp.zip_visibility:
             continue
-        names = {tp.tags.album_artists[i]: "" for tp in rp.tracks for i in range(0)}  # noqa: F841 (keeps mypy calm)
-        root = (
-            safe_name(", ".join(rp.tracks[0].tags.album_artists) + " - " + rp.release.title)
-            if rp.tracks
-            else ""
-        )
-        extras = _release_extras(rp.release, covers.get(rp.release.slug), cache)
-        for fmt, members in _zip_plan(rp, files, extras, root).items():
+        extras = release_extras(rp, covers.get(rp.release.slug), cache)
+        for fmt, members in zip_plan(rp, files, extras).items():
             zkey = zip_key(fmt, members)
             if cache.has(zkey, ".zip"):
                 out[(rp.release.slug, fmt)] = cache.path(zkey, ".zip")
@@ -336,3 +237,156 @@ def _zips(plans: list[ReleasePlan], results: dict[Path, TrackResult], covers: di
     for slot, future in jobs.items():
         out[slot] = future.result()
     return out
+
+
+# -- the Media -----------------------------------------------------------------------------------
+
+
+def album_loudness(tracks: Iterable[tuple[float, Loudness]]) -> Loudness | None:
+    """Release loudness: the duration-weighted energy mean of the tracks' (an approximation of
+    measuring the whole release in one pass: gating is per track), and the highest true peak."""
+    items = [(d, lo) for d, lo in tracks if d > 0]
+    if not items:
+        return None
+    energy = sum(d * 10 ** (lo.integrated_lufs / 10) for d, lo in items) / sum(d for d, _ in items)
+    return Loudness(round(10 * math.log10(energy), 2), max(lo.true_peak_dbtp for _, lo in items))
+
+
+def _assemble(catalog: Catalog, plans: list[ReleasePlan], results: dict[Path, TrackResult],
+              covers: dict[str, Picture | None], artist_pics: dict[str, Picture | None],
+              zips: dict[tuple[str, str], Path], cache: AudioCache,
+              problems: Problems) -> tuple[Media, list[Output]]:  # fmt: skip
+    public: list[Output] = []
+    private: list[Output] = []  # paths relative to private_dir/downloads
+    tracks: dict[Path, TrackMedia] = {}
+    release_downloads: dict[str, tuple[Download, ...]] = {}
+    protected_zips: dict[str, tuple[Download, ...]] = {}
+    release_loudness: dict[str, Loudness] = {}
+
+    def place(path: str, fmt: str, mime: str, file: Path, public_file: bool) -> Download:
+        download = Download(fmt, path, mime, file.stat().st_size)
+        if public_file:
+            public.append(Output(path, source=file))
+        else:
+            private.append(Output(path.removeprefix("downloads/"), source=file))
+        return download
+
+    for rp in plans:
+        r = rp.release
+        for tp in rp.tracks:
+            tracks[tp.track.source] = _track_media(
+                tp, results[tp.track.source], public, private, place, problems
+            )
+        for visible, slot in (("public", release_downloads), ("private", protected_zips)):
+            if rp.zip_visibility == visible:
+                slot[r.slug] = tuple(
+                    place(urls.release_zip(r, fmt.name), f"zip:{fmt.name}", "application/zip",
+                          zips[(r.slug, fmt.name)], visible == "public")
+                    for fmt in rp.zip_formats if (r.slug, fmt.name) in zips
+                )  # fmt: skip
+        loudest = album_loudness((tracks[t.source].duration, lo) for t in r.tracks
+                                 if (lo := tracks[t.source].loudness))  # fmt: skip
+        if loudest:
+            release_loudness[r.slug] = loudest
+
+    cover_sets: dict[str, ImageSet] = {}
+    for release in catalog.public_releases:
+        pic = covers.get(release.slug)
+        description = release.cover.description if release.cover else None
+        if pic is None:
+            cover_sets[release.slug] = _procedural_cover(release, public)
+            continue
+        image, outs = pic.image_set(cache, partial(urls.release_cover, release), description)
+        cover_sets[release.slug] = image
+        public.extend(outs)
+    artist_sets: dict[str, ImageSet] = {}
+    for artist in catalog.artists:
+        pic = artist_pics.get(artist.slug)
+        if pic is not None and artist.image is not None:
+            image, outs = pic.image_set(cache, partial(urls.artist_picture, artist), artist.image.description)
+            artist_sets[artist.slug] = image
+            public.extend(outs)
+    media = Media(
+        tracks, cover_sets, artist_sets, release_downloads, release_loudness, tuple(public), protected_zips
+    )
+    return media, private
+
+
+def _track_media(tp: TrackPlan, res: TrackResult, public: list[Output], private: list[Output],
+                 place: Callable[[str, str, str, Path, bool], Download], problems: Problems) -> TrackMedia:  # fmt: skip
+    r, t, a = tp.release, tp.track, res.analysis
+    if res.error or a is None:
+        return TrackMedia(t.duration, ())
+    streams = []
+    stream_keys = set()
+    for p in tp.streams:
+        tagged, file = res.files[p]
+        path = urls.track_stream(r, t, p.format.ext)
+        size = file.stat().st_size
+        streams.append(Stream(path, p.format.mime, size, p.format.codec, round(size * 8 / a.duration)))
+        public.append(Output(path, source=file))
+        stream_keys.add(tagged)
+    downloads: list[Download] = []
+    protected: list[Download] = []
+    for p in tp.downloads:
+        tagged, file = res.files[p]
+        path = urls.track_download(r, t, p.format.name, p.format.ext)
+        is_public = tp.download_visibility == "public"
+        (downloads if is_public else protected).append(
+            place(path, p.format.name, p.format.mime, file, is_public)
+        )
+        if not is_public and tagged in stream_keys:
+            problems.warning(t.source, f"the {p.format.label} download is the same file as the public stream "
+                             f"(streaming: {t.settings.streaming}), so it is not really protected")  # fmt: skip
+    return TrackMedia(a.duration, tuple(streams), tuple(downloads), a.peaks, a.loudness, a.sample_rate, a.channels,
+                      a.bitrate, a.bits_per_sample, tuple(protected))  # fmt: skip
+
+
+def _procedural_cover(release: Release, public: list[Output]) -> ImageSet:
+    from tunecamp.generator.cover import procedural_cover
+
+    path = f"{urls.release(release)}cover.svg"
+    variant = ImageVariant(path, 1200, 1200, "image/svg+xml")
+    public.append(Output(path, data=procedural_cover(release.slug, release.title)))
+    return ImageSet((variant,), f"Generated cover for {release.title}", variant)
+
+
+# -- tunecamp cache gc ---------------------------------------------------------------------------
+
+
+def cache_gc(content: Catalog | Path, cache_dir: Path) -> GcStats:
+    """Remove every media cache object the catalog in `content` no longer needs.
+
+    Reads sources only to hash the ones the stat index does not know; runs no ffmpeg.
+    """
+    if isinstance(content, Catalog):
+        catalog = content
+    else:
+        from tunecamp.generator.scan import scan
+
+        catalog, _ = scan(content)
+    cache = AudioCache(cache_dir / "media")
+    keep: set[str] = set()
+    try:
+        covers, artist_pics = _pictures(catalog, cache, map, Problems(), render=False)
+        keep.update(k for pic in (*covers.values(), *artist_pics.values()) if pic for k in pic.keys)
+        tagged: dict[tuple[Path, Product], tuple[str, Path]] = {}
+        for rp in plan_catalog(catalog):
+            cover = covers.get(rp.release.slug)
+            for tp in rp.tracks:
+                try:
+                    source_hash = cache.source_hash(tp.track.source)
+                except OSError:
+                    continue
+                keep.add(analysis_key(source_hash))
+                for p, (base, tag_key) in product_keys(
+                    tp, source_hash, cover.tag_cover_key if cover else None
+                ).items():
+                    keep.update((base, tag_key))
+                    tagged[(tp.track.source, p)] = (tag_key, cache.path(tag_key, f".{p.format.ext}"))
+            extras = release_extras(rp, cover, cache)
+            plan = zip_plan(rp, lambda tp, p: tagged.get((tp.track.source, p)), extras)
+            keep.update(zip_key(fmt, members) for fmt, members in plan.items())
+    finally:
+        cache.close()
+    return gc(cache.root, keep)

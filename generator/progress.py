@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress as RichBar, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichBar
 
 
 class Progress(Protocol):
@@ -57,10 +58,10 @@ class BarProgress:
         self._done += 1
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=seconds, description=f"{self._done}/{self._files}")
-        if self.verbose or status == "failed":
-            colour = {"cached": "dim", "made": "green", "failed": "red"}.get(status, "")
+        if self.verbose:  # failures also come back as problems, which the build prints
+            colour = {"cached": "dim", "made": "green", "failed": "red"}.get(status, "default")
             line = f"[{colour}]{status:>6}[/{colour}] {path}" + (f"  {detail}" if detail else "")
-            self.console.print(line, soft_wrap=True) if status != "failed" or self.verbose else None
+            self.console.print(line, soft_wrap=True)
 
     def stop(self) -> None:
         if self._bar is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tunecamp.generator import content as c
+from tunecamp.generator.lyrics import looks_like_lrc, parse_lrc
 from tunecamp.generator.markup import render_markdown, summary
 from tunecamp.generator.model import (
     STATUSES,
@@ -227,7 +228,9 @@ def _lyrics(
                 return read_lyrics_file(side)
             except (OSError, UnicodeDecodeError, ValueError) as exc:
                 problems.error(side, f"cannot read lyrics: {exc}")
-    return Lyrics(tags.lyrics) if tags.lyrics else None
+    if not tags.lyrics:
+        return None
+    return parse_lrc(tags.lyrics) if looks_like_lrc(tags.lyrics) else Lyrics(tags.lyrics)
 
 
 def _common_genres(tracks: tuple[Track, ...]) -> tuple[str, ...]:

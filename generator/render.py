@@ -69,6 +69,7 @@ class Site:
     views: SiteViews
     tags: tuple[Tag, ...]
     extra_head: Markup
+    tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
 
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
@@ -77,7 +78,8 @@ class Site:
         html = self.theme.render(
             template, site=self.catalog.config, page=page, views=self.views, tags=self.tags,
             label_mode=self.catalog.config.label_mode, extra_head=self.extra_head,
-            theme_version=self.theme.version, site_alternates=self.site_alternates(), **context,
+            theme_version=self.theme.version, site_alternates=self.site_alternates(), tag_pages=self.tag_slugs,
+            **context,
         )  # fmt: skip
         return Output(u.page_file(page.path), data=html.encode("utf-8", "replace"))
 
@@ -244,7 +246,8 @@ def render_pages(catalog: Catalog, media: Media, urls: Urls, *, theme: str | Non
     if problems is not None:
         check_cover_descriptions(catalog, media, problems)
     views = site_views(catalog, media, urls)
-    site = Site(catalog, urls, th, views, listed_tags(catalog), Markup(extra_head))
+    tags = listed_tags(catalog)
+    site = Site(catalog, urls, th, views, tags, Markup(extra_head), frozenset(t.slug for t in tags))
     outputs = [*th.outputs, home_page(site), tags_page(site), search_page(site), not_found_page(site)]
     outputs.append(Output(u.search_index(), data=search_index(views, site.tags, urls)))
     outputs.extend(artist_page(site, av) for av in views.artists)

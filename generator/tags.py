@@ -32,6 +32,8 @@ Raw = dict[str, list[str]]
 
 @dataclass(frozen=True)
 class TrackTags:
+    """What a file's tags say about its track; anything may be missing."""
+
     title: str | None = None
     artists: tuple[str, ...] = ()
     album: str | None = None
@@ -109,9 +111,9 @@ def _from_id3(tags: ID3) -> tuple[Raw, bool]:
         elif fid == "TIPL":
             for role, name in frame.people:
                 key = _TIPL_ROLES.get(_key(role), _key(role))
-                _add(raw, key if key in _ROLE_LABELS else f"credit:{role.strip()}", [name])
+                _add(raw, key if key in _ROLE_LABELS else f"credit:{role.strip() or 'Credit'}", [name])
         elif fid == "TMCL":
-            _add(raw, "performer", [f"{name} ({instrument})" for instrument, name in frame.people])
+            _add(raw, "performer", [f"{name} ({i})" if i.strip() else name for i, name in frame.people])
     cover = bool(tags.getall("APIC")) or any(f[:4] == b"APIC" or f[:3] == b"PIC" for f in tags.unknown_frames)
     return raw, cover
 

@@ -63,10 +63,11 @@ def write_tags(path: Path, ext: str, tags: TagData, cover: Cover | None) -> None
 
 def _id3(path: Path, ext: str, tags: TagData, cover: Cover | None) -> None:
     audio = {"mp3": MP3, "wav": WAVE, "aiff": AIFF}[ext](path)
-    if audio.tags is not None:
-        audio.delete()
-    audio.add_tags()
-    id3: ID3 = audio.tags
+    if audio.tags is None:
+        audio.add_tags()
+    else:
+        audio.tags.clear()
+    id3: ID3 = audio.tags  # type: ignore[assignment]
     id3.add(TIT2(encoding=3, text=tags.title))
     id3.add(TPE1(encoding=3, text=list(tags.artists)))
     id3.add(TALB(encoding=3, text=tags.album))
@@ -81,8 +82,8 @@ def _id3(path: Path, ext: str, tags: TagData, cover: Cover | None) -> None:
             id3.add(WCOP(url=tags.license))
     if cover:
         id3.add(APIC(encoding=3, mime=cover.mime, type=3, desc="Cover", data=cover.data))
-    # ID3v2.3: what Windows, older car stereos and most players read
-    audio.save(v2_version=3)
+    # ID3v2.4: several artists stay separate values (v2.3 could only join them with "/")
+    audio.save(v2_version=4)
 
 
 def _vorbis_comments(tags: TagData) -> dict[str, list[str]]:
@@ -115,9 +116,10 @@ def _flac(path: Path, tags: TagData, cover: Cover | None) -> None:
     audio.clear_pictures()
     if audio.tags is None:
         audio.add_tags()
-    audio.tags.clear()
+    comments: Any = audio.tags
+    comments.clear()
     for name, values in _vorbis_comments(tags).items():
-        audio.tags[name] = values
+        comments[name] = values
     if cover:
         audio.add_picture(_picture(cover))
     audio.save()
@@ -125,11 +127,12 @@ def _flac(path: Path, tags: TagData, cover: Cover | None) -> None:
 
 def _ogg(path: Path, ext: str, tags: TagData, cover: Cover | None) -> None:
     audio = OggOpus(path) if ext == "opus" else OggVorbis(path)
-    audio.tags.clear()
+    comments: Any = audio.tags
+    comments.clear()
     for name, values in _vorbis_comments(tags).items():
-        audio.tags[name] = values
+        comments[name] = values
     if cover:
-        audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(_picture(cover).write()).decode("ascii")]
+        comments["METADATA_BLOCK_PICTURE"] = [base64.b64encode(_picture(cover).write()).decode("ascii")]
     audio.save()
 
 
@@ -137,18 +140,19 @@ def _mp4(path: Path, tags: TagData, cover: Cover | None) -> None:
     audio = MP4(path)
     if audio.tags is None:
         audio.add_tags()
-    audio.tags.clear()
-    audio.tags["\xa9nam"] = [tags.title]
-    audio.tags["\xa9ART"] = list(tags.artists)
-    audio.tags["\xa9alb"] = [tags.album]
-    audio.tags["aART"] = list(tags.album_artists)
-    audio.tags["trkn"] = [(tags.number, tags.total)]
-    audio.tags["disk"] = [(tags.disc, tags.discs)]
+    atoms: Any = audio.tags
+    atoms.clear()
+    atoms["\xa9nam"] = [tags.title]
+    atoms["\xa9ART"] = list(tags.artists)
+    atoms["\xa9alb"] = [tags.album]
+    atoms["aART"] = list(tags.album_artists)
+    atoms["trkn"] = [(tags.number, tags.total)]
+    atoms["disk"] = [(tags.disc, tags.discs)]
     if tags.date:
-        audio.tags["\xa9day"] = [tags.date]
+        atoms["\xa9day"] = [tags.date]
     if tags.license:
-        audio.tags["----:com.apple.iTunes:LICENSE"] = [MP4FreeForm(tags.license.encode())]
+        atoms["----:com.apple.iTunes:LICENSE"] = [MP4FreeForm(tags.license.encode())]
     if cover:
         kind = MP4Cover.FORMAT_PNG if cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
-        audio.tags["covr"] = [MP4Cover(cover.data, imageformat=kind)]
+        atoms["covr"] = [MP4Cover(cover.data, imageformat=kind)]
     audio.save()

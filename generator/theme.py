@@ -120,7 +120,8 @@ def load_theme(name: str, content_dir: Path, urls: Urls,
         data = path.read_bytes()
         site_path = u.theme_asset(fingerprint(rel, data))
         assets[rel] = site_path
-        outputs.append(Output(site_path, source=path))
+        # resolve(): an editable install links files in; the site must get the file, not a symlink
+        outputs.append(Output(site_path, source=path.resolve()))
         digest.update(f"{site_path}\n".encode())
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f / "templates")) for f in folders]),

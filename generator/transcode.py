@@ -210,15 +210,32 @@ def parse_loudness(log: str) -> Loudness | None:
     return None if lufs <= -70.0 else Loudness(lufs, float(peak[1]))  # -70 LUFS: silence (or < 400 ms)
 
 
-def ffmpeg_reason(log: str) -> str:
-    """The most telling error line of an ffmpeg log, shortened to one line."""
-    errors = [re.sub(r"^(?:\[[^\]]* @ 0x[0-9a-f]+\] )+", "", e).strip() for e in _ERROR.findall(log)]
-    for hint, reason in (("matches no streams", "no audio stream"), ("Decoder (codec", "unsupported codec"),
-                         ("Invalid data found", "not audio ffmpeg can read (Invalid data found when processing input)")):  # fmt: skip
-        if any(hint in e for e in errors):
-            detail = next(e for e in errors if hint in e)
-            return reason if reason.startswith("not audio") else f"{reason} ({detail})"
+_REASONS = (
+    ("matches no streams", "no audio stream"),
+    ("Decoder (codec", "unsupported codec"),
+    ("Invalid data found", "not audio ffmpeg can read"),
+    ("End of file", "not audio ffmpeg can read"),
+)
+
+
+def ffmpeg_reason(log: str, source: Path) -> str:
+    """The most telling error line of an ffmpeg log, as one line that names no path."""
+    errors = [_clean(e, source) for e in _ERROR.findall(log)]
+    for hint, reason in _REASONS:
+        detail = next((e for e in errors if hint in e), None)
+        if detail:
+            return f"{reason} ({detail})"
     return errors[-1] if errors else "ffmpeg failed without saying why"
+
+
+def _clean(line: str, source: Path) -> str:
+    """An ffmpeg error line without its component prefix or the source's path."""
+    line = re.sub(r"^(?:\[[^\]]* @ 0x[0-9a-f]+\] )+", "", line).strip()
+    return (
+        line.replace(f"file:{source}: ", "")
+        .replace(f"file:{source}", "the file")
+        .replace(str(source), "the file")
+    )
 
 
 def ffmpeg_args(source: Path, encodes: list[Encode], analyse: bool, max_duration: float) -> list[str]:
@@ -272,7 +289,7 @@ def transcode(
     if code < 0:
         raise MediaError(f"ffmpeg was killed ({signal.Signals(-code).name})")
     if code != 0:
-        raise MediaError(ffmpeg_reason(log))
+        raise MediaError(ffmpeg_reason(log, source))
     if not analyse:
         return None
     meter.finish()
@@ -293,8 +310,8 @@ def _analysis(source: Path, size: int, log: str, meter: PeakMeter, max_duration:
         raise MediaError(f"its header declares {_hms(probe.claimed)}, over the {_hms(max_duration)} limit "
                          "(max_duration)")  # fmt: skip
     duration = meter.samples / PIPE_RATE
-    errors = [e for e in _ERROR.findall(log)]
-    first_error = re.sub(r"^(?:\[[^\]]* @ 0x[0-9a-f]+\] )+", "", errors[0]).strip() if errors else None
+    errors = _ERROR.findall(log)
+    first_error = _clean(errors[0], source) if errors else None
     if duration >= max_duration:
         raise MediaError(f"longer than the {_hms(max_duration)} limit (max_duration)")
     if meter.samples == 0:

@@ -60,6 +60,7 @@ class TrackView:
     shows_artist: bool  # differs from the release's artists
     duration: str
     credits_html: Markup
+    license: License | None
     embed_path: str | None
     embed_code: str  # the iframe to copy, the same as in the oEmbed document
 
@@ -143,6 +144,7 @@ def track_view(release: Release, track: Track, number: int, release_artists: str
         gain=f"{tm.loudness.gain_db:g}" if tm.loudness else "",
         artist=artist, shows_artist=artist != release_artists, duration=duration(tm.duration),
         credits_html=Markup(link_timecodes_in_text(credits)) if credits else Markup(""),
+        license=license_info(track.settings.license),
         embed_path=u.track_embed(release, track) if track.settings.embed else None,
         embed_code=track_embed_code(urls, release, track) if track.settings.embed else "",
     )  # fmt: skip

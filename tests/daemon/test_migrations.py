@@ -66,3 +66,17 @@ async def test_an_unreadable_database_is_reported_not_raised(tmp_path: Path) -> 
     with pytest.raises(DatabaseUnavailable):
         await db.run(lambda d: 1)
     await db.close()
+
+
+def test_builds_rows_survive_the_skipped_state_migration(tmp_path: Path) -> None:
+    from tunecamp.daemon.migrations import instance
+
+    db = connect(tmp_path / "t.db")
+    instance.apply(db, stop_before="m003_builds_skipped")
+    db.execute("INSERT INTO builds (reason, started_at, state) VALUES ('old', 'now', 'ok')")
+    db.conn.commit()
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO builds (reason, started_at, state) VALUES ('x', 'now', 'skipped')")
+    apply_migrations(db)
+    db.execute("INSERT INTO builds (reason, started_at, state) VALUES ('new', 'now', 'skipped')")
+    assert [r[0] for r in db.execute("SELECT reason FROM builds ORDER BY id").fetchall()] == ["old", "new"]

@@ -1,0 +1,164 @@
+"""Benchmark the audio pipeline against plain ffmpeg, and time a cached re-run.
+
+    .venv/bin/python bench/audio.py [--tracks 8] [--seconds 60] [--cached-tracks 100] [--jobs N]
+
+Synthesises N stereo FLAC tracks of M seconds, then prints:
+  - the pipeline's wall time for the default formats (Opus 96k + MP3 V5 streams, FLAC + MP3 V0
+    downloads and their zips) with peaks and loudness, from an empty cache;
+  - the same outputs made by separate plain ffmpeg commands (one per encode, one for loudness,
+    one for peaks: the way a shell script would), with the same parallelism, and the zips;
+  - their ratio (target: at most 0.8);
+  - a cached re-run over --cached-tracks short tracks (target: under 0.5 s for 100).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tunecamp.generator.archives import Member, write_zip
+from tunecamp.generator.ffmpeg import ffmpeg_path
+from tunecamp.generator.formats import download_format, stream_formats
+from tunecamp.generator.model import Catalog, Track
+from tunecamp.generator.pipeline import MediaOptions, process_media
+from tunecamp.generator.progress import QuietProgress
+from tunecamp.generator.scan import scan
+from tunecamp.generator.settings import Settings
+from tunecamp.generator.transcode import PIPE_RATE, PeakMeter
+
+
+def synthesise(content: Path, tracks: int, seconds: float, ffmpeg: str, jobs: int) -> None:
+    """A catalog of one published release: tones with a little noise, different per track."""
+    folder = content / "releases" / "bench"
+    folder.mkdir(parents=True)
+    (content / "catalog.yaml").write_text("title: Bench\nbase_url: https://bench.example.org\n")
+    (folder / "release.yaml").write_text("title: Bench\nartist: Bench Band\nstatus: published\n")
+
+    def make(n: int) -> None:
+        sources = (f"sine=f={110 * (n % 7 + 2)}:d={seconds}", f"sine=f={165 * (n % 5 + 2)}:d={seconds}",
+                   f"anoisesrc=d={seconds}:a=0.05:c=pink:s={n}")  # fmt: skip
+        args = [a for src in sources for a in ("-f", "lavfi", "-i", src)]
+        graph = "[0][1]amerge=inputs=2[st];[2]aformat=channel_layouts=stereo[n];[st][n]amix=inputs=2"
+        out = folder / f"{n:03d} Track {n}.flac"
+        subprocess.run([ffmpeg, "-v", "error", "-y", *args, "-filter_complex", graph, "-ar", "44100",
+                        "-c:a", "flac", str(out)], check=True)  # fmt: skip
+
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(make, range(1, tracks + 1)))
+
+
+def load(content: Path) -> Catalog:
+    catalog, problems = scan(content)
+    if problems.errors:
+        sys.exit("\n".join(str(p) for p in problems.errors))
+    return catalog
+
+
+def pipeline(catalog: Catalog, work: Path, jobs: int) -> float:
+    options = MediaOptions(work / "cache", work / "private", jobs=jobs)
+    started = time.perf_counter()
+    _, problems = process_media(catalog, options, QuietProgress())
+    elapsed = time.perf_counter() - started
+    if problems.errors:
+        sys.exit("\n".join(str(p) for p in problems.errors))
+    return elapsed
+
+
+def baseline(catalog: Catalog, work: Path, ffmpeg: str, jobs: int) -> float:
+    """The same files, one ffmpeg command per output and per analysis."""
+    settings = Settings()
+    formats = [*stream_formats(settings.streaming), *(download_format(f) for f in settings.download_formats)]
+    release = catalog.public_releases[0]
+    out = work / "baseline"
+    out.mkdir()
+
+    def commands(track: Track) -> list[list[str]]:
+        tags = ["-metadata", f"title={track.title}", "-metadata", f"album={release.title}",
+                "-metadata", f"artist={', '.join(track.artists)}", "-metadata", f"track={track.number}"]  # fmt: skip
+        cmds = [[ffmpeg, "-v", "error", "-y", "-i", str(track.source), "-map", "0:a:0", "-map_metadata", "-1",
+                 *f.args, *tags, "-f", f.muxer, str(out / f"{track.slug}.{f.name}.{f.ext}")] for f in formats]  # fmt: skip
+        cmds.append([ffmpeg, "-nostats", "-i", str(track.source), "-af", "ebur128=peak=true:framelog=verbose",
+                     "-f", "null", "-"])  # fmt: skip
+        return cmds
+
+    def peaks(track: Track) -> None:
+        cmd = [
+            ffmpeg,
+            "-v",
+            "error",
+            "-i",
+            str(track.source),
+            "-ac",
+            "1",
+            "-ar",
+            str(PIPE_RATE),
+            "-f",
+            "s16le",
+            "-",
+        ]
+        meter = PeakMeter()
+        meter.feed(subprocess.run(cmd, capture_output=True, check=True).stdout)
+        meter.finish()
+        meter.peaks()
+
+    def run(cmd: list[str]) -> None:
+        subprocess.run(cmd, capture_output=True, check=True)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        jobs_done = [pool.submit(run, c) for t in release.tracks for c in commands(t)]
+        jobs_done += [pool.submit(peaks, t) for t in release.tracks]
+        for job in jobs_done:
+            job.result()
+    for f in (download_format(name) for name in settings.download_formats):
+        members = [
+            Member(f"{t.slug}.{f.ext}", out / f"{t.slug}.{f.name}.{f.ext}", "") for t in release.tracks
+        ]
+        write_zip(members, out / f"{f.name}.zip")
+    return time.perf_counter() - started
+
+
+def cached_rerun(tracks: int, work: Path, ffmpeg: str, jobs: int) -> float:
+    content = work / "cached-content"
+    synthesise(content, tracks, 1.0, ffmpeg, jobs)
+    catalog = load(content)
+    pipeline(catalog, work / "cached", jobs)  # fill the cache
+    return min(pipeline(catalog, work / "cached", jobs) for _ in range(3))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tracks", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--cached-tracks", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    ffmpeg = ffmpeg_path()
+    with tempfile.TemporaryDirectory(prefix="tunecamp-bench-") as tmp:
+        work = Path(tmp)
+        print(f"synthesising {args.tracks} tracks of {args.seconds:g} s (stereo FLAC), jobs={args.jobs} ...")
+        synthesise(work / "content", args.tracks, args.seconds, ffmpeg, args.jobs)
+        catalog = load(work / "content")
+        ours = pipeline(catalog, work, args.jobs)
+        theirs = baseline(catalog, work, ffmpeg, args.jobs)
+        ratio = ours / theirs
+        print(f"pipeline (opus-96 + mp3-v5 + flac + mp3-v0, zips, peaks, loudness): {ours:6.2f} s")
+        print(f"baseline (separate plain ffmpeg commands, same outputs):             {theirs:6.2f} s")
+        print(f"ratio: {ratio:.2f} (target <= 0.8) {'ok' if ratio <= 0.8 else 'MISSED'}")
+        print(f"synthesising {args.cached_tracks} tracks of 1 s for the cached re-run ...")
+        cached = cached_rerun(args.cached_tracks, work, ffmpeg, args.jobs)
+        target = 0.5 * args.cached_tracks / 100
+        print(f"cached re-run of {args.cached_tracks} tracks: {cached:.3f} s (target < {target:.2f} s) "
+              f"{'ok' if cached < target else 'MISSED'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
