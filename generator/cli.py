@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from tunecamp.generator.problems import Problems
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 CONTENT = click.argument("content", type=click.Path(file_okay=False, path_type=Path), default="content")
 
 

@@ -18,10 +18,20 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufd
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "CHF": "CHF "}
 
 FORMAT_LABELS = {
-    "flac": "FLAC", "alac": "ALAC", "wav": "WAV", "aiff": "AIFF", "mp3-v0": "MP3 V0", "mp3-320": "MP3 320",
-    "aac": "AAC", "vorbis": "Ogg Vorbis", "opus-128": "Opus", "mp3": "MP3", "opus": "Opus", "ogg": "Ogg",
+    "flac": "FLAC",
+    "alac": "ALAC",
+    "wav": "WAV",
+    "aiff": "AIFF",
+    "mp3-v0": "MP3 V0",
+    "mp3-320": "MP3 320",
+    "aac": "AAC",
+    "vorbis": "Ogg Vorbis",
+    "opus-128": "Opus",
+    "mp3": "MP3",
+    "opus": "Opus",
+    "ogg": "Ogg",
     "m4a": "AAC",
-}  # fmt: skip
+}
 
 
 def clean_text(text: str) -> str:

@@ -34,8 +34,11 @@ def license_info(identifier: str | None) -> License | None:
         kind, version = match.group(1).upper(), match.group(2)
         words = {"BY": "Attribution", "NC": "NonCommercial", "SA": "ShareAlike", "ND": "NoDerivatives"}
         name = "-".join(words[part] for part in kind.split("-"))
-        return License(key, f"Creative Commons {name} {version}",
-                       f"https://creativecommons.org/licenses/{kind.lower()}/{version}/")  # fmt: skip
+        return License(
+            key,
+            f"Creative Commons {name} {version}",
+            f"https://creativecommons.org/licenses/{kind.lower()}/{version}/",
+        )
     if key.startswith(("https://", "http://")):
         return License(key, key, key)
     return License(key, key, None)

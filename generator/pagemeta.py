@@ -46,16 +46,21 @@ def recording_ld(rv: ReleaseView, tv: TrackView, urls: Urls, *, in_album: bool =
         "duration": iso_duration(tv.media.duration),
         "position": tv.number,
         "byArtist": [{"@type": "MusicGroup", "name": name} for name in tv.track.artists]
-        if tv.shows_artist else _artists_ld(rv, urls),
-    }  # fmt: skip
+        if tv.shows_artist
+        else _artists_ld(rv, urls),
+    }
     if tv.track.isrc:
         data["isrcCode"] = tv.track.isrc
     if tv.track.genres:
         data["genre"] = list(tv.track.genres)
     if tv.media.streams:
         best = tv.media.streams[0]
-        data["audio"] = {"@type": "AudioObject", "contentUrl": urls.absolute(best.path), "encodingFormat": best.mime,
-                         "duration": iso_duration(tv.media.duration)}  # fmt: skip
+        data["audio"] = {
+            "@type": "AudioObject",
+            "contentUrl": urls.absolute(best.path),
+            "encodingFormat": best.mime,
+            "duration": iso_duration(tv.media.duration),
+        }
     if in_album:
         data["inAlbum"] = {"@type": "MusicAlbum", "name": rv.title, "url": urls.absolute(rv.path)}
     return data
@@ -138,8 +143,17 @@ def website_ld(config: CatalogConfig, urls: Urls, search_path: str) -> dict[str,
     return data
 
 
-def cards(*, kind: str, title: str, description: str, url: str, site: str, picture: Picture | None,
-          urls: Urls, extra: tuple[Meta, ...] = ()) -> tuple[Meta, ...]:  # fmt: skip
+def cards(
+    *,
+    kind: str,
+    title: str,
+    description: str,
+    url: str,
+    site: str,
+    picture: Picture | None,
+    urls: Urls,
+    extra: tuple[Meta, ...] = (),
+) -> tuple[Meta, ...]:
     """OpenGraph and Twitter card tags of a page."""
     meta: list[Meta] = [
         ("property", "og:type", kind),
@@ -184,9 +198,16 @@ def release_cards(rv: ReleaseView, config: CatalogConfig, urls: Urls, descriptio
     extra.extend(("property", "music:song", urls.absolute(tv.path)) for tv in rv.tracks)
     if rv.tracks:
         extra.extend(audio_meta(rv.tracks[0], urls))
-    return cards(kind="music.album", title=f"{rv.title} · {rv.artist_names}" if rv.artist_names else rv.title,
-                 description=description, url=urls.absolute(rv.path), site=config.title, picture=rv.cover,
-                 urls=urls, extra=tuple(extra))  # fmt: skip
+    return cards(
+        kind="music.album",
+        title=f"{rv.title} · {rv.artist_names}" if rv.artist_names else rv.title,
+        description=description,
+        url=urls.absolute(rv.path),
+        site=config.title,
+        picture=rv.cover,
+        urls=urls,
+        extra=tuple(extra),
+    )
 
 
 def track_cards(rv: ReleaseView, tv: TrackView, config: CatalogConfig, urls: Urls) -> tuple[Meta, ...]:
@@ -197,7 +218,13 @@ def track_cards(rv: ReleaseView, tv: TrackView, config: CatalogConfig, urls: Url
         *(("property", "music:musician", urls.absolute(u.artist(a))) for a in rv.artists),
         *audio_meta(tv, urls),
     ]
-    return cards(kind="music.song", title=f"{tv.title} · {tv.artist}" if tv.artist else tv.title,
-                 description=f"From {rv.title}" + (f" by {rv.artist_names}" if rv.artist_names else ""),
-                 url=urls.absolute(tv.path), site=config.title, picture=rv.cover, urls=urls,
-                 extra=tuple(extra))  # fmt: skip
+    return cards(
+        kind="music.song",
+        title=f"{tv.title} · {tv.artist}" if tv.artist else tv.title,
+        description=f"From {rv.title}" + (f" by {rv.artist_names}" if rv.artist_names else ""),
+        url=urls.absolute(tv.path),
+        site=config.title,
+        picture=rv.cover,
+        urls=urls,
+        extra=tuple(extra),
+    )

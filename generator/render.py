@@ -18,16 +18,30 @@ from markupsafe import Markup
 
 from tunecamp.generator import urls as u
 from tunecamp.generator.display import (
-    duration, filesize, format_label, iso_duration, join_names, long_date, price,
-)  # fmt: skip
+    duration,
+    filesize,
+    format_label,
+    iso_duration,
+    join_names,
+    long_date,
+    price,
+)
 from tunecamp.generator.genres import Tag, listed_tags
 from tunecamp.generator.markup import summary
 from tunecamp.generator.media import Media
 from tunecamp.generator.model import Catalog
 from tunecamp.generator.output import Output
 from tunecamp.generator.pagemeta import (
-    Meta, album_ld, cards, group_ld, release_cards, script_json, track_cards, track_ld, website_ld,
-)  # fmt: skip
+    Meta,
+    album_ld,
+    cards,
+    group_ld,
+    release_cards,
+    script_json,
+    track_cards,
+    track_ld,
+    website_ld,
+)
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.search_index import search_index
 from tunecamp.generator.theme import DEFAULT_THEME, Theme, ThemeNotFound, load_theme
@@ -35,9 +49,14 @@ from tunecamp.generator.urls import Urls
 from tunecamp.generator.views import ArtistView, ReleaseView, SiteViews, TrackView, site_views
 
 FILTERS: dict[str, Callable[..., Any]] = {
-    "duration": duration, "filesize": filesize, "price": price, "format_label": format_label,
-    "long_date": long_date, "join_names": join_names, "iso_duration": iso_duration,
-}  # fmt: skip
+    "duration": duration,
+    "filesize": filesize,
+    "price": price,
+    "format_label": format_label,
+    "long_date": long_date,
+    "join_names": join_names,
+    "iso_duration": iso_duration,
+}
 
 
 @dataclass(frozen=True)
@@ -76,11 +95,18 @@ class Site:
 
     def render(self, template: str, page: Page, **context: Any) -> Output:
         html = self.theme.render(
-            template, site=self.catalog.config, page=page, views=self.views, tags=self.tags,
-            label_mode=self.catalog.config.label_mode, extra_head=self.extra_head,
-            theme_version=self.theme.version, site_alternates=self.site_alternates(), tag_pages=self.tag_slugs,
+            template,
+            site=self.catalog.config,
+            page=page,
+            views=self.views,
+            tags=self.tags,
+            label_mode=self.catalog.config.label_mode,
+            extra_head=self.extra_head,
+            theme_version=self.theme.version,
+            site_alternates=self.site_alternates(),
+            tag_pages=self.tag_slugs,
             **context,
-        )  # fmt: skip
+        )
         return Output(u.page_file(page.path), data=html.encode("utf-8", "replace"))
 
     def site_alternates(self) -> tuple[Alternate, ...]:
@@ -94,9 +120,13 @@ class Site:
     def artist_alternates(self, artists: tuple[ArtistView, ...]) -> tuple[Alternate, ...]:
         return tuple(
             Alternate(mime, f"{av.artist.name} ({label})", self.urls.absolute(u.artist_feed(av.artist, kind)))
-            for av in artists if av.listed
-            for kind, mime, label in (("rss", "application/rss+xml", "RSS"), ("atom", "application/atom+xml", "Atom"))
-        )  # fmt: skip
+            for av in artists
+            if av.listed
+            for kind, mime, label in (
+                ("rss", "application/rss+xml", "RSS"),
+                ("atom", "application/atom+xml", "Atom"),
+            )
+        )
 
 
 def _artist_views(site: Site, rv: ReleaseView) -> tuple[ArtistView, ...]:
@@ -108,24 +138,51 @@ def home_page(site: Site) -> Output:
     config = site.catalog.config
     description = summary(config.description_html) if config.description_html else config.description.strip()
     page = Page(
-        path=u.home(), kind="home", title=config.title, description=description,
-        meta=cards(kind="website", title=config.title, description=description, url=site.urls.absolute(u.home()),
-                   site=config.title, picture=None, urls=site.urls),
+        path=u.home(),
+        kind="home",
+        title=config.title,
+        description=description,
+        meta=cards(
+            kind="website",
+            title=config.title,
+            description=description,
+            url=site.urls.absolute(u.home()),
+            site=config.title,
+            picture=None,
+            urls=site.urls,
+        ),
         json_ld=script_json(website_ld(config, site.urls, u.search())),
-    )  # fmt: skip
-    return site.render("home.html", page, releases=site.views.listed_releases, artists=site.views.listed_artists,
-                       description_html=Markup(config.description_html))  # fmt: skip
+    )
+    return site.render(
+        "home.html",
+        page,
+        releases=site.views.listed_releases,
+        artists=site.views.listed_artists,
+        description_html=Markup(config.description_html),
+    )
 
 
 def artist_page(site: Site, av: ArtistView) -> Output:
     a = av.artist
     description = a.summary or f"Music by {a.name}"
     page = Page(
-        path=av.path, kind="artist", title=site.title(a.name), description=description, noindex=not av.listed,
-        meta=cards(kind="profile", title=a.name, description=description, url=site.urls.absolute(av.path),
-                   site=site.catalog.config.title, picture=av.picture, urls=site.urls),
-        json_ld=script_json(group_ld(av, site.urls)), alternates=site.artist_alternates((av,)),
-    )  # fmt: skip
+        path=av.path,
+        kind="artist",
+        title=site.title(a.name),
+        description=description,
+        noindex=not av.listed,
+        meta=cards(
+            kind="profile",
+            title=a.name,
+            description=description,
+            url=site.urls.absolute(av.path),
+            site=site.catalog.config.title,
+            picture=av.picture,
+            urls=site.urls,
+        ),
+        json_ld=script_json(group_ld(av, site.urls)),
+        alternates=site.artist_alternates((av,)),
+    )
     return site.render("artist.html", page, av=av, bio_html=Markup(a.bio_html))
 
 
@@ -139,9 +196,14 @@ def release_description(rv: ReleaseView) -> str:
 
 def release_alternates(site: Site, rv: ReleaseView, oembed: str | None) -> tuple[Alternate, ...]:
     link = site.urls.absolute
-    alts = [Alternate("application/rss+xml", f"{rv.title} (Media RSS)", link(u.release_media_rss(rv.release))),
-            Alternate("application/vnd.apple.mpegurl", f"{rv.title} (M3U8 playlist)",
-                      link(u.release_playlist(rv.release)))]  # fmt: skip
+    alts = [
+        Alternate("application/rss+xml", f"{rv.title} (Media RSS)", link(u.release_media_rss(rv.release))),
+        Alternate(
+            "application/vnd.apple.mpegurl",
+            f"{rv.title} (M3U8 playlist)",
+            link(u.release_playlist(rv.release)),
+        ),
+    ]
     if oembed:
         alts.insert(0, Alternate("application/json+oembed", rv.title, link(oembed)))
     return (*alts, *site.artist_alternates(_artist_views(site, rv)))
@@ -151,10 +213,15 @@ def release_page(site: Site, rv: ReleaseView) -> Output:
     description = release_description(rv)
     oembed = u.release_oembed(rv.release) if rv.embed_path else None
     page = Page(
-        path=rv.path, kind="release", title=site.title(rv.title, rv.artist_names), description=description,
-        noindex=rv.noindex, meta=release_cards(rv, site.catalog.config, site.urls, description),
-        json_ld=script_json(album_ld(rv, site.urls)), alternates=release_alternates(site, rv, oembed),
-    )  # fmt: skip
+        path=rv.path,
+        kind="release",
+        title=site.title(rv.title, rv.artist_names),
+        description=description,
+        noindex=rv.noindex,
+        meta=release_cards(rv, site.catalog.config, site.urls, description),
+        json_ld=script_json(album_ld(rv, site.urls)),
+        alternates=release_alternates(site, rv, oembed),
+    )
     return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv))
 
 
@@ -164,10 +231,15 @@ def track_page(site: Site, rv: ReleaseView, tv: TrackView) -> Output:
         f"{tv.title} by {tv.artist}, from {rv.title}." if tv.artist else f"{tv.title}, from {rv.title}."
     )
     page = Page(
-        path=tv.path, kind="track", title=site.title(tv.title, tv.artist), description=description,
-        noindex=rv.noindex, meta=track_cards(rv, tv, site.catalog.config, site.urls),
-        json_ld=script_json(track_ld(rv, tv, site.urls)), alternates=release_alternates(site, rv, oembed),
-    )  # fmt: skip
+        path=tv.path,
+        kind="track",
+        title=site.title(tv.title, tv.artist),
+        description=description,
+        noindex=rv.noindex,
+        meta=track_cards(rv, tv, site.catalog.config, site.urls),
+        json_ld=script_json(track_ld(rv, tv, site.urls)),
+        alternates=release_alternates(site, rv, oembed),
+    )
     return site.render("track.html", page, rv=rv, tv=tv, artist_views=_artist_views(site, rv))
 
 
@@ -175,8 +247,12 @@ def tag_page(site: Site, tag: Tag) -> Output:
     path = u.tag(tag.slug)
     releases = tuple(rv for rv in site.views.listed_releases if any(s == tag.slug for s, _ in rv.tags))
     n = len(releases)
-    page = Page(path=path, kind="tag", title=site.title(tag.name),
-                description=f"{n} release{'s' if n != 1 else ''} tagged {tag.name}")  # fmt: skip
+    page = Page(
+        path=path,
+        kind="tag",
+        title=site.title(tag.name),
+        description=f"{n} release{'s' if n != 1 else ''} tagged {tag.name}",
+    )
     return site.render("tag.html", page, tag=tag, releases=releases)
 
 
@@ -201,13 +277,17 @@ def embed_pages(site: Site, rv: ReleaseView) -> list[Output]:
     """The iframe players; their links open the site in a new tab, and they are not indexed."""
     outputs = []
     if rv.embed_path:
-        page = Page(path=rv.embed_path, kind="embed", title=site.title(rv.title, rv.artist_names), noindex=True)
+        page = Page(
+            path=rv.embed_path, kind="embed", title=site.title(rv.title, rv.artist_names), noindex=True
+        )
         outputs.append(site.render("embed_release.html", page, rv=rv, canonical=rv.path))
     for tv in rv.tracks:
         if tv.embed_path:
             page = Page(path=tv.embed_path, kind="embed", title=site.title(tv.title, tv.artist), noindex=True)
             one = replace(rv, tracks=(tv,), multi_disc=False)
-            outputs.append(site.render("embed_track.html", page, rv=rv, tv=tv, canonical=tv.path, track_only=one))
+            outputs.append(
+                site.render("embed_track.html", page, rv=rv, tv=tv, canonical=tv.path, track_only=one)
+            )
     return outputs
 
 
@@ -229,13 +309,21 @@ def _theme(catalog: Catalog, urls: Urls, name: str, problems: Problems | None) -
     except ThemeNotFound as exc:
         if problems is None or name == DEFAULT_THEME:
             raise
-        problems.error(catalog.config.source_file or catalog.content_dir, f"{exc}; using the default theme",
-                       key="theme")  # fmt: skip
+        problems.error(
+            catalog.config.source_file or catalog.content_dir, f"{exc}; using the default theme", key="theme"
+        )
         return load_theme(DEFAULT_THEME, catalog.content_dir, urls, FILTERS)
 
 
-def render_pages(catalog: Catalog, media: Media, urls: Urls, *, theme: str | None = None,
-                 problems: Problems | None = None, extra_head: str = "") -> list[Output]:  # fmt: skip
+def render_pages(
+    catalog: Catalog,
+    media: Media,
+    urls: Urls,
+    *,
+    theme: str | None = None,
+    problems: Problems | None = None,
+    extra_head: str = "",
+) -> list[Output]:
     """Every HTML page of the site, search.json and the theme's static files.
 
     `theme` defaults to the catalog's; `extra_head` is trusted HTML added to every page's

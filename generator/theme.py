@@ -64,8 +64,10 @@ def find_theme(name: str, content_dir: Path) -> Path:
         local = content_dir / name
         if (local / "templates").is_dir():
             return local
-        raise ThemeNotFound(f"theme {name!r} not found: it is not a built-in theme ({', '.join(builtin_themes())})"
-                            f" and {local} has no templates/ folder")  # fmt: skip
+        raise ThemeNotFound(
+            f"theme {name!r} not found: it is not a built-in theme ({', '.join(builtin_themes())})"
+            f" and {local} has no templates/ folder"
+        )
     path = Path(name).expanduser()
     folder = path if path.is_absolute() else content_dir / path
     if not (folder / "templates").is_dir():
@@ -106,8 +108,9 @@ def _static_files(folders: tuple[Path, ...]) -> dict[str, Path]:
     return files
 
 
-def load_theme(name: str, content_dir: Path, urls: Urls,
-               filters: Mapping[str, Callable[..., Any]] | None = None) -> Theme:  # fmt: skip
+def load_theme(
+    name: str, content_dir: Path, urls: Urls, filters: Mapping[str, Callable[..., Any]] | None = None
+) -> Theme:
     """Find the theme, fingerprint its static files and make its jinja environment."""
     folder = find_theme(name, content_dir)
     default = builtin_theme_dir(DEFAULT_THEME)

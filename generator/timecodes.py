@@ -20,7 +20,7 @@ def parse_timecode(text: str) -> float | None:
     clock = _CLOCK.match(text)
     if clock:
         hours, minutes, seconds = clock.groups()
-        if int(minutes) >= 60 and hours or float(seconds) >= 60:
+        if (int(minutes) >= 60 and hours) or float(seconds) >= 60:
             return None
         return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     units = _UNITS.match(text)

@@ -123,14 +123,21 @@ def picture(images: ImageSet, alt: str, urls: Urls) -> Picture:
     ]
     share = max(rasters, key=lambda v: v.width or 0, default=None)
     return Picture(
-        src=urls.link(fallback.path), width=fallback.width, height=fallback.height, alt=alt, mime=fallback.mime,
-        srcset=_srcset(images.srcset(fallback.mime), urls), sources=sources, thumb=urls.link(thumb.path),
+        src=urls.link(fallback.path),
+        width=fallback.width,
+        height=fallback.height,
+        alt=alt,
+        mime=fallback.mime,
+        srcset=_srcset(images.srcset(fallback.mime), urls),
+        sources=sources,
+        thumb=urls.link(thumb.path),
         share=share,
-    )  # fmt: skip
+    )
 
 
-def track_view(release: Release, track: Track, number: int, release_artists: str, media: Media,
-               urls: Urls) -> TrackView:  # fmt: skip
+def track_view(
+    release: Release, track: Track, number: int, release_artists: str, media: Media, urls: Urls
+) -> TrackView:
     tm = media.track(track)
     artist = join_names(track.artists) or release_artists
     credits = track.credits or ""
@@ -138,16 +145,22 @@ def track_view(release: Release, track: Track, number: int, release_artists: str
         credits = (credits + "\n" if credits else "") + "Written by " + join_names(track.composers)
     path = u.track(release, track)
     return TrackView(
-        track=track, path=path, url=urls.link(path), number=track.number or number, media=tm,
+        track=track,
+        path=path,
+        url=urls.link(path),
+        number=track.number or number,
+        media=tm,
         sources=tuple(Source(urls.link(s.path), s.mime) for s in tm.streams),
         peaks=base64.b64encode(bytes(max(0, min(255, p)) for p in tm.peaks)).decode() if tm.peaks else "",
         gain=f"{tm.loudness.gain_db:g}" if tm.loudness else "",
-        artist=artist, shows_artist=artist != release_artists, duration=duration(tm.duration),
+        artist=artist,
+        shows_artist=artist != release_artists,
+        duration=duration(tm.duration),
         credits_html=Markup(link_timecodes_in_text(credits)) if credits else Markup(""),
         license=license_info(track.settings.license),
         embed_path=u.track_embed(release, track) if track.settings.embed else None,
         embed_code=track_embed_code(urls, release, track) if track.settings.embed else "",
-    )  # fmt: skip
+    )
 
 
 def release_view(release: Release, artists: dict[str, Artist], media: Media, urls: Urls) -> ReleaseView:
@@ -157,18 +170,27 @@ def release_view(release: Release, artists: dict[str, Artist], media: Media, url
     alt = images.description or f"Cover of {release.title}" + (f" by {names}" if names else "")
     path = u.release(release)
     return ReleaseView(
-        release=release, path=path, url=urls.link(path), artists=by, artist_names=names,
+        release=release,
+        path=path,
+        url=urls.link(path),
+        artists=by,
+        artist_names=names,
         cover=picture(images, alt, urls),
         tracks=tuple(track_view(release, t, i, names, media, urls) for i, t in enumerate(release.tracks, 1)),
-        tags=release_tags(release), multi_disc=len({t.disc for t in release.tracks}) > 1,
+        tags=release_tags(release),
+        multi_disc=len({t.disc for t in release.tracks}) > 1,
         duration=duration(sum(media.track(t).duration for t in release.tracks)),
         license=license_info(release.settings.license),
         downloads=media.release_downloads.get(release.slug, ()),
-        notes_html=Markup(link_timecodes(release.notes_html)), credits_html=Markup(release.credits_html),
+        notes_html=Markup(link_timecodes(release.notes_html)),
+        credits_html=Markup(release.credits_html),
         embed_path=u.release_embed(release) if release.settings.embed else None,
-        embed_code=release_embed_code(urls, release, ", ".join(a.name for a in by) or ", ".join(release.artist_slugs))
-        if release.settings.embed else "",
-    )  # fmt: skip
+        embed_code=release_embed_code(
+            urls, release, ", ".join(a.name for a in by) or ", ".join(release.artist_slugs)
+        )
+        if release.settings.embed
+        else "",
+    )
 
 
 def artist_view(artist: Artist, releases: tuple[ReleaseView, ...], media: Media, urls: Urls) -> ArtistView:

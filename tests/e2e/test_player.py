@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from conftest import write_tone
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from conftest import write_tone
 from tunecamp.generator.catalog_json import render_catalog_json
 from tunecamp.generator.feeds import render_feeds
 from tunecamp.generator.ffmpeg import ffmpeg_path
@@ -36,9 +36,17 @@ from tunecamp.generator.urls import Urls
 pytestmark = pytest.mark.slow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 RELEASE = "/releases/long-player/"
 AUDIO = "document.getElementById('player-audio')"
 WAIT = 15_000  # ms: a generous ceiling for a condition, never a measured speed
@@ -49,8 +57,22 @@ def _long_release(content: Path) -> None:
     folder.mkdir(parents=True)
     wav = write_tone(folder.parent / "tone.wav", seconds=30.0, freq=330.0, amplitude=0.3)
     for name in ("01 - Slow Tide.mp3", "02 - Deep Water.mp3"):
-        subprocess.run([ffmpeg_path(), "-v", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame", "-q:a", "7",
-                        str(folder / name)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                ffmpeg_path(),
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(wav),
+                "-c:a",
+                "libmp3lame",
+                "-q:a",
+                "7",
+                str(folder / name),
+            ],
+            check=True,
+        )
     wav.unlink()
     (folder / "release.yaml").write_text(
         "status: published\ntitle: Long Player\nartist: aurora-lane\ndate: 2026-01-01\n"
@@ -80,9 +102,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     media = _with_analysis(catalog, plain_media(catalog))
     urls = Urls(catalog.config.base_url)
     out = root / "public"
-    write_site([*media.outputs, *render_pages(catalog, media, urls), *render_feeds(catalog, media, urls),
-                *render_playlists(catalog, media, urls), *render_catalog_json(catalog, media, urls),
-                *render_oembed(catalog, media, urls), *render_sitemap(catalog, urls)], out)  # fmt: skip
+    write_site(
+        [
+            *media.outputs,
+            *render_pages(catalog, media, urls),
+            *render_feeds(catalog, media, urls),
+            *render_playlists(catalog, media, urls),
+            *render_catalog_json(catalog, media, urls),
+            *render_oembed(catalog, media, urls),
+            *render_sitemap(catalog, urls),
+        ],
+        out,
+    )
     return out
 
 
@@ -263,8 +294,9 @@ def test_a_reload_resumes_where_it_was(page: Page) -> None:
     wait_playing_past(page, 1.0)
     before = current_time(page)
     page.reload()
-    page.wait_for_function(f"{AUDIO}.src.endsWith('/deep-water.mp3') && {AUDIO}.currentTime >= {before - 0.5}",
-                           timeout=WAIT)  # fmt: skip
+    page.wait_for_function(
+        f"{AUDIO}.src.endsWith('/deep-water.mp3') && {AUDIO}.currentTime >= {before - 0.5}", timeout=WAIT
+    )
     assert page.locator("#player").is_visible()
 
 
@@ -302,5 +334,6 @@ def test_embed_player(page: Page) -> None:
     assert page.locator("#player").is_visible()  # ready with the first track
     page.locator("[data-play-release]").click()
     wait_playing_past(page, 0.2)
-    assert page.locator(".tracklist a").first.get_attribute("target") is None  # <base target=_blank> opens tabs
+    # Links carry no target of their own: <base target=_blank> sends them to a new tab.
+    assert page.locator(".tracklist a").first.get_attribute("target") is None
     assert page.evaluate("document.querySelector('base').target") == "_blank"

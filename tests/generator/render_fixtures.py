@@ -25,14 +25,22 @@ from PIL import Image as PILImage
 
 from tunecamp.generator.media import Download, Loudness, Media, plain_media
 from tunecamp.generator.model import (
-    Artist, Catalog, CatalogConfig, Image, Link, LyricLine, Lyrics, Release, Track,
-)  # fmt: skip
+    Artist,
+    Catalog,
+    CatalogConfig,
+    Image,
+    Link,
+    LyricLine,
+    Lyrics,
+    Release,
+    Track,
+)
 from tunecamp.generator.output import Output
 from tunecamp.generator.settings import Settings
 from tunecamp.generator.tags import read_tags
 
 BASE_URL = "https://music.example.org/sub"
-HOSTILE = '</script><script>alert("x")</script> & \'Friends\''
+HOSTILE = "</script><script>alert(\"x\")</script> & 'Friends'"
 ARTIST_ADA = 'Ada <b>Lovelace</b> & "Co"'
 PEAKS = tuple(min(255, (i * 37) % 256) for i in range(120))
 
@@ -43,74 +51,189 @@ def _jpeg(path: Path, color: tuple[int, int, int], size: int = 64) -> Path:
     return path
 
 
-def _track(make_audio: object, content: Path, release: str, slug: str, title: str, fmt: str, number: int,
-           artists: tuple[str, ...], settings: Settings, seconds: float = 1.0, **extra: object) -> Track:  # fmt: skip
+def _track(
+    make_audio: object,
+    content: Path,
+    release: str,
+    slug: str,
+    title: str,
+    fmt: str,
+    number: int,
+    artists: tuple[str, ...],
+    settings: Settings,
+    seconds: float = 1.0,
+    **extra: object,
+) -> Track:
     path = make_audio(content / "releases" / release / f"{number:02d} {slug}.{fmt}", seconds=seconds)  # type: ignore[operator]
     _, info = read_tags(path)
-    return Track(slug=slug, source=path, title=title, artists=artists, number=number,
-                 disc=int(extra.pop("disc", 1)), audio=info, settings=settings, **extra)  # type: ignore[arg-type]  # fmt: skip
+    return Track(
+        slug=slug,
+        source=path,
+        title=title,
+        artists=artists,
+        number=number,
+        disc=int(extra.pop("disc", 1)),
+        audio=info,
+        settings=settings,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def real_catalog(root: Path, make_audio: object, *, label_mode: bool = True, seconds: float = 1.0) -> Catalog:
     content = root / "content"
     base = Settings(license="CC-BY-SA-4.0")
-    config = CatalogConfig(title='Basement & <Attic> "Records"', base_url=BASE_URL, label_mode=label_mode,
-                           description="Songs from the basement.",
-                           description_html="<p>Songs from the <em>basement</em>.</p>", settings=base)  # fmt: skip
-    ada = Artist("ada", ARTIST_ADA, base, bio_html="<p>Engines &amp; bells.</p>", summary="Engines & bells.",
-                 links=(Link("Home", "https://ada.example.org/?a=1&b=2"),), location="London",
-                 image=Image(_jpeg(content / "artists/ada/artist.jpg", (200, 60, 60)), "Ada at the organ"),
-                 source_dir=content / "artists/ada")  # fmt: skip
+    config = CatalogConfig(
+        title='Basement & <Attic> "Records"',
+        base_url=BASE_URL,
+        label_mode=label_mode,
+        description="Songs from the basement.",
+        description_html="<p>Songs from the <em>basement</em>.</p>",
+        settings=base,
+    )
+    ada = Artist(
+        "ada",
+        ARTIST_ADA,
+        base,
+        bio_html="<p>Engines &amp; bells.</p>",
+        summary="Engines & bells.",
+        links=(Link("Home", "https://ada.example.org/?a=1&b=2"),),
+        location="London",
+        image=Image(_jpeg(content / "artists/ada/artist.jpg", (200, 60, 60)), "Ada at the organ"),
+        source_dir=content / "artists/ada",
+    )
     noor = Artist("noor", "نور", base, source_dir=content / "artists/noor")
     ghost = Artist("ghost", "Ghost Draft", base)
 
     engines_tracks = (
-        _track(make_audio, content, "engines", "script", HOSTILE, "mp3", 1, (ARTIST_ADA,), base, seconds,
-               lyrics=Lyrics("One\nTwo", (LyricLine(0.0, "One"), LyricLine(0.5, "Two"))),
-               credits="Solo at 0:01.", genres=("Electronic",)),  # fmt: skip
-        _track(make_audio, content, "engines", "guest", "With a Guest", "ogg", 2, (ARTIST_ADA, "Guest"), base,
-               seconds),  # fmt: skip
+        _track(
+            make_audio,
+            content,
+            "engines",
+            "script",
+            HOSTILE,
+            "mp3",
+            1,
+            (ARTIST_ADA,),
+            base,
+            seconds,
+            lyrics=Lyrics("One\nTwo", (LyricLine(0.0, "One"), LyricLine(0.5, "Two"))),
+            credits="Solo at 0:01.",
+            genres=("Electronic",),
+        ),
+        _track(
+            make_audio,
+            content,
+            "engines",
+            "guest",
+            "With a Guest",
+            "ogg",
+            2,
+            (ARTIST_ADA, "Guest"),
+            base,
+            seconds,
+        ),
     )
     engines = Release(
-        slug="engines", title=f"Engines {HOSTILE}", artist_slugs=("ada",), status="published",
-        tracks=engines_tracks, settings=base, source_dir=content / "releases/engines", date=dt.date(2024, 5, 1),
+        slug="engines",
+        title=f"Engines {HOSTILE}",
+        artist_slugs=("ada",),
+        status="published",
+        tracks=engines_tracks,
+        settings=base,
+        source_dir=content / "releases/engines",
+        date=dt.date(2024, 5, 1),
         cover=Image(_jpeg(content / "releases/engines/cover.jpg", (30, 90, 160)), "Blue <engine> room"),
-        notes_html="<p>The solo starts at 0:01, the end at 1:02:03; <a href=\"https://x.example/\">not 0:09</a>.</p>",
-        credits_html="<p>Written by Ada.</p>", genres=("Electronic", "<Noise>"), summary="Loud & <proud>.",
-    )  # fmt: skip
+        notes_html='<p>The solo starts at 0:01, the end at 1:02:03; <a href="https://x.example/">not 0:09</a>.</p>',
+        credits_html="<p>Written by Ada.</p>",
+        genres=("Electronic", "<Noise>"),
+        summary="Loud & <proud>.",
+    )
     paid = replace(base, download="paid", price=Decimal("7"), embed=False)
     quiet = Release(
-        slug="quiet", title="Quiet", artist_slugs=("noor",), status="published", settings=paid,
-        source_dir=content / "releases/quiet", date=dt.date(2023, 2, 2), genres=("Ambient",),
+        slug="quiet",
+        title="Quiet",
+        artist_slugs=("noor",),
+        status="published",
+        settings=paid,
+        source_dir=content / "releases/quiet",
+        date=dt.date(2023, 2, 2),
+        genres=("Ambient",),
         tracks=(_track(make_audio, content, "quiet", "hush", "Hush", "flac", 1, ("نور",), paid, seconds),),
-    )  # fmt: skip
+    )
     coded = replace(base, download="codes")
     codes = Release(
-        slug="codes", title="Two Sides", artist_slugs=("ada", "noor"), status="published", settings=coded,
-        source_dir=content / "releases/codes", date=dt.date(2022, 1, 1), genres=("Jazz",),
+        slug="codes",
+        title="Two Sides",
+        artist_slugs=("ada", "noor"),
+        status="published",
+        settings=coded,
+        source_dir=content / "releases/codes",
+        date=dt.date(2022, 1, 1),
+        genres=("Jazz",),
         tracks=(
             _track(make_audio, content, "codes", "side-a", "Side A", "mp3", 1, (ARTIST_ADA,), coded, seconds),
-            _track(make_audio, content, "codes", "side-b", "Side B", "mp3", 2, (ARTIST_ADA,), coded, seconds,
-                   disc=2),  # fmt: skip
+            _track(
+                make_audio,
+                content,
+                "codes",
+                "side-b",
+                "Side B",
+                "mp3",
+                2,
+                (ARTIST_ADA,),
+                coded,
+                seconds,
+                disc=2,
+            ),
         ),
-    )  # fmt: skip
+    )
     nyp = replace(base, download="name-your-price", price=Decimal("3.50"))
     hidden = Release(
-        slug="hidden", title="Hidden Gem", artist_slugs=("ada",), status="unlisted", settings=nyp,
-        source_dir=content / "releases/hidden", date=dt.date(2021, 6, 6), genres=("Secretcore",),
+        slug="hidden",
+        title="Hidden Gem",
+        artist_slugs=("ada",),
+        status="unlisted",
+        settings=nyp,
+        source_dir=content / "releases/hidden",
+        date=dt.date(2021, 6, 6),
+        genres=("Secretcore",),
         metadata_file=content / "releases/hidden/release.yaml",
         cover=Image(_jpeg(content / "releases/hidden/cover.jpg", (10, 10, 10))),
-        tracks=(_track(make_audio, content, "hidden", "secret", "Secret Song", "mp3", 1, (ARTIST_ADA,), nyp,
-                       seconds),),  # fmt: skip
-    )  # fmt: skip
+        tracks=(
+            _track(
+                make_audio, content, "hidden", "secret", "Secret Song", "mp3", 1, (ARTIST_ADA,), nyp, seconds
+            ),
+        ),
+    )
     draft = Release(
-        slug="draft-demos", title="Draft Demos", artist_slugs=("ghost",), status="draft", settings=base,
-        source_dir=content / "releases/draft-demos", genres=("Draftcore",),
-        tracks=(_track(make_audio, content, "draft-demos", "demo", "Demo Song", "mp3", 1, ("Ghost Draft",), base,
-                       seconds),),  # fmt: skip
-    )  # fmt: skip
-    return Catalog(config=config, content_dir=content, artists=(ada, noor, ghost),
-                   releases=(engines, quiet, codes, hidden, draft))  # fmt: skip
+        slug="draft-demos",
+        title="Draft Demos",
+        artist_slugs=("ghost",),
+        status="draft",
+        settings=base,
+        source_dir=content / "releases/draft-demos",
+        genres=("Draftcore",),
+        tracks=(
+            _track(
+                make_audio,
+                content,
+                "draft-demos",
+                "demo",
+                "Demo Song",
+                "mp3",
+                1,
+                ("Ghost Draft",),
+                base,
+                seconds,
+            ),
+        ),
+    )
+    return Catalog(
+        config=config,
+        content_dir=content,
+        artists=(ada, noor, ghost),
+        releases=(engines, quiet, codes, hidden, draft),
+    )
 
 
 def real_media(catalog: Catalog) -> Media:
@@ -122,6 +245,8 @@ def real_media(catalog: Catalog) -> Media:
     tracks[first] = replace(tracks[first], peaks=PEAKS, loudness=Loudness(-12.0, -1.0))
     zip_path = "releases/engines/engines.zip"
     return replace(
-        media, tracks=tracks, outputs=(*media.outputs, Output(zip_path, data=b"PK\x05\x06" + bytes(18))),
+        media,
+        tracks=tracks,
+        outputs=(*media.outputs, Output(zip_path, data=b"PK\x05\x06" + bytes(18))),
         release_downloads={"engines": (Download("zip:mp3-v0", zip_path, "application/zip", 22),)},
-    )  # fmt: skip
+    )

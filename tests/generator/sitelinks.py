@@ -13,8 +13,20 @@ from xml.etree.ElementTree import Element
 import html5lib
 
 # Attributes that hold one URL, and those (srcset) that hold several.
-URL_ATTRIBUTES = ("href", "src", "action", "poster", "data-url", "data-cover", "data-release-url",
-                  "data-play-track", "data-lyrics", "data-index", "data-track-page", "data-release-page")  # fmt: skip
+URL_ATTRIBUTES = (
+    "href",
+    "src",
+    "action",
+    "poster",
+    "data-url",
+    "data-cover",
+    "data-release-url",
+    "data-play-track",
+    "data-lyrics",
+    "data-index",
+    "data-track-page",
+    "data-release-page",
+)
 DYNAMIC = ("api/",)  # served by the daemon, not files
 
 
@@ -31,7 +43,11 @@ def urls_in(doc: Element) -> Iterator[tuple[str, str]]:
     for el in doc.iter():
         name = local_name(el)
         for attr, value in el.attrib.items():
-            if attr in URL_ATTRIBUTES or attr.endswith("}href") or (attr == "data-wave" and value != "player"):
+            if (
+                attr in URL_ATTRIBUTES
+                or attr.endswith("}href")
+                or (attr == "data-wave" and value != "player")
+            ):
                 yield name, value
             elif attr == "srcset":
                 for candidate in value.split(","):

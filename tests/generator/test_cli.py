@@ -15,7 +15,7 @@ def test_init_creates_a_skeleton_that_builds(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["init", str(tmp_path / "music"), "--artist", "Ada Lovelace"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "music/artists/ada-lovelace/artist.yaml").is_file()
-    again = runner.invoke(cli, ["init", str(tmp_path / "music")])
+    again = runner.invoke(cli, ["init", str(tmp_path / "music"), "--artist", "Ada Lovelace"])
     assert "nothing changed" in again.output
     built = runner.invoke(cli, ["build", str(tmp_path / "music"), "-o", str(tmp_path / "public")])
     assert built.exit_code == 0, built.output

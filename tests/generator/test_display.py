@@ -6,16 +6,32 @@ from decimal import Decimal
 import pytest
 
 from tunecamp.generator.display import (
-    clean_text, duration, filesize, format_label, iso_duration, join_names, long_date, price,
-)  # fmt: skip
+    clean_text,
+    duration,
+    filesize,
+    format_label,
+    iso_duration,
+    join_names,
+    long_date,
+    price,
+)
 from tunecamp.generator.licenses import license_info
 
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0:00"), (4.4, "0:04"), (59.6, "1:00"), (183.4, "3:03"), (3599.5, "1:00:00"), (3723, "1:02:03"),
-     (None, "–:––"), (float("nan"), "–:––"), (-1, "–:––")],
-)  # fmt: skip
+    [
+        (0, "0:00"),
+        (4.4, "0:04"),
+        (59.6, "1:00"),
+        (183.4, "3:03"),
+        (3599.5, "1:00:00"),
+        (3723, "1:02:03"),
+        (None, "–:––"),
+        (float("nan"), "–:––"),
+        (-1, "–:––"),
+    ],
+)
 def test_duration(seconds: float | None, text: str) -> None:
     assert duration(seconds) == text
 
@@ -26,8 +42,12 @@ def test_iso_duration() -> None:
 
 def test_sizes_prices_labels_dates_names() -> None:
     assert [filesize(n) for n in (12, 1234, 42_700, 1_234_567, 52_000_000_000)] == [
-        "12 B", "1.2 kB", "42.7 kB", "1.2 MB", "52.0 GB",
-    ]  # fmt: skip
+        "12 B",
+        "1.2 kB",
+        "42.7 kB",
+        "1.2 MB",
+        "52.0 GB",
+    ]
     assert price(Decimal("5"), "EUR") == "€5.00" and price(Decimal("4.5"), "SEK") == "4.50 SEK"
     assert price(Decimal("500"), "JPY") == "¥500"
     assert format_label("mp3-v0") == "MP3 V0" and format_label("zip:flac") == "FLAC (zip)"

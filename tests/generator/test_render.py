@@ -48,9 +48,15 @@ def pages(catalog: Catalog, media: Media) -> dict[str, bytes]:
 def whole_site(catalog: Catalog, media: Media, problems: Problems | None = None) -> list[Output]:
     """Every stage, as build() composes them: the link checker needs feeds and playlists too."""
     urls = Urls(catalog.config.base_url)
-    return [*media.outputs, *render_pages(catalog, media, urls, problems=problems), *render_feeds(catalog, media, urls),
-            *render_playlists(catalog, media, urls), *render_catalog_json(catalog, media, urls),
-            *render_oembed(catalog, media, urls), *render_sitemap(catalog, urls)]  # fmt: skip
+    return [
+        *media.outputs,
+        *render_pages(catalog, media, urls, problems=problems),
+        *render_feeds(catalog, media, urls),
+        *render_playlists(catalog, media, urls),
+        *render_catalog_json(catalog, media, urls),
+        *render_oembed(catalog, media, urls),
+        *render_sitemap(catalog, urls),
+    ]
 
 
 def html_pages(pages: dict[str, bytes]) -> dict[str, bytes]:
@@ -78,18 +84,36 @@ def meta(doc: Element, key: str) -> list[str]:
 
 def test_every_page_is_rendered(pages: dict[str, bytes]) -> None:
     expected = {
-        "index.html", "404.html", "search/index.html", "search.json", "tags/index.html",
-        "artists/ada/index.html", "artists/noor/index.html",
-        "releases/engines/index.html", "releases/engines/script/index.html", "releases/engines/guest/index.html",
-        "releases/quiet/index.html", "releases/quiet/hush/index.html", "releases/codes/index.html",
-        "releases/hidden/index.html", "releases/hidden/secret/index.html",
-        "embed/engines/index.html", "embed/engines/script/index.html", "embed/hidden/index.html",
-        "tags/electronic/index.html", "tags/noise/index.html", "tags/ambient/index.html", "tags/jazz/index.html",
-    }  # fmt: skip
+        "index.html",
+        "404.html",
+        "search/index.html",
+        "search.json",
+        "tags/index.html",
+        "artists/ada/index.html",
+        "artists/noor/index.html",
+        "releases/engines/index.html",
+        "releases/engines/script/index.html",
+        "releases/engines/guest/index.html",
+        "releases/quiet/index.html",
+        "releases/quiet/hush/index.html",
+        "releases/codes/index.html",
+        "releases/hidden/index.html",
+        "releases/hidden/secret/index.html",
+        "embed/engines/index.html",
+        "embed/engines/script/index.html",
+        "embed/hidden/index.html",
+        "tags/electronic/index.html",
+        "tags/noise/index.html",
+        "tags/ambient/index.html",
+        "tags/jazz/index.html",
+    }
     assert expected <= pages.keys()
     static = [p for p in pages if p.startswith("static/")]
     assert {re.sub(r"\.[0-9a-f]{10}\.", ".", p) for p in static} >= {
-        "static/style.css", "static/player.js", "static/search.js", "static/favicon.svg",
+        "static/style.css",
+        "static/player.js",
+        "static/search.js",
+        "static/favicon.svg",
     }
 
 
@@ -108,17 +132,29 @@ def test_drafts_produce_nothing(pages: dict[str, bytes]) -> None:
 
 
 def test_unlisted_releases_get_pages_but_no_listing(pages: dict[str, bytes]) -> None:
-    for path in ("releases/hidden/index.html", "releases/hidden/secret/index.html", "embed/hidden/index.html"):
+    for path in (
+        "releases/hidden/index.html",
+        "releases/hidden/secret/index.html",
+        "embed/hidden/index.html",
+    ):
         assert meta(parse(pages[path]), "robots") == ["noindex"], path
     assert meta(parse(pages["releases/engines/index.html"]), "robots") == []
-    listings = ["index.html", "artists/ada/index.html", "tags/index.html", "search.json", "404.html",
-                *(p for p in pages if p.startswith("tags/"))]  # fmt: skip
+    listings = [
+        "index.html",
+        "artists/ada/index.html",
+        "tags/index.html",
+        "search.json",
+        "404.html",
+        *(p for p in pages if p.startswith("tags/")),
+    ]
     for path in listings:
         assert b"/hidden/" not in pages[path] and b"Hidden Gem" not in pages[path], path
     assert not any(p.startswith("tags/secretcore") for p in pages)  # its only tag has no page
 
 
-def test_label_mode_lists_the_artists_on_the_home_page(tmp_path: Path, make_audio: object, pages: dict[str, bytes]) -> None:  # fmt: skip
+def test_label_mode_lists_the_artists_on_the_home_page(
+    tmp_path: Path, make_audio: object, pages: dict[str, bytes]
+) -> None:
     home = parse(pages["index.html"])
     assert {a.get("href") for a in elements(home, "a")} >= {"/sub/artists/ada/", "/sub/artists/noor/"}
     solo = real_catalog(tmp_path / "solo", make_audio, label_mode=False)
@@ -126,7 +162,9 @@ def test_label_mode_lists_the_artists_on_the_home_page(tmp_path: Path, make_audi
     home = parse(next(o.data for o in outputs if o.path == "index.html" and o.data))
     assert "/sub/artists/noor/" not in {a.get("href") for a in elements(home, "a")}
     assert [a.get("href") for a in elements(home, "a") if "/releases/" in (a.get("href") or "")] == [
-        "/sub/releases/engines/", "/sub/releases/quiet/", "/sub/releases/codes/",
+        "/sub/releases/engines/",
+        "/sub/releases/quiet/",
+        "/sub/releases/codes/",
     ]  # listed releases only, newest first
 
 
@@ -136,7 +174,10 @@ def test_label_mode_lists_the_artists_on_the_home_page(tmp_path: Path, make_audi
 def test_hostile_titles_are_escaped_in_text_attributes_and_json_ld(pages: dict[str, bytes]) -> None:
     release = parse(pages["releases/engines/index.html"])
     assert text(elements(release, "h1")[0]) == f"Engines {HOSTILE}"
-    assert elements(release, "title")[0].text == f"Engines {HOSTILE} · {ARTIST_ADA} · " + 'Basement & <Attic> "Records"'
+    assert (
+        elements(release, "title")[0].text
+        == f"Engines {HOSTILE} · {ARTIST_ADA} · " + 'Basement & <Attic> "Records"'
+    )
     rows = [li for li in elements(release, "li") if li.get("data-track") is not None]
     assert rows[0].get("data-title") == HOSTILE  # an attribute keeps the exact text
     assert meta(release, "og:title")[0].startswith(f"Engines {HOSTILE}")
@@ -146,8 +187,9 @@ def test_hostile_titles_are_escaped_in_text_attributes_and_json_ld(pages: dict[s
     # Only the theme's own scripts: the title's </script><script> opened none.
     for path, data in html_pages(pages).items():
         scripts = elements(parse(data), "script")
-        assert all(s.get("src") or s.get("type") == "application/ld+json" or "className" in text(s)
-                   for s in scripts), path  # fmt: skip
+        assert all(
+            s.get("src") or s.get("type") == "application/ld+json" or "className" in text(s) for s in scripts
+        ), path
         assert b"<script>alert" not in data, path
         assert b"</script><script>" not in data, path
 
@@ -162,8 +204,12 @@ def test_hostile_catalog_renders_safely_everywhere() -> None:
             for data in json_ld(parse(out.data)):
                 assert "\ud800" not in json.dumps(data, ensure_ascii=False), out.path
     page = next(o.data for o in outputs if o.path == "releases/engines/control/index.html" and o.data)
-    assert "Bell and Tab" in text(elements(parse(page), "h1")[0])  # control characters and lone surrogates dropped
-    script_page = parse(next(o.data for o in outputs if o.path == "releases/engines/script/index.html" and o.data))
+    assert "Bell and Tab" in text(
+        elements(parse(page), "h1")[0]
+    )  # control characters and lone surrogates dropped
+    script_page = parse(
+        next(o.data for o in outputs if o.path == "releases/engines/script/index.html" and o.data)
+    )
     assert json_ld(script_page)[0]["name"] == HOSTILE_TITLE
 
 
@@ -193,8 +239,10 @@ def test_every_link_of_the_example_catalog_resolves(tmp_path: Path) -> None:
 def test_the_link_checker_finds_a_broken_link(tmp_path: Path) -> None:
     out = tmp_path / "public"
     (out / "a").mkdir(parents=True)
-    (out / "index.html").write_text('<!doctype html><a href="/sub/a/">ok</a><a href="/sub/b/">no</a>'
-                                    '<img src="/sub/x.png" alt=""><a href="#nowhere">x</a>')  # fmt: skip
+    (out / "index.html").write_text(
+        '<!doctype html><a href="/sub/a/">ok</a><a href="/sub/b/">no</a>'
+        '<img src="/sub/x.png" alt=""><a href="#nowhere">x</a>'
+    )
     (out / "a/index.html").write_text("<!doctype html><p>ok</p>")
     assert len(broken_links(out, BASE_URL)) == 3
 
@@ -202,7 +250,7 @@ def test_the_link_checker_finds_a_broken_link(tmp_path: Path) -> None:
 def test_static_assets_are_fingerprinted_by_content(pages: dict[str, bytes]) -> None:
     import hashlib
 
-    for path, data in pages.items():
+    for path in pages:
         if path.startswith("static/"):
             assert re.search(r"\.([0-9a-f]{10})\.", path)
     css = next(p for p in pages if p.startswith("static/style."))
@@ -216,14 +264,22 @@ def test_covers_have_srcset_and_alt_text(catalog: Catalog) -> None:
     from tests.generator.catalog_fixtures import hostile_catalog as hc
 
     hostile = hc()
-    outputs = {o.path: o.data for o in render_pages(hostile, hostile_media(hostile), Urls(BASE_URL)) if o.data}
+    outputs = {
+        o.path: o.data for o in render_pages(hostile, hostile_media(hostile), Urls(BASE_URL)) if o.data
+    }
     doc = parse(outputs["releases/older/index.html"])
     cover = next(p for p in elements(doc, "picture") if "cover" in (p.get("class") or ""))
     (source,) = elements(cover, "source")
-    assert source.get("type") == "image/webp" and source.get("srcset") == "/sub/releases/older/cover-600.webp 600w"
+    assert (
+        source.get("type") == "image/webp"
+        and source.get("srcset") == "/sub/releases/older/cover-600.webp 600w"
+    )
     (img,) = elements(cover, "img")
     assert img.get("alt") == "A cat on a <piano>"
-    assert img.get("srcset") == "/sub/releases/older/cover-300.jpg 300w, /sub/releases/older/cover-1400.jpg 1400w"
+    assert (
+        img.get("srcset")
+        == "/sub/releases/older/cover-300.jpg 300w, /sub/releases/older/cover-1400.jpg 1400w"
+    )
     assert meta(doc, "og:image") == ["https://music.example.org/sub/releases/older/cover-1400.jpg"]
 
 
@@ -244,8 +300,12 @@ def test_a_cover_without_description_is_a_warning_naming_the_release(catalog: Ca
 
 def accessible_name(el: Element, doc: Element) -> str:
     labels = {lab.get("for"): text(lab) for lab in elements(doc, "label") if lab.get("for")}
-    return (el.get("aria-label") or text(el).strip() or labels.get(el.get("id"), "")
-            or (el.get("value", "") if el.get("type") == "submit" else ""))  # fmt: skip
+    return (
+        el.get("aria-label")
+        or text(el).strip()
+        or labels.get(el.get("id"), "")
+        or (el.get("value", "") if el.get("type") == "submit" else "")
+    )
 
 
 def test_every_control_has_a_name_and_every_image_an_alt(pages: dict[str, bytes]) -> None:
@@ -266,8 +326,9 @@ def test_every_control_has_a_name_and_every_image_an_alt(pages: dict[str, bytes]
         assert any(el.get("data-now-playing") is not None for el in live), path
 
 
-def test_without_javascript_every_track_is_a_plain_audio_element(pages: dict[str, bytes], media: Media,
-                                                                 catalog: Catalog) -> None:  # fmt: skip
+def test_without_javascript_every_track_is_a_plain_audio_element(
+    pages: dict[str, bytes], media: Media, catalog: Catalog
+) -> None:
     doc = parse(pages["releases/engines/index.html"])
     audios = [a for a in elements(doc, "audio") if "fallback-audio" in (a.get("class") or "")]
     engines = next(r for r in catalog.releases if r.slug == "engines")
@@ -282,9 +343,13 @@ def test_without_javascript_every_track_is_a_plain_audio_element(pages: dict[str
 
 def test_a_track_that_cannot_stream_has_no_player() -> None:
     hostile = hostile_catalog()
-    outputs = {o.path: o.data for o in render_pages(hostile, hostile_media(hostile), Urls(BASE_URL)) if o.data}
+    outputs = {
+        o.path: o.data for o in render_pages(hostile, hostile_media(hostile), Urls(BASE_URL)) if o.data
+    }
     doc = parse(outputs["releases/engines/index.html"])
-    row = next(li for li in elements(doc, "li") if li.get("data-url") == "/sub/releases/engines/studio-master/")
+    row = next(
+        li for li in elements(doc, "li") if li.get("data-url") == "/sub/releases/engines/studio-master/"
+    )
     assert elements(row, "audio") == [] and "Not available for streaming" in text(row)
     assert [b for b in elements(row, "button")] == []
 
@@ -322,7 +387,10 @@ def test_synced_lyrics_carry_their_times(pages: dict[str, bytes]) -> None:
     doc = parse(pages["releases/engines/script/index.html"])
     (lyrics,) = [ol for ol in elements(doc, "ol") if ol.get("data-lyrics")]
     assert lyrics.get("data-lyrics") == "/sub/releases/engines/script/"
-    assert [(li.get("data-start"), text(li)) for li in elements(lyrics, "li")] == [("0.0", "One"), ("0.5", "Two")]
+    assert [(li.get("data-start"), text(li)) for li in elements(lyrics, "li")] == [
+        ("0.0", "One"),
+        ("0.5", "Two"),
+    ]
     (main,) = [a for a in elements(doc, "article") if a.get("data-track-page")]
     assert main.get("data-track-page") == "/sub/releases/engines/script/"
 
@@ -345,7 +413,11 @@ def test_release_cards_and_json_ld(pages: dict[str, bytes]) -> None:
     tracks = album["track"]
     assert isinstance(tracks, list) and [t["@type"] for t in tracks] == ["MusicRecording"] * 2
     assert tracks[0]["duration"] == "PT1S"
-    links = {(link.get("type"), link.get("href")) for link in elements(doc, "link") if link.get("rel") == "alternate"}
+    links = {
+        (link.get("type"), link.get("href"))
+        for link in elements(doc, "link")
+        if link.get("rel") == "alternate"
+    }
     assert links >= {
         ("application/json+oembed", "https://music.example.org/sub/oembed/engines.json"),
         ("application/rss+xml", "https://music.example.org/sub/feed.rss"),
@@ -360,15 +432,19 @@ def test_release_cards_and_json_ld(pages: dict[str, bytes]) -> None:
 def test_track_and_artist_json_ld(pages: dict[str, bytes]) -> None:
     (recording,) = json_ld(parse(pages["releases/engines/script/index.html"]))
     assert recording["@type"] == "MusicRecording"
-    assert recording["inAlbum"] == {"@type": "MusicAlbum", "name": f"Engines {HOSTILE}",
-                                    "url": "https://music.example.org/sub/releases/engines/"}  # fmt: skip
+    assert recording["inAlbum"] == {
+        "@type": "MusicAlbum",
+        "name": f"Engines {HOSTILE}",
+        "url": "https://music.example.org/sub/releases/engines/",
+    }
     assert recording["audio"]["contentUrl"] == "https://music.example.org/sub/audio/engines/script.mp3"  # type: ignore[index]
     track = parse(pages["releases/engines/script/index.html"])
     assert meta(track, "og:type") == ["music.song"] and meta(track, "music:duration") == ["1"]
     (group,) = json_ld(parse(pages["artists/ada/index.html"]))
     assert group["@type"] == "MusicGroup" and group["name"] == ARTIST_ADA
     assert [a["url"] for a in group["album"]] == [  # type: ignore[index, union-attr]
-        "https://music.example.org/sub/releases/engines/", "https://music.example.org/sub/releases/codes/",
+        "https://music.example.org/sub/releases/engines/",
+        "https://music.example.org/sub/releases/codes/",
     ]  # listed releases only: not the unlisted one
     assert group["sameAs"] == ["https://ada.example.org/?a=1&b=2"]
 
@@ -402,16 +478,29 @@ def test_download_box_follows_the_policy(catalog: Catalog, media: Media, pages: 
     assert paid is not None and "€7.00" in text(paid)
     assert [f.get("action") for f in elements(paid, "form")] == ["/sub/api/releases/quiet/checkout"]
     codes = download_box(pages["releases/codes/index.html"])
-    assert codes is not None and [f.get("action") for f in elements(codes, "form")] == ["/sub/api/releases/codes/unlock"]
+    assert codes is not None and [f.get("action") for f in elements(codes, "form")] == [
+        "/sub/api/releases/codes/unlock"
+    ]
     nyp = download_box(pages["releases/hidden/index.html"])
     assert nyp is not None and "suggested €3.50" in text(nyp)
-    assert [a.get("href") for a in elements(nyp, "a")] == ["/sub/audio/hidden/secret.mp3"]  # no zip yet: the stream
+    assert [a.get("href") for a in elements(nyp, "a")] == [
+        "/sub/audio/hidden/secret.mp3"
+    ]  # no zip yet: the stream
     for policy, expected in (("none", None), ("external", "https://shop.example/x")):
-        cat = replace(catalog, releases=tuple(
-            replace(r, settings=replace(r.settings, download=policy, external_url="https://shop.example/x"))
-            for r in catalog.releases))  # fmt: skip
-        page = next(o.data for o in render_pages(cat, media, Urls(BASE_URL))
-                    if o.path == "releases/engines/index.html" and o.data)  # fmt: skip
+        cat = replace(
+            catalog,
+            releases=tuple(
+                replace(
+                    r, settings=replace(r.settings, download=policy, external_url="https://shop.example/x")
+                )
+                for r in catalog.releases
+            ),
+        )
+        page = next(
+            o.data
+            for o in render_pages(cat, media, Urls(BASE_URL))
+            if o.path == "releases/engines/index.html" and o.data
+        )
         box = download_box(page)
         if expected is None:
             assert box is None
@@ -435,16 +524,24 @@ def test_search_index_lists_what_is_listed(pages: dict[str, bytes]) -> None:
     assert by_kind["g"] == ["Ambient", "Electronic", "Jazz", "<Noise>"]
     track = next(i for i in items if i[0] == "t" and i[1] == "Hush")
     assert items[track[4]][0] == "r" and items[track[4]][1] == "Quiet"  # the cover comes from its release
-    assert "Secret Song" not in pages["search.json"].decode() and "Demo Song" not in pages["search.json"].decode()
+    assert (
+        "Secret Song" not in pages["search.json"].decode()
+        and "Demo Song" not in pages["search.json"].decode()
+    )
 
 
 def test_tag_pages_list_listed_releases(pages: dict[str, bytes]) -> None:
     doc = parse(pages["tags/electronic/index.html"])
     assert text(elements(doc, "h1")[0]) == "Electronic"
-    assert [a.get("href") for a in elements(doc, "a") if "card" in (a.get("class") or "")] == ["/sub/releases/engines/"]
+    assert [a.get("href") for a in elements(doc, "a") if "card" in (a.get("class") or "")] == [
+        "/sub/releases/engines/"
+    ]
     cloud = parse(pages["tags/index.html"])
     assert [a.get("href") for a in elements(cloud, "a") if a.get("rel") == "tag"] == [
-        "/sub/tags/ambient/", "/sub/tags/electronic/", "/sub/tags/jazz/", "/sub/tags/noise/",
+        "/sub/tags/ambient/",
+        "/sub/tags/electronic/",
+        "/sub/tags/jazz/",
+        "/sub/tags/noise/",
     ]
 
 

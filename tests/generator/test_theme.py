@@ -62,7 +62,9 @@ def test_a_theme_folder_overrides_only_what_it_has(tmp_path: Path) -> None:
 def test_fingerprints_follow_the_bytes(tmp_path: Path) -> None:
     assert fingerprint("style.css", b"a") != fingerprint("style.css", b"b")
     assert fingerprint("style.css", b"a") == fingerprint("style.css", b"a")
-    assert fingerprint("fonts/x.woff2", b"a").startswith("fonts/x.") and fingerprint("x.css", b"").endswith(".css")
+    assert fingerprint("fonts/x.woff2", b"a").startswith("fonts/x.") and fingerprint("x.css", b"").endswith(
+        ".css"
+    )
     theme = load_theme("default", tmp_path, Urls(BASE_URL))
     assert set(theme.assets) >= {"style.css", "player.js", "search.js", "favicon.svg"}
     assert len(theme.version) == 12

@@ -7,9 +7,20 @@ from tunecamp.generator.timecodes import link_timecodes, link_timecodes_in_text,
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("80", 80), ("80.5", 80.5), ("1m20s", 80), ("1m20", 80), ("1h2m3s", 3723), ("2h", 7200), ("1:20", 80),
-     ("01:02:03", 3723), ("0:05.5", 5.5), (" 1:20 ", 80), ("90:00", 5400)],
-)  # fmt: skip
+    [
+        ("80", 80),
+        ("80.5", 80.5),
+        ("1m20s", 80),
+        ("1m20", 80),
+        ("1h2m3s", 3723),
+        ("2h", 7200),
+        ("1:20", 80),
+        ("01:02:03", 3723),
+        ("0:05.5", 5.5),
+        (" 1:20 ", 80),
+        ("90:00", 5400),
+    ],
+)
 def test_parse_timecode(text: str, seconds: float) -> None:
     assert parse_timecode(text) == seconds
 
@@ -28,8 +39,10 @@ def test_timecodes_in_html_text_become_links() -> None:
 
 
 def test_timecodes_leave_links_code_attributes_and_other_numbers_alone() -> None:
-    html = ('<p><a href="https://x.example/1:20">at 1:20</a> <code>12:30</code> <img alt="2:30" src="x"> '
-            "ratio 16:9, 1:60, 10:20:30:40, v1.2:30, 3:20pm</p>")  # fmt: skip
+    html = (
+        '<p><a href="https://x.example/1:20">at 1:20</a> <code>12:30</code> <img alt="2:30" src="x"> '
+        "ratio 16:9, 1:60, 10:20:30:40, v1.2:30, 3:20pm</p>"
+    )
     assert link_timecodes(html) == html
 
 

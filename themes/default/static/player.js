@@ -3,11 +3,11 @@
 
    - The page's tracklists ([data-tracklist] > [data-track]) are the source of truth: the
      queue is built from their data attributes and the <source>s of each row's <audio>.
-   - Same-origin page links are fetched and swapped into #page; the player bar lives
-     outside #page and is never touched. Anything unusual falls back to a normal load.
+   - nav.js swaps pages into #page without reloading; the player bar lives outside
+     #page and is never touched. After a swap (`tunecamp:page`) the new page's
+     controls are bound again.
    - The queue and position are kept in sessionStorage, so a reload resumes.
-   - window.TuneCamp exposes navigate(), reload() and the player for other scripts
-     (the preview server's live reload calls TuneCamp.reload()).
+   - window.TuneCamp.player exposes the player to other scripts.
    No framework, no build step. */
 (function () {
   "use strict";
@@ -669,154 +669,31 @@
 
   window.addEventListener("pagehide", save);
 
-  /* ---------- page swapping ---------- */
+  /* ---------- timecode links and page changes ---------- */
 
-  var basePath = (doc.querySelector('meta[name="tunecamp-base"]') || {}).content || "/";
-  var canSwap = !embed && !!(window.history && history.pushState && window.fetch && window.DOMParser);
-  var navigation = null;
-  var shownUrl = location.href.split("#")[0];
+  function here(url) { return url.href.split("#")[0] === location.href.split("#")[0]; }
 
-  function assetsVersion(d) {
-    var m = d.querySelector('meta[name="tunecamp-assets"]');
-    return m ? m.getAttribute("content") : "";
-  }
+  // A #t= link to this page seeks instead of jumping (nav.js leaves same-page hashes alone).
+  doc.addEventListener("click", function (e) {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    var a = e.target instanceof Element ? e.target.closest("a[href]") : null;
+    if (!a || !(a instanceof HTMLAnchorElement)) return;
+    var url = new URL(a.href, location.href);
+    if (!here(url) || timeFromHash(url.hash) === null) return;
+    e.preventDefault();
+    if (url.href !== location.href) history.replaceState(history.state, "", url.href);
+    seekFromHash(url.hash);
+  });
 
-  function isPage(url) {
-    if (url.origin !== location.origin || url.pathname.indexOf(basePath) !== 0) return false;
-    var last = url.pathname.split("/").pop();
-    return last === "" || /\.html?$/i.test(last) || last.indexOf(".") < 0;
-  }
+  window.addEventListener("hashchange", function () {
+    if (timeFromHash(location.hash) !== null) seekFromHash(location.hash);
+  });
 
-  function rememberScroll() {
-    try { history.replaceState(Object.assign({}, history.state, { tunecamp: 1, scroll: window.scrollY }), ""); } catch (e) { /* ignore */ }
-  }
-
-  function navigate(href, opts) {
-    opts = opts || {};
-    var url = new URL(href, location.href);
-    if (!canSwap || !isPage(url)) { location.assign(url.href); return Promise.resolve(false); }
-    if (navigation) navigation.abort();
-    var controller = window.AbortController ? new AbortController() : null;
-    navigation = controller;
-    root.classList.add("is-loading");
-    var fetchUrl = url.href.split("#")[0];
-    var finalUrl;
-    return fetch(fetchUrl, { headers: { Accept: "text/html" }, credentials: "same-origin", signal: controller ? controller.signal : undefined })
-      .then(function (res) {
-        var type = res.headers.get("Content-Type") || "";
-        if ((!res.ok && res.status !== 404) || type.indexOf("text/html") < 0) throw new Error("not a page");
-        finalUrl = new URL(res.url || fetchUrl);
-        finalUrl.hash = url.hash;
-        return res.text();
-      })
-      .then(function (text) {
-        if (navigation !== controller) return false;
-        var next = new DOMParser().parseFromString(text, "text/html");
-        var page = next.getElementById("page");
-        if (!page || !doc.getElementById("page") || assetsVersion(next) !== assetsVersion(doc)) {
-          location.assign(finalUrl.href);
-          return false;
-        }
-        if (opts.push) {
-          rememberScroll();
-          history.pushState({ tunecamp: 1, scroll: 0 }, "", finalUrl.href);
-        } else if (opts.replace) {
-          history.replaceState(Object.assign({}, history.state, { tunecamp: 1 }), "", finalUrl.href);
-        }
-        swap(next, page);
-        shownUrl = finalUrl.href.split("#")[0];
-        root.classList.remove("is-loading");
-        navigation = null;
-        var target = url.hash && url.hash.length > 1 && timeFromHash(url.hash) === null
-          ? doc.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
-        if (typeof opts.scroll === "number") window.scrollTo(0, opts.scroll);
-        else if (target) target.scrollIntoView();
-        else window.scrollTo(0, 0);
-        var main = doc.getElementById("main");
-        if (main && !opts.keepFocus) main.focus({ preventScroll: true });
-        afterPage();
-        if (timeFromHash(url.hash) !== null) seekFromHash(url.hash);
-        return true;
-      })
-      .catch(function (err) {
-        if (err && err.name === "AbortError") return false;
-        root.classList.remove("is-loading");
-        location.assign(url.href);
-        return false;
-      });
-  }
-
-  function swap(next, page) {
-    doc.title = next.title;
-    $$("head [data-page]").forEach(function (n) { n.parentNode.removeChild(n); });
-    var anchor = doc.querySelector('head link[rel="stylesheet"]');
-    $$("head [data-page]", next).forEach(function (n) {
-      doc.head.insertBefore(doc.importNode(n, true), anchor ? anchor.nextSibling : null);
-    });
-    doc.body.className = next.body.className;
-    var old = doc.getElementById("page");
-    old.parentNode.replaceChild(doc.importNode(page, true), old);
-  }
-
-  function afterPage() {
+  // nav.js swapped a new page in: bind its controls, and honour a #t= in its address.
+  doc.addEventListener("tunecamp:page", function () {
     bindPage();
-    doc.dispatchEvent(new CustomEvent("tunecamp:page", { detail: { url: location.href } }));
-  }
-
-  if (canSwap) {
-    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
-    try { history.replaceState(Object.assign({}, history.state, { tunecamp: 1 }), ""); } catch (e) { /* ignore */ }
-
-    doc.addEventListener("click", function (e) {
-      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-      var a = e.target instanceof Element ? e.target.closest("a[href]") : null;
-      if (!a || !(a instanceof HTMLAnchorElement)) return;
-      var url = new URL(a.href, location.href);
-      var here = url.href.split("#")[0] === shownUrl;
-      if (here && timeFromHash(url.hash) !== null) {
-        e.preventDefault();
-        history.replaceState(history.state, "", url.href);
-        seekFromHash(url.hash);
-        return;
-      }
-      if ((a.target && a.target !== "_self") || a.hasAttribute("download") || a.hasAttribute("data-no-swap")) return;
-      if (/\bexternal\b/.test(a.getAttribute("rel") || "") || !isPage(url)) return;
-      if (here && url.hash) return; // an anchor on this page
-      e.preventDefault();
-      navigate(url.href, { push: true });
-    });
-
-    doc.addEventListener("submit", function (e) {
-      var form = e.target;
-      if (e.defaultPrevented || !(form instanceof HTMLFormElement) || (form.method || "get").toLowerCase() !== "get") return;
-      if (form.target && form.target !== "_self") return;
-      var url = new URL(form.getAttribute("action") || location.href, location.href);
-      if (!isPage(url)) return;
-      url.search = new URLSearchParams(new FormData(form)).toString();
-      e.preventDefault();
-      navigate(url.href, { push: true });
-    });
-
-    window.addEventListener("popstate", function (e) {
-      var url = location.href.split("#")[0];
-      if (url === shownUrl) {
-        if (timeFromHash(location.hash) !== null) seekFromHash(location.hash);
-        return;
-      }
-      navigate(location.href, { scroll: e.state && typeof e.state.scroll === "number" ? e.state.scroll : 0 });
-    });
-  } else if (!embed) {
-    // Without swapping, clicks on #t= links of this page still seek.
-    doc.addEventListener("click", function (e) {
-      var a = e.target instanceof Element ? e.target.closest("a[href]") : null;
-      if (!a || e.defaultPrevented) return;
-      var url = new URL(a.href, location.href);
-      if (url.href.split("#")[0] === shownUrl && timeFromHash(url.hash) !== null) {
-        e.preventDefault();
-        seekFromHash(url.hash);
-      }
-    });
-  }
+    if (timeFromHash(location.hash) !== null) seekFromHash(location.hash);
+  });
 
   /* ---------- start ---------- */
 
@@ -829,22 +706,12 @@
     var tracks = list ? readTracklist(list) : [];
     if (tracks.length) { state.queue = tracks; load(0, {}); }
   }
-  window.addEventListener("hashchange", function () {
-    if (timeFromHash(location.hash) !== null) seekFromHash(location.hash);
-  });
 
-  window.TuneCamp = {
-    navigate: function (href) { return navigate(href, { push: true }); },
-    /* Re-render the current page from the server without stopping the music. */
-    reload: function () {
-      if (!canSwap) { location.reload(); return Promise.resolve(false); }
-      return navigate(location.href, { replace: true, scroll: window.scrollY, keepFocus: true });
-    },
-    player: {
-      audio: audio,
-      play: play, pause: pause, toggle: toggle, next: next, prev: prev, seek: seek,
-      get queue() { return state.queue.slice(); },
-      get index() { return state.index; }
-    }
+  window.TuneCamp = window.TuneCamp || {};
+  window.TuneCamp.player = {
+    audio: audio,
+    play: play, pause: pause, toggle: toggle, next: next, prev: prev, seek: seek,
+    get queue() { return state.queue.slice(); },
+    get index() { return state.index; }
   };
 })();
