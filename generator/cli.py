@@ -142,11 +142,8 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
 def print_problems(problems: Problems) -> None:
     for p in problems.items:
         colour = "red" if p.level == "error" else "yellow"
-        console.print(
-            f"[{colour}]{p.level}[/{colour}] {p.path}" + (f" [{p.key}]" if p.key else "") + f": {p.message}",
-            markup=True,
-            soft_wrap=True,
-        )
+        where = f"{p.path}" + (f" [{p.key}]" if p.key else "")
+        console.print(f"[{colour}]{p.level}[/{colour}] {escape(where)}: {escape(p.message)}")
 
 
 def _set_status(content: Path, release: str, status: str) -> None:

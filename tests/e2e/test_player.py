@@ -288,6 +288,25 @@ def test_keyboard_waveform_next_track_and_normalisation(page: Page) -> None:
     assert page.locator("#player .player-title").inner_text() == "Deep Water"
 
 
+def test_live_reload_hook_rerenders_the_page_and_keeps_playing(page: Page, site: Path) -> None:
+    """TuneCamp.reload() is what the preview server calls after a rebuild."""
+    page.goto(RELEASE)
+    page.locator("[data-play-release]").click()
+    wait_playing_past(page, 0.3)
+    page.evaluate(f"window.__sameDocument = true; window.__audio = {AUDIO}")
+    built = site / "releases/long-player/index.html"
+    original = built.read_bytes()
+    try:
+        built.write_bytes(original.replace(b">Long Player</h1>", b">Long Player (rebuilt)</h1>"))
+        assert page.evaluate("TuneCamp.reload()") is True
+        assert page.locator("main h1").inner_text() == "Long Player (rebuilt)"
+    finally:
+        built.write_bytes(original)
+    assert page.evaluate(f"window.__sameDocument === true && window.__audio === {AUDIO}")
+    assert not page.evaluate(f"{AUDIO}.paused")
+    assert page.locator("[data-track].is-current").count() == 1  # the new page's controls are bound
+
+
 def test_a_reload_resumes_where_it_was(page: Page) -> None:
     page.goto(RELEASE)
     page.locator("[data-track] [data-play]").nth(1).click()

@@ -114,6 +114,7 @@ def test_every_page_is_rendered(pages: dict[str, bytes]) -> None:
         "static/player.js",
         "static/search.js",
         "static/favicon.svg",
+        "static/nav.js",
     }
 
 
