@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/audio.py [--tracks 8] [--seconds 60] [--cached-tracks 100] [--jobs N]
 
-Synthesises N stereo FLAC tracks of M seconds, then prints:
+Synthesises N stereo tracks of M seconds (FLAC, or --master wav/mp3), then prints:
   - the pipeline's wall time for the default formats (Opus 96k + MP3 V5 streams, FLAC + MP3 V0
     downloads and their zips) with peaks and loudness, from an empty cache;
   - the same outputs made by separate plain ffmpeg commands (one per encode, one for loudness,
@@ -34,8 +34,13 @@ from tunecamp.generator.scan import scan
 from tunecamp.generator.settings import Settings
 from tunecamp.generator.transcode import PIPE_RATE, PeakMeter
 
+MASTERS = {"flac": ("flac", ["-c:a", "flac"]), "wav": ("wav", ["-c:a", "pcm_s16le"]),
+           "mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "320k"])}  # fmt: skip
 
-def synthesise(content: Path, tracks: int, seconds: float, ffmpeg: str, jobs: int) -> None:
+
+def synthesise(
+    content: Path, tracks: int, seconds: float, ffmpeg: str, jobs: int, master: str = "flac"
+) -> None:
     """A catalog of one published release: tones with a little noise, different per track."""
     folder = content / "releases" / "bench"
     folder.mkdir(parents=True)
@@ -47,9 +52,10 @@ def synthesise(content: Path, tracks: int, seconds: float, ffmpeg: str, jobs: in
                    f"anoisesrc=d={seconds}:a=0.05:c=pink:s={n}")  # fmt: skip
         args = [a for src in sources for a in ("-f", "lavfi", "-i", src)]
         graph = "[0][1]amerge=inputs=2[st];[2]aformat=channel_layouts=stereo[n];[st][n]amix=inputs=2"
-        out = folder / f"{n:03d} Track {n}.flac"
-        subprocess.run([ffmpeg, "-v", "error", "-y", *args, "-filter_complex", graph, "-ar", "44100",
-                        "-c:a", "flac", str(out)], check=True)  # fmt: skip
+        ext, codec = MASTERS[master]
+        out = folder / f"{n:03d} Track {n}.{ext}"
+        subprocess.run([ffmpeg, "-v", "error", "-y", *args, "-filter_complex", graph, "-ar", "44100", *codec,
+                        str(out)], check=True)  # fmt: skip
 
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(make, range(1, tracks + 1)))
@@ -155,12 +161,17 @@ def main() -> None:
     parser.add_argument("--cached-tracks", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs of each")
+    parser.add_argument(
+        "--master", choices=sorted(MASTERS), default="flac", help="the synthesised sources' format"
+    )
     args = parser.parse_args()
     ffmpeg = ffmpeg_path()
     with tempfile.TemporaryDirectory(prefix="tunecamp-bench-") as tmp:
         work = Path(tmp)
-        print(f"synthesising {args.tracks} tracks of {args.seconds:g} s (stereo FLAC), jobs={args.jobs} ...")
-        synthesise(work / "content", args.tracks, args.seconds, ffmpeg, args.jobs)
+        print(
+            f"synthesising {args.tracks} tracks of {args.seconds:g} s (stereo {args.master}), jobs={args.jobs} ..."
+        )
+        synthesise(work / "content", args.tracks, args.seconds, ffmpeg, args.jobs, args.master)
         catalog = load(work / "content")
         # alternate the two, best of --rounds each: the machine may be busy with other work
         wall: dict[str, list[float]] = {"pipeline": [], "baseline": []}

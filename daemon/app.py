@@ -13,7 +13,17 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 from aiohttp import web
 
-from tunecamp.daemon import admin_api, auth, dashboard, health, onboarding, previews, static, watcher
+from tunecamp.daemon import (
+    admin_api,
+    auth,
+    dashboard,
+    health,
+    onboarding,
+    previews,
+    static,
+    subsonic_app,
+    watcher,
+)
 from tunecamp.daemon.auth import AUTH, Auth, auth_middleware
 from tunecamp.daemon.builds import BUILDS, BuildManager
 from tunecamp.daemon.config import DaemonConfig
@@ -35,6 +45,7 @@ FEATURES: tuple[Feature, ...] = (
     previews.setup,
     dashboard.setup,
     watcher.setup,
+    subsonic_app.setup,
 )
 
 

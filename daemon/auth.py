@@ -71,6 +71,10 @@ def issue_token(app: web.Application, user: User) -> tuple[str, int]:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     set_current_user(request, None)
+    if request.path.startswith("/rest/"):
+        # Subsonic apps sign in with their own parameters (subsonic_auth.py); a proxy's Basic
+        # auth header or the dashboard's cookie must not turn their calls into 401/403 pages
+        return await handler(request)
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from tunecamp.daemon import (
     subsonic_browse,
+    subsonic_covers,
     subsonic_library,
     subsonic_lists,
     subsonic_media,
@@ -64,6 +65,7 @@ def _endpoints() -> dict[str, Endpoint]:
         subsonic_lists,
         subsonic_search,
         subsonic_media,
+        subsonic_covers,
         subsonic_library,
     ):
         for name, handler in module.ENDPOINTS.items():
@@ -151,5 +153,5 @@ async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(subsonic_ctx)
-    app.router.add_route("GET", "/rest/{name}", dispatch)
-    app.router.add_route("POST", "/rest/{name}", dispatch)
+    app.router.add_get("/rest/{name}", dispatch)  # and HEAD
+    app.router.add_post("/rest/{name}", dispatch)

@@ -7,6 +7,7 @@ malformed one, so every handler gets the same messages for the same mistakes.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -47,7 +48,7 @@ class Subsonic:
     auth_cache: AuthCache = field(default_factory=AuthCache)
     now_playing: dict[tuple[int, str], NowPlayingEntry] = field(default_factory=dict)
     transcodes: set[asyncio.subprocess.Process] = field(default_factory=set)
-    covers: dict[str, bytes] = field(default_factory=dict)  # recently served cover bytes, by cache key
+    covers: OrderedDict[str, bytes] = field(default_factory=OrderedDict)  # recent covers, by cache key
 
 
 SUBSONIC = web.AppKey("subsonic", Subsonic)

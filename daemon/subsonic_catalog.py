@@ -73,6 +73,7 @@ class Album:
 class Track:
     id: int
     album_id: int
+    slug: str
     title: str
     artist: str
     artist_ids: tuple[int, ...]
@@ -143,24 +144,26 @@ class View:
         return sorted(self.tracks.values(), key=lambda t: t.id)
 
     @cached_property
+    def album_keys(self) -> list[str]:
+        return [a.key for a in self.albums_by_name]
+
+    @cached_property
+    def song_keys(self) -> list[str]:
+        return [t.key for t in self.songs]
+
+    @cached_property
     def genres(self) -> dict[str, tuple[int, int]]:
-        """genre -> (songs, albums), the names as first written."""
+        """genre -> (songs, albums), named as first written, sorted."""
         names: dict[str, str] = {}
         songs: dict[str, int] = {}
-        albums: dict[str, int] = {}
+        albums: dict[str, set[int]] = {}
         for track in self.tracks.values():
-            for g in track.genres or self.albums[track.album_id].genres:
-                names.setdefault(fold(g), g)
-                songs[fold(g)] = songs.get(fold(g), 0) + 1
-        for album in self.albums.values():
-            for g in {fold(g) for g in album.genres} | {fold(g) for t in album.track_ids for g in self._genres(t)}:
-                names.setdefault(g, g)
-                albums[g] = albums.get(g, 0) + 1
-        return {names[k]: (songs.get(k, 0), albums.get(k, 0)) for k in sorted(names)}
-
-    def _genres(self, track_id: int) -> tuple[str, ...]:
-        track = self.tracks.get(track_id)
-        return track.genres if track else ()
+            for genre in self.track_genres(track):
+                key = fold(genre)
+                names.setdefault(key, genre)
+                songs[key] = songs.get(key, 0) + 1
+                albums.setdefault(key, set()).add(track.album_id)
+        return {names[k]: (songs[k], len(albums[k])) for k in sorted(names)}
 
     def track_genres(self, track: Track) -> tuple[str, ...]:
         return track.genres or self.albums[track.album_id].genres
@@ -244,6 +247,7 @@ def load(db: Database) -> Library:
             tracks[t["id"]] = Track(
                 id=t["id"],
                 album_id=album.id,
+                slug=t["slug"],
                 title=t["title"],
                 artist=t["artist"] or artist_name,
                 artist_ids=ids,

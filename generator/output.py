@@ -46,6 +46,7 @@ class WriteStats:
 
 
 def link_or_copy(source: Path, target: Path) -> None:
+    source = source.resolve()  # os.link would link a symlink itself, not what it points at
     try:
         os.link(source, target)
     except OSError:

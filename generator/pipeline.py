@@ -78,8 +78,10 @@ def process_media(catalog: Catalog, options: MediaOptions,
     problems = Problems()
     progress = progress or BarProgress(options.verbose)
     cache = AudioCache(options.cache_dir / "media")
-    runner = FFmpegRunner(options.ffmpeg or ffmpeg_path())
-    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="media")
+    jobs = max(1, options.jobs)
+    runner = FFmpegRunner(options.ffmpeg or ffmpeg_path(), slots=jobs)
+    # more threads than ffmpeg slots: tagging, copying and zipping overlap the encodes
+    pool = ThreadPoolExecutor(max_workers=jobs + 2, thread_name_prefix="media")
     try:
         covers, artist_pics = _pictures(catalog, cache, pool.map, problems, render=True)
         plans = plan_catalog(catalog)
@@ -126,7 +128,8 @@ def _pictures(catalog: Catalog, cache: AudioCache, mapper: Mapper[Image | None, 
 def _audio(plans: list[ReleasePlan], covers: dict[str, Picture | None], cache: AudioCache, runner: FFmpegRunner,
            pool: ThreadPoolExecutor, options: MediaOptions, progress: Progress,
            problems: Problems) -> dict[Path, TrackResult]:  # fmt: skip
-    todo = [tp for rp in plans for tp in rp.tracks]
+    # longest first: the last job to start is a short one, so the cores finish together
+    todo = sorted((tp for rp in plans for tp in rp.tracks), key=lambda tp: -tp.track.duration)
     seconds = {tp.track.source: min(tp.track.duration, options.max_duration) for tp in todo}
     progress.start(len(todo), sum(seconds.values()))
     futures = [
@@ -166,6 +169,7 @@ def _make_track(res: TrackResult, cover: Picture | None, cache: AudioCache, runn
     if claimed > options.max_duration:
         raise MediaError(f"its header declares {claimed / 3600:.1f} h, over the "
                          f"{options.max_duration / 3600:.1f} h limit (max_duration)")  # fmt: skip
+    before = source.stat()
     source_hash = cache.source_hash(source, lambda: runner.stopped)
     keys = product_keys(tp, source_hash, cover.tag_cover_key if cover else None)
     suffix = {p: f".{p.format.ext}" for p in keys}
@@ -180,6 +184,10 @@ def _make_track(res: TrackResult, cover: Picture | None, cache: AudioCache, runn
     if res.analysis is None or encodes:
         analysis = transcode(source, list(encodes.values()), analyse=res.analysis is None, runner=runner,
                              log_path=cache.temp_path(".log"), max_duration=options.max_duration)  # fmt: skip
+        after = source.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            # saved while we read it: what ffmpeg made may not match the hash it would be filed under
+            raise MediaError("the file changed while it was being read; the next build will take it")
         for base, enc in encodes.items():
             if not enc.path.is_file() or enc.path.stat().st_size == 0:
                 raise MediaError(f"ffmpeg wrote no {enc.format.label} file")

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from tunecamp.generator import urls as u
 from tunecamp.generator.display import (
+    clean_text,
     duration,
     filesize,
     format_label,
@@ -107,7 +108,8 @@ class Site:
             tag_pages=self.tag_slugs,
             **context,
         )
-        return Output(u.page_file(page.path), data=html.encode("utf-8", "replace"))
+        # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).
+        return Output(u.page_file(page.path), data=clean_text(html).encode("utf-8", "replace"))
 
     def site_alternates(self) -> tuple[Alternate, ...]:
         link, title = self.urls.absolute, self.catalog.config.title

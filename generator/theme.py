@@ -8,6 +8,7 @@ published under fingerprinted names (`style.1a2b3c4d5e.css`) so a CDN may cache 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
 import re
@@ -17,10 +18,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tunecamp.generator import urls as u
-from tunecamp.generator.display import clean_text
 from tunecamp.generator.output import Output
 from tunecamp.generator.urls import Urls
 
@@ -80,15 +80,6 @@ def builtin_themes() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "templates").is_dir())
 
 
-def _finalize(value: Any) -> Any:
-    """Every {{ value }} loses the characters HTML cannot carry (controls, lone surrogates)."""
-    if isinstance(value, Markup):
-        return Markup(clean_text(str(value)))
-    if isinstance(value, str):
-        return clean_text(value)
-    return value
-
-
 def fingerprint(name: str, data: bytes) -> str:
     """'css/style.css' -> 'css/style.1a2b3c4d5e.css'."""
     digest = hashlib.sha256(data).hexdigest()[:10]
@@ -130,7 +121,6 @@ def load_theme(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f / "templates")) for f in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
@@ -141,6 +131,14 @@ def load_theme(
             raise KeyError(f"theme {name!r} has no static file {rel!r}")
         return urls.link(assets[rel])
 
-    env.globals.update(u=u, link=urls.link, absolute=urls.absolute, asset=asset)
+    @functools.cache
+    def icon(name: str, cls: str = "") -> Markup:
+        """An icon of the theme's sprite (static/icons.svg, one <symbol id="i-NAME"> per icon)."""
+        href = escape(f"{asset('icons.svg')}#i-{name}")
+        return Markup(
+            f'<svg class="icon {escape(cls)}" aria-hidden="true" focusable="false"><use href="{href}"></use></svg>'
+        )
+
+    env.globals.update(u=u, link=urls.link, absolute=urls.absolute, asset=asset, icon=icon)
     env.filters.update(filters or {})
     return Theme(name, folders, env, assets, tuple(outputs), digest.hexdigest()[:12])

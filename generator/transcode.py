@@ -80,33 +80,48 @@ class Analysis:
 
 
 class FFmpegRunner:
-    """Starts ffmpeg processes and can stop them all at once (Ctrl-C)."""
+    """Starts ffmpeg processes, at most `slots` at a time, and can stop them all at once (Ctrl-C).
 
-    def __init__(self, binary: str) -> None:
+    The pipeline has more threads than slots, so one track's tagging and copying overlap
+    the next track's ffmpeg: the slots, not the threads, are what keeps the cores busy.
+    """
+
+    def __init__(self, binary: str, slots: int = 1) -> None:
         self.binary = binary
         self.runs = 0
         self._live: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._slots = threading.BoundedSemaphore(max(1, slots))
 
     @property
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
     def start(self, args: list[str], stdout: int | None, stderr: Any) -> subprocess.Popen[bytes]:
-        with self._lock:
+        while not self._slots.acquire(timeout=0.1):
             if self._stopped.is_set():
                 raise Interrupted
-            # its own session: a terminal's Ctrl-C reaches us, and we stop ffmpeg ourselves
-            proc = subprocess.Popen([self.binary, *args], stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                    start_new_session=True)  # fmt: skip
+        with self._lock:
+            if self._stopped.is_set():
+                self._slots.release()
+                raise Interrupted
+            try:
+                # its own session: a terminal's Ctrl-C reaches us, and we stop ffmpeg ourselves
+                proc = subprocess.Popen([self.binary, *args], stdin=subprocess.DEVNULL, stdout=stdout,
+                                        stderr=stderr, start_new_session=True)  # fmt: skip
+            except BaseException:
+                self._slots.release()
+                raise
             self._live.add(proc)
             self.runs += 1
         return proc
 
     def finished(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
-            self._live.discard(proc)
+            if proc in self._live:
+                self._live.discard(proc)
+                self._slots.release()
 
     def stop(self) -> None:
         with self._lock:

@@ -448,3 +448,17 @@ def test_the_cache_gc_command_reads_the_catalog_itself(tmp_path: Path, make_audi
     assert "removed 1 files" in result.output and not stray.exists()
     missing = CliRunner().invoke(cli, ["cache", "gc", str(content), "--cache-dir", str(tmp_path / "nowhere")])
     assert missing.exit_code != 0 and "no media cache" in missing.output
+
+
+def test_a_file_saved_during_its_encode_is_not_cached(tmp_path: Path, make_audio, ffmpeg: str) -> None:
+    folder = tmp_path / "content" / "r"
+    song = make_audio(folder / "1.flac", seconds=0.5)
+    touching = tmp_path / "ffmpeg-touching"  # an "editor" saves the file while ffmpeg reads it
+    touching.write_text(f'#!/bin/sh\n"{ffmpeg}" "$@"\ncode=$?\ntouch -d "2001-01-01" "{song}"\nexit $code\n')
+    touching.chmod(0o755)
+    cat = catalog(folder.parent, [release(folder, [song])])
+    media, problems = process_media(cat, options(tmp_path, str(touching)), QUIET)
+    assert ["changed while it was being read" in p.message for p in problems.errors] == [True]
+    assert list((tmp_path / "cache/media/objects").rglob("*.opus")) == []
+    media, problems = process_media(cat, options(tmp_path), QUIET)
+    assert not problems and len(media.track(cat.releases[0].tracks[0]).streams) == 2

@@ -115,6 +115,7 @@ def test_every_page_is_rendered(pages: dict[str, bytes]) -> None:
         "static/search.js",
         "static/favicon.svg",
         "static/nav.js",
+        "static/icons.svg",
     }
 
 

@@ -1,0 +1,75 @@
+"""App passwords are encrypted at rest and bound to their user; API keys are kept only as hashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tunecamp.daemon.app_passwords import (
+    CredentialError,
+    PasswordBox,
+    app_password,
+    clear_app_password,
+    create_api_key,
+    delete_api_key,
+    hash_api_key,
+    list_api_keys,
+    set_app_password,
+    user_for_api_key,
+)
+from tunecamp.daemon.db import connect
+from tunecamp.daemon.migrations import apply_migrations
+from tunecamp.daemon.users import UserError, create_user
+
+BOX = PasswordBox.from_secret(b"a" * 40)
+
+
+def test_seal_and_open() -> None:
+    sealed = BOX.seal(1, "open sesame")
+    assert "open sesame" not in sealed
+    assert BOX.open(1, sealed) == "open sesame"
+    assert BOX.seal(1, "open sesame") != sealed  # a fresh nonce each time
+    with pytest.raises(CredentialError):
+        BOX.open(2, sealed)  # bound to the user: a row copied to another user does not open
+    with pytest.raises(CredentialError):
+        PasswordBox.from_secret(b"b" * 40).open(1, sealed)  # another instance secret
+    for broken in ("v1:!!!", "v2:" + sealed[3:], "", sealed[:-4] + "AAAA"):
+        with pytest.raises(CredentialError):
+            BOX.open(1, broken)
+
+
+def test_storage(tmp_path: Path) -> None:
+    db = connect(tmp_path / "t.db")
+    apply_migrations(db)
+    user = create_user(db, "mia", "x", "listener")
+    assert app_password(db, "mia") == (user, None)
+    assert app_password(db, "nobody") is None
+    set_app_password(db, BOX, user.id, "first password")
+    set_app_password(db, BOX, user.id, "second password")
+    found = app_password(db, "MIA")
+    assert found is not None and BOX.open(user.id, found[1] or "") == "second password"
+    raw = db.execute("SELECT encrypted FROM subsonic_passwords").fetchone()[0]
+    assert "second" not in raw
+    with pytest.raises(UserError):
+        set_app_password(db, BOX, user.id, "short")
+    with pytest.raises(UserError):
+        set_app_password(db, BOX, user.id, "with a\nnewline")
+    assert clear_app_password(db, user.id) and app_password(db, "mia") == (user, None)
+
+
+def test_api_keys(tmp_path: Path) -> None:
+    db = connect(tmp_path / "t.db")
+    apply_migrations(db)
+    user = create_user(db, "mia", "x", "listener")
+    key_id, key = create_api_key(db, user.id, "phone")
+    other_id, other = create_api_key(db, user.id, "desktop")
+    assert key != other and len(key) > 40
+    stored = [r[0] for r in db.execute("SELECT key_hash FROM api_keys")]
+    assert key not in stored and hash_api_key(key) in stored
+    assert user_for_api_key(db, key) == user
+    assert user_for_api_key(db, "tcs_guess") is None
+    assert [k["label"] for k in list_api_keys(db, user.id)] == ["phone", "desktop"]
+    assert delete_api_key(db, user.id, key_id)
+    assert user_for_api_key(db, key) is None and user_for_api_key(db, other) == user
+    assert not delete_api_key(db, user.id + 1, other_id)  # only the owner's own keys
