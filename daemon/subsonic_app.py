@@ -38,7 +38,6 @@ from tunecamp.daemon.subsonic_render import (
     GENERIC,
     MISSING_PARAMETER,
     NOT_FOUND,
-    Format,
     SubsonicError,
     error_response,
     jsonp_problem,
@@ -112,7 +111,7 @@ async def _params(request: web.Request) -> Any:
 
 @requires(PUBLIC)  # the caller is checked here, from the Subsonic parameters (subsonic_auth.py)
 async def dispatch(request: web.Request) -> web.StreamResponse:
-    fmt = Format("xml")
+    fmt = negotiate(request.query)  # until the form is read (it may be what fails)
     try:
         params = await _params(request)
         fmt = negotiate(params)
@@ -153,5 +152,5 @@ async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(subsonic_ctx)
-    app.router.add_get("/rest/{name}", dispatch)  # and HEAD
-    app.router.add_post("/rest/{name}", dispatch)
+    app.router.add_get("/rest/{name:.+}", dispatch)  # and HEAD; deeper paths too: never a 404 page
+    app.router.add_post("/rest/{name:.+}", dispatch)

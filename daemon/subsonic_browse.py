@@ -279,11 +279,11 @@ async def get_lyrics(call: Call) -> dict[str, Any]:
         if t.has_lyrics and (not title or fold(t.title) == title) and (not artist or artist in fold(t.artist))
     ]
     if not candidates or not (artist or title):
-        return {"lyrics": {}}
+        return {"lyrics": {"value": ""}}  # none found: the spec requires the text
     track = candidates[0]
     text, _ = await call.db(lambda d: _lyrics_of(d, track.id))
     if not text:
-        return {"lyrics": {}}
+        return {"lyrics": {"value": ""}}  # none found: the spec requires the text
     return {"lyrics": {"artist": track.artist, "title": track.title, "value": text}}
 
 

@@ -20,8 +20,10 @@ from tunecamp.generator.media import Media, plain_media
 from tunecamp.generator.model import Catalog
 from tunecamp.generator.oembed import render_oembed
 from tunecamp.generator.output import Output, WriteStats, write_site
+from tunecamp.generator.pipeline import MediaOptions, process_media
 from tunecamp.generator.playlists import render_playlists
 from tunecamp.generator.problems import Problems
+from tunecamp.generator.progress import BarProgress, QuietProgress
 from tunecamp.generator.render import render_pages
 from tunecamp.generator.scan import scan
 from tunecamp.generator.sitemap import render_sitemap
@@ -31,11 +33,14 @@ from tunecamp.generator.urls import Urls
 
 @dataclass(frozen=True)
 class BuildOptions:
-    cache_dir: Path | None = None  # transcodes, peaks, images; default: .tunecamp-cache beside the output
-    private_dir: Path | None = None  # protected downloads; default: data/private beside the output
+    # Defaults sit beside the output, where the daemon keeps them too (data/ next to public/), so a
+    # CLI build and the daemon's rebuilds share one cache and one private store.
+    cache_dir: Path | None = None  # tags, transcodes, peaks, images; default: data/cache
+    private_dir: Path | None = None  # protected downloads (codes, paid); default: data/private
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     transcode: bool = True  # False: link web-playable sources as they are (fast previews)
     verbose: bool = False
+    progress: bool = False  # a progress bar on the terminal (the CLI turns it on)
     extra_head: str = ""  # HTML added to every page's <head> (the preview server's live reload)
 
 
@@ -55,11 +60,12 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
     """Build the site of `content_dir` into `out_dir`, replacing it atomically."""
     options = options or BuildOptions()
     started = time.perf_counter()
-    cache_dir = options.cache_dir or out_dir.resolve().parent / ".tunecamp-cache"
+    data_dir = out_dir.resolve().parent / "data"
+    cache_dir = options.cache_dir or data_dir / "cache"
     tag_index = TagIndex.load(cache_dir / "tags.pickle")
     catalog, problems = scan(content_dir, tag_reader=tag_index.read)
     tag_index.save()
-    media = make_media(catalog, out_dir, options, problems)
+    media = make_media(catalog, options, cache_dir, options.private_dir or data_dir / "private", problems)
     urls = Urls(catalog.config.base_url)
     outputs = [
         *media.outputs,
@@ -74,11 +80,19 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
     return BuildReport(catalog, problems, stats, time.perf_counter() - started)
 
 
-def make_media(catalog: Catalog, out_dir: Path, options: BuildOptions, problems: Problems) -> Media:
+def make_media(catalog: Catalog, options: BuildOptions, cache_dir: Path, private_dir: Path,
+               problems: Problems) -> Media:
     """The media stage: transcodes and analysis when enabled, the sources as they are otherwise."""
     if not options.transcode:
         return plain_media(catalog)
-    return plain_media(catalog)
+    progress = BarProgress(options.verbose) if options.progress else QuietProgress()
+    media, media_problems = process_media(
+        catalog,
+        MediaOptions(cache_dir, private_dir, jobs=options.jobs, verbose=options.verbose),
+        progress,
+    )
+    problems.extend(media_problems)
+    return media
 
 
 def unique(outputs: Iterable[Output]) -> list[Output]:

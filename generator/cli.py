@@ -70,7 +70,7 @@ def build(content: Path, output: Path, no_transcode: bool, jobs: int | None, ver
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(transcode=not no_transcode, verbose=verbose)
+    options = BuildOptions(transcode=not no_transcode, verbose=verbose, progress=True)
     if jobs:
         options = replace(options, jobs=jobs)
     report = run_build(content, output, options)
@@ -118,7 +118,7 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(transcode=not no_transcode)
+    options = BuildOptions(transcode=not no_transcode, progress=True)
 
     def rebuild(changed: set[Path]) -> None:
         if changed:

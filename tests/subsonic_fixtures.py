@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -180,6 +181,31 @@ def serve(config: DaemonConfig) -> Iterator[tuple[str, web.Application, asyncio.
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def lavfi_audio(path: Path, seconds: float = 1.0, freq: float = 440.0, tags: dict[str, str] | None = None) -> Path:
+    """Like the `make_audio` fixture, for module-scoped fixtures: a tone straight from ffmpeg."""
+    from tunecamp.generator.ffmpeg import ffmpeg_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = [arg for key, value in (tags or {}).items() for arg in ("-metadata", f"{key}={value}")]
+    subprocess.run(
+        [ffmpeg_path(), "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency={freq}:duration={seconds}",
+         "-ac", "1", *meta, str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def module_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """One daemon for a whole module (the spec-driven tests make hundreds of calls)."""
+    root = tmp_path_factory.mktemp("subsonic")
+    config = make_config(root, write_catalog(root / "content", lavfi_audio))
+    index_catalog(config)
+    keys = add_users(config)
+    with serve(config) as (url, app, loop):
+        yield Daemon(url, config, app, loop, keys)
 
 
 @pytest.fixture
