@@ -151,9 +151,9 @@ def run(args: argparse.Namespace, events: Events) -> int:
         events.emit("log", message="content unchanged since the last published build: nothing to do")
         events.emit("done", ok=True, published=False, skipped=True)
         return 0
-    if args.index_only:
-        from tunecamp.generator.scan import scan
+    from tunecamp.generator.scan import scan
 
+    if args.index_only:
         events.emit("log", message=f"scanning {content}")
         catalog, problems = scan(content)
         ok, published = not problems.errors, False
@@ -166,7 +166,10 @@ def run(args: argparse.Namespace, events: Events) -> int:
             shutil.copytree(public, next_dir, copy_function=os.link, symlinks=True)
         events.emit("log", message=f"building {content} into {public}")
         report = build(content, next_dir, _options(args))
-        catalog, problems, ok = report.catalog, report.problems, report.ok
+        problems, ok = report.problems, report.ok
+        # a fresh next_dir is never the output the last build wrote, so the build is never skipped
+        # here; scanning covers the case anyway, since the index needs the catalog
+        catalog = report.catalog or scan(content)[0]
         published = ok or not public.exists()  # a first site with problems beats no site
         if published:
             _swap(next_dir, public)

@@ -15,6 +15,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,8 @@ class BuildManager:
         self._process: asyncio.subprocess.Process | None = None
         self._next_local_id = -1
         self._starting = False
+        # called with every finished run (the preview's live reload listens here)
+        self.listeners: list[Callable[[BuildRun], None]] = []
 
     # --- asking for builds ---------------------------------------------------
 
@@ -230,6 +233,11 @@ class BuildManager:
         if run.state != "skipped":  # "the last build" means the last one that did something
             self.last = run
         await self._record_end(run)
+        for listener in list(self.listeners):
+            try:
+                listener(run)
+            except Exception:  # a listener's bug must not stop the build queue
+                log.exception("build listener failed")
         log.info("build %s %s%s", run.id, run.state, " and published" if run.published else "")
         async with self._changed:
             self._changed.notify_all()

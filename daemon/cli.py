@@ -198,6 +198,92 @@ def user_passwd(username: str, password_stdin: bool, data_dir: Path | None) -> N
     click.echo(f"password of {username} changed; its tokens are revoked")
 
 
+def _password_box(config: object) -> object:
+    from tunecamp.daemon.app_passwords import PasswordBox
+    from tunecamp.daemon.config import DaemonConfig
+    from tunecamp.daemon.tokens import SecretError, resolve_secret
+
+    assert isinstance(config, DaemonConfig)
+    try:
+        secret, _ = resolve_secret(config)  # the daemon's own secret: the key must match
+    except SecretError as exc:
+        raise click.ClickException(str(exc)) from None
+    return PasswordBox.from_secret(secret)
+
+
+@user.command("subsonic-password")
+@click.argument("username")
+@click.option(
+    "--clear", is_flag=True, help="Remove it: the account then signs in to apps with API keys only."
+)
+@DATA_OPTION
+def user_subsonic_password(username: str, clear: bool, data_dir: Path | None) -> None:
+    """Set the password Subsonic apps sign in with (read from stdin or prompted for)."""
+    from tunecamp.daemon.app_passwords import (
+        PasswordBox,
+        check_app_password,
+        clear_app_password,
+        set_app_password,
+    )
+    from tunecamp.daemon.users import UserError
+
+    password = ""
+    if not clear:
+        if sys.stdin.isatty():
+            password = click.prompt("Subsonic password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            check_app_password(password)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+    db, config = _db(data_dir)
+    try:
+        target = _find(db, username)
+        if clear:
+            clear_app_password(db, target.id)
+        else:
+            box = _password_box(config)
+            assert isinstance(box, PasswordBox)
+            set_app_password(db, box, target.id, password)
+    finally:
+        db.close()
+    click.echo(f"Subsonic password of {username} {'removed' if clear else 'set'}")
+
+
+@user.command("api-key")
+@click.argument("username")
+@click.option("--label", default="", help="What the key is for (shown in --list).")
+@click.option("--list", "list_keys", is_flag=True, help="List the account's keys instead of making one.")
+@click.option("--revoke", type=int, default=None, metavar="ID", help="Revoke the key with this ID.")
+@DATA_OPTION
+def user_api_key(
+    username: str, label: str, list_keys: bool, revoke: int | None, data_dir: Path | None
+) -> None:
+    """Make a Subsonic API key (printed once, stored only as a hash), list or revoke keys."""
+    from tunecamp.daemon.app_passwords import create_api_key, delete_api_key, list_api_keys
+
+    db, _ = _db(data_dir)
+    try:
+        target = _find(db, username)
+        if list_keys:
+            for key in list_api_keys(db, target.id):
+                click.echo(
+                    f"{key['id']}\t{key['label']}\tcreated {key['created_at']}\tused {key['last_used_at'] or '-'}"
+                )
+            return
+        if revoke is not None:
+            if not delete_api_key(db, target.id, revoke):
+                raise click.ClickException(f"{username} has no API key {revoke}")
+            click.echo(f"API key {revoke} of {username} revoked")
+            return
+        key_id, key = create_api_key(db, target.id, label)
+    finally:
+        db.close()
+    click.echo(key)
+    click.echo(f"API key {key_id} for {username}: shown once, keep it in the app's settings", err=True)
+
+
 @cli.command()
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @DATA_OPTION

@@ -56,6 +56,7 @@ class DaemonConfig:
     build_on_start: bool = field(default=True, metadata={"env": "TUNECAMP_BUILD_ON_START"})
     build_transcode: bool = field(default=True, metadata={"env": "TUNECAMP_BUILD_TRANSCODE"})
     watch: bool = field(default=True, metadata={"env": "TUNECAMP_WATCH"})
+    live_reload: bool = field(default=True, metadata={"env": "TUNECAMP_LIVE_RELOAD"})
     log_level: str = field(default="info", metadata={"env": "TUNECAMP_LOG_LEVEL"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
 

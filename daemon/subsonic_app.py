@@ -18,6 +18,7 @@ import sentry_sdk
 from aiohttp import web
 
 from tunecamp.daemon import (
+    subsonic_account,
     subsonic_browse,
     subsonic_covers,
     subsonic_library,
@@ -105,7 +106,10 @@ async def _params(request: web.Request) -> Any:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError as exc:  # e.g. multipart without a boundary
+            raise SubsonicError(GENERIC, f"malformed form body: {exc}") from None
     return merge_params(request.query, form)
 
 
@@ -152,5 +156,6 @@ async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(subsonic_ctx)
+    subsonic_account.setup(app)
     app.router.add_get("/rest/{name:.+}", dispatch)  # and HEAD; deeper paths too: never a 404 page
     app.router.add_post("/rest/{name:.+}", dispatch)

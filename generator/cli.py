@@ -5,12 +5,16 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
 from tunecamp.generator.problems import Problems
+
+if TYPE_CHECKING:
+    from tunecamp.generator.build import BuildReport
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 CONTENT = click.argument("content", type=click.Path(file_okay=False, path_type=Path), default="content")
@@ -63,38 +67,43 @@ def init(directory: Path, artist: str) -> None:
     "-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores]."
 )
 @click.option("-v", "--verbose", is_flag=True, help="A line per file processed.")
-def build(content: Path, output: Path, no_transcode: bool, jobs: int | None, verbose: bool) -> None:
+@click.option("--clean", is_flag=True, help="Ignore the last build: re-read every tag, rewrite every file.")
+def build(
+    content: Path, output: Path, no_transcode: bool, jobs: int | None, verbose: bool, clean: bool
+) -> None:
     """Build the static site of CONTENT (default: ./content)."""
     from tunecamp.generator.build import BuildOptions
     from tunecamp.generator.build import build as run_build
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(transcode=not no_transcode, verbose=verbose, progress=True)
+    options = BuildOptions(transcode=not no_transcode, verbose=verbose, progress=True, clean=clean)
     if jobs:
         options = replace(options, jobs=jobs)
     report = run_build(content, output, options)
+    print_report(report, content, output)
+    if not report.ok:
+        sys.exit(1)
+
+
+def print_report(report: BuildReport, content: Path, output: Path) -> None:
+    """Problems first, then one line of what was built, the drafts left out, and what to do next."""
     print_problems(report.problems)
-    catalog = report.catalog
-    drafts = [r for r in catalog.releases if r.status == "draft"]
-    stats = report.stats
-    console.print(
-        f"built {len(catalog.public_releases)} releases, "
-        f"{sum(len(r.tracks) for r in catalog.public_releases)} tracks into {output}/ "
-        f"in {report.seconds:.1f} s"
-        + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
-    )
-    for release in drafts:
+    s, stats = report.summary, report.stats
+    if report.skipped:
+        console.print(f"nothing changed since the last build of {output}/ ({s.releases} releases, "
+                      f"{s.tracks} tracks); use --clean to rebuild anyway")  # fmt: skip
+    else:
         console.print(
-            f"  draft, not built: {release.slug}  (publish with `tunecamp publish {release.slug} "
-            f"-c {content}`)"
+            f"built {s.releases} releases, {s.tracks} tracks into {output}/ in {report.seconds:.1f} s"
+            + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
         )
+    for slug in s.drafts:
+        console.print(f"  draft, not built: {slug}  (publish with `tunecamp publish {slug} -c {content}`)")
     if not report.ok:
         console.print(
-            f"[red]{len(report.problems.errors)} problem(s): the files above were skipped "
-            "or partly ignored[/red]"
+            f"[red]{len(report.problems.errors)} problem(s): the files above were skipped or partly ignored[/red]"
         )
-        sys.exit(1)
 
 
 @cli.command()

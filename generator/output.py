@@ -63,13 +63,27 @@ def _same_file(a: Path, b: Path) -> bool:
     )
 
 
+def _unchanged(out: Output, previous: Path) -> bool:
+    """True when the previous site already has this output's exact bytes."""
+    if out.source is not None:
+        return _same_file(out.source, previous)
+    assert out.data is not None
+    try:
+        return previous.stat().st_size == len(out.data) and previous.read_bytes() == out.data
+    except OSError:
+        return False
+
+
 def staging_dirs(out_dir: Path) -> tuple[Path, Path]:
     parent, name = out_dir.parent, out_dir.name
     return parent / f".{name}.staging", parent / f".{name}.old"
 
 
-def write_site(outputs: Iterable[Output], out_dir: Path) -> WriteStats:
-    """Write `outputs` as the new content of `out_dir`, atomically."""
+def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) -> WriteStats:
+    """Write `outputs` as the new content of `out_dir`, atomically.
+
+    With `reuse`, a file whose bytes did not change is linked from the previous site.
+    """
     out_dir = out_dir.resolve()
     staging, old = staging_dirs(out_dir)
     for leftover in (staging, old):  # from a build that was killed
@@ -81,25 +95,16 @@ def write_site(outputs: Iterable[Output], out_dir: Path) -> WriteStats:
             target = staging / out.path
             target.parent.mkdir(parents=True, exist_ok=True)
             previous = out_dir / out.path
-            if out.source is not None:
-                if _same_file(out.source, previous):
-                    os.link(previous, target)
-                    unchanged += 1
-                else:
-                    link_or_copy(out.source, target)
-                    linked += 1
+            if reuse and _unchanged(out, previous):
+                os.link(previous, target)
+                unchanged += 1
+            elif out.source is not None:
+                link_or_copy(out.source, target)
+                linked += 1
             else:
                 assert out.data is not None
-                if (
-                    previous.is_file()
-                    and previous.stat().st_size == len(out.data)
-                    and (previous.read_bytes() == out.data)
-                ):
-                    os.link(previous, target)
-                    unchanged += 1
-                else:
-                    target.write_bytes(out.data)
-                    written += 1
+                target.write_bytes(out.data)
+                written += 1
         swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

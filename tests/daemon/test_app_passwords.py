@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from subsonic_fixtures import subsonic_content  # noqa: F401
 
 from tunecamp.daemon.app_passwords import (
     CredentialError,
@@ -73,3 +75,51 @@ def test_api_keys(tmp_path: Path) -> None:
     assert delete_api_key(db, user.id, key_id)
     assert user_for_api_key(db, key) is None and user_for_api_key(db, other) == user
     assert not delete_api_key(db, user.id + 1, other_id)  # only the owner's own keys
+
+
+def cli(data: Path, *args: str, input: str | None = None) -> Any:
+    from click.testing import CliRunner
+
+    from tunecamp.daemon.cli import cli as command
+
+    return CliRunner().invoke(
+        command, [*args, "--data", str(data)], input=input, env={"TUNECAMP_BCRYPT_ROUNDS": "4"}
+    )
+
+
+@pytest.mark.slow
+def test_cli_password_and_keys_sign_in_to_a_real_daemon(tmp_path: Path, subsonic_content: Path) -> None:
+    import hashlib
+
+    import httpx
+    from subsonic_fixtures import make_config, serve
+
+    config = make_config(tmp_path, subsonic_content, jwt_secret=None)  # the secret file, as in production
+    data = config.data_dir
+    assert cli(data, "user", "add", "zoe", input="an account password\n").exit_code == 0
+    assert "no account" in cli(data, "user", "subsonic-password", "ghost", input="whatever123\n").output
+    assert cli(data, "user", "subsonic-password", "zoe", input="short\n").exit_code != 0
+    done = cli(data, "user", "subsonic-password", "zoe", input="zoe's app password\n")
+    assert done.exit_code == 0, done.output
+    made = cli(data, "user", "api-key", "zoe", "--label", "phone")
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip().splitlines()[0]
+    assert key.startswith("tcs_")
+    listed = cli(data, "user", "api-key", "zoe", "--list").output
+    assert "phone" in listed and key not in listed
+    with serve(config) as (url, _app, _loop):
+        salt = "s1"
+        token = hashlib.md5(b"zoe's app password" + salt.encode()).hexdigest()
+        for params in ({"u": "zoe", "t": token, "s": salt}, {"apiKey": key}):
+            body = httpx.get(f"{url}/rest/ping", params={**params, "f": "json"}).json()["subsonic-response"]
+            assert body["status"] == "ok", body
+        key_id = listed.split("\t")[0]
+        assert cli(data, "user", "api-key", "zoe", "--revoke", key_id).exit_code == 0
+        assert cli(data, "user", "subsonic-password", "zoe", "--clear").exit_code == 0
+        from tunecamp.daemon.subsonic_call import SUBSONIC
+
+        _app[SUBSONIC].auth_cache.forget()  # a CLI change reaches a running daemon within seconds
+        body = httpx.get(f"{url}/rest/ping", params={"apiKey": key, "f": "json"}).json()["subsonic-response"]
+        assert body["error"]["code"] == 44
+        body = httpx.get(f"{url}/rest/ping", params={"u": "zoe", "t": token, "s": salt, "f": "json"}).json()
+        assert body["subsonic-response"]["error"]["code"] == 41

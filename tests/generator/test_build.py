@@ -115,3 +115,76 @@ def test_a_killed_build_leaves_the_previous_site_whole(tmp_path: Path) -> None:
     # the next build repairs: leftovers gone, the new releases in
     assert build(content, out).ok
     assert not staging.exists() and (out / "releases/copy-0/index.html").is_file()
+
+
+def _mtimes(out: Path) -> dict[Path, int]:
+    return {p.relative_to(out): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def test_an_unchanged_catalog_is_not_rebuilt(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "public"
+    first = build(content, out)
+    assert not first.skipped
+    before = _mtimes(out)
+    again = build(content, out)
+    assert again.skipped and again.ok and again.summary == first.summary
+    assert _mtimes(out) == before
+
+
+def test_an_edit_rewrites_only_what_changed(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "public"
+    build(content, out)
+    before = _mtimes(out)
+    meta = content / "releases/steam-and-static/release.yaml"
+    meta.write_text(meta.read_text() + "title: Steam and More Static\n")
+    report = build(content, out)
+    assert not report.skipped
+    after = _mtimes(out)
+    changed = {p for p in after if before.get(p) != after[p]}
+    assert Path("releases/steam-and-static/index.html") in changed
+    assert Path("catalog.json") in changed
+    # pages that do not show the release, and the audio of other releases, keep their mtime
+    assert Path("releases/morning-tides/first-light/index.html") not in changed
+    assert Path("audio/steam-and-static/kettle-song.mp3") in changed  # retagged with the new album title
+    assert not any(p.parts[0] in ("audio", "downloads") and "steam-and-static" not in p.parts for p in changed)
+
+
+def test_a_skipped_build_repeats_the_last_problems(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    meta = content / "releases/steam-and-static/release.yaml"
+    meta.write_text(meta.read_text() + "licence: MIT\n")
+    out = tmp_path / "public"
+    assert not build(content, out).ok
+    again = build(content, out)
+    assert again.skipped and not again.ok
+    assert [p.key for p in again.problems.errors] == ["licence"]
+
+
+def test_clean_rebuilds_everything(tmp_path: Path) -> None:
+    from tunecamp.generator.build import BuildOptions
+
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "public"
+    build(content, out)
+    before = _mtimes(out)
+    report = build(content, out, BuildOptions(clean=True))
+    assert not report.skipped and report.stats is not None and report.stats.unchanged == 0
+    after = _mtimes(out)
+    assert all(after[p] != before[p] for p in after if p.suffix == ".html")
+
+
+def test_a_replaced_output_folder_is_rebuilt(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "public"
+    build(content, out)
+    shutil.rmtree(out)
+    out.mkdir()
+    report = build(content, out)
+    assert not report.skipped and (out / "index.html").is_file()

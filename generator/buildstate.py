@@ -1,0 +1,111 @@
+"""What the last build was made from, so an unchanged catalog rebuilds in milliseconds.
+
+The state is a digest of every input's path, size and mtime (content/, the theme, the
+generator's own code and the build options) plus the identity of the output folder it
+produced. It is written atomically after the new site is swapped in: a build killed
+before that leaves the old state, which no longer matches, so the next build runs in
+full and repairs whatever was interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunecamp.generator.problems import Problem
+
+FORMAT = 1
+
+
+def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
+    """(relative path, size, mtime_ns) of every file under root, symlinks followed once."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # vanished or unreadable: the scan reports it, the digest just differs
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        stack.append(Path(entry.path))
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue
+            yield os.path.relpath(entry.path, root), st.st_size, st.st_mtime_ns
+
+
+def inputs_digest(roots: Iterable[Path], extra: str = "") -> str:
+    """A digest that changes when any file under `roots` is added, removed, resized or touched."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{FORMAT}\0{extra}\0".encode())
+    for root in roots:
+        h.update(f"{root}\0".encode())
+        for rel, size, mtime in sorted(_walk(root)):
+            h.update(f"{rel}\0{size}\0{mtime}\n".encode())
+    return h.hexdigest()
+
+
+def output_identity(out_dir: Path) -> str | None:
+    """Changes when the output folder is replaced or its top level is edited."""
+    try:
+        st = out_dir.stat()
+    except OSError:
+        return None
+    return f"{st.st_ino}:{st.st_mtime_ns}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a build made, kept so that a skipped build can say the same (and fail the same)."""
+
+    releases: int
+    tracks: int
+    drafts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuildState:
+    inputs: str
+    output: str | None
+    summary: Summary
+    problems: tuple[Problem, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> BuildState | None:
+        try:
+            data = json.loads(path.read_text())
+            summary = Summary(int(data["summary"]["releases"]), int(data["summary"]["tracks"]),
+                              tuple(data["summary"]["drafts"]))  # fmt: skip
+            problems = tuple(Problem(p["level"], Path(p["path"]), p["message"], p.get("key"))
+                             for p in data["problems"])  # fmt: skip
+            return cls(str(data["inputs"]), data.get("output"), summary, problems)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        data = {
+            "inputs": self.inputs,
+            "output": self.output,
+            "summary": {"releases": self.summary.releases, "tracks": self.summary.tracks,
+                        "drafts": list(self.summary.drafts)},
+            "problems": [{"level": p.level, "path": str(p.path), "message": p.message, "key": p.key}
+                         for p in self.problems],
+        }  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
