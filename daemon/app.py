@@ -18,6 +18,7 @@ from tunecamp.daemon import (
     auth,
     dashboard,
     health,
+    livereload,
     onboarding,
     previews,
     static,
@@ -45,6 +46,7 @@ FEATURES: tuple[Feature, ...] = (
     previews.setup,
     dashboard.setup,
     watcher.setup,
+    livereload.setup,
     subsonic_app.setup,
 )
 

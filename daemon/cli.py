@@ -53,6 +53,11 @@ DATA_OPTION = click.option(
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port [default: 8000].")
 @click.option("--no-build", is_flag=True, help="Serve public/ as it is, even if out of date.")
+@click.option(
+    "--watch/--no-watch",
+    default=None,
+    help="Rebuild when content changes, and reload the open pages [default: $TUNECAMP_WATCH, else on].",
+)
 def serve(
     content_dir: Path | None,
     public_dir: Path | None,
@@ -60,12 +65,15 @@ def serve(
     host: str | None,
     port: int | None,
     no_build: bool,
+    watch: bool | None,
 ) -> None:
     """Build the site if needed, then serve it with the daemon (admin, API, /health)."""
     from tunecamp.daemon.config import DaemonConfig
     from tunecamp.daemon.server import serve as run
 
-    config = _config(content_dir=content_dir, public_dir=public_dir, data_dir=data_dir, host=host, port=port)
+    config = _config(
+        content_dir=content_dir, public_dir=public_dir, data_dir=data_dir, host=host, port=port, watch=watch
+    )
     assert isinstance(config, DaemonConfig)
     run(config, build=not no_build)
 
@@ -267,9 +275,9 @@ def user_api_key(
     try:
         target = _find(db, username)
         if list_keys:
-            for key in list_api_keys(db, target.id):
+            for row in list_api_keys(db, target.id):
                 click.echo(
-                    f"{key['id']}\t{key['label']}\tcreated {key['created_at']}\tused {key['last_used_at'] or '-'}"
+                    f"{row['id']}\t{row['label']}\tcreated {row['created_at']}\tused {row['last_used_at'] or '-'}"
                 )
             return
         if revoke is not None:

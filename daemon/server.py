@@ -62,6 +62,14 @@ def banner(config: DaemonConfig) -> str:
             f"  the site          {url}/",
             f"  admin dashboard   {url}/admin",
             f"  health            {url}/health",
+            *(
+                [
+                    f"Watching {config.content_dir}/: every save rebuilds the site"
+                    + (" and reloads its open pages." if config.live_reload else ".")
+                ]
+                if config.watch
+                else []
+            ),
             "Next steps:",
             "  create the first Owner:  tunecamp user add NAME --role owner"
             + (f"   (with TUNECAMP_DATA_DIR={config.data_dir})" if str(config.data_dir) != "data" else ""),

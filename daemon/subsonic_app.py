@@ -80,19 +80,95 @@ ENDPOINTS = _endpoints()
 
 # Every endpoint of the OpenSubsonic spec: the ones not in ENDPOINTS answer "not implemented".
 SPEC_ENDPOINTS = frozenset(
-    """addChatMessage changePassword createBookmark createInternetRadioStation createPlaylist
-    createPodcastChannel createShare createUser deleteBookmark deleteInternetRadioStation deletePlaylist
-    deletePodcastChannel deletePodcastEpisode deleteShare deleteUser download downloadPodcastEpisode
-    findSonicPath getAlbum getAlbumInfo getAlbumInfo2 getAlbumList getAlbumList2 getArtist getArtistInfo
-    getArtistInfo2 getArtists getAvatar getBookmarks getCaptions getChatMessages getCoverArt getGenres
-    getIndexes getInternetRadioStations getLicense getLyrics getLyricsBySongId getMusicDirectory
-    getMusicFolders getNewestPodcasts getNowPlaying getOpenSubsonicExtensions getPlayQueue
-    getPlayQueueByIndex getPlaylist getPlaylists getPodcastEpisode getPodcasts getRandomSongs getScanStatus
-    getShares getSimilarSongs getSimilarSongs2 getSong getSongsByGenre getSonicSimilarTracks getStarred
-    getStarred2 getTopSongs getTranscodeDecision getTranscodeStream getUser getUsers getVideoInfo getVideos
-    hls.m3u8 jukeboxControl ping refreshPodcasts reportPlayback savePlayQueue savePlayQueueByIndex scrobble
-    search search2 search3 setRating star startScan stream tokenInfo unstar updateInternetRadioStation
-    updatePlaylist updateShare updateUser""".split()
+    [
+        "addChatMessage",
+        "changePassword",
+        "createBookmark",
+        "createInternetRadioStation",
+        "createPlaylist",
+        "createPodcastChannel",
+        "createShare",
+        "createUser",
+        "deleteBookmark",
+        "deleteInternetRadioStation",
+        "deletePlaylist",
+        "deletePodcastChannel",
+        "deletePodcastEpisode",
+        "deleteShare",
+        "deleteUser",
+        "download",
+        "downloadPodcastEpisode",
+        "findSonicPath",
+        "getAlbum",
+        "getAlbumInfo",
+        "getAlbumInfo2",
+        "getAlbumList",
+        "getAlbumList2",
+        "getArtist",
+        "getArtistInfo",
+        "getArtistInfo2",
+        "getArtists",
+        "getAvatar",
+        "getBookmarks",
+        "getCaptions",
+        "getChatMessages",
+        "getCoverArt",
+        "getGenres",
+        "getIndexes",
+        "getInternetRadioStations",
+        "getLicense",
+        "getLyrics",
+        "getLyricsBySongId",
+        "getMusicDirectory",
+        "getMusicFolders",
+        "getNewestPodcasts",
+        "getNowPlaying",
+        "getOpenSubsonicExtensions",
+        "getPlayQueue",
+        "getPlayQueueByIndex",
+        "getPlaylist",
+        "getPlaylists",
+        "getPodcastEpisode",
+        "getPodcasts",
+        "getRandomSongs",
+        "getScanStatus",
+        "getShares",
+        "getSimilarSongs",
+        "getSimilarSongs2",
+        "getSong",
+        "getSongsByGenre",
+        "getSonicSimilarTracks",
+        "getStarred",
+        "getStarred2",
+        "getTopSongs",
+        "getTranscodeDecision",
+        "getTranscodeStream",
+        "getUser",
+        "getUsers",
+        "getVideoInfo",
+        "getVideos",
+        "hls.m3u8",
+        "jukeboxControl",
+        "ping",
+        "refreshPodcasts",
+        "reportPlayback",
+        "savePlayQueue",
+        "savePlayQueueByIndex",
+        "scrobble",
+        "search",
+        "search2",
+        "search3",
+        "setRating",
+        "star",
+        "startScan",
+        "stream",
+        "tokenInfo",
+        "unstar",
+        "updateInternetRadioStation",
+        "updatePlaylist",
+        "updateShare",
+        "updateUser",
+    ]
 )
 
 

@@ -128,7 +128,9 @@ async def get_artist(call: Call) -> dict[str, Any]:
     artist = find_artist(view, call)
     albums = view.artist_albums[artist.id]
     notes = await call.notes(t for a in albums for t in a.track_ids)
-    return {"artist": {**artist_id3(artist, view, notes), "album": [album_id3(a, view, notes) for a in albums]}}
+    return {
+        "artist": {**artist_id3(artist, view, notes), "album": [album_id3(a, view, notes) for a in albums]}
+    }
 
 
 async def get_album(call: Call) -> dict[str, Any]:
@@ -148,7 +150,8 @@ async def get_song(call: Call) -> dict[str, Any]:
 async def get_genres(call: Call) -> dict[str, Any]:
     view = await call.view()
     genres = [
-        {"value": name, "songCount": songs, "albumCount": albums} for name, (songs, albums) in view.genres.items()
+        {"value": name, "songCount": songs, "albumCount": albums}
+        for name, (songs, albums) in view.genres.items()
     ]
     return {"genres": {"genre": genres} if genres else {}}
 
@@ -174,7 +177,9 @@ async def _artist_info(call: Call, id3: bool) -> dict[str, Any]:
     similar = _similar_artists(view, artist, count)
     info: dict[str, Any] = {"biography": artist.summary or None}
     if similar:
-        info["similarArtist"] = [artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in similar]
+        info["similarArtist"] = [
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in similar
+        ]
     return {("artistInfo2" if id3 else "artistInfo"): info}
 
 
@@ -297,7 +302,12 @@ async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
         found.append({"lang": "xxx", "synced": True, "line": lines, **_display(track)})
     if text:
         found.append(
-            {"lang": "xxx", "synced": False, "line": [{"value": line} for line in text.split("\n")], **_display(track)}
+            {
+                "lang": "xxx",
+                "synced": False,
+                "line": [{"value": line} for line in text.split("\n")],
+                **_display(track),
+            }
         )
     return {"lyricsList": {"structuredLyrics": found} if found else {}}
 

@@ -80,10 +80,10 @@ class Call:
         return library.view(self.caller is not None and self.caller.sees_drafts)
 
     async def notes(self, track_ids: Iterable[int] = ()) -> Annotations:
-        from tunecamp.daemon.subsonic_state import annotations
+        from tunecamp.daemon.subsonic_state import load_annotations
 
         user_id, ids = self.user.id, list(track_ids)
-        return await self.db(lambda d: annotations(d, user_id, ids))
+        return await self.db(lambda d: load_annotations(d, user_id, ids))
 
     # --- parameters ---------------------------------------------------------------
 
@@ -100,7 +100,9 @@ class Call:
     def all(self, name: str) -> list[str]:
         return [v for v in self.params.getall(name, []) if v != ""]
 
-    def integer(self, name: str, default: int | None = None, *, low: int | None = None, high: int | None = None) -> int | None:
+    def integer(
+        self, name: str, default: int | None = None, *, low: int | None = None, high: int | None = None
+    ) -> int | None:
         raw = self.params.get(name)
         if raw is None or raw == "":
             return default
@@ -149,12 +151,14 @@ class Call:
         for raw in self.all(name):
             found = parse(raw, *kinds)
             if found is None:
-                raise SubsonicError(NOT_FOUND, f"{name}: no {' or '.join(kinds) or 'item'} with ID {raw[:60]!r}")
+                raise SubsonicError(
+                    NOT_FOUND, f"{name}: no {' or '.join(kinds) or 'item'} with ID {raw[:60]!r}"
+                )
             out.append(found)
         return out
 
 
-def merge_params(query: MultiDictProxy[str], form: Any) -> MultiDictProxy[str]:
+def merge_params(query: Any, form: Any) -> MultiDictProxy[str]:
     merged: MultiDict[str] = MultiDict(query)
     if form:
         for key, value in form.items():

@@ -128,7 +128,9 @@ class View:
 
     @cached_property
     def albums_by_artist(self) -> list[Album]:
-        return sorted(self.albums.values(), key=lambda a: (fold(a.artist_name), a.year or 0, fold(a.title), a.id))
+        return sorted(
+            self.albums.values(), key=lambda a: (fold(a.artist_name), a.year or 0, fold(a.title), a.id)
+        )
 
     @cached_property
     def albums_newest(self) -> list[Album]:

@@ -54,7 +54,9 @@ def placeholder(seed: str, text: str, size: int) -> bytes:
     draw = ImageDraw.Draw(image)
     for y in range(size):
         t = y / max(1, size - 1)
-        draw.line([(0, y), (size, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
+        draw.line(
+            [(0, y), (size, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        )
     initials = "".join(word[0] for word in text.split()[:2] if word[:1].isalnum()).upper() or "♪"
     font = ImageFont.load_default(size=max(8, size // 3))
     draw.text((size / 2, size / 2), initials, fill=(255, 255, 255), font=font, anchor="mm")
@@ -89,7 +91,9 @@ def _source_bytes(path: Path, embedded: bool) -> bytes | None:
         return None
 
 
-def _render(source: Path | None, embedded: bool, seed: str, text: str, size: int | None, target: Path) -> bytes:
+def _render(
+    source: Path | None, embedded: bool, seed: str, text: str, size: int | None, target: Path
+) -> bytes:
     """Runs in a worker thread: read, resize, store; a placeholder when the source fails."""
     data = _source_bytes(source, embedded) if source is not None else None
     image: bytes | None = None
@@ -113,7 +117,9 @@ def _album_source(call: Call, album: Album) -> tuple[Path | None, bool]:
     return call.config.content_dir / album.cover, album.cover_embedded
 
 
-async def _image(call: Call, source: Path | None, embedded: bool, seed: str, text: str, size: int | None) -> bytes:
+async def _image(
+    call: Call, source: Path | None, embedded: bool, seed: str, text: str, size: int | None
+) -> bytes:
     try:
         stat = source.stat() if source is not None else None
     except OSError:

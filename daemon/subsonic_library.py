@@ -14,7 +14,14 @@ from tunecamp.daemon.subsonic_call import Call, NowPlayingEntry
 from tunecamp.daemon.subsonic_catalog import Track, View
 from tunecamp.daemon.subsonic_ids import ItemId, album_id, parse, playlist_id, track_id
 from tunecamp.daemon.subsonic_items import Annotations, song
-from tunecamp.daemon.subsonic_render import GENERIC, MISSING_PARAMETER, NOT_AUTHORIZED, NOT_FOUND, SubsonicError, iso
+from tunecamp.daemon.subsonic_render import (
+    GENERIC,
+    MISSING_PARAMETER,
+    NOT_AUTHORIZED,
+    NOT_FOUND,
+    SubsonicError,
+    iso,
+)
 from tunecamp.daemon.subsonic_state import (
     Playlist,
     bookmarks,
@@ -325,7 +332,9 @@ async def get_play_queue(call: Call) -> dict[str, Any]:
     user = call.user
     saved = await call.db(lambda d: play_queue(d, user.id))
     if saved is None:
-        return {"playQueue": {"username": user.username, "changed": iso(dt.datetime.now(dt.UTC)), "changedBy": ""}}
+        return {
+            "playQueue": {"username": user.username, "changed": iso(dt.datetime.now(dt.UTC)), "changedBy": ""}
+        }
     row, tracks = saved
     visible = [t for t in tracks if t in view.tracks]
     notes = await call.notes(visible)

@@ -86,7 +86,9 @@ def _album_genres(view: View, album: Album) -> set[str]:
     return set(album.genres) | {g for t in view.album_tracks(album) for g in t.genres}
 
 
-async def _album_list(call: Call, key: str, render: Callable[[Album, View, Annotations], dict[str, Any]]) -> dict[str, Any]:
+async def _album_list(
+    call: Call, key: str, render: Callable[[Album, View, Annotations], dict[str, Any]]
+) -> dict[str, Any]:
     view = await call.view()
     size = call.integer("size", 10, low=0, high=MAX_SIZE) or 0
     offset = call.integer("offset", 0, low=0) or 0

@@ -67,18 +67,23 @@ def original_allowed(track: Track, staff: bool) -> bool:
         return True
     # a lossy original no better than the public stream is what the site streams anyway
     return any(
-        can_pass_through(f, f".{track.suffix}", track.codec, track.bitrate) for f in stream_formats(track.streaming)
+        can_pass_through(f, f".{track.suffix}", track.codec, track.bitrate)
+        for f in stream_formats(track.streaming)
     )
 
 
 def source_path(call: Call, track: Track) -> Path:
     path = (call.config.content_dir / track.source_path).resolve()
     if not path.is_file():
-        raise SubsonicError(NOT_FOUND, f"the audio file of song tr-{track.id} is missing; a rescan will fix it")
+        raise SubsonicError(
+            NOT_FOUND, f"the audio file of song tr-{track.id} is missing; a rescan will fix it"
+        )
     return path
 
 
-def built_stream(call: Call, view: View, track: Track, wanted: str | None, max_kbps: int) -> tuple[Path, str] | None:
+def built_stream(
+    call: Call, view: View, track: Track, wanted: str | None, max_kbps: int
+) -> tuple[Path, str] | None:
     """The audio pipeline's stream file that fits the request, if it was built."""
     album = view.albums[track.album_id]
     for fmt in stream_formats(track.streaming):
@@ -135,10 +140,24 @@ async def transcode(
     args = [ffmpeg_path(), "-v", "error", "-nostdin"]
     if offset > 0:
         args += ["-ss", f"{offset:.3f}"]
-    args += ["-i", str(path), "-map", "0:a:0", "-vn", "-map_metadata", "-1", *target.codec_args, "-f", target.muxer]
+    args += [
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-map_metadata",
+        "-1",
+        *target.codec_args,
+        "-f",
+        target.muxer,
+    ]
     args.append("pipe:1")
     process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     state = call.state
     state.transcodes.add(process)

@@ -30,7 +30,7 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 # --- annotations ---------------------------------------------------------------------
 
 
-def annotations(db: Database, user_id: int, track_ids: Iterable[int] = ()) -> Annotations:
+def load_annotations(db: Database, user_id: int, track_ids: Iterable[int] = ()) -> Annotations:
     """All the user's stars and ratings, and the plays of `track_ids`."""
     stars = {
         (r[0], r[1]): r[2]

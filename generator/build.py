@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import itertools
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from tunecamp.generator.pipeline import MediaOptions, process_media
 from tunecamp.generator.playlists import render_playlists
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.progress import BarProgress, QuietProgress
-from tunecamp.generator.render import render_pages
+from tunecamp.generator.render import iter_pages
 from tunecamp.generator.scan import scan
 from tunecamp.generator.sitemap import render_sitemap
 from tunecamp.generator.tagindex import TagIndex
@@ -95,15 +96,15 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
     tag_index.save()
     media = make_media(catalog, options, cache_dir, options.private_dir or data_dir / "private", problems)
     urls = Urls(catalog.config.base_url)
-    outputs = [
-        *media.outputs,
-        *render_pages(catalog, media, urls, problems=problems, extra_head=options.extra_head),
-        *render_feeds(catalog, media, urls),
-        *render_playlists(catalog, media, urls),
-        *render_catalog_json(catalog, media, urls),
-        *render_oembed(catalog, media, urls),
-        *render_sitemap(catalog, urls),
-    ]
+    outputs = itertools.chain(  # lazily: pages are written as they are rendered, never all held at once
+        media.outputs,
+        iter_pages(catalog, media, urls, problems=problems, extra_head=options.extra_head),
+        render_feeds(catalog, media, urls),
+        render_playlists(catalog, media, urls),
+        render_catalog_json(catalog, media, urls),
+        render_oembed(catalog, media, urls),
+        render_sitemap(catalog, urls),
+    )
     stats = write_site(unique(outputs), out_dir, reuse=not options.clean)
     public = catalog.public_releases
     summary = Summary(len(public), sum(len(r.tracks) for r in public),
@@ -148,11 +149,11 @@ def make_media(
     return media
 
 
-def unique(outputs: Iterable[Output]) -> list[Output]:
+def unique(outputs: Iterable[Output]) -> Iterator[Output]:
     """Two stages writing the same file is a bug in the generator, not in content: fail loudly."""
-    seen: dict[str, Output] = {}
+    seen: set[str] = set()
     for out in outputs:
         if out.path in seen:
             raise RuntimeError(f"two outputs claim {out.path}")
-        seen[out.path] = out
-    return list(seen.values())
+        seen.add(out.path)
+        yield out

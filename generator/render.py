@@ -10,7 +10,7 @@ drafts produce nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -332,18 +332,31 @@ def render_pages(
     <head> (the preview server's live reload). Warnings (a cover without a description)
     and a missing theme are reported to `problems` when given; a missing theme raises otherwise.
     """
+    return list(iter_pages(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head))
+
+
+def iter_pages(
+    catalog: Catalog,
+    media: Media,
+    urls: Urls,
+    *,
+    theme: str | None = None,
+    problems: Problems | None = None,
+    extra_head: str = "",
+) -> Iterator[Output]:
+    """`render_pages` one page at a time, so a large site is written without being held in memory."""
     th = _theme(catalog, urls, theme or catalog.config.theme, problems)
     if problems is not None:
         check_cover_descriptions(catalog, media, problems)
     views = site_views(catalog, media, urls)
     tags = listed_tags(catalog)
     site = Site(catalog, urls, th, views, tags, Markup(extra_head), frozenset(t.slug for t in tags))
-    outputs = [*th.outputs, home_page(site), tags_page(site), search_page(site), not_found_page(site)]
-    outputs.append(Output(u.search_index(), data=search_index(views, site.tags, urls)))
-    outputs.extend(artist_page(site, av) for av in views.artists)
+    yield from th.outputs
+    yield from (home_page(site), tags_page(site), search_page(site), not_found_page(site))
+    yield Output(u.search_index(), data=search_index(views, site.tags, urls))
+    yield from (artist_page(site, av) for av in views.artists)
     for rv in views.releases:
-        outputs.append(release_page(site, rv))
-        outputs.extend(track_page(site, rv, tv) for tv in rv.tracks)
-        outputs.extend(embed_pages(site, rv))
-    outputs.extend(tag_page(site, tag) for tag in site.tags)
-    return outputs
+        yield release_page(site, rv)
+        yield from (track_page(site, rv, tv) for tv in rv.tracks)
+        yield from embed_pages(site, rv)
+    yield from (tag_page(site, tag) for tag in site.tags)

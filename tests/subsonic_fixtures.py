@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from aiohttp import web
 
 from tunecamp.daemon.app import create_app
@@ -62,7 +61,9 @@ def write_catalog(content: Path, make_audio: Any) -> Path:
         (content / name).write_text(text)
     Image.new("RGB", (40, 20), (200, 30, 30)).save(content / "releases/tides/cover.png")
     make_audio(content / "releases/tides/01 - First Light.flac", seconds=6.0, tags={"title": "First Light"})
-    make_audio(content / "releases/tides/02 - Low Water.mp3", seconds=2.0, freq=550, tags={"title": "Low Water"})
+    make_audio(
+        content / "releases/tides/02 - Low Water.mp3", seconds=2.0, freq=550, tags={"title": "Low Water"}
+    )
     make_audio(content / "releases/sold/01 - Lantern.flac", seconds=2.0, freq=660, tags={"title": "Lantern"})
     make_audio(content / "releases/drafty/01 - Unfinished.mp3", freq=330, tags={"title": "Unfinished"})
     return content
@@ -183,7 +184,9 @@ def serve(config: DaemonConfig) -> Iterator[tuple[str, web.Application, asyncio.
         loop.close()
 
 
-def lavfi_audio(path: Path, seconds: float = 1.0, freq: float = 440.0, tags: dict[str, str] | None = None) -> Path:
+def lavfi_audio(
+    path: Path, seconds: float = 1.0, freq: float = 440.0, tags: dict[str, str] | None = None
+) -> Path:
     """Like the `make_audio` fixture, for module-scoped fixtures: a tone straight from ffmpeg."""
     from tunecamp.generator.ffmpeg import ffmpeg_path
 
@@ -197,25 +200,18 @@ def lavfi_audio(path: Path, seconds: float = 1.0, freq: float = 440.0, tags: dic
     return path
 
 
-@pytest.fixture(scope="module")
-def module_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    """One daemon for a whole module (the spec-driven tests make hundreds of calls)."""
-    root = tmp_path_factory.mktemp("subsonic")
-    config = make_config(root, write_catalog(root / "content", lavfi_audio))
-    index_catalog(config)
-    keys = add_users(config)
-    with serve(config) as (url, app, loop):
-        yield Daemon(url, config, app, loop, keys)
+@contextmanager
+def running_daemon(root: Path, make_audio: Any = lavfi_audio) -> Iterator[Daemon]:
+    """The test catalog, indexed, with the test users, served on 127.0.0.1.
 
+    Test modules wrap it in their own fixture (imported fixtures trip the linters):
 
-@pytest.fixture
-def subsonic_content(tmp_path: Path, make_audio: Any) -> Path:
-    return write_catalog(tmp_path / "content", make_audio)
-
-
-@pytest.fixture
-def daemon(tmp_path: Path, subsonic_content: Path) -> Iterator[Daemon]:
-    config = make_config(tmp_path, subsonic_content)
+        @pytest.fixture
+        def daemon(tmp_path, make_audio):
+            with running_daemon(tmp_path, make_audio) as d:
+                yield d
+    """
+    config = make_config(root, write_catalog(root / "content", make_audio))
     index_catalog(config)
     keys = add_users(config)
     with serve(config) as (url, app, loop):

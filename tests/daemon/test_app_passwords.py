@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from subsonic_fixtures import subsonic_content  # noqa: F401
 
 from tunecamp.daemon.app_passwords import (
     CredentialError,
@@ -88,13 +87,14 @@ def cli(data: Path, *args: str, input: str | None = None) -> Any:
 
 
 @pytest.mark.slow
-def test_cli_password_and_keys_sign_in_to_a_real_daemon(tmp_path: Path, subsonic_content: Path) -> None:
+def test_cli_password_and_keys_sign_in_to_a_real_daemon(tmp_path: Path, make_audio: Any) -> None:
     import hashlib
 
     import httpx
-    from subsonic_fixtures import make_config, serve
+    from subsonic_fixtures import make_config, serve, write_catalog
 
-    config = make_config(tmp_path, subsonic_content, jwt_secret=None)  # the secret file, as in production
+    content = write_catalog(tmp_path / "content", make_audio)
+    config = make_config(tmp_path, content, jwt_secret=None)  # the secret file, as in production
     data = config.data_dir
     assert cli(data, "user", "add", "zoe", input="an account password\n").exit_code == 0
     assert "no account" in cli(data, "user", "subsonic-password", "ghost", input="whatever123\n").output

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from subsonic_fixtures import PASSWORDS, Daemon, daemon, subsonic_content  # noqa: F401
+from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 
 from tunecamp.daemon.subsonic_app import ENDPOINTS, SPEC_ENDPOINTS
 from tunecamp.daemon.subsonic_render import NAMESPACE
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Daemon]:
+    with running_daemon(tmp_path, make_audio) as running:
+        yield running
+
+
 NS = {"s": NAMESPACE}
 REQUIRED_ROOT = ("status", "version", "type", "serverVersion", "openSubsonic")
 

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from subsonic_fixtures import PASSWORDS, Daemon, daemon, subsonic_content  # noqa: F401
+from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 
 from tunecamp.daemon.subsonic_auth import decode_password, token_matches
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Daemon]:
+    with running_daemon(tmp_path, make_audio) as running:
+        yield running
 
 
 def call(d: Daemon, endpoint: str = "ping", **params: str) -> dict:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
-from subsonic_fixtures import Daemon, daemon, index_catalog, subsonic_content  # noqa: F401
+from subsonic_fixtures import Daemon, index_catalog, running_daemon
 
 from tunecamp.daemon.subsonic_call import SUBSONIC
 from tunecamp.daemon.subsonic_search import terms
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Daemon]:
+    with running_daemon(tmp_path, make_audio) as running:
+        yield running
 
 
 def titles(songs: list[dict]) -> list[str]:
@@ -88,7 +98,10 @@ def test_genres_random_and_by_genre(daemon: Daemon) -> None:
         {"value": "folk", "songCount": 1, "albumCount": 1},
     ]
     songs = daemon.ok("getSongsByGenre", genre="ambient")["songsByGenre"]["song"]
-    assert titles(songs) == ["First Light", "Low Water"] or sorted(titles(songs)) == ["First Light", "Low Water"]
+    assert titles(songs) == ["First Light", "Low Water"] or sorted(titles(songs)) == [
+        "First Light",
+        "Low Water",
+    ]
     assert daemon.ok("getSongsByGenre", genre="ambient", count=1, offset=1)["songsByGenre"]["song"][0]["id"]
     random_songs = daemon.ok("getRandomSongs", size=10)["randomSongs"]["song"]
     assert sorted(titles(random_songs)) == ["First Light", "Lantern", "Low Water"]

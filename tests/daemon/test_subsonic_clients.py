@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,9 +19,17 @@ import libopensonic
 import libsonic
 import pytest
 from mutagen.mp3 import MP3
-from subsonic_fixtures import PASSWORDS, Daemon, daemon, subsonic_content  # noqa: F401
+from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Daemon]:
+    with running_daemon(tmp_path, make_audio) as running:
+        yield running
+
+
 AUTH_MODES = ("password", "token", "apikey")
 
 
@@ -45,7 +54,9 @@ def sonic(d: Daemon, mode: str, **kwargs: Any) -> libsonic.Connection:
     common = {"port": port_of(d), "serverPath": "/rest", "appName": "py-sonic-tests", **kwargs}
     if mode == "apikey":
         return ApiKeySonic("http://127.0.0.1", "lena", "unused", api_key=d.api_keys["lena"], **common)
-    return libsonic.Connection("http://127.0.0.1", "lena", PASSWORDS["lena"], legacyAuth=mode == "password", **common)
+    return libsonic.Connection(
+        "http://127.0.0.1", "lena", PASSWORDS["lena"], legacyAuth=mode == "password", **common
+    )
 
 
 @pytest.fixture

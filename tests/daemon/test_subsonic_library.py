@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
-from subsonic_fixtures import Daemon, daemon, subsonic_content  # noqa: F401
+from subsonic_fixtures import Daemon, running_daemon
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Daemon]:
+    with running_daemon(tmp_path, make_audio) as running:
+        yield running
 
 
 def ids(d: Daemon) -> dict[str, str]:
@@ -18,7 +28,9 @@ def test_stars_and_ratings_are_per_user(daemon: Daemon) -> None:
     daemon.ok("star", id=songs["First Light"], albumId="al-2", artistId="ar-1")
     starred = daemon.ok("getStarred2")["starred2"]
     assert [s["title"] for s in starred["song"]] == ["First Light"]
-    assert [a["id"] for a in starred["album"]] == ["al-2"] and [a["id"] for a in starred["artist"]] == ["ar-1"]
+    assert [a["id"] for a in starred["album"]] == ["al-2"] and [a["id"] for a in starred["artist"]] == [
+        "ar-1"
+    ]
     assert starred["song"][0]["starred"].endswith("Z")
     old = daemon.ok("getStarred")["starred"]
     assert old["album"][0]["isDir"] is True and old["artist"][0]["name"] == "Aurora Lane"
@@ -43,7 +55,9 @@ def test_stars_and_ratings_are_per_user(daemon: Daemon) -> None:
 def test_scrobbles_make_frequent_and_recent(daemon: Daemon) -> None:
     songs = ids(daemon)
     daemon.ok("scrobble", id=songs["Lantern"], time=1_700_000_000_000)
-    daemon.ok("scrobble", id=[songs["Lantern"], songs["Low Water"]], time=[1_700_000_100_000, 1_700_000_200_000])
+    daemon.ok(
+        "scrobble", id=[songs["Lantern"], songs["Low Water"]], time=[1_700_000_100_000, 1_700_000_200_000]
+    )
     lantern = daemon.ok("getSong", id=songs["Lantern"])["song"]
     assert lantern["playCount"] == 2 and lantern["played"] == "2023-11-14T22:15:00.000Z"
     frequent = daemon.ok("getAlbumList2", type="frequent")["albumList2"]["album"]
@@ -120,9 +134,13 @@ def test_bookmarks_and_play_queue(daemon: Daemon) -> None:
 
     empty = daemon.ok("getPlayQueue")["playQueue"]
     assert empty["username"] == "lena" and "entry" not in empty
-    daemon.ok("savePlayQueue", id=[songs["Low Water"], songs["Lantern"]], current=songs["Lantern"], position=1234)
+    daemon.ok(
+        "savePlayQueue", id=[songs["Low Water"], songs["Lantern"]], current=songs["Lantern"], position=1234
+    )
     queue = daemon.ok("getPlayQueue")["playQueue"]
     assert [e["title"] for e in queue["entry"]] == ["Low Water", "Lantern"]
-    assert queue["current"] == songs["Lantern"] and queue["position"] == 1234 and queue["changedBy"] == "tests"
+    assert (
+        queue["current"] == songs["Lantern"] and queue["position"] == 1234 and queue["changedBy"] == "tests"
+    )
     daemon.ok("savePlayQueue")
     assert "entry" not in daemon.ok("getPlayQueue")["playQueue"]

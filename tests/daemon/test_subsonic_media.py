@@ -6,17 +6,25 @@ import io
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from mutagen.mp3 import MP3
 from PIL import Image
-from subsonic_fixtures import Daemon, daemon, index_catalog, subsonic_content  # noqa: F401
+from subsonic_fixtures import Daemon, index_catalog, running_daemon
 
 from tunecamp.daemon.subsonic_call import SUBSONIC
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Daemon]:
+    with running_daemon(tmp_path, make_audio) as running:
+        yield running
 
 
 def song_id(d: Daemon, title: str, user: str = "lena") -> str:
@@ -24,7 +32,9 @@ def song_id(d: Daemon, title: str, user: str = "lena") -> str:
     return str(next(s["id"] for s in songs if s["title"] == title))
 
 
-def stream(d: Daemon, user: str = "lena", headers: dict[str, str] | None = None, **extra: object) -> httpx.Response:
+def stream(
+    d: Daemon, user: str = "lena", headers: dict[str, str] | None = None, **extra: object
+) -> httpx.Response:
     return httpx.get(f"{d.rest}/stream", params=d.params(user, **extra), headers=headers, timeout=60)
 
 
@@ -67,7 +77,9 @@ def test_max_bitrate_below_the_original_transcodes(daemon: Daemon) -> None:
 
 
 def test_estimate_content_length(daemon: Daemon) -> None:
-    response = stream(daemon, id=song_id(daemon, "First Light"), format="mp3", maxBitRate=128, estimateContentLength="true")
+    response = stream(
+        daemon, id=song_id(daemon, "First Light"), format="mp3", maxBitRate=128, estimateContentLength="true"
+    )
     expected = int(6.0 * 128_000 / 8)
     assert int(response.headers["content-length"]) == expected and len(response.content) == expected
 

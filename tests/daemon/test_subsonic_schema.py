@@ -9,6 +9,7 @@ through schemathesis' auth hook. Examples per operation are few, to keep this un
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import content_type_conformance, ignored_auth, negative_data_rejection
-from subsonic_fixtures import PASSWORDS, Daemon, module_daemon  # noqa: F401
+from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 
 from tunecamp.daemon.subsonic_app import ENDPOINTS
 
@@ -42,6 +43,13 @@ schema = schemathesis.openapi.from_path(SPEC).include(path_regex=f"^/rest/({'|'.
 schema.config.generation.update(with_security_parameters=False)  # the auth hook below signs every call
 
 
+@pytest.fixture(scope="module")
+def module_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """One daemon for the whole module: these tests make hundreds of calls."""
+    with running_daemon(tmp_path_factory.mktemp("subsonic")) as running:
+        yield running
+
+
 @schema.auth()
 class SubsonicCredentials:
     def get(self, case: Any, context: Any) -> dict[str, str]:
@@ -58,7 +66,7 @@ class SubsonicCredentials:
 
 @schema.parametrize()
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_spec(case: Any, module_daemon: Daemon) -> None:  # noqa: F811
+def test_spec(case: Any, module_daemon: Daemon) -> None:
     excluded = [ignored_auth, negative_data_rejection]
     if case.operation.path.rsplit("/", 1)[-1] in BINARY:
         # the spec documents "application/binary"; audio and images carry their real types
@@ -127,7 +135,7 @@ REAL_CALLS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def test_spec_with_real_ids(module_daemon: Daemon) -> None:  # noqa: F811
+def test_spec_with_real_ids(module_daemon: Daemon) -> None:
     songs = module_daemon.ok("search3", query="")["searchResult3"]["song"]
     assert {s["id"] for s in songs} >= {"tr-2", "tr-3"}, songs
     for endpoint, params in REAL_CALLS:
