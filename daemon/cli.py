@@ -315,3 +315,7 @@ def main() -> None:
 
     init_sentry(os.environ.get("SENTRY_DSN"), component="cli")
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -139,12 +139,18 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
         console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms: {state}")
 
     rebuild(set())
+    stop, ready = threading.Event(), threading.Event()
+    worker = threading.Thread(target=run_watch, args=([content], rebuild, stop), kwargs={"ready": ready},
+                              daemon=True)  # fmt: skip
+    worker.start()
+    ready.wait()
     console.print(f"watching {content}/ for changes (Ctrl-C to stop)")
-    stop = threading.Event()
     try:
-        run_watch([content], rebuild, stop)
+        while worker.is_alive():
+            worker.join(0.5)
     except KeyboardInterrupt:
         stop.set()
+        worker.join(10)
         console.print("stopped")
 
 
