@@ -16,7 +16,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TUNECAMP_CONTENT_DIR=/content \
     TUNECAMP_DATA_DIR=/data \
     TUNECAMP_PUBLIC_DIR=/data/public \
-    TUNECAMP_FFMPEG=/usr/bin/ffmpeg
+    TUNECAMP_FFMPEG=/usr/bin/ffmpeg \
+    TUNECAMP_LIVE_RELOAD=false
 
 # Debian's ffmpeg (with libmp3lame, libopus, libvorbis); nothing else from apt.
 RUN apt-get update \

@@ -16,7 +16,8 @@ Each catalog size is measured in its own process (so peak RSS belongs to one siz
   release.yaml gets a new title and the clock stops when that build has returned with the release
   page showing the title. The watcher's fixed waits (debounce, then one settle check) are part of
   it and shown separately; the median of several edits is reported;
-- a cached-audio rebuild (transcode=True, second build) for the smallest size;
+- a cached-audio build for the smallest size: transcode=True into a fresh output folder with the
+  media cache left warm by a first (transcoding) build;
 - peak RSS of a process running the cold and the no-op build (as `tunecamp build` does).
 The page cache is warm (the files were just generated or read): "cold" means no TuneCamp cache.
 """
@@ -86,7 +87,7 @@ class Result:
     baseline_bytes: float
     cold_build_seconds: float
     noop_seconds: float
-    noop_written: int
+    noop_note: str  # what the no-op build did
     edit_seconds: list[float]  # write to the last output of the rebuild, one per edit
     edit_build_seconds: list[float]  # of which the rebuild itself
     debounce: float
@@ -218,16 +219,17 @@ def edit_latency(content: Path, out: Path, options: BuildOptions, edits: int, ti
 
 
 def audio_rebuild(content: Path, work: Path) -> tuple[float | None, str]:
-    """The second transcode=True build (the media cache warm), or why there is none."""
-    cache, out = work / "audio-cache", work / "audio-public"
+    """A transcode=True build with the media cache warm, into a fresh output (so it cannot be skipped)."""
+    cache = work / "audio-cache"
     options = BuildOptions(transcode=True, cache_dir=cache, private_dir=work / "audio-private")
-    first = build(content, out, options)
+    first = build(content, work / "audio-public-1", options)
     if not (cache / "media").is_dir():
-        return None, (
-            f"n/a: transcode=True left no media cache (first build {first.seconds:.2f} s): "
-            "the audio pipeline is not wired into build() yet"
-        )
-    return build(content, out, options).seconds, f"first build (transcoding) {first.seconds:.1f} s"
+        return None, f"n/a: transcode=True left no media cache (first build {first.seconds:.2f} s)"
+    second = build(content, work / "audio-public-2", options)
+    return (
+        second.seconds,
+        f"a fresh output, media cache warm; the first build, transcoding: {first.seconds:.1f} s",
+    )
 
 
 def peak_rss_mb() -> float:
@@ -255,7 +257,7 @@ def measure(content: Path, work: Path, *, releases: int, edits: int = 5, timing:
     return Result(
         releases=releases, tracks=tracks, scan_seconds=scan_seconds, pages=pages, render_seconds=render_seconds,
         page_bytes=page_bytes, baseline_seconds=baseline_seconds, baseline_bytes=baseline_bytes,
-        cold_build_seconds=builds["cold"], noop_seconds=builds["noop"], noop_written=builds["written"],
+        cold_build_seconds=builds["cold"], noop_seconds=builds["noop"], noop_note=builds["what"],
         edit_seconds=edit_totals, edit_build_seconds=edit_builds, debounce=timing.debounce, settle=timing.settle,
         audio_seconds=audio_seconds, audio_note=audio_note, peak_rss_mb=builds["rss"],
         problems=builds["problems"], profiled=profile is not None,
@@ -283,8 +285,11 @@ def run_builds(spec: str) -> None:
     cold = build(content, out, options)
     with profiled(Path(profile) if profile else None, "noop"):
         noop = build(content, out, options)
-    written = noop.stats.written if noop.stats else -1
-    print(json.dumps({"cold": cold.seconds, "noop": noop.seconds, "written": written, "rss": peak_rss_mb(),
+    if noop.stats is None:
+        what = "skipped: no input changed"
+    else:
+        what = f"{noop.stats.written:,} files rewritten, {noop.stats.unchanged:,} unchanged"
+    print(json.dumps({"cold": cold.seconds, "noop": noop.seconds, "what": what, "rss": peak_rss_mb(),
                       "problems": len(cold.problems.items)}))  # fmt: skip
 
 
@@ -332,7 +337,7 @@ def rows(r: Result) -> list[tuple[str, str, str, str]]:
          f"{r.baseline_bytes / 1024:.1f} KB/page)", "", ""),
         ("render / baseline", f"{r.ratio:.2f}", f"≥ {TARGETS['ratio']:.1f}", verdict(r.ratio >= TARGETS["ratio"])),
         ("cold build (tags, pages, feeds, write)", f"{r.cold_build_seconds:.2f} s", "", ""),
-        ("no-op rebuild", f"{r.noop_seconds:.2f} s ({r.noop_written:,} files rewritten)",
+        ("no-op rebuild", f"{r.noop_seconds:.2f} s ({r.noop_note})",
          f"≤ {TARGETS['noop']:.1f} s", verdict(r.noop_seconds <= TARGETS["noop"])),
         ("single-edit latency", edit, f"≤ {TARGETS['edit'] * 1000:.0f} ms", verdict(r.edit <= TARGETS["edit"])),
         ("cached-audio rebuild", audio, "", ""),
@@ -340,12 +345,25 @@ def rows(r: Result) -> list[tuple[str, str, str, str]]:
     ]  # fmt: skip
 
 
-def table(results: list[Result], load: float | None = None) -> str:
+def code_version() -> str:
+    """The commit measured, and whether the generator or themes had uncommitted changes (read-only git)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "generator", "themes"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f", commit {head}" + (" with uncommitted changes in generator/ or themes/" if dirty else "")
+
+
+def table(results: list[Result], load: float | None = None, version: str = "") -> str:
     load_note = f", load average {load:.2f} at the start" if load is not None else ""
     profiled = " Profiled with cProfile: every time is inflated." if any(r.profiled for r in results) else ""
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores{load_note}, "
-        f"Python {platform.python_version()}.{profiled}",
+        f"Python {platform.python_version()}{version}.{profiled}",
         "",
         "| Catalog | Measure | Result | Target | |",
         "| --- | --- | --- | --- | --- |",
@@ -405,7 +423,7 @@ def main() -> None:
         sizes, edits = sizes[:1], min(edits, 3)
     workdir = args.workdir or Path(tempfile.gettempdir()) / "tunecamp-bench-build"
     timing = WatchTiming(debounce=args.debounce, settle=args.settle)
-    load = os.getloadavg()[0]
+    load, version = os.getloadavg()[0], code_version()
     results = []
     for n in sizes:
         started = time.perf_counter()
@@ -417,7 +435,7 @@ def main() -> None:
                                       audio=not args.quick and n == sizes[0], profile=profile)  # fmt: skip
         print(f"{n} × {args.tracks}: measured in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         results.append(result)
-    body = table(results, load)
+    body = table(results, load, version)
     print(body)
     if args.write:
         write_section(args.write, body)

@@ -136,15 +136,17 @@ def create_api_key(db: Database, user_id: int, label: str = "") -> tuple[int, st
 
 
 def user_for_api_key(db: Database, key: str) -> User | None:
-    row = db.execute("SELECT id, user_id FROM api_keys WHERE key_hash = ?", [hash_api_key(key)]).fetchone()
+    """The key's user; notes when the key was last used (at most once an hour: it is a write)."""
+    row = db.execute(
+        "SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = ?", [hash_api_key(key)]
+    ).fetchone()
     if row is None:
         return None
+    stamp = _now()
+    if row[2] is None or row[2][:13] != stamp[:13]:
+        with db.atomic():
+            db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [stamp, row[0]])
     return get_user(db, row[1])
-
-
-def touch_api_key(db: Database, key: str) -> None:
-    with db.atomic():
-        db.execute("UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?", [_now(), hash_api_key(key)])
 
 
 def list_api_keys(db: Database, user_id: int) -> list[dict[str, Any]]:

@@ -139,9 +139,9 @@ def preview(args: argparse.Namespace, events: Events) -> int:
 
 def run(args: argparse.Namespace, events: Events) -> int:
     from tunecamp.daemon.catalog_index import refresh
-    from tunecamp.daemon.subsonic_index import refresh_media
     from tunecamp.daemon.db import connect
     from tunecamp.daemon.migrations import apply_migrations
+    from tunecamp.daemon.subsonic_index import refresh_media
 
     content, public, data = args.content.resolve(), args.public.resolve(), args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)

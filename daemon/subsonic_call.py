@@ -23,6 +23,7 @@ from tunecamp.daemon.subsonic_catalog import LibraryCache, View
 from tunecamp.daemon.subsonic_ids import ItemId, parse
 from tunecamp.daemon.subsonic_items import Annotations
 from tunecamp.daemon.subsonic_render import GENERIC, MISSING_PARAMETER, NOT_FOUND, Format, SubsonicError
+from tunecamp.daemon.subsonic_state import NotesCache
 from tunecamp.daemon.users import User
 
 T = TypeVar("T")
@@ -49,6 +50,7 @@ class Subsonic:
     now_playing: dict[tuple[int, str], NowPlayingEntry] = field(default_factory=dict)
     transcodes: set[asyncio.subprocess.Process] = field(default_factory=set)
     covers: OrderedDict[str, bytes] = field(default_factory=OrderedDict)  # recent covers, by cache key
+    notes: NotesCache = field(default_factory=NotesCache)
 
 
 SUBSONIC = web.AppKey("subsonic", Subsonic)
@@ -80,10 +82,12 @@ class Call:
         return library.view(self.caller is not None and self.caller.sees_drafts)
 
     async def notes(self, track_ids: Iterable[int] = ()) -> Annotations:
-        from tunecamp.daemon.subsonic_state import load_annotations
+        """The caller's stars, ratings and plays (all of them: they are kept in memory)."""
+        return await self.state.notes.get(self.request.app[DB], self.user.id)
 
-        user_id, ids = self.user.id, list(track_ids)
-        return await self.db(lambda d: load_annotations(d, user_id, ids))
+    async def write_notes(self, fn: Callable[[Database], T]) -> T:
+        """Change the caller's stars, ratings or plays."""
+        return await self.state.notes.write(self.request.app[DB], self.user.id, fn)
 
     # --- parameters ---------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from tunecamp.daemon.db import Db
+from tunecamp.daemon.subsonic_render import iso
 
 CHECK_INTERVAL = 1.0
 
@@ -108,6 +109,8 @@ class View:
     library: Library
     albums: dict[int, Album]
     tracks: dict[int, Track]
+    # the parts of each rendered item that are the same for every user (subsonic_items.py)
+    memo: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
     @cached_property
     def artists(self) -> list[Artist]:
@@ -234,7 +237,7 @@ def load(db: Database) -> Library:
             duration=sum(t["duration"] for t in rows),
             cover=r["cover"],
             cover_embedded=bool(r["cover_embedded"]),
-            created=r["first_seen"] or r["updated_at"],
+            created=iso(r["first_seen"] or r["updated_at"]) or "",
             download=r["policy"] or "none",
             summary=r["summary"] or "",
             label=r["label"],
@@ -267,7 +270,7 @@ def load(db: Database) -> Library:
                 sample_rate=t["sample_rate"],
                 channels=t["channels"],
                 bits_per_sample=t["bits_per_sample"],
-                created=t["first_seen"] or t["updated_at"],
+                created=iso(t["first_seen"] or t["updated_at"]) or "",
                 download=t["policy"],
                 streaming=t["streaming"] or "standard",
                 has_lyrics=bool(t["has_lyrics"]),

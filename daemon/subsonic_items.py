@@ -11,7 +11,7 @@ from typing import Any
 
 from tunecamp.daemon.subsonic_catalog import Album, Artist, Track, View
 from tunecamp.daemon.subsonic_ids import album_id, artist_id, track_id
-from tunecamp.daemon.subsonic_render import iso
+from tunecamp.daemon.subsonic_render import Clean, iso
 
 
 @dataclass(frozen=True)
@@ -45,79 +45,109 @@ def _artist_refs(view: View, ids: tuple[int, ...]) -> list[dict[str, Any]]:
     return [{"id": artist_id(i), "name": artists[i].name} for i in ids if i in artists]
 
 
-def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+def _compact(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def _song_base(track: Track, view: View) -> dict[str, Any]:
     album = view.library.albums[track.album_id]
     genres = view.track_genres(track)
-    plays = notes.plays.get(track.id)
     number = f"{track.number:02d} - " if track.number else ""
-    return {
-        "id": track_id(track.id),
-        "parent": album_id(album.id),
-        "isDir": False,
-        "title": track.title,
-        "album": album.title,
-        "artist": track.artist,
-        "track": track.number or None,
-        "year": track.year,
-        "genre": genres[0] if genres else None,
-        "coverArt": album_id(album.id),
-        "size": track.size,
-        "contentType": track.mime,
-        "suffix": track.suffix,
-        "duration": round(track.duration),
-        "bitRate": round(track.bitrate / 1000) if track.bitrate else None,
-        "bitDepth": track.bits_per_sample,
-        "samplingRate": track.sample_rate,
-        "channelCount": track.channels,
-        "path": f"{_safe(album.artist_name)}/{_safe(album.title)}/{number}{_safe(track.title)}.{track.suffix}",
-        "isVideo": False,
-        "playCount": plays[0] if plays else 0,
-        "played": iso(plays[1]) if plays else None,
-        "discNumber": track.disc,
-        "created": iso(track.created),
-        "starred": notes.starred("track", track.id),
-        "userRating": notes.rating("track", track.id),
-        "albumId": album_id(album.id),
-        "artistId": artist_id(track.artist_ids[0]) if track.artist_ids else None,
-        "type": "music",
-        "mediaType": "song",
-        "musicBrainzId": track.musicbrainz_id,
-        "isrc": [track.isrc] if track.isrc else None,
-        "genres": [{"name": g} for g in genres],
-        "artists": _artist_refs(view, track.artist_ids),
-        "displayArtist": track.artist,
-        "albumArtists": _artist_refs(view, album.artist_ids),
-        "displayAlbumArtist": album.artist_name,
-        "explicitStatus": "explicit" if track.explicit else None,
-    }
+    return _compact(
+        {
+            "id": track_id(track.id),
+            "parent": album_id(album.id),
+            "isDir": False,
+            "title": track.title,
+            "album": album.title,
+            "artist": track.artist,
+            "track": track.number or None,
+            "year": track.year,
+            "genre": genres[0] if genres else None,
+            "coverArt": album_id(album.id),
+            "size": track.size,
+            "contentType": track.mime,
+            "suffix": track.suffix,
+            "duration": round(track.duration),
+            "bitRate": round(track.bitrate / 1000) if track.bitrate else None,
+            "bitDepth": track.bits_per_sample,
+            "samplingRate": track.sample_rate,
+            "channelCount": track.channels,
+            "path": f"{_safe(album.artist_name)}/{_safe(album.title)}/{number}{_safe(track.title)}.{track.suffix}",
+            "isVideo": False,
+            "discNumber": track.disc,
+            "created": track.created,
+            "albumId": album_id(album.id),
+            "artistId": artist_id(track.artist_ids[0]) if track.artist_ids else None,
+            "type": "music",
+            "mediaType": "song",
+            "musicBrainzId": track.musicbrainz_id,
+            "isrc": [track.isrc] if track.isrc else None,
+            "genres": [{"name": g} for g in genres],
+            "artists": _artist_refs(view, track.artist_ids),
+            "displayArtist": track.artist,
+            "albumArtists": _artist_refs(view, album.artist_ids),
+            "displayAlbumArtist": album.artist_name,
+            "explicitStatus": "explicit" if track.explicit else None,
+        }
+    )
+
+
+def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    base = view.memo.get(("song", track.id))
+    if base is None:
+        base = view.memo[("song", track.id)] = _song_base(track, view)
+    item = Clean(base)
+    plays = notes.plays.get(track.id)
+    item["playCount"] = plays[0] if plays else 0
+    if plays:
+        item["played"] = iso(plays[1])
+    if (starred := notes.stars.get(("track", track.id))) is not None:
+        item["starred"] = iso(starred)
+    if (rating := notes.ratings.get(("track", track.id))) is not None:
+        item["userRating"] = rating
+    return item
+
+
+def _album_base(album: Album, view: View) -> dict[str, Any]:
+    tracks = view.album_tracks(album)
+    return _compact(
+        {
+            "id": album_id(album.id),
+            "name": album.title,
+            "artist": album.artist_name,
+            "artistId": artist_id(album.artist_id) if album.artist_id else None,
+            "coverArt": album_id(album.id),
+            "songCount": len(tracks),
+            "duration": round(sum(t.duration for t in tracks)),
+            "created": album.created,
+            "year": album.year,
+            "genre": album.genres[0] if album.genres else None,
+            "genres": [{"name": g} for g in album.genres],
+            "artists": _artist_refs(view, album.artist_ids),
+            "displayArtist": album.artist_name,
+            "recordLabels": [{"name": album.label}] if album.label else None,
+            "releaseDate": {"year": album.year} if album.year else None,
+            "explicitStatus": "explicit" if album.explicit else None,
+            "isCompilation": False,
+        }
+    )
 
 
 def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    base = view.memo.get(("album", album.id))
+    if base is None:
+        base = view.memo[("album", album.id)] = _album_base(album, view)
+    item = Clean(base)
     count, last = notes.album_plays(album)
-    tracks = view.album_tracks(album)
-    return {
-        "id": album_id(album.id),
-        "name": album.title,
-        "artist": album.artist_name,
-        "artistId": artist_id(album.artist_id) if album.artist_id else None,
-        "coverArt": album_id(album.id),
-        "songCount": len(tracks),
-        "duration": round(sum(t.duration for t in tracks)),
-        "playCount": count,
-        "played": iso(last),
-        "created": iso(album.created),
-        "starred": notes.starred("album", album.id),
-        "userRating": notes.rating("album", album.id),
-        "year": album.year,
-        "genre": album.genres[0] if album.genres else None,
-        "genres": [{"name": g} for g in album.genres],
-        "artists": _artist_refs(view, album.artist_ids),
-        "displayArtist": album.artist_name,
-        "recordLabels": [{"name": album.label}] if album.label else None,
-        "releaseDate": {"year": album.year} if album.year else None,
-        "explicitStatus": "explicit" if album.explicit else None,
-        "isCompilation": False,
-    }
+    item["playCount"] = count
+    if last:
+        item["played"] = iso(last)
+    if (starred := notes.stars.get(("album", album.id))) is not None:
+        item["starred"] = iso(starred)
+    if (rating := notes.ratings.get(("album", album.id))) is not None:
+        item["userRating"] = rating
+    return item
 
 
 def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
@@ -136,7 +166,7 @@ def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -
         "duration": round(sum(t.duration for t in view.album_tracks(album))),
         "playCount": count,
         "played": iso(last),
-        "created": iso(album.created),
+        "created": album.created,
         "starred": notes.starred("album", album.id),
         "userRating": notes.rating("album", album.id),
         "albumId": album_id(album.id),

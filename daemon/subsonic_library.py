@@ -41,6 +41,7 @@ from tunecamp.daemon.subsonic_state import (
 )
 
 NOW_PLAYING_MINUTES = 30
+MAX_NOW_PLAYING = 1000
 MAX_NAME = 200
 MAX_ITEMS = 5000
 
@@ -67,13 +68,13 @@ async def _star_items(call: Call) -> list[tuple[str, int]]:
 
 async def star_items(call: Call) -> dict[str, Any]:
     items, user_id = await _star_items(call), call.user.id
-    await call.db(lambda d: star(d, user_id, items))
+    await call.write_notes(lambda d: star(d, user_id, items))
     return {}
 
 
 async def unstar_items(call: Call) -> dict[str, Any]:
     items, user_id = await _star_items(call), call.user.id
-    await call.db(lambda d: unstar(d, user_id, items))
+    await call.write_notes(lambda d: unstar(d, user_id, items))
     return {}
 
 
@@ -88,7 +89,7 @@ async def rate(call: Call) -> dict[str, Any]:
     if not _visible(view, item):
         raise SubsonicError(NOT_FOUND, f"{item} not found")
     user_id = call.user.id
-    await call.db(lambda d: set_rating(d, user_id, item.kind, item.number, rating))
+    await call.write_notes(lambda d: set_rating(d, user_id, item.kind, item.number, rating))
     return {}
 
 
@@ -116,7 +117,7 @@ async def scrobble_plays(call: Call) -> dict[str, Any]:
     if call.flag("submission", True):
         plays = [(item.number, _when(times[i] if i < len(times) else None)) for i, item in enumerate(ids)]
         user_id = call.user.id
-        await call.db(lambda d: scrobble(d, user_id, plays[:MAX_ITEMS]))
+        await call.write_notes(lambda d: scrobble(d, user_id, plays[:MAX_ITEMS]))
     else:
         mark_now_playing(call, view.tracks[ids[-1].number])
     return {}
@@ -125,6 +126,9 @@ async def scrobble_plays(call: Call) -> dict[str, Any]:
 def mark_now_playing(call: Call, track: Track) -> None:
     """What getNowPlaying shows: one entry per user and app, replaced by the next song."""
     client = (call.text("c") or "unknown")[:100]
+    if len(call.state.now_playing) >= MAX_NOW_PLAYING:  # bounded, whatever apps send as `c`
+        oldest = min(call.state.now_playing, key=lambda k: call.state.now_playing[k].started)
+        del call.state.now_playing[oldest]
     call.state.now_playing[(call.user.id, client)] = NowPlayingEntry(
         call.user.username, track.id, client, zlib.crc32(client.encode()) % 100_000, time.time()
     )

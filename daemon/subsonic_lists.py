@@ -10,7 +10,7 @@ from tunecamp.daemon.subsonic_call import Call
 from tunecamp.daemon.subsonic_catalog import Album, Track, View, fold
 from tunecamp.daemon.subsonic_items import Annotations, album_child, album_id3, artist_entry, artist_id3, song
 from tunecamp.daemon.subsonic_render import GENERIC, MISSING_PARAMETER, SubsonicError
-from tunecamp.daemon.subsonic_state import all_plays, starred
+from tunecamp.daemon.subsonic_state import starred
 
 MAX_SIZE = 500
 LIST_TYPES = (
@@ -32,7 +32,6 @@ async def _albums(call: Call, view: View) -> list[Album]:
     kind = call.text("type")
     if not kind:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: type")
-    user_id = call.user.id
     if kind == "random":
         albums = list(view.albums.values())
         return random.sample(albums, len(albums))
@@ -54,7 +53,7 @@ async def _albums(call: Call, view: View) -> list[Album]:
         genre = fold(call.required("genre"))
         return [a for a in view.albums_by_name if genre in {fold(g) for g in _album_genres(view, a)}]
     if kind in ("frequent", "recent"):
-        plays = await call.db(lambda d: all_plays(d, user_id))
+        plays = (await call.notes()).plays
         totals: dict[int, tuple[int, str]] = {}
         for track_id, (count, last) in plays.items():
             track = view.tracks.get(track_id)

@@ -137,6 +137,8 @@ async def transcode(
 ) -> web.StreamResponse:
     from tunecamp.generator.ffmpeg import ffmpeg_path
 
+    if call.request.method == "HEAD":  # what the answer would be, without making it
+        return web.Response(headers={"Content-Type": target.mime, "Accept-Ranges": "none"})
     args = [ffmpeg_path(), "-v", "error", "-nostdin"]
     if offset > 0:
         args += ["-ss", f"{offset:.3f}"]

@@ -16,7 +16,6 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
@@ -27,7 +26,6 @@ XML_TYPE = "text/xml"
 JSON_TYPE = "application/json"
 JSONP_TYPE = "application/javascript"
 _CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @functools.cache
@@ -121,12 +119,20 @@ def _envelope(status: str) -> dict[str, Any]:
 # --- JSON ---------------------------------------------------------------------------
 
 
+class Clean(dict[str, Any]):
+    """An element already without None values, all the way down (rendered items): not walked again."""
+
+
+_NESTED = (dict, list, tuple, Clean)
+
+
 def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value if v is not None]
-    return value
+    # hot path (every JSON answer): scalars are never passed down, only containers
+    if type(value) is Clean:
+        return value
+    if type(value) is dict:
+        return {k: (_clean(v) if type(v) in _NESTED else v) for k, v in value.items() if v is not None}
+    return [(_clean(v) if type(v) in _NESTED else v) for v in value if v is not None]
 
 
 def to_json(body: dict[str, Any], status: str = "ok") -> str:
@@ -137,12 +143,29 @@ def to_json(body: dict[str, Any], status: str = "ok") -> str:
 # --- XML ----------------------------------------------------------------------------
 
 
+# One pass per value: drop what XML 1.0 cannot hold, escape what it must.
+_DROP: dict[int, str | None] = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)}
+_TEXT = str.maketrans({**_DROP, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"})
+_ATTR = str.maketrans(
+    {
+        **_DROP,
+        ord("&"): "&amp;",
+        ord("<"): "&lt;",
+        ord(">"): "&gt;",
+        ord('"'): "&quot;",
+        10: "&#10;",
+        13: "&#13;",
+        9: "&#9;",
+    }
+)
+
+
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
-    return _XML_INVALID.sub("", str(value))
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
 
 
 def _element(name: str, node: dict[str, Any], out: list[str]) -> None:
@@ -152,26 +175,26 @@ def _element(name: str, node: dict[str, Any], out: list[str]) -> None:
     for key, value in node.items():
         if value is None:
             continue
-        if key == "value" and not isinstance(value, dict | list):
-            text = _text(value)
-        elif isinstance(value, dict | list | tuple):
+        if type(value) in _NESTED:
             children.append((key, value))
+        elif key == "value":
+            text = _text(value).translate(_TEXT)
         else:
-            attrs.append(f" {key}={quoteattr(_text(value))}")
+            attrs.append(f' {key}="{_text(value).translate(_ATTR)}"')
     out.append(f"<{name}{''.join(attrs)}")
     if not children and text is None:
         out.append("/>")
         return
     out.append(">")
     if text is not None:
-        out.append(escape(text))
+        out.append(text)
     for key, value in children:
         items = value if isinstance(value, list | tuple) else [value]
         for item in items:
             if isinstance(item, dict):
                 _element(key, item, out)
             elif item is not None:
-                out.append(f"<{key}>{escape(_text(item))}</{key}>")
+                out.append(f"<{key}>{_text(item).translate(_TEXT)}</{key}>")
     out.append(f"</{name}>")
 
 
@@ -191,15 +214,14 @@ def respond(
     body: dict[str, Any], fmt: Format, status: str = "ok", headers: dict[str, str] | None = None
 ) -> web.Response:
     if fmt.kind == "xml":
-        return web.Response(
-            text=to_xml(body, status), content_type=XML_TYPE, charset="utf-8", headers=headers
-        )
-    text = to_json(body, status)
-    if fmt.kind == "jsonp":
-        return web.Response(
-            text=f"{fmt.callback}({text});", content_type=JSONP_TYPE, charset="utf-8", headers=headers
-        )
-    return web.Response(text=text, content_type=JSON_TYPE, charset="utf-8", headers=headers)
+        text, content_type = to_xml(body, status), XML_TYPE
+    elif fmt.kind == "jsonp":
+        text, content_type = f"{fmt.callback}({to_json(body, status)});", JSONP_TYPE
+    else:
+        text, content_type = to_json(body, status), JSON_TYPE
+    # "replace": a file name with undecodable bytes must not turn an answer into a 500
+    data = text.encode("utf-8", "replace")
+    return web.Response(body=data, content_type=content_type, charset="utf-8", headers=headers)
 
 
 def error_response(error: SubsonicError, fmt: Format) -> web.Response:

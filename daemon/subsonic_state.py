@@ -7,13 +7,16 @@ function runs on the database thread (through `Db.run`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from tunecamp.daemon.db import Db
 from tunecamp.daemon.subsonic_items import Annotations
+
+T = TypeVar("T")
 
 CHUNK = 900  # bound variables per IN (...)
 
@@ -30,8 +33,8 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 # --- annotations ---------------------------------------------------------------------
 
 
-def load_annotations(db: Database, user_id: int, track_ids: Iterable[int] = ()) -> Annotations:
-    """All the user's stars and ratings, and the plays of `track_ids`."""
+def load_annotations(db: Database, user_id: int) -> Annotations:
+    """All of one user's stars, ratings and plays."""
     stars = {
         (r[0], r[1]): r[2]
         for r in db.execute("SELECT kind, item_id, starred_at FROM stars WHERE user_id = ?", [user_id])
@@ -40,16 +43,39 @@ def load_annotations(db: Database, user_id: int, track_ids: Iterable[int] = ()) 
         (r[0], r[1]): r[2]
         for r in db.execute("SELECT kind, item_id, rating FROM ratings WHERE user_id = ?", [user_id])
     }
-    plays: dict[int, tuple[int, str]] = {}
-    wanted = sorted(set(track_ids))
-    for chunk in _chunks(wanted):
-        marks = ",".join("?" * len(chunk))
-        for r in db.execute(
-            f"SELECT track_id, count, last_played FROM plays WHERE user_id = ? AND track_id IN ({marks})",
-            [user_id, *chunk],
-        ):
-            plays[r[0]] = (r[1], r[2])
-    return Annotations(stars, ratings, plays)
+    return Annotations(stars, ratings, all_plays(db, user_id))
+
+
+class NotesCache:
+    """Each user's annotations, kept in memory: read on every browse call, written rarely.
+
+    Only this process writes these tables, so a write simply forgets the user's entry and the
+    next read loads it again; a version number keeps a load that raced a write from storing
+    what the write has already changed.
+    """
+
+    def __init__(self) -> None:
+        self._notes: dict[int, Annotations] = {}
+        self._versions: dict[int, int] = {}
+
+    async def get(self, db: Db, user_id: int) -> Annotations:
+        found = self._notes.get(user_id)
+        if found is not None:
+            return found
+        version = self._versions.get(user_id, 0)
+        loaded = await db.run(lambda d: load_annotations(d, user_id))
+        if self._versions.get(user_id, 0) == version:
+            self._notes[user_id] = loaded
+        return loaded
+
+    async def write(self, db: Db, user_id: int, fn: Callable[[Database], T]) -> T:
+        self._versions[user_id] = self._versions.get(user_id, 0) + 1
+        self._notes.pop(user_id, None)
+        try:
+            return await db.run(fn)
+        finally:
+            self._versions[user_id] += 1
+            self._notes.pop(user_id, None)
 
 
 def all_plays(db: Database, user_id: int) -> dict[int, tuple[int, str]]:

@@ -70,7 +70,9 @@ def test_api_keys(tmp_path: Path) -> None:
     assert key not in stored and hash_api_key(key) in stored
     assert user_for_api_key(db, key) == user
     assert user_for_api_key(db, "tcs_guess") is None
-    assert [k["label"] for k in list_api_keys(db, user.id)] == ["phone", "desktop"]
+    keys = list_api_keys(db, user.id)
+    assert [k["label"] for k in keys] == ["phone", "desktop"]
+    assert keys[0]["last_used_at"] is not None and keys[1]["last_used_at"] is None
     assert delete_api_key(db, user.id, key_id)
     assert user_for_api_key(db, key) is None and user_for_api_key(db, other) == user
     assert not delete_api_key(db, user.id + 1, other_id)  # only the owner's own keys

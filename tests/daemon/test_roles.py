@@ -14,7 +14,14 @@ from tunecamp.daemon.keys import DB
 from tunecamp.daemon.roles import COLUMNS, MATRIX, account_change_refusal, route_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
-PARAMS = {"slug": "tides", "user_id": "999999", "build_id": "999999", "name": "admin.css", "path": "", "key_id": "999999"}
+PARAMS = {
+    "slug": "tides",
+    "user_id": "999999",
+    "build_id": "999999",
+    "name": "admin.css",
+    "path": "",
+    "key_id": "999999",
+}
 
 
 def documented_matrix() -> dict[str, dict[str, str]]:

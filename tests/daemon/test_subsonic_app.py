@@ -148,3 +148,14 @@ def test_roles_cannot_be_escalated_by_parameters(daemon: Daemon) -> None:
     assert daemon.ok("getUser", "olga", username="carl")["user"]["username"] == "carl"
     assert daemon.json("startScan")["error"]["code"] == 50
     assert PASSWORDS["lena"] not in daemon.get("getUser", f="json").text
+
+
+def test_start_scan_rebuilds_for_managers(daemon: Daemon) -> None:
+    from tunecamp.daemon.builds import BUILDS
+
+    status = daemon.ok("startScan", "olga")["scanStatus"]
+    assert status["scanning"] is True and status["count"] == 4  # an Owner sees the draft too
+    daemon.run(daemon.app[BUILDS].wait_idle())
+    last = daemon.app[BUILDS].last
+    assert last is not None and last.state == "ok", last and (last.error, last.log[-5:])
+    assert daemon.ok("getScanStatus", "olga")["scanStatus"]["scanning"] is False

@@ -67,6 +67,9 @@ def test_transcoded_and_time_offset(daemon: Daemon, tmp_path: Path) -> None:
     # a Range on a transcode is answered with the whole stream, never a wrong slice
     ranged = stream(daemon, id=track, format="mp3", headers={"Range": "bytes=10-20"})
     assert ranged.status_code == 200 and ranged.headers["accept-ranges"] == "none"
+    head = httpx.head(f"{daemon.rest}/stream", params=daemon.params(id=track, format="mp3"))
+    assert head.status_code == 200 and head.headers["content-type"] == "audio/mpeg"
+    assert not daemon.app[SUBSONIC].transcodes  # a HEAD never starts ffmpeg
     opus = stream(daemon, id=track, format="opus")
     assert opus.headers["content-type"] == "audio/ogg" and opus.content[:4] == b"OggS"
 
@@ -212,3 +215,23 @@ def test_avatar(daemon: Daemon) -> None:
     assert image_of(response).size == (256, 256)
     missing = httpx.get(f"{daemon.rest}/getAvatar", params=daemon.params(username="ghost", f="json"))
     assert missing.json()["subsonic-response"]["error"]["code"] == 70
+
+
+def test_the_pipelines_stream_file_is_reused_with_range(daemon: Daemon) -> None:
+    from tunecamp.generator import urls
+    from tunecamp.generator.scan import scan
+
+    catalog, _ = scan(daemon.config.content_dir)
+    release = next(r for r in catalog.releases if r.slug == "tides")
+    track = next(t for t in release.tracks if t.title == "First Light")
+    built = daemon.config.public_dir / urls.track_stream(release, track, "opus")
+    built.parent.mkdir(parents=True, exist_ok=True)
+    built.write_bytes(b"OggS" + bytes(range(256)) * 40)  # stands in for the audio pipeline's opus-96
+    first = song_id(daemon, "First Light")
+    whole = stream(daemon, id=first, format="opus")
+    assert whole.content == built.read_bytes() and whole.headers["accept-ranges"] == "bytes"
+    part = stream(daemon, id=first, format="opus", headers={"Range": "bytes=4-9"})
+    assert part.status_code == 206 and part.content == built.read_bytes()[4:10]
+    # too rich for the client's limit, or a seek: made on the fly instead
+    assert stream(daemon, id=first, format="opus", maxBitRate=64).content != built.read_bytes()
+    assert stream(daemon, id=first, format="opus", timeOffset=1).content != built.read_bytes()
