@@ -177,11 +177,14 @@ def read_markdown(path: Path, problems: Problems) -> str:
         return ""
 
 
-def find_image(folder: Path, names: tuple[str, ...]) -> Path | None:
-    """The first `<name>.<ext>` picture in `folder`, in the order of `names`."""
+def find_image(folder: Path, names: tuple[str, ...], files: frozenset[str] | None = None) -> Path | None:
+    """The first `<name>.<ext>` picture in `folder`, in the order of `names`.
+
+    `files`, the folder's file names when the caller has listed it, saves a stat per guess.
+    """
     for name in names:
         for ext in IMAGE_EXTS:
-            for candidate in (folder / f"{name}{ext}", folder / f"{name}{ext.upper()}"):
-                if candidate.is_file():
-                    return candidate
+            for candidate in (f"{name}{ext}", f"{name}{ext.upper()}"):
+                if (candidate in files) if files is not None else (folder / candidate).is_file():
+                    return folder / candidate
     return None

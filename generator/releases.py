@@ -10,7 +10,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +38,29 @@ AUDIO_EXTS = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".wav"
 _NUMBER_PREFIX = re.compile(r"^\s*(?:\d{1,3}\s*[-._)]?\s+|\d{1,3}\s*[-._)]\s*)")
 
 
-def audio_files(folder: Path) -> list[Path]:
-    with os.scandir(folder) as entries:
-        return sorted(
-            Path(e.path) for e in entries
-            if e.is_file() and not e.name.startswith(".") and os.path.splitext(e.name)[1].lower() in AUDIO_EXTS
-        )  # fmt: skip
+@dataclass(frozen=True)
+class Listing:
+    """A release folder's visible files and sub-folders, read once: every later question about
+    which files exist is a set lookup, not a stat (a label's scan asks tens of thousands)."""
+
+    files: frozenset[str]
+    folders: frozenset[str]
+
+    @classmethod
+    def of(cls, folder: Path) -> Listing:
+        files, folders = set(), set()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                if e.name.startswith("."):
+                    continue
+                if e.is_file():
+                    files.add(e.name)
+                elif e.is_dir():
+                    folders.add(e.name)
+        return cls(frozenset(files), frozenset(folders))
+
+    def audio(self, folder: Path) -> list[Path]:
+        return sorted(folder / n for n in self.files if os.path.splitext(n)[1].lower() in AUDIO_EXTS)
 
 
 def read_release(
@@ -53,24 +70,26 @@ def read_release(
 
     `artists` gains the artists this release names that have no folder of their own.
     """
+    listing = Listing.of(folder)
     meta = folder / "release.yaml"
+    has_meta = meta.name in listing.files
     data: dict[str, Any] = {}
-    if meta.is_file():
+    if has_meta:
         loaded = c.load_yaml(meta, problems)
         if loaded is None:
             problems.error(meta, "release skipped until its release.yaml is fixed")
             return None
         data = loaded
         c.check_keys(data, c.RELEASE_KEYS, meta, problems)
-    files = audio_files(folder)
+    files = listing.audio(folder)
     if not files:
-        if meta.is_file():
+        if has_meta:
             problems.error(folder, "no audio files (mp3, flac, ogg, opus, m4a, wav, aiff); release skipped")
         return None
     slug = c.text_value(data, "slug", meta, problems) or slugify(folder.name)
     if not is_safe_slug(slug):
         problems.error(
-            meta if meta.is_file() else folder,
+            meta if has_meta else folder,
             f"{slug!r} is not a safe slug (a-z, 0-9 and -); release skipped",
             key="slug",
         )
@@ -94,12 +113,13 @@ def read_release(
     release_artists = [_artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
     overrides = _track_overrides(data.get("tracks"), folder, meta, problems)
-    tracks = _tracks(read, overrides, release_artists, settings, meta, config, problems)
+    tracks = _tracks(read, overrides, release_artists, settings, meta, listing, problems)
 
     genres = c.list_value(data, "genres", meta, problems) or _common_genres(tracks)
     date = c.date_value(data, "date", meta, problems) or next((t.date for t in tracks if t.date), None)
-    cover = _cover(data, folder, meta, read, problems)
-    notes_html = render_markdown(c.read_markdown(folder / "notes.md", problems), allow_html=config.allow_html)
+    cover = _cover(data, folder, meta, read, listing, problems)
+    notes = c.read_markdown(folder / "notes.md", problems) if "notes.md" in listing.files else ""
+    notes_html = render_markdown(notes, allow_html=config.allow_html)
     credits = c.text_value(data, "credits", meta, problems) or ""
     extras_dir = folder / "extras"
     return Release(
@@ -119,8 +139,8 @@ def read_release(
         catalog_number=c.text_value(data, "catalog_number", meta, problems),
         label=c.text_value(data, "label", meta, problems),
         extras=tuple(sorted(p for p in extras_dir.iterdir() if p.is_file() and not p.name.startswith(".")))
-        if extras_dir.is_dir() else (),
-        metadata_file=meta if meta.is_file() else None,
+        if "extras" in listing.folders else (),
+        metadata_file=meta if has_meta else None,
     )  # fmt: skip
 
 
@@ -176,12 +196,12 @@ def _tracks(
     release_artists: list[Artist],
     settings: Settings,
     meta: Path,
-    config: CatalogConfig,
+    listing: Listing,
     problems: Problems,
 ) -> tuple[Track, ...]:
     unsorted = []
     for position, (path, tags, info) in enumerate(read):
-        where, o = overrides.get(path.resolve(), ("", {}))
+        where, o = overrides.get(path.resolve(), ("", {})) if overrides else ("", {})
         title = c.text_value(o, "title", meta, problems, where) or tags.title or _title_from_file(path)
         unsorted.append(Track(
             slug="",
@@ -195,7 +215,7 @@ def _tracks(
             settings=c.settings_from(o, settings, meta, problems, where),
             date=tags.date,
             genres=c.list_value(o, "genres", meta, problems, where) or tags.genres,
-            lyrics=_lyrics(path, o, tags, meta, problems, where),
+            lyrics=_lyrics(path, o, tags, meta, listing, problems, where),
             composers=c.list_value(o, "composer", meta, problems, where) or tags.composers,
             credits=c.text_value(o, "credits", meta, problems, where) or tags.credits,
             isrc=c.text_value(o, "isrc", meta, problems, where) or tags.isrc,
@@ -216,14 +236,21 @@ def _title_from_file(path: Path) -> str:
 
 
 def _lyrics(
-    path: Path, override: dict[str, Any], tags: TrackTags, meta: Path, problems: Problems, where: str
+    path: Path,
+    override: dict[str, Any],
+    tags: TrackTags,
+    meta: Path,
+    listing: Listing,
+    problems: Problems,
+    where: str,
 ) -> Lyrics | None:
     text = c.text_value(override, "lyrics", meta, problems, where)
     if text:
         return Lyrics(text)
-    for ext in (".lrc", ".txt"):
-        side = path.with_suffix(ext)
-        if side.is_file():
+    stem = os.path.splitext(path.name)[0]
+    for name in (f"{stem}.lrc", f"{stem}.txt"):
+        side = path.parent / name
+        if name in listing.files:
             try:
                 return read_lyrics_file(side)
             except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -243,18 +270,17 @@ def _cover(
     folder: Path,
     meta: Path,
     read: list[tuple[Path, TrackTags, AudioInfo]],
+    listing: Listing,
     problems: Problems,
 ) -> Image | None:
     description = c.text_value(data, "cover_description", meta, problems)
     if "cover" in data:
         path = c.inside(folder, data["cover"], meta, problems, "cover")
         return Image(path, description) if path else None
-    found = c.find_image(folder, c.COVER_NAMES)
+    found = c.find_image(folder, c.COVER_NAMES, listing.files)
     if found is None:
-        pictures = [
-            p for p in folder.iterdir() if p.suffix.lower() in c.IMAGE_EXTS and not p.name.startswith(".")
-        ]
-        found = pictures[0] if len(pictures) == 1 else None
+        pictures = sorted(n for n in listing.files if os.path.splitext(n)[1].lower() in c.IMAGE_EXTS)
+        found = folder / pictures[0] if len(pictures) == 1 else None
     if found:
         return Image(found, description)
     for path, tags, _ in read:
