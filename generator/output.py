@@ -90,10 +90,13 @@ def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) 
         shutil.rmtree(leftover, ignore_errors=True)
     staging.mkdir(parents=True)
     written = unchanged = linked = 0
+    made: set[Path] = {staging}
     try:
         for out in outputs:
             target = staging / out.path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             previous = out_dir / out.path
             if reuse and _unchanged(out, previous):
                 os.link(previous, target)
