@@ -87,6 +87,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         message = "Too many attempts; wait a little." if exc.status == 429 else "Wrong username or password."
         status = 429 if exc.status == 429 else 200  # a page showing the form again, not an API error
         return render(request, "login.html", status=status, next=target, error=message, username=username)
+    if target == "/admin" and grant(DRAFTS_VIEW, user.role) != "yes":
+        target = "/admin/subsonic"  # a Listener's only page: /admin itself would be a 403
     response = web.HTTPSeeOther(target)
     set_session_cookie(response, request, issue_token(request.app, user)[0])
     raise response

@@ -35,7 +35,7 @@ def _me(request: web.Request) -> User:
     return user
 
 
-async def _target(request: web.Request) -> User:
+async def target_account(request: web.Request) -> User:
     """The account of a self-service route, or the managed account of an admin route."""
     if "user_id" not in request.match_info:
         return _me(request)
@@ -52,12 +52,13 @@ async def _target(request: web.Request) -> User:
     return target
 
 
-def _forget(request: web.Request) -> None:
+def forget_sign_ins(request: web.Request) -> None:
+    """Drop the remembered Subsonic sign-ins, so a credential change takes effect at once."""
     request.app[SUBSONIC].auth_cache.forget()
 
 
 async def status(request: web.Request) -> web.Response:
-    target = await _target(request)
+    target = await target_account(request)
     has, keys = await request.app[DB].run(
         lambda db: (has_app_password(db, target.id), list_api_keys(db, target.id))
     )
@@ -65,26 +66,26 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def set_password(request: web.Request) -> web.Response:
-    target = await _target(request)
+    target = await target_account(request)
     password = text_field(await read_json(request), "password", max_length=1024)
     box = request.app[SUBSONIC].box
     try:
         await request.app[DB].run(lambda db: set_app_password(db, box, target.id, password))
     except UserError as exc:
         raise http_error(400, f"password: {exc}") from None
-    _forget(request)
+    forget_sign_ins(request)
     return web.json_response({"password_set": True})
 
 
 async def remove_password(request: web.Request) -> web.Response:
-    target = await _target(request)
+    target = await target_account(request)
     await request.app[DB].run(lambda db: clear_app_password(db, target.id))
-    _forget(request)
+    forget_sign_ins(request)
     return web.json_response({"password_set": False})
 
 
 async def new_key(request: web.Request) -> web.Response:
-    target = await _target(request)
+    target = await target_account(request)
     label = ""
     if request.can_read_body:
         data = await read_json(request)
@@ -94,14 +95,14 @@ async def new_key(request: web.Request) -> web.Response:
 
 
 async def revoke_key(request: web.Request) -> web.Response:
-    target = await _target(request)
+    target = await target_account(request)
     try:
         key_id = int(request.match_info["key_id"])
     except ValueError:
         raise http_error(404, "no such key") from None
     if not await request.app[DB].run(lambda db: delete_api_key(db, target.id, key_id)):
         raise http_error(404, "no such key")
-    _forget(request)
+    forget_sign_ins(request)
     return web.json_response({"revoked": key_id})
 
 

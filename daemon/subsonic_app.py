@@ -21,6 +21,7 @@ from tunecamp.daemon import (
     subsonic_account,
     subsonic_browse,
     subsonic_covers,
+    subsonic_download,
     subsonic_library,
     subsonic_lists,
     subsonic_media,
@@ -65,6 +66,7 @@ def _endpoints() -> dict[str, Endpoint]:
         subsonic_lists,
         subsonic_search,
         subsonic_media,
+        subsonic_download,
         subsonic_covers,
         subsonic_library,
     ):

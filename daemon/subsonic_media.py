@@ -1,4 +1,4 @@
-"""stream and download: the original with HTTP Range, or a transcode made on the fly.
+"""stream: the original with HTTP Range, or a transcode made on the fly.
 
 `stream` serves the original file (206 for a Range, Accept-Ranges, Content-Length) when
 the client takes it as it is; for a `format` or a `maxBitRate` below the original it
@@ -7,9 +7,9 @@ too seeks with Range), else pipes ffmpeg, starting at `timeOffset` seconds (the
 `transcodeOffset` extension). A client that goes away kills its ffmpeg at once.
 
 Download policies hold here too: a release sold or unlocked with codes streams only in
-its public stream quality (never as the lossless original) and `download` refuses it,
-except to Curators and above. Only `scrobble` counts a play; a stream only shows up in
-getNowPlaying.
+its public stream quality (never as the lossless original), except to Curators and
+above (`download` holds the same rule: subsonic_download.py). Only `scrobble` counts a
+play; a stream only shows up in getNowPlaying.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tunecamp.daemon.subsonic_browse import find_track
 from tunecamp.daemon.subsonic_call import Call, Subsonic
 from tunecamp.daemon.subsonic_catalog import Track, View
 from tunecamp.daemon.subsonic_library import mark_now_playing
-from tunecamp.daemon.subsonic_render import NOT_AUTHORIZED, NOT_FOUND, SubsonicError
+from tunecamp.daemon.subsonic_render import NOT_FOUND, SubsonicError
 from tunecamp.generator.formats import can_pass_through, stream_formats
 from tunecamp.generator.mediaplan import PUBLIC_POLICIES
 
@@ -215,24 +215,4 @@ async def stop_transcodes(state: Subsonic) -> None:
     state.transcodes.clear()
 
 
-async def download(call: Call) -> web.StreamResponse:
-    view = await call.view()
-    track = find_track(view, call)
-    staff = call.caller is not None and call.caller.sees_drafts
-    if not staff and track.download not in PUBLIC_POLICIES:
-        reason = {
-            "paid": "this release is for sale: buy it on its page to download",
-            "codes": "this release is downloaded with an unlock code, on its page",
-            "external": "this release is downloaded from the artist's own shop",
-        }.get(track.download or "", "this release is not offered for download")
-        raise SubsonicError(NOT_AUTHORIZED, reason)
-    path = source_path(call, track)
-    name = f"{track.title}.{track.suffix}".replace('"', "'").replace("/", "_")
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
-    from urllib.parse import quote
-
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return file_response(path, track.mime, **{"Content-Disposition": disposition})
-
-
-ENDPOINTS: dict[str, Any] = {"stream": stream, "download": download}
+ENDPOINTS: dict[str, Any] = {"stream": stream}  # download: subsonic_download.py

@@ -37,7 +37,8 @@ def ignored(path: Path, roots: Iterable[Path]) -> bool:
 @dataclass(frozen=True)
 class WatchTiming:
     debounce: float = 0.05  # quiet time that ends a burst
-    settle: float = 0.1  # how often a growing file is re-checked
+    settle: float = 0.05  # how often an incomplete file is re-checked
+    quiet: float = 1.0  # an unclosed file whose size has not moved this long counts as complete
     max_settle: float = 10.0  # give up waiting for a file that never stops growing
 
 
@@ -45,6 +46,7 @@ class _Collector(FileSystemEventHandler):
     def __init__(self, roots: list[Path]) -> None:
         self.roots = roots
         self.changed: set[Path] = set()
+        self.done: set[Path] = set()  # paths whose last event says they are complete (closed, gone)
         self.lock = threading.Lock()
         self.event = threading.Event()
 
@@ -56,14 +58,22 @@ class _Collector(FileSystemEventHandler):
         paths = [event.src_path, getattr(event, "dest_path", "")]
         relevant = [Path(str(p)) for p in paths if p and not ignored(Path(str(p)), self.roots)]
         if relevant:
+            complete = event.event_type in ("closed", "deleted", "moved")
             with self.lock:
                 self.changed.update(relevant)
+                if complete:
+                    self.done.update(relevant)
+                else:
+                    self.done.difference_update(relevant)
             self.event.set()
 
-    def drain(self) -> set[Path]:
+    def drain(self) -> tuple[set[Path], set[Path]]:
+        """The changed paths, and those among them that are already complete."""
         with self.lock:
             changed, self.changed = self.changed, set()
-        return changed
+            done = self.done & changed
+            self.done -= changed
+        return changed, done
 
 
 def _sizes(paths: Iterable[Path]) -> dict[Path, int]:
@@ -77,7 +87,12 @@ def _sizes(paths: Iterable[Path]) -> dict[Path, int]:
 
 
 def next_batch(collector: _Collector, stop: threading.Event, timing: WatchTiming) -> set[Path]:
-    """Block until a burst of changes is over and its files have settled; empty when stopped."""
+    """Block until a burst of changes is over and its files are complete; empty when stopped.
+
+    A file is complete when its writer closed it (inotify's close-write) or it was deleted or
+    moved; one that never says so (other platforms, some tools) once its size has not moved
+    for `quiet` seconds. A normal editor save is complete at once: no waiting at all.
+    """
     while not collector.event.wait(0.2):
         if stop.is_set():
             return set()
@@ -85,15 +100,18 @@ def next_batch(collector: _Collector, stop: threading.Event, timing: WatchTiming
         collector.event.clear()
         if not collector.event.wait(timing.debounce):
             break
-    changed = collector.drain()
+    changed, done = collector.drain()
     deadline = time.monotonic() + timing.max_settle
-    sizes = _sizes(changed)
-    while time.monotonic() < deadline and not stop.is_set():
-        time.sleep(timing.settle)
-        later = _sizes(changed | collector.drain())
-        if later == sizes:
+    sizes, still = _sizes(changed - done), 0.0
+    while not changed <= done and still < timing.quiet and time.monotonic() < deadline:
+        if stop.is_set():
             break
-        changed |= later.keys()
+        time.sleep(timing.settle)
+        more, more_done = collector.drain()
+        changed |= more
+        done = (done - more) | more_done
+        later = _sizes(changed - done)
+        still = still + timing.settle if later == sizes else 0.0
         sizes = later
     return changed
 

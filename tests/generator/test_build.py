@@ -150,7 +150,9 @@ def test_an_edit_rewrites_only_what_changed(tmp_path: Path) -> None:
     # pages that do not show the release, and the audio of other releases, keep their mtime
     assert Path("releases/morning-tides/first-light/index.html") not in changed
     assert Path("audio/steam-and-static/kettle-song.mp3") in changed  # retagged with the new album title
-    assert not any(p.parts[0] in ("audio", "downloads") and "steam-and-static" not in p.parts for p in changed)
+    assert not any(
+        p.parts[0] in ("audio", "downloads") and "steam-and-static" not in p.parts for p in changed
+    )
 
 
 def test_a_skipped_build_repeats_the_last_problems(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def test_the_environment_variable_wins(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_a_broken_override_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUNECAMP_FFMPEG", str(_script(tmp_path / "broken", "exit 3")))
-    with pytest.raises(ffmpeg.FFmpegNotFound, match="TUNECAMP_FFMPEG=.*does not run"):
+    with pytest.raises(ffmpeg.FFmpegNotFound, match=r"TUNECAMP_FFMPEG=.*does not run"):
         ffmpeg.ffmpeg_path()
 
 

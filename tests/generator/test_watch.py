@@ -86,3 +86,17 @@ def test_ignored_rules(tmp_path: Path) -> None:
     assert ignored(tmp_path / "a" / ".#notes.md", [tmp_path])
     assert not ignored(tmp_path / "releases" / "a" / "01.flac", [tmp_path])
     assert ignored(Path("/elsewhere/file"), [tmp_path])
+
+
+def test_a_file_still_being_written_is_waited_for(watching: tuple[Path, Recorder]) -> None:
+    root, recorder = watching
+    target = root / "big.flac"
+    with target.open("wb") as f:
+        for _ in range(4):  # pauses longer than the debounce: only settling keeps the batch open
+            f.write(b"x" * 1000)
+            f.flush()
+            time.sleep(0.25)
+    recorder.wait(1)
+    time.sleep(0.5)
+    assert len(recorder.batches) == 1
+    assert target.resolve() in recorder.batches[0]

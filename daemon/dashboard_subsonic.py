@@ -1,0 +1,132 @@
+"""The dashboard's "Subsonic & apps" pages: app password and API keys, one's own or another's.
+
+`/admin/subsonic` is the signed-in user's own (`account`); `/admin/users/{id}/subsonic` is
+the same page for a Manager or Owner acting on an account below them (`users.manage`, and
+only an Owner for an Owner: subsonic_account.target_account). Forms carry the session's
+CSRF token like every dashboard form and redirect back with a flash message, except the one
+that creates an API key: its answer is the page showing the new key, the only time it is seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from aiohttp import web
+
+from tunecamp.daemon.app_passwords import (
+    clear_app_password,
+    create_api_key,
+    delete_api_key,
+    has_app_password,
+    list_api_keys,
+    set_app_password,
+)
+from tunecamp.daemon.dashboard import render
+from tunecamp.daemon.keys import CONFIG, DB
+from tunecamp.daemon.roles import ACCOUNT, USERS_MANAGE, requires
+from tunecamp.daemon.subsonic_account import forget_sign_ins, target_account
+from tunecamp.daemon.subsonic_call import SUBSONIC
+from tunecamp.daemon.users import User, UserError, current_user
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_LABEL = 100
+
+
+def _page_url(request: web.Request) -> str:
+    user_id = request.match_info.get("user_id")
+    return f"/admin/users/{user_id}/subsonic" if user_id is not None else "/admin/subsonic"
+
+
+def _back(request: web.Request, flash: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"{_page_url(request)}?flash={quote(flash)}")
+
+
+def server_url(request: web.Request) -> str:
+    """What to type into an app: the public URL, else the address this browser reached."""
+    public = request.app[CONFIG].public_url
+    return public.rstrip("/") if public else f"{request.scheme}://{request.host}"
+
+
+async def _page(request: web.Request, target: User, new_key: str | None = None) -> web.Response:
+    has, keys = await request.app[DB].run(
+        lambda db: (has_app_password(db, target.id), list_api_keys(db, target.id))
+    )
+    me = current_user(request)
+    return render(
+        request,
+        "subsonic.html",
+        target=target,
+        own=me is not None and me.id == target.id,
+        page_url=_page_url(request),
+        server_url=server_url(request),
+        password_set=has,
+        api_keys=keys,
+        new_key=new_key,
+    )
+
+
+async def show(request: web.Request) -> web.StreamResponse:
+    return await _page(request, await target_account(request))
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    target = await target_account(request)
+    form = await request.post()
+    if form.get("clear"):
+        await request.app[DB].run(lambda db: clear_app_password(db, target.id))
+        forget_sign_ins(request)
+        raise _back(request, f"The Subsonic password of {target.username} is removed")
+    password, again = str(form.get("password", "")), str(form.get("password_again", ""))
+    if password != again:
+        raise _back(request, "The two passwords differ; nothing changed")
+    box = request.app[SUBSONIC].box
+    try:
+        await request.app[DB].run(lambda db: set_app_password(db, box, target.id, password))
+    except UserError as exc:
+        raise _back(request, f"Not changed: {exc}") from None
+    forget_sign_ins(request)
+    raise _back(request, f"The Subsonic password of {target.username} is set")
+
+
+async def new_key(request: web.Request) -> web.StreamResponse:
+    target = await target_account(request)
+    form = await request.post()
+    label = str(form.get("label", "")).strip()[:MAX_LABEL]
+    _, key = await request.app[DB].run(lambda db: create_api_key(db, target.id, label))
+    return await _page(request, target, new_key=key)  # shown now or never: it is stored hashed
+
+
+async def revoke_key(request: web.Request) -> web.StreamResponse:
+    target = await target_account(request)
+    try:
+        key_id = int(request.match_info["key_id"])
+    except ValueError:
+        raise _back(request, "No such key") from None
+    if not await request.app[DB].run(lambda db: delete_api_key(db, target.id, key_id)):
+        raise _back(request, "No such key")
+    forget_sign_ins(request)
+    raise _back(request, "The key is revoked: apps using it are signed out")
+
+
+def _guarded(handler: Handler, permission: str) -> Handler:
+    """The same handler under another permission (one's own page and the managers' one)."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        return await handler(request)
+
+    return requires(permission)(guarded)
+
+
+def _routes(prefix: str, permission: str) -> list[web.RouteDef]:
+    return [
+        web.get(prefix, _guarded(show, permission)),
+        web.post(f"{prefix}/password", _guarded(change_password, permission)),
+        web.post(f"{prefix}/keys", _guarded(new_key, permission)),
+        web.post(f"{prefix}/keys/{{key_id}}/revoke", _guarded(revoke_key, permission)),
+    ]
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(_routes("/admin/subsonic", ACCOUNT))
+    app.router.add_routes(_routes("/admin/users/{user_id}/subsonic", USERS_MANAGE))
