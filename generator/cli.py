@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from tunecamp.generator.build import BuildReport
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+OUTPUT = click.option(
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True,
+    help="Where the site is written (replaced atomically).",
+)  # fmt: skip
+NO_TRANSCODE = click.option(
+    "--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews)."
+)
 CONTENT = click.argument("content", type=click.Path(file_okay=False, path_type=Path), default="content")
 
 
@@ -54,15 +61,8 @@ def init(directory: Path, artist: str) -> None:
 
 @cli.command()
 @CONTENT
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="public",
-    show_default=True,
-    help="Where the site is written (replaced atomically).",
-)
-@click.option("--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews).")
+@OUTPUT
+@NO_TRANSCODE
 @click.option(
     "-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores]."
 )
@@ -108,15 +108,8 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
 
 @cli.command()
 @CONTENT
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="public",
-    show_default=True,
-    help="Where the site is written.",
-)
-@click.option("--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews).")
+@OUTPUT
+@NO_TRANSCODE
 def watch(content: Path, output: Path, no_transcode: bool) -> None:
     """Build CONTENT, then rebuild on every change until Ctrl-C."""
     import threading
