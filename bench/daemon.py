@@ -17,17 +17,16 @@ import asyncio
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from load import Result, free_port, measure, wait_ready  # bench/ is on sys.path: this file runs as a script
 
 HELLO = """
 from aiohttp import web
@@ -46,40 +45,6 @@ thread, for `/api/auth/me` a JWT check plus a user lookup on that thread, for st
 checks (`realpath` against symlinks out of `public/`) and aiohttp's `FileResponse` (a thread hop to
 open the file, then `sendfile`). Static files are the slowest path here; in production a CDN serves
 them (see deploy.md) and the daemon only takes the dynamic traffic."""
-
-
-@dataclass(frozen=True)
-class Result:
-    target: str
-    concurrency: int
-    requests: int
-    errors: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, timeout: float = 30) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer within {timeout:g} s")
 
 
 @contextmanager
@@ -104,8 +69,8 @@ def servers(tmp: Path) -> Iterator[tuple[str, str]]:
     hello = subprocess.Popen([sys.executable, "-c", HELLO.format(port=hello_port)])
     try:
         daemon_url, hello_url = f"http://127.0.0.1:{daemon_port}", f"http://127.0.0.1:{hello_port}"
-        wait_ready(f"{daemon_url}/health")
-        wait_ready(f"{hello_url}/")
+        wait_ready(f"{daemon_url}/health", timeout=30)
+        wait_ready(f"{hello_url}/", timeout=30)
         yield daemon_url, hello_url
     finally:
         for process in (daemon, hello):
@@ -120,46 +85,6 @@ async def login(base: str) -> str:
         return str((await r.json())["token"])
 
 
-async def drive(
-    url: str, concurrency: int, seconds: float, headers: dict[str, str]
-) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop:
-                start = time.perf_counter()
-                try:
-                    async with session.get(url) as response:
-                        await response.read()
-                        if response.status != 200:
-                            errors += 1
-                except aiohttp.ClientError:
-                    errors += 1
-                latencies.append(time.perf_counter() - start)
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
-
-
-async def measure(name: str, url: str, concurrency: int, seconds: float, headers: dict[str, str]) -> Result:
-    await drive(url, concurrency, min(0.5, seconds / 4), headers)  # warm up connections and caches
-    started = time.perf_counter()
-    latencies, errors = await drive(url, concurrency, seconds, headers)
-    elapsed = time.perf_counter() - started
-    return Result(name, concurrency, len(latencies), errors, elapsed, percentile(latencies, 0.5),
-                  percentile(latencies, 0.99))  # fmt: skip
-
-
 async def run(seconds: float, levels: list[int]) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory() as tmp, servers(Path(tmp)) as (daemon, hello):
@@ -172,7 +97,7 @@ async def run(seconds: float, levels: list[int]) -> list[Result]:
         ]
         for concurrency in levels:
             for name, url, headers in targets:
-                result = await measure(name, url, concurrency, seconds, headers)
+                result = await measure(name, [url], concurrency, seconds, headers)
                 results.append(result)
                 print(f"{name:30} c={concurrency:<4} {result.rps:8.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
                       f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}", file=sys.stderr)  # fmt: skip

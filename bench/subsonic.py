@@ -26,17 +26,16 @@ import os
 import platform
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from load import Result, free_port, measure, wait_ready  # bench/ is on sys.path: this file runs as a script
 
 PASSWORD = "bench subsonic password"
 SALT = "reused-salt"
@@ -50,40 +49,6 @@ browsing call does not wait for the database thread; a successful sign-in is rem
 Each rendered song and album is kept per snapshot, with the user's own fields added per call.
 Covers are resized once, kept on disk and the most recent in memory. A term search scans every
 song's folded title, artist and album (about 1 ms for 10,000 songs)."""
-
-
-@dataclass(frozen=True)
-class Result:
-    target: str
-    concurrency: int
-    requests: int
-    errors: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer within {timeout:g} s")
 
 
 def synthetic_library(data: Path, content: Path, tracks: int) -> None:
@@ -187,7 +152,7 @@ def daemon(tmp: Path, tracks: int) -> Iterator[str]:
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_ready(f"{url}/health")
+        wait_ready(f"{url}/health", timeout=60)
         yield url
     finally:
         process.terminate()
@@ -199,51 +164,15 @@ def auth() -> dict[str, str]:
     return {"u": "bench", "t": token, "s": SALT, "v": "1.16.1", "c": "bench", "f": "json"}
 
 
-async def drive(urls: list[str], concurrency: int, seconds: float) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker(offset: int) -> None:
-            nonlocal errors
-            i = offset
-            while time.perf_counter() < stop:
-                url = urls[i % len(urls)]
-                i += 1
-                start = time.perf_counter()
-                try:
-                    async with session.get(url) as response:
-                        body = await response.read()
-                        if response.status != 200 or b'"status":"failed"' in body[:400]:
-                            errors += 1
-                except aiohttp.ClientError:
-                    errors += 1
-                latencies.append(time.perf_counter() - start)
-
-        await asyncio.gather(*(worker(n * 7) for n in range(concurrency)))
-    return latencies, errors
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+def failed(status: int, body: bytes) -> bool:
+    """A Subsonic error comes back as 200 with status "failed" near the start of the body."""
+    return status != 200 or b'"status":"failed"' in body[:400]
 
 
 def rest(base: str, endpoint: str, **params: object) -> str:
     from urllib.parse import urlencode
 
     return f"{base}/rest/{endpoint}?{urlencode({**auth(), **params})}"
-
-
-async def measure(name: str, urls: list[str], concurrency: int, seconds: float) -> Result:
-    await drive(urls, concurrency, min(0.5, seconds / 4))  # warm up connections and caches
-    started = time.perf_counter()
-    latencies, errors = await drive(urls, concurrency, seconds)
-    elapsed = time.perf_counter() - started
-    return Result(name, concurrency, len(latencies), errors, elapsed, percentile(latencies, 0.5),
-                  percentile(latencies, 0.99))  # fmt: skip
 
 
 async def full_sync(base: str, page: int = 500) -> tuple[float, int, int]:
@@ -293,7 +222,7 @@ async def run(
             )
         for concurrency in levels:
             for name, urls in targets:
-                result = await measure(name, urls, concurrency, seconds)
+                result = await measure(name, urls, concurrency, seconds, failed=failed)
                 results.append(result)
                 print(f"{name:30} c={concurrency:<4} {result.rps:8.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
                       f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}", file=sys.stderr)  # fmt: skip

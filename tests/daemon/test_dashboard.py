@@ -7,22 +7,13 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
+from chromium import launch_options
 
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.builds import BUILDS
 from tunecamp.daemon.config import DaemonConfig
 
 pytestmark = pytest.mark.slow
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -30,7 +21,7 @@ async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(**launch_options())
         yield browser
         await browser.close()
 

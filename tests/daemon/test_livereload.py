@@ -20,6 +20,7 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp import web
+from chromium import launch_options
 
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.builds import BUILDS, BuildRun
@@ -420,17 +421,6 @@ async def test_serve_watch_flag_and_sigterm_with_open_streams(
 
 # --- in a browser ---------------------------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.mark.slow
 async def test_a_browser_page_follows_the_edits(
@@ -447,7 +437,7 @@ async def test_a_browser_page_follows_the_edits(
     timeout = WAIT * 1000
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(**launch_options())
         try:
             page = await browser.new_page(viewport={"width": 800, "height": 300})
             errors: list[str] = []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from chromium import launch_options
 from conftest import write_tone
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -36,17 +37,6 @@ from tunecamp.generator.urls import Urls
 pytestmark = pytest.mark.slow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 RELEASE = "/releases/long-player/"
 AUDIO = "document.getElementById('player-audio')"
 WAIT = 15_000  # ms: a generous ceiling for a condition, never a measured speed
@@ -162,7 +152,7 @@ def server(site: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = p.chromium.launch(**launch_options("--autoplay-policy=no-user-gesture-required"))
         yield b
         b.close()
 

@@ -94,15 +94,41 @@ def _track(
     settings: Settings | None = None,
     **extra: object,
 ) -> Track:
+    return track(
+        CONTENT / "releases" / release / f"{number:02d} {slug}.{fmt}",
+        _audio(fmt, size, duration),
+        slug,
+        title,
+        number,
+        artists=artists,
+        settings=settings or Settings(license="CC-BY-4.0"),
+        disc=disc,
+        **extra,
+    )
+
+
+def track(
+    source: Path,
+    audio: AudioInfo,
+    slug: str,
+    title: str,
+    number: int,
+    *,
+    artists: tuple[str, ...],
+    settings: Settings,
+    disc: int = 1,
+    **extra: object,
+) -> Track:
+    """A track from the fields every fixture sets; `extra` for the rest (shared with render_fixtures)."""
     return Track(
         slug=slug,
-        source=CONTENT / "releases" / release / f"{number:02d} {slug}.{fmt}",
+        source=source,
         title=title,
         artists=artists,
         number=number,
         disc=disc,
-        audio=_audio(fmt, size, duration),
-        settings=settings or Settings(license="CC-BY-4.0"),
+        audio=audio,
+        settings=settings,
         **extra,
     )  # type: ignore[arg-type]
 

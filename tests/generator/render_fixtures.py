@@ -23,6 +23,7 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
+from tests.generator.catalog_fixtures import ARTIST_ADA, BASE_URL, track
 from tunecamp.generator.media import Download, Loudness, Media, plain_media
 from tunecamp.generator.model import (
     Artist,
@@ -39,9 +40,7 @@ from tunecamp.generator.output import Output
 from tunecamp.generator.settings import Settings
 from tunecamp.generator.tags import read_tags
 
-BASE_URL = "https://music.example.org/sub"
 HOSTILE = "</script><script>alert(\"x\")</script> & 'Friends'"
-ARTIST_ADA = 'Ada <b>Lovelace</b> & "Co"'
 PEAKS = tuple(min(255, (i * 37) % 256) for i in range(120))
 
 
@@ -66,17 +65,7 @@ def _track(
 ) -> Track:
     path = make_audio(content / "releases" / release / f"{number:02d} {slug}.{fmt}", seconds=seconds)  # type: ignore[operator]
     _, info = read_tags(path)
-    return Track(
-        slug=slug,
-        source=path,
-        title=title,
-        artists=artists,
-        number=number,
-        disc=int(extra.pop("disc", 1)),
-        audio=info,
-        settings=settings,
-        **extra,
-    )  # type: ignore[arg-type]
+    return track(path, info, slug, title, number, artists=artists, settings=settings, **extra)  # type: ignore[arg-type]
 
 
 def real_catalog(root: Path, make_audio: object, *, label_mode: bool = True, seconds: float = 1.0) -> Catalog:

@@ -1,0 +1,108 @@
+"""The load client shared by the HTTP benches: N concurrent keep-alive connections for a fixed time.
+
+Imported as `from load import ...`: bench/ is on sys.path because the benches run as scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class Result:
+    target: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer within {timeout:g} s")
+
+
+def not_ok(status: int, body: bytes) -> bool:
+    """The default failure check: anything but 200."""
+    return status != 200
+
+
+async def drive(
+    urls: list[str],
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    failed: Callable[[int, bytes], bool] = not_ok,
+) -> tuple[list[float], int]:
+    """Each worker cycles through `urls` from its own offset: (latencies in seconds, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+        async def worker(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.perf_counter() < stop:
+                url = urls[i % len(urls)]
+                i += 1
+                start = time.perf_counter()
+                try:
+                    async with session.get(url) as response:
+                        body = await response.read()
+                        if failed(response.status, body):
+                            errors += 1
+                except aiohttp.ClientError:
+                    errors += 1
+                latencies.append(time.perf_counter() - start)
+
+        await asyncio.gather(*(worker(n * 7) for n in range(concurrency)))
+    return latencies, errors
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+async def measure(
+    name: str,
+    urls: list[str],
+    concurrency: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    failed: Callable[[int, bytes], bool] = not_ok,
+) -> Result:
+    await drive(urls, concurrency, min(0.5, seconds / 4), headers, failed)  # warm up connections and caches
+    started = time.perf_counter()
+    latencies, errors = await drive(urls, concurrency, seconds, headers, failed)
+    elapsed = time.perf_counter() - started
+    return Result(name, concurrency, len(latencies), errors, elapsed, percentile(latencies, 0.5),
+                  percentile(latencies, 0.99))  # fmt: skip
