@@ -24,6 +24,22 @@ from typing import Any
 STATE_FILE = "build-state.json"
 
 
+def worker_command(content_dir: Path, public_dir: Path, data_dir: Path, *options: str) -> list[str]:
+    """The command line that runs this worker, in the daemon's own interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "tunecamp.daemon.build_worker",
+        "--content",
+        str(content_dir),
+        "--public",
+        str(public_dir),
+        "--data",
+        str(data_dir),
+        *options,
+    ]
+
+
 def content_fingerprint(content_dir: Path) -> str:
     """Changes when any file under content/ (or the installed generator/themes) changes."""
     import tunecamp.generator

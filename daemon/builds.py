@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tunecamp.daemon.build_worker import worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 
@@ -177,17 +177,7 @@ class BuildManager:
 
     def command(self, index_only: bool, if_changed: bool = False) -> list[str]:
         c = self.config
-        cmd = [
-            sys.executable,
-            "-m",
-            "tunecamp.daemon.build_worker",
-            "--content",
-            str(c.content_dir),
-            "--public",
-            str(c.public_dir),
-            "--data",
-            str(c.data_dir),
-        ]
+        cmd = worker_command(c.content_dir, c.public_dir, c.data_dir)
         if not c.build_transcode:
             cmd.append("--no-transcode")
         if index_only:

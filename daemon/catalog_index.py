@@ -62,7 +62,8 @@ def match(known: Sequence[Known], wanted: Sequence[Keys]) -> list[int | None]:
     return result
 
 
-def _rel(path: Path | None, root: Path) -> str | None:
+def relative_path(path: Path | None, root: Path) -> str | None:
+    """`path` relative to `root` (as POSIX), or absolute when it lies outside; None for no path."""
     if path is None:
         return None
     try:
@@ -73,7 +74,7 @@ def _rel(path: Path | None, root: Path) -> str | None:
 
 def track_keys(release: Release, track: Track, root: Path) -> Keys:
     identity = (track.audio.size, round(track.duration, 1), track.title.casefold())
-    return (_rel(track.source, root), identity, (release.slug, track.slug))
+    return (relative_path(track.source, root), identity, (release.slug, track.slug))
 
 
 def _now() -> str:
@@ -103,13 +104,13 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
             for r in db.query("SELECT id, slug, source_dir, name FROM catalog_artists")
         ]
         artists = list(catalog.artists)
-        wanted = [(a.slug, _rel(a.source_dir, root), a.name.casefold()) for a in artists]
+        wanted = [(a.slug, relative_path(a.source_dir, root), a.name.casefold()) for a in artists]
         artist_ids: dict[str, int] = {}
         for artist, found in zip(artists, match(known, wanted), strict=True):
             row: dict[str, Any] = {
                 "slug": artist.slug,
                 "name": artist.name,
-                "source_dir": _rel(artist.source_dir, root),
+                "source_dir": relative_path(artist.source_dir, root),
                 "missing": 0,
                 "updated_at": now,
             }
@@ -151,7 +152,7 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
             primary = artist_ids.get(release.artist_slugs[0]) if release.artist_slugs else None
             wanted_albums.append(
                 (
-                    _rel(release.source_dir, root),
+                    relative_path(release.source_dir, root),
                     release.slug,
                     majority[0][0] if majority else None,
                     (release.title.casefold(), primary),
@@ -166,13 +167,13 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
                 "artist_id": primary,
                 "artist_slugs": json.dumps(list(release.artist_slugs)),
                 "status": release.status,
-                "source_dir": _rel(release.source_dir, root) or "",
-                "metadata_file": _rel(release.metadata_file, root),
+                "source_dir": relative_path(release.source_dir, root) or "",
+                "metadata_file": relative_path(release.metadata_file, root),
                 "date": release.date.isoformat() if release.date else None,
                 "genres": json.dumps(list(release.genres)),
                 "track_count": len(release.tracks),
                 "duration": release.duration,
-                "cover": _rel(release.cover.source, root) if release.cover else None,
+                "cover": relative_path(release.cover.source, root) if release.cover else None,
                 "missing": 0,
                 "updated_at": now,
             }
@@ -190,7 +191,7 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
                 "disc": track.disc,
                 "duration": track.duration,
                 "size": track.audio.size,
-                "source_path": _rel(track.source, root) or "",
+                "source_path": relative_path(track.source, root) or "",
                 "format": track.audio.format,
                 "mime": track.audio.mime,
                 "bitrate": track.audio.bitrate,

@@ -9,28 +9,23 @@ that creates an API key: its answer is the page showing the new key, the only ti
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from aiohttp import web
 
-from tunecamp.daemon.app_passwords import (
-    clear_app_password,
-    create_api_key,
-    delete_api_key,
-    has_app_password,
-    list_api_keys,
-    set_app_password,
-)
 from tunecamp.daemon.dashboard import render
-from tunecamp.daemon.keys import CONFIG, DB
-from tunecamp.daemon.roles import ACCOUNT, USERS_MANAGE, requires
-from tunecamp.daemon.subsonic_account import forget_sign_ins, target_account
-from tunecamp.daemon.subsonic_call import SUBSONIC
+from tunecamp.daemon.keys import CONFIG
+from tunecamp.daemon.roles import ACCOUNT, USERS_MANAGE, guarded
+from tunecamp.daemon.subsonic_account import (
+    MAX_LABEL,
+    add_api_key,
+    change_app_password,
+    credentials,
+    remove_app_password,
+    revoke_api_key,
+    target_account,
+)
 from tunecamp.daemon.users import User, UserError, current_user
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-MAX_LABEL = 100
 
 
 def _page_url(request: web.Request) -> str:
@@ -49,9 +44,7 @@ def server_url(request: web.Request) -> str:
 
 
 async def _page(request: web.Request, target: User, new_key: str | None = None) -> web.Response:
-    has, keys = await request.app[DB].run(
-        lambda db: (has_app_password(db, target.id), list_api_keys(db, target.id))
-    )
+    has, keys = await credentials(request, target)
     me = current_user(request)
     return render(
         request,
@@ -74,18 +67,15 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     target = await target_account(request)
     form = await request.post()
     if form.get("clear"):
-        await request.app[DB].run(lambda db: clear_app_password(db, target.id))
-        forget_sign_ins(request)
+        await remove_app_password(request, target)
         raise _back(request, f"The Subsonic password of {target.username} is removed")
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
     if password != again:
         raise _back(request, "The two passwords differ; nothing changed")
-    box = request.app[SUBSONIC].box
     try:
-        await request.app[DB].run(lambda db: set_app_password(db, box, target.id, password))
+        await change_app_password(request, target, password)
     except UserError as exc:
         raise _back(request, f"Not changed: {exc}") from None
-    forget_sign_ins(request)
     raise _back(request, f"The Subsonic password of {target.username} is set")
 
 
@@ -93,37 +83,22 @@ async def new_key(request: web.Request) -> web.StreamResponse:
     target = await target_account(request)
     form = await request.post()
     label = str(form.get("label", "")).strip()[:MAX_LABEL]
-    _, key = await request.app[DB].run(lambda db: create_api_key(db, target.id, label))
+    _, key = await add_api_key(request, target, label)
     return await _page(request, target, new_key=key)  # shown now or never: it is stored hashed
 
 
 async def revoke_key(request: web.Request) -> web.StreamResponse:
-    target = await target_account(request)
-    try:
-        key_id = int(request.match_info["key_id"])
-    except ValueError:
-        raise _back(request, "No such key") from None
-    if not await request.app[DB].run(lambda db: delete_api_key(db, target.id, key_id)):
+    if await revoke_api_key(request, await target_account(request)) is None:
         raise _back(request, "No such key")
-    forget_sign_ins(request)
     raise _back(request, "The key is revoked: apps using it are signed out")
-
-
-def _guarded(handler: Handler, permission: str) -> Handler:
-    """The same handler under another permission (one's own page and the managers' one)."""
-
-    async def guarded(request: web.Request) -> web.StreamResponse:
-        return await handler(request)
-
-    return requires(permission)(guarded)
 
 
 def _routes(prefix: str, permission: str) -> list[web.RouteDef]:
     return [
-        web.get(prefix, _guarded(show, permission)),
-        web.post(f"{prefix}/password", _guarded(change_password, permission)),
-        web.post(f"{prefix}/keys", _guarded(new_key, permission)),
-        web.post(f"{prefix}/keys/{{key_id}}/revoke", _guarded(revoke_key, permission)),
+        web.get(prefix, guarded(show, permission)),
+        web.post(f"{prefix}/password", guarded(change_password, permission)),
+        web.post(f"{prefix}/keys", guarded(new_key, permission)),
+        web.post(f"{prefix}/keys/{{key_id}}/revoke", guarded(revoke_key, permission)),
     ]
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from tunecamp.daemon import catalog_index
-from tunecamp.daemon.build_worker import content_fingerprint
+from tunecamp.daemon.build_worker import content_fingerprint, worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.keys import CONFIG, DB
@@ -42,21 +41,15 @@ async def ensure_preview(app: web.Application, slug: str) -> Path:
         fingerprint = await asyncio.to_thread(content_fingerprint, config.content_dir)
         if out.is_dir() and stamp.is_file() and stamp.read_text() == fingerprint:
             return out
-        cmd = [
-            sys.executable,
-            "-m",
-            "tunecamp.daemon.build_worker",
-            "--content",
-            str(config.content_dir),
-            "--public",
-            str(out),
-            "--data",
-            str(config.data_dir),
+        cmd = worker_command(
+            config.content_dir,
+            out,
+            config.data_dir,
             "--preview",
             slug,
             "--base-url",
             f"{config.url}/admin/preview/{slug}",
-        ]
+        )
         process = await asyncio.create_subprocess_exec(
             *cmd,
             stdout=asyncio.subprocess.PIPE,

@@ -83,6 +83,19 @@ def requires(permission: str, *, scope: ScopeResolver | None = None) -> Callable
     return mark
 
 
+def guarded(handler: Handler, permission: str) -> Handler:
+    """`handler` as a new route handler needing `permission`.
+
+    The declaration is an attribute of the function, so one handler that serves two routes
+    under different permissions (one's own page and the managers' one) needs one wrapper each.
+    """
+
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        return await handler(request)
+
+    return requires(permission)(wrapper)
+
+
 def grant(permission: str, role: str | None) -> Grant:
     return MATRIX[permission][1][role or ANYONE]
 

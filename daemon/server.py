@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import subprocess
-import sys
 
 from aiohttp import web
 
 from tunecamp.daemon.access_log import ACCESS_LOGGER, AccessLogger, configure_logging
 from tunecamp.daemon.app import create_app
-from tunecamp.daemon.build_worker import is_stale
+from tunecamp.daemon.build_worker import is_stale, worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.error_reporting import init_sentry
 
@@ -35,19 +34,7 @@ def index_is_empty(config: DaemonConfig) -> bool:
 
 def build_now(config: DaemonConfig) -> bool:
     """Run the build worker in the foreground, its output on the console; True when it published."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "tunecamp.daemon.build_worker",
-        "--content",
-        str(config.content_dir),
-        "--public",
-        str(config.public_dir),
-        "--data",
-        str(config.data_dir),
-        "--format",
-        "text",
-    ]
+    cmd = worker_command(config.content_dir, config.public_dir, config.data_dir, "--format", "text")
     if not config.build_transcode:
         cmd.append("--no-transcode")
     result = subprocess.run(cmd, stdin=subprocess.DEVNULL, check=False)

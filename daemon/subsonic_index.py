@@ -11,20 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 from sqlite_utils import Database
 
+from tunecamp.daemon.catalog_index import relative_path
 from tunecamp.generator.model import Catalog
-
-
-def _relative(path: Path | None, root: Path) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
 
 
 def refresh_media(db: Database, catalog: Catalog) -> int:
@@ -43,7 +34,11 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
             db.execute(
                 "INSERT INTO catalog_artist_media (artist_id, image, summary) VALUES (?, ?, ?) "
                 "ON CONFLICT(artist_id) DO UPDATE SET image = excluded.image, summary = excluded.summary",
-                [artist_id, _relative(artist.image.source, root) if artist.image else None, artist.summary],
+                [
+                    artist_id,
+                    relative_path(artist.image.source, root) if artist.image else None,
+                    artist.summary,
+                ],
             )
         for release in catalog.releases:
             album_id = albums.get(release.slug)
@@ -67,7 +62,7 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                 ],
             )
             for track in release.tracks:
-                track_id = tracks.get(_relative(track.source, root) or "")
+                track_id = tracks.get(relative_path(track.source, root) or "")
                 if track_id is None:
                     continue
                 date = track.date or release.date

@@ -6,6 +6,7 @@ that are unknown are None (left out by the renderer); IDs are strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,6 +194,29 @@ def artist_entry(artist: Artist, notes: Annotations = NO_ANNOTATIONS) -> dict[st
         "starred": notes.starred("artist", artist.id),
         "userRating": notes.rating("artist", artist.id),
     }
+
+
+def found_items(
+    view: View,
+    artists: Sequence[Artist],
+    albums: Sequence[Album],
+    songs: Sequence[Track],
+    notes: Annotations,
+    *,
+    id3: bool,
+) -> dict[str, Any]:
+    """The artists, albums and songs of a search or starred answer, each left out when there are none.
+
+    `id3` picks the ID3 elements (search3, getStarred2) over the folder ones (search2, getStarred).
+    """
+    body: dict[str, Any] = {}
+    if artists:
+        body["artist"] = [artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in artists]
+    if albums:
+        body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in albums]
+    if songs:
+        body["song"] = [song(t, view, notes) for t in songs]
+    return body
 
 
 IGNORED_ARTICLES = "The El La Los Las Le Les"

@@ -8,7 +8,7 @@ from typing import Any
 
 from tunecamp.daemon.subsonic_call import Call
 from tunecamp.daemon.subsonic_catalog import Album, Track, View, fold
-from tunecamp.daemon.subsonic_items import Annotations, album_child, album_id3, artist_entry, artist_id3, song
+from tunecamp.daemon.subsonic_items import Annotations, album_child, album_id3, found_items, song
 from tunecamp.daemon.subsonic_render import GENERIC, MISSING_PARAMETER, SubsonicError
 from tunecamp.daemon.subsonic_state import starred
 
@@ -142,14 +142,7 @@ async def _starred(call: Call, key: str, id3: bool) -> dict[str, Any]:
     tracks = [view.tracks[n] for k, n, _ in rows if k == "track" and n in view.tracks]
     notes = await call.notes([t.id for t in tracks] + [t for a in albums for t in a.track_ids])
     artists = [view.library.artists[n] for n in artist_ids]
-    body: dict[str, Any] = {}
-    if artists:
-        body["artist"] = [artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in artists]
-    if albums:
-        body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in albums]
-    if tracks:
-        body["song"] = [song(t, view, notes) for t in tracks]
-    return {key: body}
+    return {key: found_items(view, artists, albums, tracks, notes, id3=id3)}
 
 
 async def get_starred(call: Call) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from tunecamp.daemon.subsonic_call import Call
 from tunecamp.daemon.subsonic_catalog import View, fold
-from tunecamp.daemon.subsonic_items import album_child, album_id3, artist_entry, artist_id3, song
+from tunecamp.daemon.subsonic_items import found_items
 
 MAX_COUNT = 500
 T = TypeVar("T")
@@ -62,14 +62,7 @@ async def _search(call: Call, key: str, id3: bool) -> dict[str, Any]:
     albums = _matching(by_name, view.album_keys, words, album_offset, album_count)
     songs = _matching(view.songs, view.song_keys, words, song_offset, song_count)
     notes = await call.notes([t.id for t in songs] + [t for a in albums for t in a.track_ids])
-    body: dict[str, Any] = {}
-    if artists:
-        body["artist"] = [artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in artists]
-    if albums:
-        body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in albums]
-    if songs:
-        body["song"] = [song(t, view, notes) for t in songs]
-    return {key: body}
+    return {key: found_items(view, artists, albums, songs, notes, id3=id3)}
 
 
 async def search2(call: Call) -> dict[str, Any]:
