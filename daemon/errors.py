@@ -54,6 +54,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_error(exc.status, message, headers)
     except DatabaseUnavailable as exc:
         return json_error(503, f"database unavailable: {exc}")
+    except ConnectionResetError:  # the client hung up mid-response: nothing to answer, nothing to report
+        raise
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         sentry_sdk.capture_exception()
