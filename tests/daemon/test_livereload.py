@@ -7,20 +7,17 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 import pytest
 from aiohttp import web
 from chromium import launch_options
+from serve_process import free_port, serve_command, wait_healthy
 
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.builds import BUILDS, BuildRun
@@ -344,38 +341,17 @@ async def test_shutdown_ends_the_streams_instead_of_waiting_for_them(
 # --- `tunecamp serve --watch`, as a process -----------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def run_serve(tmp_path: Path, site: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[bytes], str]]]:
     (tmp_path / "content").mkdir(exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
 
     def run(*flags: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-        port = _free_port()
+        port = free_port()
         environ = {**os.environ, "TUNECAMP_SHUTDOWN_TIMEOUT": "60", **(env or {})}
         environ.pop("SENTRY_DSN", None)
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from tunecamp.daemon.cli import main; main()",
-                "serve",
-                "--no-build",
-                *flags,
-                "--content",
-                str(tmp_path / "content"),
-                "--public",
-                str(site),
-                "--data",
-                str(tmp_path / f"data-{port}"),
-                "--port",
-                str(port),
-            ],
+            serve_command(tmp_path / "content", site, tmp_path / f"data-{port}", port, *flags),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=tmp_path,
@@ -383,16 +359,9 @@ def run_serve(tmp_path: Path, site: Path) -> Iterator[Callable[..., tuple[subpro
         )
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    return process, url
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise AssertionError("the daemon did not start")
+        if not wait_healthy(process, url, attempts=300):
+            raise AssertionError("the daemon did not start")
+        return process, url
 
     yield run
     for process in processes:

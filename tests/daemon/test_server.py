@@ -7,21 +7,15 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import free_port, serve_command, wait_healthy
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Daemon:
@@ -45,34 +39,14 @@ def daemon(tmp_path: Path, site: Path) -> Iterator[Daemon]:
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from tunecamp.daemon.cli import main; main()",
-                "serve",
-                "--no-build",
-                "--content",
-                str(tmp_path / "content"),
-                "--public",
-                str(site),
-                "--data",
-                str(tmp_path / "data"),
-                "--port",
-                str(port),
-            ],
+            serve_command(tmp_path / "content", site, tmp_path / "data", port),
             stdout=stdout,
             stderr=stderr,
             env=env,
             cwd=tmp_path,
         )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
+    if not wait_healthy(process, url, attempts=100):
         process.kill()
         raise AssertionError(f"the daemon did not start: {err.read_text()}")
     yield Daemon(process, url, err, out)
