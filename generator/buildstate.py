@@ -25,6 +25,7 @@ FORMAT = 1
 def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
     """(relative path, size, mtime_ns) of every file under root, symlinks followed once."""
     stack = [root]
+    skip = len(os.path.join(str(root), ""))  # every path below starts with root + "/": cheaper than relpath
     while stack:
         folder = stack.pop()
         try:
@@ -40,7 +41,7 @@ def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
                 st = entry.stat()
             except OSError:
                 continue
-            yield os.path.relpath(entry.path, root), st.st_size, st.st_mtime_ns
+            yield entry.path[skip:], st.st_size, st.st_mtime_ns
 
 
 def inputs_digest(roots: Iterable[Path], extra: str = "") -> str:
