@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunecamp.generator import urls
+from tunecamp.generator.cover import procedural_cover
 from tunecamp.generator.model import Artist, Catalog, Image, Release, Track
 from tunecamp.generator.output import Output
 
@@ -118,10 +119,16 @@ def _image_set(image: Image, site_path: str) -> tuple[ImageSet, Output]:
     return ImageSet((variant,), image.description, variant), Output(site_path, source=image.source)
 
 
+def generated_cover(release: Release) -> tuple[ImageSet, Output]:
+    """The procedural SVG cover of a release that has no picture, and its file."""
+    path = f"{urls.release(release)}cover.svg"
+    variant = ImageVariant(path, 1200, 1200, "image/svg+xml")
+    image = ImageSet((variant,), f"Generated cover for {release.title}", variant)
+    return image, Output(path, data=procedural_cover(release.slug, release.title))
+
+
 def plain_media(catalog: Catalog) -> Media:
     """Media without transcoding: web-playable sources are linked as they are."""
-    from tunecamp.generator.cover import procedural_cover
-
     tracks: dict[Path, TrackMedia] = {}
     covers: dict[str, ImageSet] = {}
     artist_images: dict[str, ImageSet] = {}
@@ -141,10 +148,8 @@ def plain_media(catalog: Catalog) -> Media:
             covers[release.slug], out = _image_set(release.cover, f"{urls.release(release)}cover{ext}")
             outputs.append(out)
         else:
-            path = f"{urls.release(release)}cover.svg"
-            variant = ImageVariant(path, 1200, 1200, "image/svg+xml")
-            covers[release.slug] = ImageSet((variant,), f"Generated cover for {release.title}", variant)
-            outputs.append(Output(path, data=procedural_cover(release.slug, release.title)))
+            covers[release.slug], out = generated_cover(release)
+            outputs.append(out)
     for artist in catalog.artists:
         if artist.image:
             ext = artist.image.source.suffix.lower()

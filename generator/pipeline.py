@@ -28,7 +28,15 @@ from tunecamp.generator.archives import Member, release_extras, write_zip, zip_k
 from tunecamp.generator.audiocache import AudioCache, GcStats, Interrupted, gc
 from tunecamp.generator.ffmpeg import ffmpeg_path
 from tunecamp.generator.images import ImageError, Picture, load_picture
-from tunecamp.generator.media import Download, ImageSet, ImageVariant, Loudness, Media, Stream, TrackMedia
+from tunecamp.generator.media import (
+    Download,
+    ImageSet,
+    Loudness,
+    Media,
+    Stream,
+    TrackMedia,
+    generated_cover,
+)
 from tunecamp.generator.mediaplan import (
     Product,
     ReleasePlan,
@@ -37,7 +45,7 @@ from tunecamp.generator.mediaplan import (
     plan_catalog,
     product_keys,
 )
-from tunecamp.generator.model import Catalog, Image, Release
+from tunecamp.generator.model import Catalog, Image
 from tunecamp.generator.output import Output, write_site
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.progress import BarProgress, Progress
@@ -302,7 +310,8 @@ def _assemble(catalog: Catalog, plans: list[ReleasePlan], results: dict[Path, Tr
         pic = covers.get(release.slug)
         description = release.cover.description if release.cover else None
         if pic is None:
-            cover_sets[release.slug] = _procedural_cover(release, public)
+            cover_sets[release.slug], svg = generated_cover(release)
+            public.append(svg)
             continue
         image, outs = pic.image_set(cache, partial(urls.release_cover, release), description)
         cover_sets[release.slug] = image
@@ -348,15 +357,6 @@ def _track_media(tp: TrackPlan, res: TrackResult, public: list[Output], private:
                              f"(streaming: {t.settings.streaming}), so it is not really protected")  # fmt: skip
     return TrackMedia(a.duration, tuple(streams), tuple(downloads), a.peaks, a.loudness, a.sample_rate, a.channels,
                       a.bitrate, a.bits_per_sample, tuple(protected))  # fmt: skip
-
-
-def _procedural_cover(release: Release, public: list[Output]) -> ImageSet:
-    from tunecamp.generator.cover import procedural_cover
-
-    path = f"{urls.release(release)}cover.svg"
-    variant = ImageVariant(path, 1200, 1200, "image/svg+xml")
-    public.append(Output(path, data=procedural_cover(release.slug, release.title)))
-    return ImageSet((variant,), f"Generated cover for {release.title}", variant)
 
 
 # -- tunecamp cache gc ---------------------------------------------------------------------------
