@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -41,26 +40,12 @@ def worker_command(content_dir: Path, public_dir: Path, data_dir: Path, *options
 
 
 def content_fingerprint(content_dir: Path) -> str:
-    """Changes when any file under content/ (or the installed generator/themes) changes."""
-    import tunecamp.generator
-    import tunecamp.themes
+    """Changes when anything a build reads changes: the generator's own inputs digest."""
+    from tunecamp.generator.build import input_roots
+    from tunecamp.generator.buildstate import inputs_digest
 
-    digest = hashlib.sha256()
-    roots = [
-        content_dir,
-        *(Path(p) for p in tunecamp.generator.__path__),
-        *(Path(p) for p in tunecamp.themes.__path__),
-    ]
-    for root in roots:
-        for folder, dirs, files in os.walk(root, followlinks=True):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-            for name in sorted(files):
-                try:
-                    st = os.stat(os.path.join(folder, name))
-                except OSError:
-                    continue
-                digest.update(f"{folder}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    content_dir = content_dir.resolve()
+    return inputs_digest(input_roots(content_dir))
 
 
 def read_state(data_dir: Path) -> dict[str, Any]:

@@ -23,20 +23,30 @@ FORMAT = 1
 
 
 def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of every file under root, symlinks followed once."""
-    stack = [root]
+    """(relative path, size, mtime_ns) of every file under root that a build reads.
+
+    Hidden entries and __pycache__ are left out (the scanner ignores dot-files, and a `.git`
+    inside content/ must not make every `git status` a rebuild); folder symlinks are followed,
+    as the scanner follows them, each real folder once so a loop ends.
+    """
+    stack, seen = [root], set()
     skip = len(os.path.join(str(root), ""))  # every path below starts with root + "/": cheaper than relpath
     while stack:
         folder = stack.pop()
         try:
+            st = folder.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
             entries = list(os.scandir(folder))
         except OSError:  # vanished or unreadable: the scan reports it, the digest just differs
             continue
         for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
             try:
                 if entry.is_dir():
-                    if not entry.is_symlink():
-                        stack.append(Path(entry.path))
+                    stack.append(Path(entry.path))
                     continue
                 st = entry.stat()
             except OSError:

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from tunecamp.generator.buildstate import inputs_digest
+
+
+def _touch(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    time.sleep(0.01)  # distinct mtimes on coarse clocks
+
+
+def test_digest_follows_every_visible_file(tmp_path: Path) -> None:
+    _touch(tmp_path / "releases/a/release.yaml", "status: draft\n")
+    first = inputs_digest([tmp_path])
+    assert inputs_digest([tmp_path]) == first
+    _touch(tmp_path / "releases/a/release.yaml", "status: published\n")
+    assert inputs_digest([tmp_path]) != first
+
+
+def test_hidden_files_and_pycache_do_not_count(tmp_path: Path) -> None:
+    _touch(tmp_path / "catalog.yaml", "title: x\n")
+    before = inputs_digest([tmp_path])
+    _touch(tmp_path / ".git/index", "changed by git status")
+    _touch(tmp_path / "releases/a/.release.yaml.swp", "editor junk")
+    _touch(tmp_path / "code/__pycache__/x.pyc", "bytecode")
+    assert inputs_digest([tmp_path]) == before
+
+
+def test_symlinked_folders_are_followed_and_loops_end(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere/album"
+    _touch(outside / "01.flac", "v1")
+    content = tmp_path / "content"
+    (content / "releases").mkdir(parents=True)
+    os.symlink(outside, content / "releases/album")
+    os.symlink(content, content / "releases/loop")  # a loop back to the root
+    before = inputs_digest([content])
+    _touch(outside / "01.flac", "v2 longer")
+    assert inputs_digest([content]) != before
