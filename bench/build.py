@@ -12,9 +12,9 @@ Each catalog size is measured in its own process (so peak RSS belongs to one siz
   and the same number of pages rendered by a bare jinja2 loop (templates of the same shape and
   output size as the default theme's, plain dict contexts, no TuneCamp code) in the same process;
 - cold build, then a no-op rebuild: a second `build()` with nothing changed;
-- single-edit latency: `watch()` runs in a thread whose rebuild callback calls `build()`; one
-  release.yaml gets a new title and the clock stops when that build has returned with the release
-  page showing the title. The watcher's fixed waits (debounce, then one settle check) are part of
+- single-edit latency: `watch()` runs in a thread whose rebuild callback is a `BuildSession`'s
+  (as in `tunecamp watch`: it rebuilds only what the change reached); one release.yaml gets a new
+  title and the clock stops when that build has returned with the release page showing the title. The watcher's fixed waits (debounce, then one settle check) are part of
   it and shown separately; the median of several edits is reported;
 - a cached-audio build for the smallest size: transcode=True into a fresh output folder with the
   media cache left warm by a first (transcoding) build;
@@ -54,6 +54,7 @@ from tunecamp.generator.model import Catalog
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.render import render_pages
 from tunecamp.generator.scan import scan
+from tunecamp.generator.session import BuildSession
 from tunecamp.generator.tagindex import TagIndex
 from tunecamp.generator.urls import Urls
 from tunecamp.generator.watch import WatchTiming, watch
@@ -183,12 +184,14 @@ def edit_latency(content: Path, out: Path, options: BuildOptions, edits: int, ti
     expect: dict[str, Any] = {}
     done = threading.Event()
     profiler = cProfile.Profile() if profile else None
+    session = BuildSession(content, out, options, watching=True)  # as `tunecamp watch` does
+    session.build()
 
     def rebuild(changed: set[Path]) -> None:
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        report = build(content, out, options)
+        report = session.build(changed)
         if profiler:
             profiler.disable()
         ended = time.perf_counter()

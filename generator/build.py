@@ -1,40 +1,30 @@
-"""The build pipeline: content/ in, a complete static site out.
+"""The build: content/ in, a complete static site out.
 
-    scan → media → pages, feeds, playlists, catalog.json, oEmbed, sitemap → write atomically
+    scan → media → units (pages, feeds, playlists, catalog.json, oEmbed, sitemap) → write atomically
 
-Each stage is a function from the catalog model to files; this module is the only
-place that knows their order, and the only one that touches the disk for the output.
+Each stage is a function from the catalog model to files. This module holds what a build is
+asked (`BuildOptions`) and answers (`BuildReport`), and the media stage; `session.BuildSession`
+runs the stages in order, in full or, in a watch session, for only what a change reached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.resources
-import itertools
 import os
-import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from tunecamp.generator.buildstate import BuildState, Summary, inputs_digest, output_identity
-from tunecamp.generator.catalog_json import render_catalog_json
-from tunecamp.generator.feeds import render_feeds
+from tunecamp.generator.buildstate import Summary
 from tunecamp.generator.media import Media, plain_media
 from tunecamp.generator.model import Catalog
-from tunecamp.generator.oembed import render_oembed
-from tunecamp.generator.output import Output, WriteStats, write_site
+from tunecamp.generator.output import WriteStats
 from tunecamp.generator.pipeline import MediaOptions, process_media
-from tunecamp.generator.playlists import render_playlists
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.progress import BarProgress, QuietProgress
-from tunecamp.generator.render import iter_pages
-from tunecamp.generator.scan import scan
-from tunecamp.generator.sitemap import render_sitemap
-from tunecamp.generator.tagindex import TagIndex
-from tunecamp.generator.urls import Urls
+from tunecamp.generator.session import BuildSession
 
 
 @dataclass(frozen=True)
@@ -73,44 +63,14 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
 
     When no input changed since the last build into `out_dir` (and the output is the one
     it wrote), nothing is done and the last build's summary and problems are returned.
+    A watch session keeps a `BuildSession` instead, to rebuild only what a change reaches.
     """
-    options = options or BuildOptions()
-    started = time.perf_counter()
-    content_dir, out_dir = content_dir.resolve(), out_dir.resolve()
-    data_dir = out_dir.parent / "data"
-    cache_dir = options.cache_dir or data_dir / "cache"
-    state_file = cache_dir / f"build-{hashlib.sha1(str(out_dir).encode()).hexdigest()[:12]}.json"
-    digest = inputs_digest(
-        input_roots(content_dir),
-        extra=repr((options.transcode, options.extra_head, options.private_dir, cache_dir)),
-    )
-    previous = None if options.clean else BuildState.load(state_file)
-    if previous and previous.inputs == digest and previous.output == output_identity(out_dir):
-        return BuildReport(None, Problems(list(previous.problems)), None, time.perf_counter() - started,
-                           previous.summary)  # fmt: skip
+    return BuildSession(content_dir, out_dir, options or BuildOptions()).build()
 
-    tag_index = (
-        TagIndex(cache_dir / "tags.pickle") if options.clean else TagIndex.load(cache_dir / "tags.pickle")
-    )
-    catalog, problems = scan(content_dir, tag_reader=tag_index.read)
-    tag_index.save()
-    media = make_media(catalog, options, cache_dir, options.private_dir or data_dir / "private", problems)
-    urls = Urls(catalog.config.base_url)
-    outputs = itertools.chain(  # lazily: pages are written as they are rendered, never all held at once
-        media.outputs,
-        iter_pages(catalog, media, urls, problems=problems, extra_head=options.extra_head),
-        render_feeds(catalog, media, urls),
-        render_playlists(catalog, media, urls),
-        render_catalog_json(catalog, media, urls),
-        render_oembed(catalog, media, urls),
-        render_sitemap(catalog, urls),
-    )
-    stats = write_site(unique(outputs), out_dir, reuse=not options.clean)
-    public = catalog.public_releases
-    summary = Summary(len(public), sum(len(r.tracks) for r in public),
-                      tuple(r.slug for r in catalog.releases if r.status == "draft"))  # fmt: skip
-    BuildState(digest, output_identity(out_dir), summary, tuple(problems.items)).save(state_file)
-    return BuildReport(catalog, problems, stats, time.perf_counter() - started, summary)
+
+def state_file(cache_dir: Path, out_dir: Path) -> Path:
+    """Where the state of the last build into `out_dir` is kept."""
+    return cache_dir / f"build-{hashlib.sha1(str(out_dir).encode()).hexdigest()[:12]}.json"
 
 
 def input_roots(content_dir: Path) -> list[Path]:
@@ -133,8 +93,18 @@ def input_roots(content_dir: Path) -> list[Path]:
     return roots
 
 
+def watched_roots(content_dir: Path) -> list[Path]:
+    """What a watch session watches: content/ and the themes (not our own code)."""
+    return [root for root in input_roots(content_dir) if root != Path(__file__).resolve().parent]
+
+
 def make_media(
-    catalog: Catalog, options: BuildOptions, cache_dir: Path, private_dir: Path, problems: Problems
+    catalog: Catalog,
+    options: BuildOptions,
+    cache_dir: Path,
+    private_dir: Path,
+    problems: Problems,
+    write_private: bool = True,
 ) -> Media:
     """The media stage: transcodes and analysis when enabled, the sources as they are otherwise."""
     if not options.transcode:
@@ -144,16 +114,7 @@ def make_media(
         catalog,
         MediaOptions(cache_dir, private_dir, jobs=options.jobs, verbose=options.verbose),
         progress,
+        write_private=write_private,
     )
     problems.extend(media_problems)
     return media
-
-
-def unique(outputs: Iterable[Output]) -> Iterator[Output]:
-    """Two stages writing the same file is a bug in the generator, not in content: fail loudly."""
-    seen: set[str] = set()
-    for out in outputs:
-        if out.path in seen:
-            raise RuntimeError(f"two outputs claim {out.path}")
-        seen.add(out.path)
-        yield out

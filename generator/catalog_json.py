@@ -4,18 +4,24 @@ Fields are documented in docs/catalog-json.md and described by catalog.schema.js
 (shipped in this package and copied to the site). Absent values are left out, never
 written as 0, "" or null. The output is deterministic: keys in a fixed order, lists in
 the catalog's order, so the same catalog gives the same bytes.
+
+Each release's part is dumped on its own, indented to its depth and remembered in the
+watch session's memo, then spliced into the document: the bytes are the same as one
+`json.dumps` of the whole document, and a rebuild after one release changed dumps only it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from importlib.resources import files
 from typing import Any
 
 from tunecamp.generator import urls as u
 from tunecamp.generator.genres import tag_slug
 from tunecamp.generator.media import Download, ImageSet, ImageVariant, Loudness, Media, Stream
+from tunecamp.generator.memo import Memo, fresh
 from tunecamp.generator.model import Artist, Catalog, Release, Track
 from tunecamp.generator.output import Output
 from tunecamp.generator.urls import Urls
@@ -25,26 +31,49 @@ SCHEMA_FILE = "catalog.schema.json"
 
 Json = dict[str, Any]
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_EMPTY_TAIL = "[]\n}"  # how the document without releases ends
+_RELEASE_INDENT = "    "  # a release sits at depth 2: in the top-level object, in "releases"
 
 
 def schema_bytes() -> bytes:
     return files("tunecamp.generator").joinpath(SCHEMA_FILE).read_bytes()
 
 
-def render_catalog_json(catalog: Catalog, media: Media, urls: Urls) -> list[Output]:
-    data = _scrub(catalog_document(catalog, media, urls))
-    text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    return [Output(u.catalog_json(), text.encode("utf-8")), Output(u.catalog_schema(), schema_bytes())]
+def render_catalog_json(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> list[Output]:
+    memo = fresh(memo)
+    releases = [
+        memo.get("catalog-json", r, partial(_release_bytes, r, media, urls)) for r in catalog.listed_releases
+    ]
+    head = _dumps(scrub(_head(catalog, media, urls)))
+    assert head.endswith(_EMPTY_TAIL), head[-20:]
+    if releases:
+        # One join, so the document (megabytes for a large catalog) is copied once.
+        releases[0] = head.removesuffix(_EMPTY_TAIL).encode("utf-8") + b"[\n" + releases[0]
+        releases[-1] += b"\n  ]\n}\n"
+        data = b",\n".join(releases)
+    else:
+        data = (head + "\n").encode("utf-8")
+    return [Output(u.catalog_json(), data), Output(u.catalog_schema(), schema_bytes())]
 
 
-def _scrub(value: Any) -> Any:
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def _release_bytes(release: Release, media: Media, urls: Urls) -> bytes:
+    """The release's object as it reads inside the document; JSON text has no raw newline in a string."""
+    text = _dumps(scrub(_release(release, media, urls)))
+    return (_RELEASE_INDENT + text.replace("\n", "\n" + _RELEASE_INDENT)).encode("utf-8")
+
+
+def scrub(value: Any) -> Any:
     """Lone surrogates (from undecodable tags) are not Unicode text: drop them everywhere."""
     if isinstance(value, str):
         return _SURROGATES.sub("", value)
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {k: scrub(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [scrub(v) for v in value]
     return value
 
 
@@ -54,7 +83,19 @@ def _compact(pairs: Json) -> Json:
 
 
 def catalog_document(catalog: Catalog, media: Media, urls: Urls) -> Json:
+    """The whole document as one value (catalog.json is this, dumped and scrubbed)."""
+    releases = [_release(r, media, urls) for r in catalog.listed_releases]
+    return _head(catalog, media, urls) | {"releases": releases}
+
+
+def _head(catalog: Catalog, media: Media, urls: Urls) -> Json:
+    """Everything but the releases, which stay an empty list at the end."""
     config = catalog.config
+    listed = catalog.listed_releases
+    slugs_by_artist: dict[str, list[str]] = {}
+    for release in listed:
+        for slug in release.artist_slugs:
+            slugs_by_artist.setdefault(slug, []).append(release.slug)
     return {
         "$schema": urls.absolute(u.catalog_schema()),
         "schema_version": SCHEMA_VERSION,
@@ -74,8 +115,8 @@ def catalog_document(catalog: Catalog, media: Media, urls: Urls) -> Json:
                 "playlist_url": urls.absolute(u.catalog_playlist()),
             }
         ),
-        "artists": [_artist(a, catalog, media, urls) for a in catalog.listed_artists],
-        "releases": [_release(r, media, urls) for r in catalog.listed_releases],
+        "artists": [_artist(a, slugs_by_artist.get(a.slug, []), media, urls) for a in catalog.listed_artists],
+        "releases": [],
     }
 
 
@@ -109,7 +150,7 @@ def _genres(genres: tuple[str, ...], urls: Urls) -> list[Json]:
     return [{"name": name, "url": urls.absolute(u.tag(tag_slug(name)))} for name in names if name]
 
 
-def _artist(artist: Artist, catalog: Catalog, media: Media, urls: Urls) -> Json:
+def _artist(artist: Artist, release_slugs: list[str], media: Media, urls: Urls) -> Json:
     image = media.artist_image(artist)
     return _compact(
         {
@@ -125,7 +166,7 @@ def _artist(artist: Artist, catalog: Catalog, media: Media, urls: Urls) -> Json:
                 "atom": urls.absolute(u.artist_feed(artist, "atom")),
             },
             "playlist_url": urls.absolute(u.artist_playlist(artist)),
-            "releases": [r.slug for r in catalog.releases_by(artist.slug)],
+            "releases": release_slugs,
         }
     )
 

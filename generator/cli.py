@@ -111,29 +111,41 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
 @OUTPUT
 @NO_TRANSCODE
 def watch(content: Path, output: Path, no_transcode: bool) -> None:
-    """Build CONTENT, then rebuild on every change until Ctrl-C."""
+    """Build CONTENT, then rebuild on every change until Ctrl-C.
+
+    After the first build only what a change reaches is rebuilt: an edited release's pages,
+    the listings that show it, the feeds and catalog.json.
+    """
     import threading
 
-    from tunecamp.generator.build import BuildOptions
-    from tunecamp.generator.build import build as run_build
+    from tunecamp.generator.build import BuildOptions, watched_roots
+    from tunecamp.generator.session import BuildSession
     from tunecamp.generator.watch import watch as run_watch
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
     options = BuildOptions(transcode=not no_transcode, progress=True)
+    session = BuildSession(content, output, options, watching=True)
+    drafts: set[str] = set()
 
     def rebuild(changed: set[Path]) -> None:
         if changed:
             names = ", ".join(sorted(p.name for p in changed)[:3]) + (" ..." if len(changed) > 3 else "")
             console.print(f"changed: {names}")
-        report = run_build(content, output, options)
+        report = session.build(changed or None)
         print_problems(report.problems)
         state = "[green]ok[/green]" if report.ok else f"[red]{len(report.problems.errors)} problem(s)[/red]"
-        console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms: {state}")
+        what = f" ({report.stats.written} written)" if report.stats else ""
+        console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms{what}: {state}")
+        for slug in sorted(set(report.summary.drafts) - drafts):
+            console.print(f"  {slug} is a draft: nothing of it is published; when it is ready, run "
+                          f"`tunecamp publish {slug} -c {content}`")  # fmt: skip
+        drafts.clear()
+        drafts.update(report.summary.drafts)
 
     rebuild(set())
     stop, ready = threading.Event(), threading.Event()
-    worker = threading.Thread(target=run_watch, args=([content], rebuild, stop), kwargs={"ready": ready},
+    worker = threading.Thread(target=run_watch, args=(watched_roots(content), rebuild, stop), kwargs={"ready": ready},
                               daemon=True)  # fmt: skip
     worker.start()
     ready.wait()
@@ -145,6 +157,8 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
         stop.set()
         worker.join(10)
         console.print("stopped")
+    finally:
+        session.close()
 
 
 def print_problems(problems: Problems) -> None:

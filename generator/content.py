@@ -22,7 +22,7 @@ from tunecamp.generator.settings import SETTING_KEYS, Settings, parse_settings
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 CATALOG_KEYS = frozenset({"title", "description", "base_url", "language", "theme", "label", "allow_html",
-                          "podcast"}) | SETTING_KEYS  # fmt: skip
+                          "podcast", "feed_limit"}) | SETTING_KEYS  # fmt: skip
 ARTIST_KEYS = frozenset({"name", "slug", "location", "image", "image_description", "links"}) | SETTING_KEYS
 RELEASE_KEYS = frozenset({"title", "slug", "artist", "date", "status", "cover", "cover_description", "genres",
                           "credits", "catalog_number", "label", "tracks"}) | SETTING_KEYS  # fmt: skip

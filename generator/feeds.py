@@ -4,16 +4,22 @@ A release is one item: its cover, notes and tracklist as HTML, its genres as cat
 and the first playable track as the enclosure (readers that play enclosures then offer
 the opening track). GUIDs and Atom ids are the release page's absolute URL, so they stay
 the same across builds. Dates follow `syndication.release_date`.
+
+A release's RSS item and Atom entry read only the release, its media, the artists and the
+URLs, never its place in a feed: each is serialized once, kept in the memo by release, and
+shared by the site feed and its artists' feeds (see `syndication.splice`).
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import partial
 from html import escape
 
 from tunecamp.generator import urls as u
 from tunecamp.generator.media import Media, Stream
+from tunecamp.generator.memo import Memo, fresh
 from tunecamp.generator.model import Artist, Catalog, Release
 from tunecamp.generator.output import Output
 from tunecamp.generator.podcast import render_podcast
@@ -23,17 +29,22 @@ from tunecamp.generator.syndication import (
     RASTER,
     artwork,
     clean,
+    feed_releases,
+    feed_root,
+    fragment,
     join_names,
-    newest_first,
+    mark,
     release_date,
     rfc822,
     rfc3339,
     serialize,
+    splice,
     sub,
 )
 from tunecamp.generator.urls import Urls
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+RSS_ITEM_LEVEL = 2  # rss > channel > item
+ATOM_ENTRY_LEVEL = 1  # feed > entry
 
 
 @dataclass(frozen=True)
@@ -49,40 +60,63 @@ class Feed:
     releases: tuple[Release, ...]
 
 
-def render_feeds(catalog: Catalog, media: Media, urls: Urls) -> list[Output]:
-    config = catalog.config
-    feeds = [
-        Feed(
-            config.title,
-            config.description or config.title,
-            u.home(),
-            u.site_feed("rss"),
-            u.site_feed("atom"),
-            config.title,
-            tuple(newest_first(catalog.listed_releases)),
-        )
-    ]
+def render_feeds(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> list[Output]:
+    """Every feed of the site: site RSS and Atom, each listed artist's, the podcast, Media RSS."""
+    memo = fresh(memo)  # one render shares each release's item between the site and artist feeds
+    site = render_site_feeds(catalog, media, urls, memo)
+    outputs = site[:2]
     for artist in catalog.listed_artists:
-        feeds.append(
-            Feed(
-                artist.name,
-                artist.summary or artist.name,
-                u.artist(artist),
-                u.artist_feed(artist, "rss"),
-                u.artist_feed(artist, "atom"),
-                artist.name,
-                tuple(newest_first(catalog.releases_by(artist.slug))),
-            )
-        )
-    outputs: list[Output] = []
-    for feed in feeds:
-        outputs.append(Output(feed.rss_path, rss(feed, catalog, media, urls)))
-        outputs.append(Output(feed.atom_path, atom(feed, catalog, media, urls)))
-    outputs.append(Output(u.podcast_feed(), render_podcast(catalog, media, urls)))
-    outputs.extend(
-        Output(u.release_media_rss(r), media_rss(r, catalog, media, urls)) for r in catalog.public_releases
-    )
+        outputs += render_artist_feeds(artist, catalog, media, urls, memo)
+    outputs.append(site[2])
+    outputs += (render_release_feed(r, catalog, media, urls) for r in catalog.public_releases)
     return outputs
+
+
+def render_site_feeds(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> list[Output]:
+    """feed.rss, feed.atom and podcast.rss: the newest listed releases (`feed_limit`)."""
+    config = catalog.config
+    memo = fresh(memo)
+    feed = Feed(
+        config.title,
+        config.description or config.title,
+        u.home(),
+        u.site_feed("rss"),
+        u.site_feed("atom"),
+        config.title,
+        tuple(feed_releases(catalog.listed_releases, config.feed_limit)),
+    )
+    return [
+        *_rss_and_atom(feed, catalog, media, urls, memo),
+        Output(u.podcast_feed(), render_podcast(catalog, media, urls, memo)),
+    ]
+
+
+def render_artist_feeds(
+    artist: Artist, catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None
+) -> list[Output]:
+    """The artist's RSS and Atom feeds: their newest listed releases (`feed_limit`)."""
+    feed = Feed(
+        artist.name,
+        artist.summary or artist.name,
+        u.artist(artist),
+        u.artist_feed(artist, "rss"),
+        u.artist_feed(artist, "atom"),
+        artist.name,
+        tuple(feed_releases(catalog.releases_by(artist.slug), catalog.config.feed_limit)),
+    )
+    return _rss_and_atom(feed, catalog, media, urls, fresh(memo))
+
+
+def render_release_feed(release: Release, catalog: Catalog, media: Media, urls: Urls) -> Output:
+    """The release's Media RSS."""
+    return Output(u.release_media_rss(release), media_rss(release, catalog, media, urls))
+
+
+def _rss_and_atom(feed: Feed, catalog: Catalog, media: Media, urls: Urls, memo: Memo) -> list[Output]:
+    return [
+        Output(feed.rss_path, rss(feed, catalog, media, urls, memo)),
+        Output(feed.atom_path, atom(feed, catalog, media, urls, memo)),
+    ]
 
 
 def artist_names(release: Release, catalog: Catalog) -> list[str]:
@@ -105,7 +139,7 @@ def clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def release_html(release: Release, catalog: Catalog, media: Media, urls: Urls) -> str:
+def release_html(release: Release, names: list[str], media: Media, urls: Urls) -> str:
     """The item body: cover, notes and tracklist, every text escaped (notes are already safe HTML)."""
     cover = media.cover(release)
     image = artwork(cover)
@@ -113,7 +147,7 @@ def release_html(release: Release, catalog: Catalog, media: Media, urls: Urls) -
     alt = cover.description or release.title
     parts = [
         f'<p><img src="{escape(urls.absolute(image.path))}" alt="{escape(alt)}"{size}></p>',
-        f"<p>{escape(join_names(artist_names(release, catalog)))}</p>",
+        f"<p>{escape(join_names(names))}</p>",
     ]
     if release.notes_html:
         parts.append(release.notes_html)
@@ -126,8 +160,8 @@ def release_html(release: Release, catalog: Catalog, media: Media, urls: Urls) -
     return "\n".join(parts)
 
 
-def rss(feed: Feed, catalog: Catalog, media: Media, urls: Urls) -> bytes:
-    root = ET.Element("rss", version="2.0")
+def rss(feed: Feed, catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> bytes:
+    root = feed_root("rss", {"version": "2.0"})
     channel = sub(root, "channel")
     sub(channel, "title", feed.title)
     sub(channel, "link", urls.absolute(feed.page))
@@ -143,35 +177,39 @@ def rss(feed: Feed, catalog: Catalog, media: Media, urls: Urls) -> bytes:
         sub(logo, "url", urls.absolute(image.path))
         sub(logo, "title", feed.title)
         sub(logo, "link", urls.absolute(feed.page))
-    for release in feed.releases:
-        link = urls.absolute(u.release(release))
-        item = sub(channel, "item")
-        sub(item, "title", release.title)
-        sub(item, "link", link)
-        sub(item, "guid", link, isPermaLink="true")
-        if day := release_date(release):
-            sub(item, "pubDate", rfc822(day))
-        sub(
-            item,
-            "description",
-            release.summary or f"{release.title} by {join_names(artist_names(release, catalog))}",
-        )
-        sub(item, "content:encoded", release_html(release, catalog, media, urls))
-        for name in artist_names(release, catalog):
-            sub(item, "dc:creator", name)
-        for genre in release.genres:
-            sub(item, "category", genre)
-        if stream := first_stream(release, media):
-            sub(item, "enclosure", url=urls.absolute(stream.path), length=stream.size, type=stream.mime)
-        image = artwork(media.cover(release))
-        sub(item, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
-    return serialize(root)
+    mark(channel)
+    memo = fresh(memo)
+    items = [memo.get("rss-item", r, partial(rss_item, r, catalog, media, urls)) for r in feed.releases]
+    return splice(root, items)
 
 
-def atom(feed: Feed, catalog: Catalog, media: Media, urls: Urls) -> bytes:
+def rss_item(release: Release, catalog: Catalog, media: Media, urls: Urls) -> bytes:
+    """The release's RSS <item>, serialized for its place in a channel."""
+    link = urls.absolute(u.release(release))
+    names = artist_names(release, catalog)
+    item = ET.Element("item")
+    sub(item, "title", release.title)
+    sub(item, "link", link)
+    sub(item, "guid", link, isPermaLink="true")
+    if day := release_date(release):
+        sub(item, "pubDate", rfc822(day))
+    sub(item, "description", release.summary or f"{release.title} by {join_names(names)}")
+    sub(item, "content:encoded", release_html(release, names, media, urls))
+    for name in names:
+        sub(item, "dc:creator", name)
+    for genre in release.genres:
+        sub(item, "category", genre)
+    if stream := first_stream(release, media):
+        sub(item, "enclosure", url=urls.absolute(stream.path), length=stream.size, type=stream.mime)
+    image = artwork(media.cover(release))
+    sub(item, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
+    return fragment([item], RSS_ITEM_LEVEL)
+
+
+def atom(feed: Feed, catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> bytes:
     # The Atom namespace is the default one, declared by hand: ElementTree cannot write a default
     # namespace together with the unprefixed attributes (href, rel) Atom uses.
-    root = ET.Element("feed", {"xmlns": NAMESPACES["atom"], XML_LANG: clean(catalog.config.language)})
+    root = feed_root("feed", {"xmlns": NAMESPACES["atom"], "xml:lang": clean(catalog.config.language)})
     self_url = urls.absolute(feed.atom_path)
     sub(root, "title", feed.title, type="text")
     sub(root, "subtitle", feed.description, type="text")
@@ -183,42 +221,49 @@ def atom(feed: Feed, catalog: Catalog, media: Media, urls: Urls) -> bytes:
     sub(author, "name", feed.author)
     sub(author, "uri", urls.absolute(feed.page))
     sub(root, "generator", GENERATOR)
-    for release in feed.releases:
-        link = urls.absolute(u.release(release))
-        entry = sub(root, "entry")
-        sub(entry, "title", release.title, type="text")
-        sub(entry, "id", link)
-        day = release_date(release)
-        sub(entry, "updated", rfc3339(day))
-        if day:
-            sub(entry, "published", rfc3339(day))
-        for artist in _artists(release, catalog):
-            person = sub(entry, "author")
-            sub(person, "name", artist.name)
-            sub(person, "uri", urls.absolute(u.artist(artist)))
-        sub(entry, "link", rel="alternate", type="text/html", href=link)
-        if stream := first_stream(release, media):
-            sub(
-                entry,
-                "link",
-                rel="enclosure",
-                type=stream.mime,
-                length=stream.size,
-                href=urls.absolute(stream.path),
-            )
-        for genre in release.genres:
-            sub(entry, "category", term=genre)
-        if release.summary:
-            sub(entry, "summary", release.summary, type="text")
-        sub(entry, "content", release_html(release, catalog, media, urls), type="html")
-        image = artwork(media.cover(release))
-        sub(entry, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
-    return serialize(root)
+    mark(root)
+    memo = fresh(memo)
+    entries = [memo.get("atom-entry", r, partial(atom_entry, r, catalog, media, urls)) for r in feed.releases]
+    return splice(root, entries)
+
+
+def atom_entry(release: Release, catalog: Catalog, media: Media, urls: Urls) -> bytes:
+    """The release's Atom <entry>, serialized for its place in a feed."""
+    link = urls.absolute(u.release(release))
+    entry = ET.Element("entry")
+    sub(entry, "title", release.title, type="text")
+    sub(entry, "id", link)
+    day = release_date(release)
+    sub(entry, "updated", rfc3339(day))
+    if day:
+        sub(entry, "published", rfc3339(day))
+    for artist in _artists(release, catalog):
+        person = sub(entry, "author")
+        sub(person, "name", artist.name)
+        sub(person, "uri", urls.absolute(u.artist(artist)))
+    sub(entry, "link", rel="alternate", type="text/html", href=link)
+    if stream := first_stream(release, media):
+        sub(
+            entry,
+            "link",
+            rel="enclosure",
+            type=stream.mime,
+            length=stream.size,
+            href=urls.absolute(stream.path),
+        )
+    for genre in release.genres:
+        sub(entry, "category", term=genre)
+    if release.summary:
+        sub(entry, "summary", release.summary, type="text")
+    sub(entry, "content", release_html(release, artist_names(release, catalog), media, urls), type="html")
+    image = artwork(media.cover(release))
+    sub(entry, "media:thumbnail", url=urls.absolute(image.path), width=image.width, height=image.height)
+    return fragment([entry], ATOM_ENTRY_LEVEL)
 
 
 def media_rss(release: Release, catalog: Catalog, media: Media, urls: Urls) -> bytes:
     """Every track of one release, with its streams: for players and aggregators that read Media RSS."""
-    root = ET.Element("rss", version="2.0")
+    root = feed_root("rss", {"version": "2.0"})
     channel = sub(root, "channel")
     link = urls.absolute(u.release(release))
     cover = media.cover(release)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import partial
 
+from tunecamp.generator.memo import Memo, fresh
 from tunecamp.generator.model import Catalog, Release
 from tunecamp.generator.slugs import slugify
 
@@ -40,12 +42,13 @@ def release_tags(release: Release) -> tuple[tuple[str, str], ...]:
     return tuple(seen.items())
 
 
-def listed_tags(catalog: Catalog) -> tuple[Tag, ...]:
+def listed_tags(catalog: Catalog, memo: Memo | None = None) -> tuple[Tag, ...]:
     """Every tag of a listed release, by name; unlisted releases and drafts add nothing."""
+    memo = fresh(memo)
     names: dict[str, str] = {}
     releases: dict[str, list[Release]] = {}
     for release in catalog.listed_releases:
-        for slug, name in release_tags(release):
+        for slug, name in memo.get("tags", release, partial(release_tags, release)):
             names.setdefault(slug, name)
             releases.setdefault(slug, []).append(release)
     ordered = sorted(names, key=lambda s: _sort_key(names[s]))

@@ -7,13 +7,18 @@ pipeline can replace how they are made without touching a template.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from tunecamp.generator import urls
 from tunecamp.generator.cover import procedural_cover
 from tunecamp.generator.model import Artist, Catalog, Image, Release, Track
 from tunecamp.generator.output import Output
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 IMAGE_MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
               ".gif": "image/gif", ".svg": "image/svg+xml"}  # fmt: skip
@@ -102,6 +107,8 @@ class Media:
     outputs: tuple[Output, ...] = ()
     # codes/paid zips by release slug; paths relative to the private store (never in public/)
     protected_release_downloads: dict[str, tuple[Download, ...]] = field(default_factory=dict)
+    # the protected files themselves, paths relative to the private store's downloads/
+    private_outputs: tuple[Output, ...] = ()
 
     def track(self, t: Track) -> TrackMedia:
         return self.tracks[t.source]
@@ -111,6 +118,32 @@ class Media:
 
     def artist_image(self, a: Artist) -> ImageSet | None:
         return self.artist_images.get(a.slug)
+
+    def replace_releases(self, old: Iterable[Release], part: Media) -> Media:
+        """This media without what `old` releases had, plus `part` (the media of their new versions).
+
+        The files are left out: an incremental rebuild keeps them by release, not in one tuple.
+        """
+        old = list(old)
+        sources = {t.source for r in old for t in r.tracks}
+        slugs = {r.slug for r in old}
+
+        def keep(table: dict[K, V], gone: set[K], new: dict[K, V]) -> dict[K, V]:
+            kept = dict(table)  # a copy and a few deletions: far cheaper than filtering every entry
+            for key in gone:
+                kept.pop(key, None)
+            kept.update(new)
+            return kept
+
+        return Media(
+            keep(self.tracks, sources, part.tracks),
+            keep(self.covers, slugs, part.covers),
+            self.artist_images,
+            keep(self.release_downloads, slugs, part.release_downloads),
+            keep(self.release_loudness, slugs, part.release_loudness),
+            (),
+            keep(self.protected_release_downloads, slugs, part.protected_release_downloads),
+        )
 
 
 def _image_set(image: Image, site_path: str) -> tuple[ImageSet, Output]:

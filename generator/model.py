@@ -152,6 +152,7 @@ class CatalogConfig:
     settings: Settings = field(default_factory=Settings)
     allow_html: bool = False  # raw HTML in Markdown: off unless the catalog opts in
     podcast: PodcastInfo = field(default_factory=PodcastInfo)
+    feed_limit: int = 50  # releases per feed, newest first; 0 for all
     source_file: Path | None = None
 
 

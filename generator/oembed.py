@@ -15,7 +15,7 @@ from typing import Any
 
 from tunecamp.generator import urls as u
 from tunecamp.generator.media import ImageSet, ImageVariant, Media
-from tunecamp.generator.model import Catalog, Release, Track
+from tunecamp.generator.model import Artist, Catalog, Release, Track
 from tunecamp.generator.output import Output
 from tunecamp.generator.urls import Urls
 
@@ -59,26 +59,43 @@ def thumbnail(images: ImageSet) -> ImageVariant | None:
 
 
 def render_oembed(catalog: Catalog, media: Media, urls: Urls) -> list[Output]:
-    by_slug = {a.slug: a for a in catalog.artists}
-    provider = {"provider_name": _one_line(catalog.config.title), "provider_url": urls.absolute(u.home())}
+    by_slug, provider = _artists_by_slug(catalog), _provider(catalog, urls)
+    return [o for r in catalog.public_releases for o in _release_documents(r, by_slug, provider, media, urls)]
+
+
+def render_release_oembed(release: Release, catalog: Catalog, media: Media, urls: Urls) -> list[Output]:
+    """The documents of a release and of its tracks."""
+    return _release_documents(release, _artists_by_slug(catalog), _provider(catalog, urls), media, urls)
+
+
+def _artists_by_slug(catalog: Catalog) -> dict[str, Artist]:
+    return {a.slug: a for a in catalog.artists}
+
+
+def _provider(catalog: Catalog, urls: Urls) -> dict[str, Any]:
+    return {"provider_name": _one_line(catalog.config.title), "provider_url": urls.absolute(u.home())}
+
+
+def _release_documents(
+    release: Release, by_slug: dict[str, Artist], provider: dict[str, Any], media: Media, urls: Urls
+) -> list[Output]:
+    artists = [by_slug[s] for s in release.artist_slugs if s in by_slug]
+    names = ", ".join(a.name for a in artists) or ", ".join(release.artist_slugs)
+    author_url = urls.absolute(u.artist(artists[0])) if artists else None
+    common = {**provider, **_thumbnail(thumbnail(media.cover(release)), urls)}
     outputs: list[Output] = []
-    for release in catalog.public_releases:
-        artists = [by_slug[s] for s in release.artist_slugs if s in by_slug]
-        names = ", ".join(a.name for a in artists) or ", ".join(release.artist_slugs)
-        author_url = urls.absolute(u.artist(artists[0])) if artists else None
-        common = {**provider, **_thumbnail(thumbnail(media.cover(release)), urls)}
-        # Each embed follows its own setting (a track inherits its release's unless it overrides
-        # it), the same rule that decides whether its embed page is built.
-        if release.settings.embed:
-            html = release_embed_code(urls, release, names)
-            doc = _document(release.title, names, author_url, html, RELEASE_EMBED_HEIGHT, common)
-            outputs.append(Output(u.release_oembed(release), doc))
-        for track in release.tracks:
-            if track.settings.embed:
-                html = track_embed_code(urls, release, track)
-                who = ", ".join(track.artists) or names
-                doc = _document(track.title, who, author_url, html, TRACK_EMBED_HEIGHT, common)
-                outputs.append(Output(u.track_oembed(release, track), doc))
+    # Each embed follows its own setting (a track inherits its release's unless it overrides
+    # it), the same rule that decides whether its embed page is built.
+    if release.settings.embed:
+        html = release_embed_code(urls, release, names)
+        doc = _document(release.title, names, author_url, html, RELEASE_EMBED_HEIGHT, common)
+        outputs.append(Output(u.release_oembed(release), doc))
+    for track in release.tracks:
+        if track.settings.embed:
+            html = track_embed_code(urls, release, track)
+            who = ", ".join(track.artists) or names
+            doc = _document(track.title, who, author_url, html, TRACK_EMBED_HEIGHT, common)
+            outputs.append(Output(u.track_oembed(release, track), doc))
     return outputs
 
 

@@ -115,6 +115,44 @@ def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) 
     return WriteStats(written, unchanged, linked)
 
 
+def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable[str] = ()) -> WriteStats:
+    """Update some files of a built site, each replaced atomically; delete the paths in `remove`.
+
+    For incremental rebuilds, which change a few files of a large site: the site is never
+    half-written file by file, but a set of files is not swapped in at once (see session.py
+    for how an interrupted set is repaired). A file whose bytes did not change keeps its mtime.
+    """
+    written = unchanged = linked = 0
+    made: set[Path] = set()
+    for out in outputs:
+        target = out_dir / out.path
+        if _unchanged(out, target):
+            unchanged += 1
+            continue
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.unlink(missing_ok=True)
+        if out.source is not None:
+            link_or_copy(out.source, temporary)
+            linked += 1
+        else:
+            assert out.data is not None
+            temporary.write_bytes(out.data)
+            written += 1
+        os.replace(temporary, target)
+    for path in remove:
+        check_output_path(path)
+        target = out_dir / path
+        target.unlink(missing_ok=True)
+        for folder in target.parents:  # folders left empty go too
+            if folder == out_dir or not folder.is_relative_to(out_dir) or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    return WriteStats(written, unchanged, linked)
+
+
 def swap_in(staging: Path, out_dir: Path) -> None:
     """Replace `out_dir` by `staging`: the old site stays whole until the last moment."""
     _, old = staging_dirs(out_dir)

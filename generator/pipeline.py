@@ -80,9 +80,13 @@ class TrackResult:
         return "failed" if self.error else "made" if self.made else "cached"
 
 
-def process_media(catalog: Catalog, options: MediaOptions,
-                  progress: Progress | None = None) -> tuple[Media, Problems]:  # fmt: skip
-    """Make (or find in the cache) every stream, download, zip, analysis and picture."""
+def process_media(catalog: Catalog, options: MediaOptions, progress: Progress | None = None,
+                  write_private: bool = True) -> tuple[Media, Problems]:  # fmt: skip
+    """Make (or find in the cache) every stream, download, zip, analysis and picture.
+
+    The private store is replaced by this catalog's protected files unless `write_private` is
+    off (an incremental rebuild of a few releases writes their `Media.private_outputs` itself).
+    """
     problems = Problems()
     progress = progress or BarProgress(options.verbose)
     cache = AudioCache(options.cache_dir / "media")
@@ -96,7 +100,7 @@ def process_media(catalog: Catalog, options: MediaOptions,
         results = _audio(plans, covers, cache, runner, pool, options, progress, problems)
         zips = _zips(plans, results, covers, cache, pool, runner)
         media, private = _assemble(catalog, plans, results, covers, artist_pics, zips, cache, problems)
-        if private or (options.private_dir / "downloads").exists():
+        if write_private and (private or (options.private_dir / "downloads").exists()):
             write_site(private, options.private_dir / "downloads")
         return media, problems
     except BaseException:
@@ -323,9 +327,8 @@ def _assemble(catalog: Catalog, plans: list[ReleasePlan], results: dict[Path, Tr
             image, outs = pic.image_set(cache, partial(urls.artist_picture, artist), artist.image.description)
             artist_sets[artist.slug] = image
             public.extend(outs)
-    media = Media(
-        tracks, cover_sets, artist_sets, release_downloads, release_loudness, tuple(public), protected_zips
-    )
+    media = Media(tracks, cover_sets, artist_sets, release_downloads, release_loudness, tuple(public),
+                  protected_zips, tuple(private))  # fmt: skip
     return media, private
 
 

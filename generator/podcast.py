@@ -6,6 +6,9 @@ share its date, so each gets one more minute than the one before it: apps that s
 date then keep the album's order. `podcast:guid` is the UUIDv5 the podcast namespace
 derives from the feed URL (scheme and trailing slashes stripped), so it is stable as long
 as `base_url` is; it is meant to be set once and kept if the feed ever moves.
+
+A release's episodes read only the release, its media and the URLs (the minutes count
+within the release), so they are serialized once and kept in the memo by release.
 """
 
 from __future__ import annotations
@@ -13,19 +16,24 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from functools import partial
 
 from tunecamp.generator import urls as u
 from tunecamp.generator.media import Media
+from tunecamp.generator.memo import Memo, fresh
 from tunecamp.generator.model import Catalog, Release, Track
 from tunecamp.generator.syndication import (
     GENERATOR,
     RASTER,
     artwork,
+    feed_releases,
+    feed_root,
+    fragment,
     join_names,
-    newest_first,
+    mark,
     release_date,
     rfc822,
-    serialize,
+    splice,
     sub,
 )
 from tunecamp.generator.urls import Urls
@@ -34,6 +42,7 @@ PODCAST_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 # Podcast Taxonomy Project roles (https://podcasttaxonomy.com), the nearest to a music credit.
 PERFORMER = {"group": "audio post-production", "role": "music contributor"}
 COMPOSER = {"group": "audio post-production", "role": "composer"}
+EPISODE_LEVEL = 2  # rss > channel > item
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -46,13 +55,13 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def render_podcast(catalog: Catalog, media: Media, urls: Urls) -> bytes:
+def render_podcast(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> bytes:
     config, info = catalog.config, catalog.config.podcast
-    releases = newest_first(catalog.listed_releases)
+    releases = feed_releases(catalog.listed_releases, config.feed_limit)
     feed_url = urls.absolute(u.podcast_feed())
     home = urls.absolute(u.home())
 
-    root = ET.Element("rss", version="2.0")
+    root = feed_root("rss", {"version": "2.0"})
     channel = sub(root, "channel")
     sub(channel, "title", config.title)
     sub(channel, "link", home)
@@ -98,10 +107,11 @@ def render_podcast(catalog: Catalog, media: Media, urls: Urls) -> bytes:
             href=urls.absolute(u.artist(artist)),
             img=urls.absolute(picture.default.path) if picture else None,
         )
-    for release in releases:
-        for minute, track in enumerate(t for t in release.tracks if media.track(t).streams):
-            _episode(channel, release, track, minute, media, urls)
-    return serialize(root)
+    mark(channel)
+    memo = fresh(memo)
+    return splice(
+        root, [memo.get("podcast-episodes", r, partial(episodes, r, media, urls)) for r in releases]
+    )
 
 
 def _category(channel: ET.Element, category: str) -> None:
@@ -111,13 +121,20 @@ def _category(channel: ET.Element, category: str) -> None:
         parent = sub(parent, "itunes:category", text=name)
 
 
-def _episode(
-    channel: ET.Element, release: Release, track: Track, minute: int, media: Media, urls: Urls
-) -> None:
+def episodes(release: Release, media: Media, urls: Urls) -> bytes:
+    """The release's playable tracks as <item>s, serialized for their place in the channel."""
+    playable = [t for t in release.tracks if media.track(t).streams]
+    return fragment(
+        (_episode(release, track, minute, media, urls) for minute, track in enumerate(playable)),
+        EPISODE_LEVEL,
+    )
+
+
+def _episode(release: Release, track: Track, minute: int, media: Media, urls: Urls) -> ET.Element:
     tm = media.track(track)
     stream = tm.streams[0]
     page = urls.absolute(u.track(release, track))
-    item = sub(channel, "item")
+    item = ET.Element("item")
     sub(item, "title", track.title)
     sub(item, "link", page)
     sub(item, "guid", page, isPermaLink="true")
@@ -137,3 +154,4 @@ def _episode(
         sub(item, "podcast:person", name, **PERFORMER)
     for name in track.composers:
         sub(item, "podcast:person", name, **COMPOSER)
+    return item

@@ -10,7 +10,7 @@ drafts produce nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +30,8 @@ from tunecamp.generator.display import (
 from tunecamp.generator.genres import Tag, listed_tags
 from tunecamp.generator.markup import summary
 from tunecamp.generator.media import Media
-from tunecamp.generator.model import Catalog
+from tunecamp.generator.memo import Memo, fresh
+from tunecamp.generator.model import Catalog, Release
 from tunecamp.generator.output import Output
 from tunecamp.generator.pagemeta import (
     Meta,
@@ -83,13 +84,17 @@ class Page:
 
 @dataclass(frozen=True)
 class Site:
+    """Everything a page is rendered from."""
+
     catalog: Catalog
+    media: Media
     urls: Urls
     theme: Theme
     views: SiteViews
     tags: tuple[Tag, ...]
     extra_head: Markup
     tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
+    memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
 
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
@@ -275,6 +280,11 @@ def not_found_page(site: Site) -> Output:
     return site.render("404.html", page, releases=site.views.listed_releases[:6])
 
 
+def release_pages(site: Site, rv: ReleaseView) -> list[Output]:
+    """A release's page, its track pages and its embeds."""
+    return [release_page(site, rv), *(track_page(site, rv, tv) for tv in rv.tracks), *embed_pages(site, rv)]
+
+
 def embed_pages(site: Site, rv: ReleaseView) -> list[Output]:
     """The iframe players; their links open the site in a new tab, and they are not indexed."""
     outputs = []
@@ -293,9 +303,9 @@ def embed_pages(site: Site, rv: ReleaseView) -> list[Output]:
     return outputs
 
 
-def check_cover_descriptions(catalog: Catalog, media: Media, problems: Problems) -> None:
+def check_cover_descriptions(releases: Iterable[Release], media: Media, problems: Problems) -> None:
     """Alt text comes from the cover description: a release without one gets a warning naming it."""
-    for release in catalog.public_releases:
+    for release in releases:
         if not media.cover(release).description:
             problems.warning(
                 release.metadata_file or release.source_dir,
@@ -335,6 +345,27 @@ def render_pages(
     return list(iter_pages(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head))
 
 
+def make_site(
+    catalog: Catalog,
+    media: Media,
+    urls: Urls,
+    *,
+    theme: str | Theme | None = None,
+    problems: Problems | None = None,
+    extra_head: str = "",
+    memo: Memo | None = None,
+) -> Site:
+    """The render context: the theme (a loaded one is reused), views and tags of the catalog."""
+    if not isinstance(theme, Theme):
+        theme = _theme(catalog, urls, theme or catalog.config.theme, problems)
+    memo = fresh(memo)
+    tags = listed_tags(catalog, memo)
+    views = site_views(catalog, media, urls, memo)
+    return Site(
+        catalog, media, urls, theme, views, tags, Markup(extra_head), frozenset(t.slug for t in tags), memo
+    )
+
+
 def iter_pages(
     catalog: Catalog,
     media: Media,
@@ -345,18 +376,23 @@ def iter_pages(
     extra_head: str = "",
 ) -> Iterator[Output]:
     """`render_pages` one page at a time, so a large site is written without being held in memory."""
-    th = _theme(catalog, urls, theme or catalog.config.theme, problems)
+    site = make_site(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head)
     if problems is not None:
-        check_cover_descriptions(catalog, media, problems)
-    views = site_views(catalog, media, urls)
-    tags = listed_tags(catalog)
-    site = Site(catalog, urls, th, views, tags, Markup(extra_head), frozenset(t.slug for t in tags))
-    yield from th.outputs
-    yield from (home_page(site), tags_page(site), search_page(site), not_found_page(site))
-    yield Output(u.search_index(), data=search_index(views, site.tags, urls))
-    yield from (artist_page(site, av) for av in views.artists)
-    for rv in views.releases:
-        yield release_page(site, rv)
-        yield from (track_page(site, rv, tv) for tv in rv.tracks)
-        yield from embed_pages(site, rv)
+        check_cover_descriptions(catalog.public_releases, media, problems)
+    yield from site.theme.outputs
+    yield from site_pages(site)
+    yield from (artist_page(site, av) for av in site.views.artists)
+    for rv in site.views.releases:
+        yield from release_pages(site, rv)
     yield from (tag_page(site, tag) for tag in site.tags)
+
+
+def site_pages(site: Site) -> list[Output]:
+    """The pages of the whole site: home, tags, search (and its index), 404."""
+    return [
+        home_page(site),
+        tags_page(site),
+        search_page(site),
+        not_found_page(site),
+        Output(u.search_index(), data=search_index(site.views, site.tags, site.urls, site.memo)),
+    ]

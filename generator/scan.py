@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from tunecamp.generator.model import (
     PodcastInfo,
     Release,
 )
-from tunecamp.generator.problems import Problems
+from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.releases import read_release
 from tunecamp.generator.settings import Settings
 from tunecamp.generator.slugs import is_safe_slug, slugify
@@ -35,18 +36,90 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 def scan(content_dir: Path, *, tag_reader: TagReader = read_tags) -> tuple[Catalog, Problems]:
     """Read the whole catalog; drafts are included (the renderers leave them out)."""
+    state = scan_state(content_dir, tag_reader=tag_reader)
+    return state.catalog, state.problems()
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    release: Release | None  # None: not a release, or unreadable (its problems say why)
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class ScanState:
+    """What a scan read, folder by folder, so the next scan re-reads only the folders that changed."""
+
+    catalog: Catalog
+    base_problems: tuple[Problem, ...]  # catalog.yaml and artists/
+    folders: dict[Path, FolderScan]  # every release folder, sorted
+    slug_problems: tuple[Problem, ...] = ()  # two folders claiming one slug
+
+    def problems(self) -> Problems:
+        items = [*self.base_problems, *(p for f in self.folders.values() for p in f.problems)]
+        return Problems(items + list(self.slug_problems))
+
+
+def scan_state(content_dir: Path, *, tag_reader: TagReader = read_tags) -> ScanState:
     problems = Problems()
     content_dir = content_dir.resolve()
     config = read_catalog_config(content_dir, problems)
     artists = {a.slug: a for a in read_artists(content_dir, config, problems)}
+    folders = {folder: _read_folder(folder, config, artists, tag_reader)
+               for folder in _subfolders(content_dir / "releases")}  # fmt: skip
+    return _assemble(config, content_dir, artists, tuple(problems.items), folders)
+
+
+def rescan(state: ScanState, changed: set[Path], *, tag_reader: TagReader = read_tags) -> ScanState | None:
+    """`state` with the release folders in `changed` read again; None when a full scan is needed.
+
+    `changed` are paths inside content/ (files or folders). Only changes inside release folders
+    are taken here: catalog.yaml and artists/ feed every release (settings are inherited), so
+    they need `scan_state`, and so does a release naming an artist the catalog did not know or no
+    longer naming one only it named. Unchanged releases stay the very same objects.
+    """
+    catalog = state.catalog
+    releases_dir = catalog.content_dir / "releases"
+    touched: set[Path] = set()
+    for path in changed:
+        if not path.is_relative_to(releases_dir) or path == releases_dir:
+            return None
+        touched.add(releases_dir / path.relative_to(releases_dir).parts[0])
+    artists = {a.slug: a for a in catalog.artists}
+    folders = dict(state.folders)
+    for folder in touched:
+        folders.pop(folder, None)
+        if folder.is_dir() and not folder.name.startswith((".", "_")):
+            folders[folder] = _read_folder(folder, catalog.config, artists, tag_reader)
+    if len(artists) != len(catalog.artists):
+        return None  # a new artist: every listing of artists changes, read everything once
+    named = {s for f in folders.values() if f.release for s in f.release.artist_slugs}
+    if any(a.source_dir is None and a.slug not in named for a in catalog.artists):
+        return None  # an artist known only from tags lost its last release
+    return _assemble(
+        catalog.config, catalog.content_dir, artists, state.base_problems, dict(sorted(folders.items()))
+    )
+
+
+def _read_folder(
+    folder: Path, config: CatalogConfig, artists: dict[str, Artist], tag_reader: TagReader
+) -> FolderScan:
+    problems = Problems()
+    release = read_release(folder, config, artists, problems, tag_reader)
+    return FolderScan(release, tuple(problems.items))
+
+
+def _assemble(config: CatalogConfig, content_dir: Path, artists: dict[str, Artist],
+              base_problems: tuple[Problem, ...], folders: dict[Path, FolderScan]) -> ScanState:  # fmt: skip
     releases: list[Release] = []
     seen: set[str] = set()
-    for folder in _subfolders(content_dir / "releases"):
-        release = read_release(folder, config, artists, problems, tag_reader)
+    slug_problems = Problems()
+    for folder, read in folders.items():
+        release = read.release
         if release is None:
             continue
         if release.slug in seen:
-            problems.error(folder, f"another release already uses the slug {release.slug!r}; skipped")
+            slug_problems.error(folder, f"another release already uses the slug {release.slug!r}; skipped")
             continue
         seen.add(release.slug)
         releases.append(release)
@@ -54,7 +127,7 @@ def scan(content_dir: Path, *, tag_reader: TagReader = read_tags) -> tuple[Catal
     catalog = Catalog(
         config, content_dir, tuple(sorted(artists.values(), key=lambda a: a.name.lower())), tuple(releases)
     )
-    return catalog, problems
+    return ScanState(catalog, base_problems, folders, tuple(slug_problems.items))
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -91,6 +164,7 @@ def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
         settings=c.settings_from(data, Settings(), path, problems),
         allow_html=allow_html,
         podcast=_podcast(data.get("podcast"), path, problems),
+        feed_limit=50 if (limit := c.int_value(data, "feed_limit", path, problems)) is None else limit,
         source_file=path if path.is_file() else None,
     )
 

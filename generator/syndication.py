@@ -4,6 +4,14 @@ XML is built with ElementTree, so text from tags and YAML is always escaped; `cl
 also drops what XML 1.0 cannot carry at all (control characters, lone surrogates), which
 ElementTree would otherwise write out as a document no parser accepts.
 
+A feed is assembled from fragments: each release's items are serialized once (and kept
+between the builds of a watch session) and spliced into the serialized channel where its
+marker comment stands. For a fragment to mean the same wherever it lands, elements carry
+literal prefixed names ("itunes:duration") and every feed root declares all of NAMESPACES:
+ElementTree then does no namespace bookkeeping of its own, which would declare prefixes
+per serialization. Fragments are indented for the level they are spliced at, so the
+assembled feed is the bytes ElementTree would write for the whole tree.
+
 Dates follow one fixed rule, so a feed is the same bytes on every machine: a release's
 date is its own, else the newest date among its tracks, else none. Undated releases come
 last; RSS items leave `pubDate` out (readers then use the day they first saw the item) and
@@ -32,6 +40,10 @@ NAMESPACES = {
 EPOCH = dt.date(1970, 1, 1)
 GENERATOR = "TuneCamp"
 RASTER = ("image/jpeg", "image/png")  # what podcast directories accept as artwork
+INDENT = " "
+MARKER = "entries"
+_MARKER_BYTES = f"<!--{MARKER}-->".encode()
+_WRAPPER = "fragment"
 
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -41,25 +53,61 @@ def clean(text: str) -> str:
     return _INVALID_XML.sub("", text)
 
 
-def qname(tag: str) -> str:
-    """'itunes:author' -> '{http://www.itunes.com/dtds/podcast-1.0.dtd}author'."""
-    prefix, sep, local = tag.partition(":")
-    return f"{{{NAMESPACES[prefix]}}}{local}" if sep else tag
+def feed_root(tag: str, attrs: dict[str, str] | None = None, /) -> ET.Element:
+    """A feed's root element, declaring every prefix of NAMESPACES (see the module docstring)."""
+    declared = {f"xmlns:{prefix}": uri for prefix, uri in NAMESPACES.items()}
+    return ET.Element(tag, {**(attrs or {}), **declared})
 
 
 def sub(parent: ET.Element, tag: str, text: str | None = None, /, **attrs: str | int | None) -> ET.Element:
-    """Append an element; attributes set to None are left out."""
-    el = ET.SubElement(parent, qname(tag), {k: clean(str(v)) for k, v in attrs.items() if v is not None})
+    """Append an element; attributes set to None are left out. A prefixed tag stays literal."""
+    el = ET.SubElement(parent, tag, {k: clean(str(v)) for k, v in attrs.items() if v is not None})
     if text is not None:
         el.text = clean(text)
     return el
 
 
+def mark(parent: ET.Element) -> None:
+    """Where `splice` puts the fragments: after the children `parent` has so far."""
+    parent.append(ET.Comment(MARKER))
+
+
+def fragment(elements: Iterable[ET.Element], level: int) -> bytes:
+    """Elements serialized one after the other, indented as children at `level` of a feed."""
+    # One serialization for all of them, inside a wrapper cut off after: ElementTree's cost is
+    # mostly per call. Text is written as str and encoded once, which is several times faster.
+    wrapper = ET.Element(_WRAPPER)
+    wrapper.extend(elements)
+    if not len(wrapper):
+        return b""
+    separator = "\n" + INDENT * level
+    for element in wrapper:
+        ET.indent(element, space=INDENT, level=level)
+        element.tail = separator
+    wrapper[-1].tail = None
+    text = ET.tostring(wrapper, encoding="unicode")
+    return text[len(_WRAPPER) + 2 : -len(_WRAPPER) - 3].encode()
+
+
 def serialize(root: ET.Element) -> bytes:
-    for prefix, uri in NAMESPACES.items():
-        ET.register_namespace(prefix, uri)
-    ET.indent(root, space=" ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    ET.indent(root, space=INDENT)
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{ET.tostring(root, encoding='unicode')}\n".encode()
+
+
+def splice(root: ET.Element, fragments: Iterable[bytes]) -> bytes:
+    """The feed `root` serialized, with `fragments` (each indented for its level) at its marker."""
+    head, found, tail = serialize(root).partition(_MARKER_BYTES)
+    if not found:
+        raise ValueError("the feed skeleton has no marker")
+    # Text never holds the marker ("<" is escaped), so this is the comment; the marker's own line goes.
+    head, _, indentation = head.rpartition(b"\n")
+    separator = b"\n" + indentation
+    parts = [head]
+    for piece in fragments:
+        if piece:
+            parts += (separator, piece)
+    parts.append(tail)
+    return b"".join(parts)
 
 
 def release_date(release: Release) -> dt.date | None:
@@ -78,6 +126,11 @@ def newest_first(releases: Iterable[Release]) -> list[Release]:
         return (day is None, -day.toordinal() if day else 0)
 
     return sorted(releases, key=key)
+
+
+def feed_releases(releases: Iterable[Release], limit: int) -> list[Release]:
+    """The `limit` newest releases (all of them for 0): what a feed carries."""
+    return newest_first(releases)[: limit or None]
 
 
 def rfc822(day: dt.date, minutes: int = 0) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup, escape
 
 from tunecamp.generator import urls as u
@@ -43,6 +44,30 @@ class Theme:
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
+
+    def template_name(self, path: Path) -> str | None:
+        """The template name of a file in one of the theme's templates/ folders, else None."""
+        for folder in self.folders:
+            templates = folder.resolve() / "templates"
+            if path.is_relative_to(templates):
+                return path.relative_to(templates).as_posix()
+        return None
+
+    def uses(self, template: str) -> frozenset[str]:
+        """`template` and every template it extends, includes or imports, transitively."""
+        seen: set[str] = set()
+        todo = [template]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                source = self.env.loader.get_source(self.env, name)[0] if self.env.loader else ""
+                todo += [n for n in jinja2.meta.find_referenced_templates(self.env.parse(source)) if n]
+            except (jinja2.TemplateError, OSError):  # a broken template shows when it renders
+                continue
+        return frozenset(seen)
 
 
 def builtin_theme_dir(name: str) -> Path | None:

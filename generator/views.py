@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from tunecamp.generator.display import duration, join_names
 from tunecamp.generator.genres import release_tags
 from tunecamp.generator.licenses import License, license_info
 from tunecamp.generator.media import Download, ImageSet, ImageVariant, Media, TrackMedia
+from tunecamp.generator.memo import Memo, fresh
 from tunecamp.generator.model import Artist, Catalog, Release, Track
 from tunecamp.generator.oembed import release_embed_code, track_embed_code
 from tunecamp.generator.timecodes import link_timecodes, link_timecodes_in_text
@@ -215,14 +217,20 @@ class SiteViews:
         return tuple(av for av in self.artists if av.listed)
 
 
-def site_views(catalog: Catalog, media: Media, urls: Urls) -> SiteViews:
+def site_views(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> SiteViews:
+    """Every view; with a watch session's `memo`, an unchanged release keeps its view object."""
+    memo = fresh(memo)
     by_slug = {a.slug: a for a in catalog.artists}
-    releases = tuple(release_view(r, by_slug, media, urls) for r in catalog.public_releases)
+    releases = tuple(
+        memo.get("view", r, partial(release_view, r, by_slug, media, urls)) for r in catalog.public_releases
+    )
     by_artist: dict[str, list[ReleaseView]] = {}
     for rv in releases:
         for slug in rv.release.artist_slugs:
             by_artist.setdefault(slug, []).append(rv)
     artists = tuple(
-        artist_view(a, tuple(by_artist[a.slug]), media, urls) for a in catalog.artists if a.slug in by_artist
+        memo.get("view", a, partial(artist_view, a, rvs, media, urls), extra=rvs)
+        for a in catalog.artists
+        if (rvs := tuple(by_artist.get(a.slug, ())))
     )
     return SiteViews(releases, artists)

@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tunecamp.generator.media import Download, ImageSet, ImageVariant, Loudness, Media, plain_media
 from tunecamp.generator.model import (
@@ -325,3 +326,15 @@ def hostile_media(catalog: Catalog) -> Media:
         release_downloads=release_downloads,
         release_loudness=release_loudness,
     )
+
+
+def with_release(catalog: Catalog, slug: str, **changes: Any) -> Catalog:
+    """The catalog with one release changed as an edit in watch mode gives it: a new object,
+    every other release the very same object as before."""
+    return replace(
+        catalog, releases=tuple(replace(r, **changes) if r.slug == slug else r for r in catalog.releases)
+    )
+
+
+def without_release(catalog: Catalog, slug: str) -> Catalog:
+    return replace(catalog, releases=tuple(r for r in catalog.releases if r.slug != slug))

@@ -10,17 +10,31 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.generator.catalog_fixtures import BASE_URL, hostile_catalog, hostile_media
-from tunecamp.generator.catalog_json import render_catalog_json, schema_bytes
+from tests.generator.catalog_fixtures import (
+    BASE_URL,
+    hostile_catalog,
+    hostile_media,
+    with_release,
+    without_release,
+)
+from tunecamp.generator.catalog_json import catalog_document, render_catalog_json, schema_bytes, scrub
+from tunecamp.generator.memo import Memo
+from tunecamp.generator.model import Catalog
 from tunecamp.generator.urls import Urls
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "catalog-json.md"
 
 
-def render(catalog: Any = None) -> dict[str, bytes]:
+def render(catalog: Any = None, memo: Memo | None = None) -> dict[str, bytes]:
     catalog = catalog or hostile_catalog()
-    outputs = render_catalog_json(catalog, hostile_media(catalog), Urls(catalog.config.base_url))
+    outputs = render_catalog_json(catalog, hostile_media(catalog), Urls(catalog.config.base_url), memo)
     return {o.path: o.data or b"" for o in outputs}
+
+
+def one_dump(catalog: Catalog) -> bytes:
+    """catalog.json as one json.dumps of the whole document, which the spliced file must equal."""
+    doc = scrub(catalog_document(catalog, hostile_media(catalog), Urls(catalog.config.base_url)))
+    return (json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +103,7 @@ def test_schema_rejects_what_it_should(doc: dict[str, Any], schema: dict[str, An
 def test_unlisted_and_draft_releases_are_absent(files: dict[str, bytes], doc: dict[str, Any]) -> None:
     assert [r["slug"] for r in doc["releases"]] == ["engines", "older", "undated"]
     assert [a["slug"] for a in doc["artists"]] == ["ada", "noor"]
+    assert [a["releases"] for a in doc["artists"]] == [["engines", "older"], ["older", "undated"]]
     for word in (b"hidden", b"Hidden", b"draft", b"Draft", b"ghost"):
         assert word not in files["catalog.json"]
 
@@ -170,6 +185,54 @@ def test_release_details(doc: dict[str, Any]) -> None:
 
 def test_output_is_deterministic(files: dict[str, bytes]) -> None:
     assert render() == files
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"engines", "hidden", "draft-one", "older", "undated"},
+        {"undated"},  # one release: the splice's first part is also its last
+        {"hidden", "draft-one"},  # nothing listed: "releases": []
+    ],
+)
+def test_spliced_document_is_one_dump_of_the_whole(kept: set[str]) -> None:
+    catalog = hostile_catalog()
+    catalog = replace(catalog, releases=tuple(r for r in catalog.releases if r.slug in kept))
+    data = render(catalog)["catalog.json"]
+    assert data == one_dump(catalog)
+    if "engines" in kept:  # the control title's lone surrogate is scrubbed, its controls escaped
+        assert '"Bell\\u0007 and \\u000bTab"' in data.decode("utf-8")
+
+
+def test_a_rebuild_dumps_only_the_changed_release_again() -> None:
+    memo = Memo()
+    catalog = hostile_catalog()
+    first = render(catalog, memo)["catalog.json"]
+    assert first == one_dump(catalog) and memo.misses == 3  # the listed releases
+    memo.sweep()
+    assert render(catalog, memo)["catalog.json"] == first and (memo.hits, memo.misses) == (3, 0)
+
+    memo.sweep()
+    changed = with_release(catalog, "older", title="Older & Bolder")
+    data = render(changed, memo)["catalog.json"]
+    assert memo.misses == 1 and data == one_dump(changed)
+    assert [r["title"] for r in json.loads(data)["releases"]][1] == "Older & Bolder"
+    assert b"Older & Wiser" not in data
+
+    memo.sweep()
+    published = with_release(changed, "hidden", status="published")
+    data = render(published, memo)["catalog.json"]
+    assert memo.misses == 1 and data == one_dump(published)
+    assert [r["slug"] for r in json.loads(data)["releases"]] == ["engines", "hidden", "older", "undated"]
+
+    memo.sweep()
+    gone = without_release(published, "engines")
+    data = render(gone, memo)["catalog.json"]
+    assert memo.misses == 0 and data == one_dump(gone)
+    assert [r["slug"] for r in json.loads(data)["releases"]] == ["hidden", "older", "undated"]
+    assert b"/engines" not in data
+    memo.sweep()
+    assert len(memo) == 3  # the removed release's part is forgotten
 
 
 def test_embed_links_follow_each_embed_setting() -> None:

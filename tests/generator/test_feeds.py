@@ -15,8 +15,16 @@ from tests.generator.catalog_fixtures import (
     HOSTILE_TITLE,
     hostile_catalog,
     hostile_media,
+    with_release,
 )
-from tunecamp.generator.feeds import render_feeds
+from tunecamp.generator.feeds import (
+    render_artist_feeds,
+    render_feeds,
+    render_release_feed,
+    render_site_feeds,
+    rss_item,
+)
+from tunecamp.generator.memo import Memo
 from tunecamp.generator.model import Catalog
 from tunecamp.generator.podcast import podcast_guid
 from tunecamp.generator.syndication import NAMESPACES
@@ -31,6 +39,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 IT = "{" + NAMESPACES["itunes"] + "}"
 PC = "{" + NAMESPACES["podcast"] + "}"
 MRSS = "{" + NAMESPACES["media"] + "}"
+CONTENT = "{" + NAMESPACES["content"] + "}"
+DC = "{" + NAMESPACES["dc"] + "}"
+EDITED_TITLE = "Engines <b>Remastered</b> & \x01Co"
 
 
 def render(catalog: Catalog) -> dict[str, bytes]:
@@ -238,3 +249,75 @@ def test_catalog_with_nothing_listed_still_has_valid_feeds() -> None:
         parsed = feedparser.parse(data)
         assert not parsed.bozo and parsed.feed.title
     assert feedparser.parse(feeds["feed.rss"]).entries == []
+
+
+def test_feeds_resolve_every_prefix_to_its_namespace(feeds: dict[str, bytes]) -> None:
+    known = {*NAMESPACES.values()}
+    for path, data in feeds.items():
+        for element in ET.fromstring(data).iter():
+            namespace, _, local = element.tag.rpartition("}")
+            assert ":" not in local and (not namespace or namespace[1:] in known), (path, element.tag)
+    item = ET.fromstring(feeds["feed.rss"]).find("channel/item")
+    assert item is not None
+    assert (
+        item.findtext(f"{CONTENT}encoded") and item.findtext(f"{DC}creator") == 'Ada <b>Lovelace</b> & "Co"'
+    )
+    assert item.find(f"{MRSS}thumbnail") is not None
+    entry = ET.fromstring(feeds["feed.atom"]).find(f"{ATOM}entry")
+    assert entry is not None and entry.find(f"{MRSS}thumbnail") is not None
+    episode = ET.fromstring(feeds["podcast.rss"]).find("channel/item")
+    assert episode is not None and episode.findtext(f"{IT}duration") == "183"
+    assert episode.find(f"{PC}person") is not None
+
+
+def test_an_item_fragment_declares_no_namespace_of_its_own() -> None:
+    catalog = hostile_catalog()
+    engines = next(r for r in catalog.releases if r.slug == "engines")
+    item = rss_item(engines, catalog, hostile_media(catalog), Urls(BASE_URL))
+    assert item.startswith(b"<item>") and item.endswith(b"</item>")
+    assert b"xmlns" not in item and b"<media:thumbnail " in item and b"<content:encoded>" in item
+
+
+def test_per_unit_renders_and_memo_give_the_bytes_of_a_fresh_render() -> None:
+    catalog = hostile_catalog()
+    media, urls = hostile_media(catalog), Urls(BASE_URL)
+    memo = Memo()
+    first = render_feeds(catalog, media, urls, memo)
+    assert memo.misses == 3 * len(catalog.listed_releases)  # item, entry and episodes once each
+    memo.sweep()
+    again = render_feeds(catalog, media, urls, memo)
+    assert memo.misses == 0 and memo.hits > 0
+    # Each piece on its own, with no memo: every feed serializes its own fragments.
+    site = render_site_feeds(catalog, media, urls)
+    pieces = [
+        *site[:2],
+        *(o for a in catalog.listed_artists for o in render_artist_feeds(a, catalog, media, urls)),
+        site[2],
+        *(render_release_feed(r, catalog, media, urls) for r in catalog.public_releases),
+    ]
+    assert first == again == pieces
+
+
+def test_an_edited_release_is_reserialized_and_every_other_fragment_reused() -> None:
+    catalog = hostile_catalog()
+    media, urls = hostile_media(catalog), Urls(BASE_URL)
+    memo = Memo()
+    render_feeds(catalog, media, urls, memo)
+    memo.sweep()
+    edited = with_release(catalog, "engines", title=EDITED_TITLE)
+    engines = next(r for r in edited.releases if r.slug == "engines")
+    site = render_site_feeds(edited, media, urls, memo)
+    assert (memo.hits, memo.misses) == (3 * 2, 3)  # older and undated reused in each of the three
+    ada = render_artist_feeds(edited.artist("ada"), edited, media, urls, memo)
+    assert (memo.hits, memo.misses) == (3 * 2 + 2 * 2, 3)  # engines too now: the site feeds made it
+    release = render_release_feed(engines, edited, media, urls)
+    assert site + ada == render_site_feeds(edited, media, urls) + render_artist_feeds(
+        edited.artist("ada"), edited, media, urls
+    )
+    shown = "Engines <b>Remastered</b> & Co"  # the control character cannot be carried, so it goes
+    for output in (*site, *ada, release):
+        assert output.data is not None
+        parsed = feedparser.parse(output.data)
+        assert not parsed.bozo, (output.path, parsed.get("bozo_exception"))
+        text = "\n".join(ET.fromstring(output.data).itertext())
+        assert shown in text and f"Engines {HOSTILE_TITLE}" not in text, output.path

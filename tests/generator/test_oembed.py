@@ -14,6 +14,7 @@ from tunecamp.generator.oembed import (
     TRACK_EMBED_HEIGHT,
     embed_code,
     render_oembed,
+    render_release_oembed,
 )
 from tunecamp.generator.urls import Urls
 
@@ -125,3 +126,21 @@ def test_embed_code_escapes_attributes() -> None:
     assert attrs["title"] == '"><script>alert(1)</script>'
     assert attrs["src"] == "https://x.example/a&b/embed/r/"
     assert attrs["height"] == "99" and attrs["width"] == str(EMBED_WIDTH)
+
+
+def test_release_documents_make_up_the_whole() -> None:
+    catalog = hostile_catalog()
+    media, urls = hostile_media(catalog), Urls(BASE_URL)
+    whole = [(o.path, o.data) for o in render_oembed(catalog, media, urls)]
+    parts = [
+        (o.path, o.data)
+        for r in catalog.public_releases
+        for o in render_release_oembed(r, catalog, media, urls)
+    ]
+    assert parts == whole
+    older = next(r for r in catalog.releases if r.slug == "older")
+    assert [o.path for o in render_release_oembed(older, catalog, media, urls)] == [
+        "oembed/older.json",
+        "oembed/older/one.json",
+        "oembed/older/two.json",
+    ]

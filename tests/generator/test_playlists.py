@@ -4,8 +4,23 @@ import re
 
 import pytest
 
-from tests.generator.catalog_fixtures import BASE_URL, RTL_TITLE, hostile_catalog, hostile_media
-from tunecamp.generator.playlists import line_text, render_playlists
+from tests.generator.catalog_fixtures import (
+    BASE_URL,
+    RTL_TITLE,
+    hostile_catalog,
+    hostile_media,
+    with_release,
+    without_release,
+)
+from tunecamp.generator.memo import Memo
+from tunecamp.generator.model import Catalog
+from tunecamp.generator.playlists import (
+    line_text,
+    render_artist_playlist,
+    render_catalog_playlist,
+    render_playlists,
+    render_release_playlist,
+)
 from tunecamp.generator.urls import Urls
 
 EXTINF = re.compile(r"^#EXTINF:(-1|\d+),(.+)$")
@@ -97,3 +112,68 @@ def test_catalog_and_artist_playlists_hold_listed_releases_only(playlists: dict[
     assert [u for _, u in entries(playlists["releases/hidden/playlist.m3u8"])] == [
         f"{BASE_URL}/audio/hidden/secret.mp3"
     ]
+
+
+def test_the_parts_make_the_same_playlists(playlists: dict[str, str]) -> None:
+    catalog = hostile_catalog()
+    media, urls = hostile_media(catalog), Urls(BASE_URL)
+    parts = [
+        *(
+            render_release_playlist(r, {a.slug: a for a in catalog.artists}, media, urls)
+            for r in catalog.public_releases
+        ),
+        *(render_artist_playlist(a, catalog, media, urls) for a in catalog.listed_artists),
+        render_catalog_playlist(catalog, media, urls),
+    ]
+    assert {o.path: (o.data or b"").decode("utf-8") for o in parts} == playlists
+    older = next(r for r in catalog.releases if r.slug == "older")
+    own = {a.slug: a for a in catalog.artists if a.slug in older.artist_slugs}
+    only_its_artists = render_release_playlist(older, own, media, urls).data or b""
+    assert only_its_artists.decode("utf-8") == playlists["releases/older/playlist.m3u8"]
+
+
+def render_shared(catalog: Catalog, memo: Memo) -> dict[str, str]:
+    """The catalog playlist and both artists' playlists, as an incremental rebuild renders them."""
+    media, urls = hostile_media(catalog), Urls(BASE_URL)
+    outputs = [render_catalog_playlist(catalog, media, urls, memo)]
+    outputs += [render_artist_playlist(a, catalog, media, urls, memo) for a in catalog.listed_artists]
+    return {o.path: (o.data or b"").decode("utf-8") for o in outputs}
+
+
+def fresh(catalog: Catalog) -> dict[str, str]:
+    outputs = render_playlists(catalog, hostile_media(catalog), Urls(BASE_URL))
+    return {o.path: (o.data or b"").decode("utf-8") for o in outputs if not o.path.startswith("releases/")}
+
+
+def test_a_rebuild_makes_only_the_changed_releases_entries_again(playlists: dict[str, str]) -> None:
+    memo = Memo()
+    catalog = hostile_catalog()
+    first = render_shared(catalog, memo)
+    assert first == fresh(catalog) and memo.misses == 3  # the listed releases, shared by the playlists
+    memo.sweep()
+    assert render_shared(catalog, memo) == first and memo.misses == 0
+
+    memo.sweep()
+    changed = with_release(catalog, "older", title="Older & Bolder")
+    got = render_shared(changed, memo)
+    assert memo.misses == 1 and got == fresh(changed)
+    for path in ("catalog.m3u8", "artists/ada/playlist.m3u8", "artists/noor/playlist.m3u8"):
+        assert got[path].splitlines().count("#EXTALB:Older & Bolder") == 2
+        assert "Older & Wiser" not in got[path]
+
+    memo.sweep()
+    gone = without_release(changed, "engines")
+    got = render_shared(gone, memo)
+    assert memo.misses == 0 and got == fresh(gone)
+    assert "/audio/engines/" not in got["catalog.m3u8"]
+    assert [u.rsplit("/", 2)[-2] for _, u in entries(got["artists/ada/playlist.m3u8"])] == ["older", "older"]
+
+
+def test_memo_gives_the_same_playlists_as_a_one_off_render(playlists: dict[str, str]) -> None:
+    catalog = hostile_catalog()
+    memo = Memo()
+    for _ in range(2):
+        outputs = render_playlists(catalog, hostile_media(catalog), Urls(BASE_URL), memo)
+        assert {o.path: (o.data or b"").decode("utf-8") for o in outputs} == playlists
+    # per render: 4 release playlists, ada's 2 releases, noor's 2, the catalog's 3; each made once
+    assert (memo.hits, memo.misses) == (2 * (4 + 2 + 2 + 3) - 4, 4)

@@ -3,8 +3,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
-from tests.generator.catalog_fixtures import BASE_URL, hostile_catalog
-from tunecamp.generator.sitemap import render_sitemap
+from tests.generator.catalog_fixtures import BASE_URL, hostile_catalog, with_release, without_release
+from tunecamp.generator.genres import listed_tags
+from tunecamp.generator.memo import Memo
+from tunecamp.generator.model import Catalog
+from tunecamp.generator.sitemap import render_sitemap, sitemap_paths
 from tunecamp.generator.urls import Urls
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -64,3 +67,46 @@ def test_tag_pages_follow_the_page_renderer() -> None:
 def test_empty_catalog_has_just_the_home_page() -> None:
     catalog = replace(hostile_catalog(), releases=())
     assert locs(render_sitemap(catalog, Urls(BASE_URL))[0].data or b"") == [f"{BASE_URL}/"]
+
+
+def sitemap(catalog: Catalog, memo: Memo | None = None, base_url: str = BASE_URL) -> bytes:
+    return render_sitemap(catalog, Urls(base_url), memo)[0].data or b""
+
+
+def test_urls_are_escaped_and_the_file_is_utf8_xml() -> None:
+    base = "https://example.org/a&b<c>/é"
+    data = sitemap(hostile_catalog(), base_url=base)
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset ')
+    assert b"<loc>https://example.org/a&amp;b&lt;c&gt;/\xc3\xa9/</loc>" in data
+    assert locs(data) == [base + "/" + p for p in sitemap_paths(hostile_catalog())]
+
+
+def test_given_tags_are_the_listed_tags() -> None:
+    catalog = hostile_catalog()
+    given = render_sitemap(catalog, Urls(BASE_URL), tags=listed_tags(catalog))[0].data
+    assert given == sitemap(catalog) and b"/tags/noise/" in sitemap(catalog)
+
+
+def test_a_rebuild_writes_only_the_changed_releases_urls_again() -> None:
+    memo = Memo()
+    catalog = hostile_catalog()
+    first = sitemap(catalog, memo)
+    assert first == sitemap(catalog) and memo.misses == 3  # the listed releases
+    memo.sweep()
+    assert sitemap(catalog, memo) == first and (memo.hits, memo.misses) == (3, 0)
+
+    memo.sweep()
+    older = next(r for r in catalog.releases if r.slug == "older")
+    changed = with_release(catalog, "older", tracks=older.tracks[:1], genres=("Swing",))
+    data = sitemap(changed, memo)
+    assert memo.misses == 1 and data == sitemap(changed)
+    got = locs(data)
+    assert f"{BASE_URL}/releases/older/one/" in got and f"{BASE_URL}/releases/older/two/" not in got
+    assert f"{BASE_URL}/tags/swing/" in got and f"{BASE_URL}/tags/jazz/" not in got
+
+    memo.sweep()
+    gone = without_release(changed, "engines")
+    data = sitemap(gone, memo)
+    assert memo.misses == 0 and data == sitemap(gone)
+    assert not [url for url in locs(data) if "/releases/engines/" in url]
+    assert locs(data) == [f"{BASE_URL}/{p}" for p in sitemap_paths(gone)]

@@ -1,0 +1,304 @@
+"""Builds that remember: the first in full, then only what each change reached.
+
+    full:        scan → media → every unit → write_site (staging folder, swapped in)
+    incremental: rescan the changed release folders → their media → the units they reach
+                 → write those files in place
+
+A watch session keeps one `BuildSession`; `tunecamp build` uses a fresh one for a single full
+build. Between builds it holds the scan (by release folder), the media, the memo of views and
+fragments, and which files each unit wrote. What a change reaches (`reached`):
+
+- the changed releases' units (pages, embeds, oEmbed, Media RSS, playlist, media files);
+- the units of every artist and tag they had before or have now;
+- release pages that show whether a tag has a page or an artist is listed, when that flipped;
+- the site unit (home, tags, search, feeds, podcast, catalog playlist, catalog.json, sitemap).
+
+- for a changed template, every unit with a page made from it (or from one that uses it).
+
+Any other change (catalog.yaml, artists/, a theme's static files, a new artist) takes the full
+path. The in-place writer first removes the build-state file (the journal): a build
+killed halfway leaves no state, so the next `tunecamp build` runs in full and repairs it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tunecamp.generator.buildstate import BuildState, Summary, inputs_digest, output_identity
+from tunecamp.generator.genres import release_tags
+from tunecamp.generator.media import Media
+from tunecamp.generator.memo import Memo
+from tunecamp.generator.model import Catalog, Release
+from tunecamp.generator.output import Output, WriteStats, write_in_place, write_site
+from tunecamp.generator.problems import Problem, Problems
+from tunecamp.generator.render import Site, check_cover_descriptions, make_site
+from tunecamp.generator.scan import ScanState, rescan, scan_state
+from tunecamp.generator.tagindex import TagIndex
+from tunecamp.generator.units import SITE, TEMPLATES, Unit, all_units, owner, render_unit
+from tunecamp.generator.urls import Urls
+
+if TYPE_CHECKING:
+    from tunecamp.generator.build import BuildOptions, BuildReport
+
+
+@dataclass
+class _Built:
+    """What the last build left, for the next one to start from."""
+
+    scan: ScanState
+    media: Media
+    site: Site
+    media_problems: tuple[Problem, ...]
+    media_files: dict[Unit, tuple[Output, ...]]  # public media files by unit
+    private_files: dict[str, tuple[Output, ...]]  # protected files by release slug
+    manifest: dict[Unit, frozenset[str]] = field(default_factory=dict)  # files each unit wrote
+
+
+class BuildSession:
+    def __init__(
+        self, content_dir: Path, out_dir: Path, options: BuildOptions, *, watching: bool = False
+    ) -> None:
+        """`watching`: more builds will follow, so a site found up to date is still read into memory."""
+        from tunecamp.generator.build import state_file  # build.py imports this module
+
+        self.content_dir, self.out_dir = content_dir.resolve(), out_dir.resolve()
+        self.options = options
+        self.data_dir = self.out_dir.parent / "data"
+        self.cache_dir = options.cache_dir or self.data_dir / "cache"
+        self.private_dir = options.private_dir or self.data_dir / "private"
+        self.state_file = state_file(self.cache_dir, self.out_dir)
+        self.tag_index: TagIndex | None = None
+        self.last: _Built | None = None
+        self.watching = watching
+
+    def build(self, changed: Iterable[Path] | None = None) -> BuildReport:
+        """Build; with `changed` (paths under content/ a watcher saw) only what they reach."""
+        started = time.perf_counter()
+        if self.last is not None and changed is not None:
+            split = _split(set(changed), self.last)
+            if split is not None:
+                content, templates = split
+                state = (
+                    rescan(self.last.scan, content, tag_reader=self._tags().read)
+                    if content
+                    else self.last.scan
+                )
+                if state is not None:
+                    return self._incremental(self.last, state, templates, started)
+        return self._full(started)
+
+    def close(self) -> None:
+        """Keep the tags read during the session for the next one."""
+        if self.tag_index is not None:
+            self.tag_index.save()
+
+    # -- full ------------------------------------------------------------------------------------
+
+    def _tags(self) -> TagIndex:
+        if self.tag_index is None:
+            path = self.cache_dir / "tags.pickle"
+            self.tag_index = TagIndex(path) if self.options.clean else TagIndex.load(path)
+        return self.tag_index
+
+    def _full(self, started: float) -> BuildReport:
+        from tunecamp.generator.build import BuildReport, input_roots, make_media
+
+        options = self.options
+        extra = repr((options.transcode, options.extra_head, options.private_dir, self.cache_dir))
+        digest = inputs_digest(input_roots(self.content_dir), extra=extra)
+        previous = None if options.clean or self.last else BuildState.load(self.state_file)
+        up_to_date = bool(
+            previous and previous.inputs == digest and previous.output == output_identity(self.out_dir)
+        )
+        if previous and up_to_date and not self.watching:
+            return BuildReport(None, Problems(list(previous.problems)), None, time.perf_counter() - started,
+                               previous.summary)  # fmt: skip
+
+        tags = self._tags()
+        state = scan_state(self.content_dir, tag_reader=tags.read)
+        tags.save()
+        catalog, problems = state.catalog, state.problems()
+        media_problems = Problems()
+        media = make_media(catalog, options, self.cache_dir, self.private_dir, media_problems)
+        site = make_site(catalog, media, Urls(catalog.config.base_url), problems=problems,
+                         extra_head=options.extra_head, memo=Memo())  # fmt: skip
+        check_cover_descriptions(catalog.public_releases, media, media_problems)
+        problems.extend(media_problems)
+        manifest: dict[Unit, set[str]] = defaultdict(set)
+
+        def recorded(outputs: Iterable[Output]) -> Iterator[Output]:
+            seen: set[str] = set()
+            for out in outputs:
+                if out.path in seen:  # a bug in the generator, not in content: fail loudly
+                    raise RuntimeError(f"two outputs claim {out.path}")
+                seen.add(out.path)
+                manifest[owner(out.path)].add(out.path)
+                yield out
+
+        stats = write_site(
+            recorded([*media.outputs, *all_units(site)]), self.out_dir, reuse=not options.clean
+        )
+        summary = _summary(catalog)
+        BuildState(digest, output_identity(self.out_dir), summary, tuple(problems.items)).save(
+            self.state_file
+        )
+        self.last = _Built(
+            state, media, site, tuple(media_problems.items), _by_unit(media.outputs),
+            _by_release(media.private_outputs), {u: frozenset(p) for u, p in manifest.items()},
+        )  # fmt: skip
+        site.memo.sweep()
+        return BuildReport(catalog, problems, stats, time.perf_counter() - started, summary)
+
+    # -- incremental -----------------------------------------------------------------------------
+
+    def _incremental(
+        self, last: _Built, state: ScanState, templates: set[str], started: float
+    ) -> BuildReport:
+        from tunecamp.generator.build import BuildReport, make_media
+
+        before, after = last.scan.catalog, state.catalog
+        old = {r.slug: r for r in before.public_releases}
+        new = {r.slug: r for r in after.public_releases}
+        changed = {s for s in old.keys() | new.keys() if old.get(s) is not new.get(s)}
+        gone = [old[s] for s in changed if s in old]
+        fresh = tuple(new[s] for s in sorted(changed) if s in new)
+
+        part_problems = Problems()
+        part = Media()
+        if fresh:
+            named = {slug for r in fresh for slug in r.artist_slugs}  # their names go into the tags
+            artists = tuple(a for a in after.artists if a.slug in named)
+            part = make_media(Catalog(after.config, after.content_dir, artists, fresh), self.options,
+                              self.cache_dir, self.private_dir, part_problems, write_private=False)  # fmt: skip
+        media = last.media.replace_releases(gone, part)
+        media_files = {u: f for u, f in last.media_files.items() if u[0] != "release" or u[1] not in changed}
+        media_files.update(_by_unit(part.outputs))
+        folders = {r.source_dir for r in (*gone, *fresh)}
+        media_problems = [p for p in last.media_problems if not _inside(p.path, folders)]
+        check_cover_descriptions(fresh, part, part_problems)
+        media_problems += part_problems.items
+
+        theme_problems = Problems()
+        site = make_site(after, media, last.site.urls, theme=None if templates else last.site.theme,
+                         problems=theme_problems, extra_head=self.options.extra_head, memo=last.site.memo)  # fmt: skip
+        units = reached(last.site, site, changed, [*gone, *fresh]) | using(site, templates)
+        self.state_file.unlink(missing_ok=True)  # the journal: from here the site is being changed
+        written = unchanged = linked = 0
+        manifest = dict(last.manifest)
+        for unit in sorted(units):
+            outputs = [*render_unit(site, unit), *media_files.get(unit, ())]
+            paths = frozenset(o.path for o in outputs)
+            stats = write_in_place(outputs, self.out_dir, remove=manifest.get(unit, frozenset()) - paths)
+            written, unchanged, linked = (
+                written + stats.written,
+                unchanged + stats.unchanged,
+                linked + stats.linked,
+            )
+            manifest[unit] = paths
+        private_files = dict(last.private_files)
+        for slug in changed:
+            files = tuple(o for o in part.private_outputs if o.path.split("/", 1)[0] == slug)
+            stale = {o.path for o in private_files.pop(slug, ())} - {o.path for o in files}
+            if files or stale:
+                write_in_place(files, self.private_dir / "downloads", remove=stale)
+            if files:
+                private_files[slug] = files
+        site.memo.sweep()
+        self.last = _Built(state, media, site, tuple(media_problems), media_files, private_files, manifest)
+        problems = state.problems()
+        problems.items.extend([*media_problems, *theme_problems.items])
+        stats = WriteStats(written, unchanged, linked)
+        return BuildReport(after, problems, stats, time.perf_counter() - started, _summary(after))
+
+
+def reached(before: Site, after: Site, changed: set[str], releases: Iterable[Release]) -> set[Unit]:
+    """The units whose files a change of the `changed` releases (old and new versions) reaches."""
+    if not changed:
+        return set()  # a draft edited, or only templates: no release's files moved
+    units: set[Unit] = {SITE, *(("release", slug) for slug in changed)}
+    artists = {a for r in releases for a in r.artist_slugs}
+    tags = {slug for r in releases for slug, _ in release_tags(r)}
+    # release pages show tag links only to tags that have a page, and feeds of listed artists only
+    flipped_tags = before.tag_slugs ^ after.tag_slugs
+    listed = {av.artist.slug for av in before.views.listed_artists} ^ {
+        av.artist.slug for av in after.views.listed_artists
+    }
+    if flipped_tags or listed:
+        for rv in after.views.releases:
+            if flipped_tags.intersection(s for s, _ in rv.tags) or listed.intersection(
+                rv.release.artist_slugs
+            ):
+                units.add(("release", rv.release.slug))
+    units.update(("artist", a) for a in artists | listed)
+    units.update(("tag", t) for t in tags | flipped_tags)
+    return units
+
+
+def using(site: Site, templates: set[str]) -> set[Unit]:
+    """Every unit with a page made from one of `templates` (or from a template that uses one)."""
+    units: set[Unit] = set()
+    if not templates:
+        return units
+    kinds = {kind for kind, names in TEMPLATES.items() if any(site.theme.uses(n) & templates for n in names)}
+    if "release" in kinds:
+        units.update(("release", rv.release.slug) for rv in site.views.releases)
+    if "artist" in kinds:
+        units.update(("artist", av.artist.slug) for av in site.views.artists)
+    if "tag" in kinds:
+        units.update(("tag", t.slug) for t in site.tags)
+    if "site" in kinds:
+        units.add(SITE)
+    return units
+
+
+def _split(changed: set[Path], last: _Built) -> tuple[set[Path], set[str]] | None:
+    """Changed paths inside release folders, and changed template names; None when others changed."""
+    releases = last.scan.catalog.content_dir / "releases"
+    content: set[Path] = set()
+    templates: set[str] = set()
+    for path in changed:
+        name = last.site.theme.template_name(path)
+        if name is not None:
+            templates.add(name)
+        elif path.is_relative_to(releases) and path != releases:
+            content.add(path)
+        else:
+            return None
+    return content, templates
+
+
+def _summary(catalog: Catalog) -> Summary:
+    public = catalog.public_releases
+    return Summary(len(public), sum(len(r.tracks) for r in public),
+                   tuple(r.slug for r in catalog.releases if r.status == "draft"))  # fmt: skip
+
+
+def _by_unit(outputs: Iterable[Output]) -> dict[Unit, tuple[Output, ...]]:
+    units: dict[Unit, list[Output]] = defaultdict(list)
+    for out in outputs:
+        units[owner(out.path)].append(out)
+    return {u: tuple(o) for u, o in units.items()}
+
+
+def _by_release(outputs: Iterable[Output]) -> dict[str, tuple[Output, ...]]:
+    slugs: dict[str, list[Output]] = defaultdict(list)
+    for out in outputs:
+        slugs[out.path.split("/", 1)[0]].append(out)
+    return {s: tuple(o) for s, o in slugs.items()}
+
+
+def _site_files(out_dir: Path) -> Iterator[str]:
+    skip = len(str(out_dir)) + 1
+    for folder, _, files in os.walk(out_dir):
+        for name in files:
+            yield os.path.join(folder, name)[skip:]
+
+
+def _inside(path: Path, folders: set[Path]) -> bool:
+    return any(path.is_relative_to(f) for f in folders)

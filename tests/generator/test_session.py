@@ -1,0 +1,272 @@
+"""Incremental rebuilds through the real watcher: each change rebuilds what it reaches, nothing else.
+
+Every test edits the example catalog under a running `watch()` whose rebuilds go through one
+`BuildSession`, then checks two things: the site is byte for byte what a clean full build of
+the edited content makes (nothing missing, nothing stale), and every file whose bytes did not
+change kept its mtime (so only real changes get deployed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tunecamp.generator.build import BuildOptions, BuildReport, build, state_file, watched_roots
+from tunecamp.generator.session import BuildSession
+from tunecamp.generator.watch import WatchTiming, watch
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "content"
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Watched:
+    content: Path
+    out: Path
+    session: BuildSession
+    options: BuildOptions
+    reports: list[BuildReport] = field(default_factory=list)
+    changes: list[set[Path]] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    done: threading.Condition = field(default_factory=threading.Condition)
+
+    def rebuild(self, changed: set[Path]) -> None:
+        try:
+            report = self.session.build(changed)
+        except BaseException as exc:
+            self.errors.append(exc)
+            raise
+        with self.done:
+            self.changes.append(changed)
+            self.reports.append(report)
+            self.done.notify_all()
+
+    def edit(self, change: Callable[[], object], until: Callable[[], bool] = lambda: True) -> BuildReport:
+        """Make a change, then wait for the rebuild(s) it causes; returns the last report."""
+        count = len(self.reports)
+        change()
+        deadline = time.monotonic() + 30
+        with self.done:
+            while not (len(self.reports) > count and until()) and time.monotonic() < deadline:
+                self.done.wait(0.1)
+        assert not self.errors, self.errors
+        assert len(self.reports) > count, "no rebuild followed the change"
+        time.sleep(0.3)  # a second batch of the same change (a rename's two events) lands too
+        return self.reports[-1]
+
+    def clean_build(self) -> Path:
+        other = self.out.parent / "clean"
+        shutil.rmtree(other, ignore_errors=True)
+        report = build(self.content, other, self.options)
+        assert not report.skipped
+        return other
+
+
+def files(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def changed_files(before: dict[str, tuple[bytes, int]], after: dict[str, tuple[bytes, int]]) -> set[str]:
+    return {
+        p for p in before.keys() | after.keys() if before.get(p, (b"", 0))[0] != after.get(p, (b"", 0))[0]
+    }
+
+
+def assert_rebuilt_exactly(w: Watched, before: dict[str, tuple[bytes, int]]) -> set[str]:
+    """The site equals a clean build; untouched files kept their mtime. Returns the changed paths."""
+    after = files(w.out)
+    clean = {p: data for p, (data, _) in files(w.clean_build()).items()}
+    assert sorted(after) == sorted(clean), "files differ from a clean build"
+    for path, (data, _) in after.items():
+        assert data == clean[path], f"{path} differs from a clean build"
+    for path in after.keys() & before.keys():
+        if after[path][0] == before[path][0]:
+            assert after[path][1] == before[path][1], f"{path} was rewritten with the same bytes"
+    return changed_files(before, after)
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[Watched]:
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "public"
+    options = BuildOptions(cache_dir=tmp_path / "cache", jobs=2)
+    session = BuildSession(content, out, options, watching=True)
+    first = session.build()
+    assert first.ok, first.problems.items
+    w = Watched(content, out, session, options)
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch, args=(watched_roots(content), w.rebuild, stop, WatchTiming(debounce=0.1)),
+                              kwargs={"ready": ready}, daemon=True)  # fmt: skip
+    thread.start()
+    assert ready.wait(10)
+    yield w
+    stop.set()
+    thread.join(10)
+    session.close()
+
+
+def test_a_title_edit_rebuilds_the_release_and_its_listings_only(watched: Watched) -> None:
+    before = files(watched.out)
+    meta = watched.content / "releases/steam-and-static/release.yaml"
+    report = watched.edit(lambda: meta.write_text(meta.read_text() + "title: Steam and More Static\n"))
+    assert report.ok and report.stats is not None
+    changed = assert_rebuilt_exactly(watched, before)
+    assert "releases/steam-and-static/index.html" in changed
+    assert "releases/steam-and-static/kettle-song/index.html" in changed
+    assert {"index.html", "catalog.json", "feed.rss", "search.json", "artists/the-kettle-hums/index.html",
+            "tags/indie-pop/index.html"} <= changed  # fmt: skip
+    # another artist's release and pages are not touched at all
+    assert not any("morning-tides" in p or "aurora-lane" in p for p in changed), changed
+    assert report.stats.written + report.stats.linked < 60
+
+
+def test_a_new_track_appears_and_a_deleted_one_disappears(watched: Watched) -> None:
+    release = watched.content / "releases/steam-and-static"
+    before = files(watched.out)
+    copy = release / "04 - Encore.mp3"  # tagged "Kettle Song" too: its slug is kettle-song-2
+    watched.edit(lambda: shutil.copyfile(release / "01 - Kettle Song.mp3", copy),
+                 until=lambda: (watched.out / "releases/steam-and-static/kettle-song-2/index.html").exists())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert "releases/steam-and-static/kettle-song-2/index.html" in changed
+    before = files(watched.out)
+    watched.edit(lambda: copy.unlink())
+    changed = assert_rebuilt_exactly(watched, before)
+    assert not (watched.out / "releases/steam-and-static/kettle-song-2").exists()
+    assert "releases/steam-and-static/kettle-song-2/index.html" in changed
+
+
+def test_a_renamed_track_file_keeps_its_pages(watched: Watched) -> None:
+    # the slug comes from the title tag, not the file name: a rename changes nothing listeners see
+    release = watched.content / "releases/morning-tides"
+    before = files(watched.out)
+    report = watched.edit(lambda: (release / "03 - Low Tide.flac").rename(release / "03 - Lowest Tide.flac"))
+    assert report.ok
+    assert assert_rebuilt_exactly(watched, before) == set()
+
+
+def test_a_new_release_folder_is_a_draft_until_published(watched: Watched) -> None:
+    before = files(watched.out)
+    folder = watched.content / "releases/late-night"
+
+    def add() -> None:
+        folder.mkdir()
+        shutil.copyfile(
+            watched.content / "releases/steam-and-static/01 - Kettle Song.mp3", folder / "01 - Late.mp3"
+        )
+
+    report = watched.edit(add, until=lambda: "late-night" in watched.reports[-1].summary.drafts)
+    assert "late-night" in report.summary.drafts
+    assert assert_rebuilt_exactly(watched, before) == set()  # a draft reaches nothing
+    before = files(watched.out)
+    watched.edit(lambda: (folder / "release.yaml").write_text("status: published\ntitle: Late Night\n"),
+                 until=lambda: (watched.out / "releases/late-night/index.html").exists())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert "releases/late-night/index.html" in changed and "index.html" in changed
+
+
+def test_a_deleted_and_a_renamed_release(watched: Watched) -> None:
+    before = files(watched.out)
+    watched.edit(lambda: shutil.rmtree(watched.content / "releases/steam-and-static"),
+                 until=lambda: not (watched.out / "releases/steam-and-static").exists())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert not any(
+        p.startswith(("audio/steam-and-static", "downloads/steam-and-static")) for p in files(watched.out)
+    )
+    assert "releases/steam-and-static/index.html" in changed
+    before = files(watched.out)
+    releases = watched.content / "releases"
+    watched.edit(lambda: (releases / "morning-tides").rename(releases / "evening-tides"),
+                 until=lambda: not (watched.out / "releases/morning-tides").exists())  # fmt: skip
+    assert_rebuilt_exactly(watched, before)
+
+
+def test_a_new_cover_replaces_the_drawn_one(watched: Watched) -> None:
+    before = files(watched.out)
+    cover = watched.content / "releases/morning-tides/cover.jpg"
+    target = watched.content / "releases/steam-and-static/cover.jpg"
+    watched.edit(lambda: shutil.copyfile(cover, target),
+                 until=lambda: not (watched.out / "releases/steam-and-static/cover.svg").exists())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert "releases/steam-and-static/cover.svg" in changed
+    assert not any("morning-tides/" in p for p in changed)
+
+
+def test_a_template_edit_rerenders_and_only_changed_pages_are_written(watched: Watched) -> None:
+    theme = watched.content / "mytheme"
+    (theme / "templates").mkdir(parents=True)
+    catalog = watched.content / "catalog.yaml"
+    watched.edit(
+        lambda: catalog.write_text(catalog.read_text().replace("theme: default", "theme: ./mytheme"))
+    )
+    before = files(watched.out)
+    tag = (Path(__file__).resolve().parents[2] / "themes/default/templates/tag.html").read_text()
+    report = watched.edit(lambda: (theme / "templates/tag.html").write_text(tag.replace("</h1>", " (tag)</h1>")),
+                          until=lambda: "(tag)" in (watched.out / "tags/ambient/index.html").read_text())  # fmt: skip
+    assert report.stats is not None
+    rendered = report.stats.written + report.stats.unchanged + report.stats.linked
+    assert rendered == len([p for p in before if p.startswith("tags/") and p != "tags/index.html"])
+    changed = assert_rebuilt_exactly(watched, before)
+    assert changed == {p for p in files(watched.out) if p.startswith("tags/") and p != "tags/index.html"}
+
+
+def test_a_catalog_change_rebuilds_everything(watched: Watched) -> None:
+    before = files(watched.out)
+    catalog = watched.content / "catalog.yaml"
+    watched.edit(lambda: catalog.write_text(catalog.read_text().replace("Example Records", "Sample Records")),
+                 until=lambda: "Sample Records" in (watched.out / "index.html").read_text())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert {p for p in files(watched.out) if p.endswith(".html")} <= changed
+
+
+def test_a_broken_file_is_reported_and_the_next_save_fixes_it(watched: Watched) -> None:
+    meta = watched.content / "releases/morning-tides/release.yaml"
+    good = meta.read_text()
+    report = watched.edit(lambda: meta.write_text(good + "title: [unclosed\n"))
+    assert not report.ok
+    assert any(p.path == meta for p in report.problems.errors)
+    report = watched.edit(lambda: meta.write_text(good))
+    assert report.ok
+    assert (watched.out / "releases/morning-tides/index.html").exists()
+
+
+def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tunecamp.generator.session as session_module
+
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(cache_dir=tmp_path / "cache", jobs=2)
+    session = BuildSession(content, out, options, watching=True)
+    session.build()
+    real, calls = session_module.write_in_place, []
+
+    def dies_halfway(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # as if killed between two files
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session_module, "write_in_place", dies_halfway)
+    meta = content / "releases/steam-and-static/release.yaml"
+    meta.write_text(meta.read_text() + "title: Half Built\n")
+    with pytest.raises(KeyboardInterrupt):
+        session.build({meta})
+    monkeypatch.undo()
+    assert not state_file(tmp_path / "cache", out).exists()  # the journal: the site is known to be mixed
+    report = build(content, out, options)
+    assert not report.skipped and report.ok
+    w = Watched(content, out, session, options)
+    assert_rebuilt_exactly(w, files(out))
+    assert "Half Built" in (out / "releases/steam-and-static/index.html").read_text()
