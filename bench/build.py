@@ -14,7 +14,8 @@ Each catalog size is measured in its own process (so peak RSS belongs to one siz
 - cold build, then a no-op rebuild: a second `build()` with nothing changed;
 - single-edit latency: `watch()` runs in a thread whose rebuild callback is a `BuildSession`'s
   (as in `tunecamp watch`: it rebuilds only what the change reached); one release.yaml gets a new
-  title and the clock stops when that build has returned with the release page showing the title. The watcher's fixed waits (debounce, then one settle check) are part of
+  title and the clock stops when that build has returned with the release page showing the title.
+  The watcher's fixed waits (debounce, then one settle check) are part of
   it and shown separately; the median of several edits is reported;
 - a cached-audio build for the smallest size: transcode=True into a fresh output folder with the
   media cache left warm by a first (transcoding) build;

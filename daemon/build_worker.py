@@ -90,15 +90,31 @@ def _swap(next_dir: Path, public_dir: Path) -> None:
 
 
 def _options(args: argparse.Namespace) -> Any:
+    return build_options(args.data, transcode=not args.no_transcode)
+
+
+def build_options(data_dir: Path, *, transcode: bool) -> Any:
+    """The generator's options for a daemon build: its cache and private store live in data/."""
     from tunecamp.generator.build import BuildOptions
 
-    wanted = {
-        "transcode": not args.no_transcode,
-        "private_dir": args.data / "private",
-        "cache_dir": args.data / "cache",
-    }
-    names = {f.name for f in dataclasses.fields(BuildOptions)}
-    return BuildOptions(**{k: v for k, v in wanted.items() if k in names})
+    return BuildOptions(transcode=transcode, private_dir=data_dir / "private", cache_dir=data_dir / "cache")
+
+
+def refresh_index(data_dir: Path, catalog: Any) -> Any:
+    """Bring the catalog index (and the Subsonic API's columns) up to `catalog`; returns its stats."""
+    from tunecamp.daemon.catalog_index import refresh
+    from tunecamp.daemon.db import connect
+    from tunecamp.daemon.migrations import apply_migrations
+    from tunecamp.daemon.subsonic_index import refresh_media
+
+    db = connect(data_dir / "tunecamp.db")
+    try:
+        apply_migrations(db)
+        stats = refresh(db, catalog)
+        refresh_media(db, catalog)  # the Subsonic API's extra columns, from the same scan
+    finally:
+        db.close()
+    return stats
 
 
 def preview(args: argparse.Namespace, events: Events) -> int:
@@ -139,11 +155,6 @@ def preview(args: argparse.Namespace, events: Events) -> int:
 
 
 def run(args: argparse.Namespace, events: Events) -> int:
-    from tunecamp.daemon.catalog_index import refresh
-    from tunecamp.daemon.db import connect
-    from tunecamp.daemon.migrations import apply_migrations
-    from tunecamp.daemon.subsonic_index import refresh_media
-
     content, public, data = args.content.resolve(), args.public.resolve(), args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
     fingerprint = content_fingerprint(content)  # before: an edit during the build makes the next one run
@@ -178,13 +189,7 @@ def run(args: argparse.Namespace, events: Events) -> int:
             shutil.rmtree(next_dir, ignore_errors=True)
     for p in problems.items:
         events.emit("problem", level=p.level, path=str(p.path), key=p.key, message=p.message)
-    db = connect(data / "tunecamp.db")
-    try:
-        apply_migrations(db)
-        stats = refresh(db, catalog)
-        refresh_media(db, catalog)  # the Subsonic API's extra columns, from the same scan
-    finally:
-        db.close()
+    stats = refresh_index(data, catalog)
     if published:
         (data / STATE_FILE).write_text(json.dumps({"fingerprint": fingerprint, "finished_at": time.time()}))
     releases = sum(1 for r in catalog.releases if r.is_public)

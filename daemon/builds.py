@@ -1,9 +1,17 @@
-"""Rebuilding the site from the daemon: one build at a time, in a worker process.
+"""Rebuilding the site from the daemon: one build at a time.
 
 `request()` starts a build, or, while one runs, books exactly one follow-up: any number
 of requests during a build coalesce into that single next build, which sees every change
-made until it starts. The worker (build_worker.py) streams its log as JSON lines; the
-admin API follows them. A failed build publishes nothing, and its errors stay visible.
+made until it starts. A failed build publishes nothing, and its errors stay visible.
+
+Two ways to build. Asked for by a person (the admin, the dashboard, a Subsonic startScan), a
+build runs in a worker process (build_worker.py) that streams its log as JSON lines: a full
+build into a hard-linked copy of public/, swapped in when it has no errors. Asked for by the
+content watcher with the paths it saw, a build runs in this process, in a thread, through the
+generator's `BuildSession`, which keeps the catalog between builds and renders only what the
+change reached (the live preview follows a save in a blink). It too writes nothing when the
+build has errors. A worker build replaces public/ behind the session's back, so the session
+starts afresh after one.
 """
 
 from __future__ import annotations
@@ -16,13 +24,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tunecamp.daemon.build_worker import worker_command
+from tunecamp.daemon.build_worker import build_options, refresh_index, worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
+
+if TYPE_CHECKING:
+    from tunecamp.generator.session import BuildSession
 
 log = logging.getLogger("tunecamp.builds")
 MAX_LOG_LINES = 5000
@@ -42,6 +54,7 @@ class BuildRun:
     log: list[str] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    changed: frozenset[Path] | None = None  # what the watcher saw: built in a session, not the worker
 
     def as_json(self, since: int = 0) -> dict[str, Any]:
         return {
@@ -71,7 +84,8 @@ class BuildManager:
         self.current: BuildRun | None = None
         self.last: BuildRun | None = None
         self.runs: dict[int, BuildRun] = {}
-        self._follow_up: list[tuple[str, str | None, bool]] = []
+        self._follow_up: list[tuple[str, str | None, bool, frozenset[Path] | None]] = []
+        self.session: BuildSession | None = None  # the watcher's builds, kept between them
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
         self._process: asyncio.subprocess.Process | None = None
@@ -89,27 +103,33 @@ class BuildManager:
         *,
         index_only: bool = False,
         if_changed: bool = False,
+        changed: frozenset[Path] | None = None,
     ) -> dict[str, Any]:
         """Start a build now (its id is in the answer), or book the follow-up if one is running.
 
-        `if_changed`: skip the build when content/ is as it was at the last published build
-        (the watcher asks so: its events often echo a change a build already has).
+        `if_changed`: skip the build when content/ is as it was at the last published build.
+        `changed`: the paths the content watcher saw; the build then rebuilds only what they reach.
         """
         if self.busy:
-            self._follow_up.append((reason, requested_by, if_changed))
+            self._follow_up.append((reason, requested_by, if_changed, changed))
             return {"state": "queued", "id": None, "running": self.current.id if self.current else None}
         self._starting = True  # busy from now on, before any await
         try:
-            run = await self._start(reason, requested_by, index_only, if_changed)
+            run = await self._start(reason, requested_by, index_only, if_changed, changed)
             self._task = asyncio.create_task(self._loop(run))
         finally:
             self._starting = False
         return {"state": "started", "id": run.id, "running": run.id}
 
     async def _start(
-        self, reason: str, requested_by: str | None, index_only: bool, if_changed: bool
+        self,
+        reason: str,
+        requested_by: str | None,
+        index_only: bool,
+        if_changed: bool,
+        changed: frozenset[Path] | None = None,
     ) -> BuildRun:
-        run = BuildRun(0, reason, requested_by, time.time(), index_only, if_changed)
+        run = BuildRun(0, reason, requested_by, time.time(), index_only, if_changed, changed=changed)
         run.id = await self._record_start(run)
         self.current = self.runs[run.id] = run
         self._trim_history()
@@ -120,11 +140,15 @@ class BuildManager:
             await self._run_one(run)
             if not self._follow_up:
                 break
-            reasons = list(dict.fromkeys(r for r, _, _ in self._follow_up))
+            reasons = list(dict.fromkeys(r for r, _, _, _ in self._follow_up))
             requested_by = self._follow_up[-1][1]
-            if_changed = all(c for _, _, c in self._follow_up)
+            if_changed = all(c for _, _, c, _ in self._follow_up)
+            seen = [paths for _, _, _, paths in self._follow_up]
+            # only watcher requests: the union of what they saw; anyone else's: a full build
+            known = [p for p in seen if p is not None]
+            changed = frozenset[Path]().union(*known) if len(known) == len(seen) else None
             self._follow_up.clear()
-            run = await self._start("; ".join(reasons), requested_by, False, if_changed)
+            run = await self._start("; ".join(reasons), requested_by, False, if_changed, changed)
         async with self._changed:
             self._changed.notify_all()
 
@@ -188,6 +212,63 @@ class BuildManager:
 
     async def _run_one(self, run: BuildRun) -> None:
         log.info("build %s started (%s)", run.id, run.reason)
+        if run.changed is not None and self.config.watch and not run.index_only:
+            code, done = await self._run_session(run)
+        else:
+            code, done = await self._run_worker(run)
+            if not done.get("skipped"):
+                self.session = None  # public/ was replaced behind it
+        run.published = bool(done.get("published"))
+        run.error = run.error or done.get("error") or (None if code == 0 else f"the build exited with {code}")
+        run.state = "skipped" if done.get("skipped") else "ok" if code == 0 and done.get("ok") else "failed"
+        run.finished_at = time.time()
+        self.current = None
+        if run.state != "skipped":  # "the last build" means the last one that did something
+            self.last = run
+        await self._record_end(run)
+        for listener in list(self.listeners):
+            try:
+                listener(run)
+            except Exception:  # a listener's bug must not stop the build queue
+                log.exception("build listener failed")
+        log.info("build %s %s%s", run.id, run.state, " and published" if run.published else "")
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _run_session(self, run: BuildRun) -> tuple[int, dict[str, Any]]:
+        """A watcher's build, in this process: only what the changed paths reach is rebuilt."""
+        from tunecamp.generator.session import BuildSession
+
+        c = self.config
+        if self.session is None:
+            options = build_options(c.data_dir, transcode=c.build_transcode)
+            self.session = BuildSession(
+                c.content_dir, c.public_dir, options, watching=True, publish_errors=False
+            )
+        session = self.session
+
+        def build() -> Any:
+            report = session.build(run.changed)
+            if report.catalog is not None:
+                refresh_index(c.data_dir, report.catalog)
+            return report
+
+        try:
+            report = await asyncio.to_thread(build)
+        except Exception as exc:
+            log.exception("build %s failed", run.id)
+            self.session = None  # its state may be half updated: the next build starts afresh
+            run.error = f"{type(exc).__name__}: {exc}"
+            return -1, {}
+        for p in report.problems.items:
+            run.problems.append({"level": p.level, "path": str(p.path), "key": p.key, "message": p.message})
+        stats = report.stats
+        what = f"{stats.written + stats.linked} files written" if stats else "nothing written"
+        run.log.append(f"rebuilt {c.public_dir} in {report.seconds * 1000:.0f} ms: {what}, "
+                       f"{len(report.problems.errors)} errors")  # fmt: skip
+        return (0 if report.ok else 1), {"ok": report.ok, "published": stats is not None}
+
+    async def _run_worker(self, run: BuildRun) -> tuple[int, dict[str, Any]]:
         done: dict[str, Any] = {}
         try:
             process = self._process = await asyncio.create_subprocess_exec(
@@ -215,22 +296,7 @@ class BuildManager:
             code, run.error = -1, f"{type(exc).__name__}: {exc}"
         finally:
             self._process = None
-        run.published = bool(done.get("published"))
-        run.error = run.error or done.get("error") or (None if code == 0 else f"the build exited with {code}")
-        run.state = "skipped" if done.get("skipped") else "ok" if code == 0 and done.get("ok") else "failed"
-        run.finished_at = time.time()
-        self.current = None
-        if run.state != "skipped":  # "the last build" means the last one that did something
-            self.last = run
-        await self._record_end(run)
-        for listener in list(self.listeners):
-            try:
-                listener(run)
-            except Exception:  # a listener's bug must not stop the build queue
-                log.exception("build listener failed")
-        log.info("build %s %s%s", run.id, run.state, " and published" if run.published else "")
-        async with self._changed:
-            self._changed.notify_all()
+        return code, done
 
     def _trim_history(self) -> None:
         for old in sorted(self.runs)[:-20]:
@@ -272,6 +338,8 @@ class BuildManager:
     async def close(self) -> None:
         """At shutdown: stop the worker (the published site is untouched by a killed build)."""
         self._follow_up.clear()
+        if self.session is not None:
+            self.session.close()
         if self._process is not None and self._process.returncode is None:
             self._process.terminate()
         if self._task is not None:

@@ -2,8 +2,8 @@
 
 Artists edit their files and expect the site to follow. The watcher (a thread, from
 tunecamp.generator.watch) batches a burst of saves into one call; each call asks the
-build manager for a build, which coalesces with any build already running or queued.
-A build whose content fingerprint matches the last published one ends at once.
+build manager for a build of what changed, which coalesces with any build already running
+or queued and rebuilds only what the changed paths reach (see builds.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def watch_ctx(app: web.Application) -> AsyncIterator[None]:
 
     def rebuild(changed: set[Path]) -> None:
         what = next(iter(changed)).name if len(changed) == 1 else f"{len(changed)} files"
-        coroutine = app[BUILDS].request(f"content changed: {what}", None, if_changed=True)
+        coroutine = app[BUILDS].request(f"content changed: {what}", None, changed=frozenset(changed))
         asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=30)
 
     thread = threading.Thread(

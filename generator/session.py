@@ -62,9 +62,19 @@ class _Built:
 
 class BuildSession:
     def __init__(
-        self, content_dir: Path, out_dir: Path, options: BuildOptions, *, watching: bool = False
+        self,
+        content_dir: Path,
+        out_dir: Path,
+        options: BuildOptions,
+        *,
+        watching: bool = False,
+        publish_errors: bool = True,
     ) -> None:
-        """`watching`: more builds will follow, so a site found up to date is still read into memory."""
+        """`watching`: more builds will follow, so a site found up to date is still read into memory.
+
+        `publish_errors=False` (the daemon): a build with errors writes nothing, so the site stays
+        the last good one until the next save fixes them (a first site is written anyway).
+        """
         from tunecamp.generator.build import state_file  # build.py imports this module
 
         self.content_dir, self.out_dir = content_dir.resolve(), out_dir.resolve()
@@ -76,6 +86,7 @@ class BuildSession:
         self.tag_index: TagIndex | None = None
         self.last: _Built | None = None
         self.watching = watching
+        self.publish_errors = publish_errors
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildReport:
         """Build; with `changed` (paths under content/ a watcher saw) only what they reach."""
@@ -141,13 +152,19 @@ class BuildSession:
                 manifest[owner(out.path)].add(out.path)
                 yield out
 
-        stats = write_site(
-            recorded([*media.outputs, *all_units(site)]), self.out_dir, reuse=not options.clean
-        )
         summary = _summary(catalog)
-        BuildState(digest, output_identity(self.out_dir), summary, tuple(problems.items)).save(
-            self.state_file
-        )
+        stats = None
+        if problems.errors and not self.publish_errors and self.out_dir.exists():
+            self.last = None  # the site on disk is not this catalog's: the next build starts afresh
+            return BuildReport(catalog, problems, None, time.perf_counter() - started, summary)
+        if up_to_date:  # a watch session starting on a built site: what each unit wrote is on disk
+            for path in _site_files(self.out_dir):
+                manifest[owner(path)].add(path)
+        else:
+            outputs = recorded([*media.outputs, *all_units(site)])
+            stats = write_site(outputs, self.out_dir, reuse=not options.clean)
+            state_now = BuildState(digest, output_identity(self.out_dir), summary, tuple(problems.items))
+            state_now.save(self.state_file)
         self.last = _Built(
             state, media, site, tuple(media_problems.items), _by_unit(media.outputs),
             _by_release(media.private_outputs), {u: frozenset(p) for u, p in manifest.items()},
@@ -187,6 +204,10 @@ class BuildSession:
         theme_problems = Problems()
         site = make_site(after, media, last.site.urls, theme=None if templates else last.site.theme,
                          problems=theme_problems, extra_head=self.options.extra_head, memo=last.site.memo)  # fmt: skip
+        problems = state.problems()
+        problems.items.extend([*media_problems, *theme_problems.items])
+        if problems.errors and not self.publish_errors:  # keep the last good site, and what it was made of
+            return BuildReport(after, problems, None, time.perf_counter() - started, _summary(after))
         units = reached(last.site, site, changed, [*gone, *fresh]) | using(site, templates)
         self.state_file.unlink(missing_ok=True)  # the journal: from here the site is being changed
         written = unchanged = linked = 0
@@ -211,8 +232,6 @@ class BuildSession:
                 private_files[slug] = files
         site.memo.sweep()
         self.last = _Built(state, media, site, tuple(media_problems), media_files, private_files, manifest)
-        problems = state.problems()
-        problems.items.extend([*media_problems, *theme_problems.items])
         stats = WriteStats(written, unchanged, linked)
         return BuildReport(after, problems, stats, time.perf_counter() - started, _summary(after))
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import MakeAudio
 
-from tunecamp.generator.scan import scan
+from tunecamp.generator.model import Release
+from tunecamp.generator.problems import Problems
+from tunecamp.generator.scan import ScanState, read_catalog_config, rescan, scan, scan_state
 
 
 def write(path: Path, text: str) -> Path:
@@ -176,3 +179,191 @@ def test_missing_catalog_yaml_is_a_warning(tmp_path: Path) -> None:
     catalog, problems = scan(tmp_path)
     assert catalog.releases == () and not problems.errors
     assert "tunecamp init" in problems.warnings[0].message
+
+
+# -- rescan: the incremental scan of a watch session -------------------------------------------
+
+
+def releases_by_slug(state: ScanState) -> dict[str, Release]:
+    return {r.slug: r for r in state.catalog.releases}
+
+
+@pytest.fixture
+def content(catalog_dir: Path) -> Path:
+    return catalog_dir.resolve()  # the scan resolves content/; the watcher's paths are resolved too
+
+
+def test_rescan_rereads_only_the_changed_folder(content: Path) -> None:
+    state = scan_state(content)
+    before = releases_by_slug(state)
+    meta = content / "releases/Engines (2024)/release.yaml"
+    meta.write_text(meta.read_text() + "title: Engines, Remastered\n")
+    after = rescan(state, {meta})
+    assert after is not None
+    now = releases_by_slug(after)
+    assert now["engines-2024"] is not before["engines-2024"]
+    assert now["engines-2024"].title == "Engines, Remastered"
+    assert now["hidden"] is before["hidden"] and now["draft-one"] is before["draft-one"]
+    assert after.folders[content / "releases/hidden"] is state.folders[content / "releases/hidden"]
+    assert after.catalog.artists == state.catalog.artists
+    assert before["engines-2024"].title == "Engines"  # the previous state is left as it was
+    assert list(after.folders) == sorted(after.folders)
+
+
+def test_rescan_gives_what_a_full_scan_gives(content: Path) -> None:
+    state = scan_state(content)
+    meta = content / "releases/hidden/release.yaml"
+    meta.write_text("status: published\ngenres: [Folk]\n")
+    after = rescan(state, {meta, content / "releases/hidden"})
+    assert after is not None
+    full = scan_state(content)
+    assert after.catalog == full.catalog
+    assert after.problems().items == full.problems().items
+
+
+def test_a_deleted_folder_drops_its_release_and_its_problems(content: Path, make_audio: MakeAudio) -> None:
+    extra = content / "releases/extra"
+    make_audio(extra / "a.mp3", tags={"title": "Extra", "artist": "Ada Lovelace"})
+    write(extra / "release.yaml", "status: published\nlicence: MIT\n")
+    state = scan_state(content)
+    assert "extra" in releases_by_slug(state)
+    assert any(p.path == extra / "release.yaml" for p in state.problems().errors)
+    shutil.rmtree(extra)
+    after = rescan(state, {extra / "a.mp3", extra / "release.yaml", extra})
+    assert after is not None
+    assert "extra" not in releases_by_slug(after) and extra not in after.folders
+    assert not any(p.path.is_relative_to(extra) for p in after.problems().items)
+    assert releases_by_slug(after)["engines-2024"] is releases_by_slug(state)["engines-2024"]
+
+
+def test_a_new_folder_is_read(content: Path, make_audio: MakeAudio) -> None:
+    state = scan_state(content)
+    fresh = content / "releases/fresh"
+    make_audio(fresh / "01.mp3", tags={"title": "New Song", "artist": "Ada Lovelace", "album": "Fresh"})
+    write(fresh / "release.yaml", "status: published\ndate: 2030-01-01\n")
+    after = rescan(state, {fresh / "01.mp3"})
+    assert after is not None
+    release = releases_by_slug(after)["fresh"]
+    assert release.title == "Fresh" and [t.title for t in release.tracks] == ["New Song"]
+    assert release.artist_slugs == ("ada",)
+    assert after.catalog.releases[0] is release  # the newest comes first, as in a full scan
+    assert after.catalog.listed_releases == scan_state(content).catalog.listed_releases
+
+
+def test_hidden_and_underscore_folders_are_not_read(content: Path, make_audio: MakeAudio) -> None:
+    state = scan_state(content)
+    changed = {
+        make_audio(content / "releases/.trash/a.mp3", tags={"artist": "Ada Lovelace"}),
+        make_audio(content / "releases/_parked/a.mp3", tags={"artist": "Ada Lovelace"}),
+    }
+    after = rescan(state, changed)
+    assert after is not None and after.catalog == state.catalog and after.folders == state.folders
+
+
+def test_a_broken_release_yaml_hides_the_release_until_fixed(content: Path) -> None:
+    state = scan_state(content)
+    meta = content / "releases/Engines (2024)/release.yaml"
+    good = meta.read_text()
+    meta.write_text("status: published\ntitle: [oops\n")
+    broken = rescan(state, {meta})
+    assert broken is not None
+    assert "engines-2024" not in releases_by_slug(broken)
+    errors = [p for p in broken.problems().errors if p.path == meta]
+    assert errors and "invalid YAML at line" in errors[0].message
+    assert releases_by_slug(broken)["hidden"] is releases_by_slug(state)["hidden"]
+
+    meta.write_text(good)
+    fixed = rescan(broken, {meta})
+    assert fixed is not None
+    assert releases_by_slug(fixed)["engines-2024"].title == "Engines"
+    assert not [p for p in fixed.problems().items if p.path == meta]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "catalog.yaml",
+        "artists/ada/artist.yaml",
+        "artists/newcomer",
+        "releases",  # the releases folder itself: anything inside may have moved
+        ".",
+        "../elsewhere/a.mp3",
+    ],
+)
+def test_a_change_outside_release_folders_needs_a_full_scan(content: Path, changed: str) -> None:
+    state = scan_state(content)
+    assert rescan(state, {(content / changed).resolve()}) is None
+    meta = content / "releases/hidden/release.yaml"  # also when mixed with a release change
+    assert rescan(state, {meta, (content / changed).resolve()}) is None
+
+
+def test_a_release_naming_a_new_artist_needs_a_full_scan(content: Path) -> None:
+    state = scan_state(content)
+    meta = content / "releases/hidden/release.yaml"
+    meta.write_text("status: unlisted\nartist: Brand New Band\n")
+    assert rescan(state, {meta}) is None
+    assert "brand-new-band" not in {a.slug for a in state.catalog.artists}  # the state is untouched
+
+
+def test_losing_the_last_release_of_a_tag_only_artist_needs_a_full_scan(content: Path) -> None:
+    state = scan_state(content)
+    assert state.catalog.artist("somebody-else").source_dir is None
+    shutil.rmtree(content / "releases/draft-one")
+    assert rescan(state, {content / "releases/draft-one"}) is None
+
+
+def test_problems_of_untouched_folders_and_of_the_catalog_are_kept(
+    content: Path, make_audio: MakeAudio
+) -> None:
+    (content / "catalog.yaml").write_text((content / "catalog.yaml").read_text() + "colour: blue\n")
+    broken = content / "releases/broken"
+    make_audio(broken / "a.mp3")
+    write(broken / "release.yaml", "status: published\ntitle: [oops\n")
+    state = scan_state(content)
+    watched = {content / "catalog.yaml", broken / "release.yaml"}
+    kept = [p for p in state.problems().items if p.path in watched]
+    assert {p.path for p in kept} == watched
+    meta = content / "releases/hidden/release.yaml"
+    meta.write_text("status: unlisted\ntitle: Still Hidden\n")
+    after = rescan(state, {meta})
+    assert after is not None
+    assert all(any(p is q for q in after.problems().items) for p in kept)
+    assert after.problems().items == scan_state(content).problems().items
+
+
+def test_two_folders_claiming_one_slug_are_reported_until_one_goes(
+    content: Path, make_audio: MakeAudio
+) -> None:
+    state = scan_state(content)
+    twin = content / "releases/twin"
+    make_audio(twin / "a.mp3", tags={"artist": "Ada Lovelace"})
+    write(twin / "release.yaml", "status: published\nslug: engines-2024\n")
+    clash = rescan(state, {twin})
+    assert clash is not None
+    assert [p.path for p in clash.problems().errors if "already uses the slug" in p.message] == [twin]
+    assert releases_by_slug(clash)["engines-2024"] is releases_by_slug(state)["engines-2024"]
+    shutil.rmtree(twin)
+    gone = rescan(clash, {twin})
+    assert gone is not None and not any("already uses" in p.message for p in gone.problems().items)
+
+
+# -- feed_limit --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "limit"), [("", 50), ("feed_limit: 10\n", 10), ("feed_limit: 0\n", 0)])
+def test_feed_limit_is_read_from_catalog_yaml(tmp_path: Path, text: str, limit: int) -> None:
+    write(tmp_path / "catalog.yaml", "title: Label\n" + text)
+    problems = Problems()
+    assert read_catalog_config(tmp_path, problems).feed_limit == limit
+    assert not problems.items
+
+
+@pytest.mark.parametrize("value", ["many", "-1", "2.5", "true", "[3]"])
+def test_a_bad_feed_limit_is_an_error_and_falls_back_to_50(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path / "catalog.yaml", f"title: Label\nfeed_limit: {value}\n")
+    problems = Problems()
+    config = read_catalog_config(tmp_path, problems)
+    assert config.feed_limit == 50 and config.title == "Label"
+    (error,) = problems.errors
+    assert error.path == path and error.key == "feed_limit"
+    assert "catalog.yaml [feed_limit]" in str(error)

@@ -270,3 +270,41 @@ def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
     w = Watched(content, out, session, options)
     assert_rebuilt_exactly(w, files(out))
     assert "Half Built" in (out / "releases/steam-and-static/index.html").read_text()
+
+
+def test_a_session_starting_on_a_built_site_writes_nothing_until_a_change(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(cache_dir=tmp_path / "cache", jobs=2)
+    assert build(content, out, options).ok
+    before = files(out)
+    session = BuildSession(content, out, options, watching=True)
+    first = session.build()
+    assert first.stats is None and first.catalog is not None  # read, not rebuilt
+    assert files(out) == before
+    meta = content / "releases/morning-tides/release.yaml"
+    meta.write_text(meta.read_text() + "title: Morning Tides (Remastered)\n")
+    report = session.build({meta})
+    assert report.stats is not None and report.stats.written > 0
+    changed = assert_rebuilt_exactly(Watched(content, out, session, options), before)
+    assert "releases/morning-tides/index.html" in changed
+
+
+def test_without_publish_errors_a_broken_save_keeps_the_last_good_site(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(cache_dir=tmp_path / "cache", jobs=2)
+    session = BuildSession(content, out, options, watching=True, publish_errors=False)
+    assert session.build().ok
+    before = files(out)
+    meta = content / "releases/morning-tides/release.yaml"
+    good = meta.read_text()
+    meta.write_text(good + "status: [broken\n")
+    report = session.build({meta})
+    assert not report.ok and report.stats is None
+    assert any(p.path == meta for p in report.problems.errors)
+    assert files(out) == before  # the release is still there, nothing was touched
+    meta.write_text(good + "title: Fixed Tides\n")
+    report = session.build({meta})
+    assert report.ok
+    assert "Fixed Tides" in (out / "releases/morning-tides/index.html").read_text()
