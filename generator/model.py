@@ -116,6 +116,7 @@ class Release:
     label: str | None = None
     extras: tuple[Path, ...] = ()
     metadata_file: Path | None = None
+    credited: tuple[str, ...] = ()  # the artist names as written (release.yaml or tags)
 
     @property
     def duration(self) -> float:

@@ -147,9 +147,14 @@ def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable
         target = out_dir / path
         target.unlink(missing_ok=True)
         for folder in target.parents:  # folders left empty go too
-            if folder == out_dir or not folder.is_relative_to(out_dir) or any(folder.iterdir()):
+            if folder == out_dir or not folder.is_relative_to(out_dir):
                 break
-            folder.rmdir()
+            try:
+                folder.rmdir()  # only an empty folder can go
+            except FileNotFoundError:
+                continue  # gone already (deleted by hand): its parent may be empty now
+            except OSError:
+                break  # not empty
     return WriteStats(written, unchanged, linked)
 
 

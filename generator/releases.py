@@ -110,7 +110,7 @@ def read_release(
     first = read[0][1]
     names = (c.list_value(data, "artist", meta, problems) or first.album_artists or first.artists
              or ("Unknown Artist",))  # fmt: skip
-    release_artists = [_artist_for(name, artists, config) for name in names]
+    release_artists = [artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
     overrides = _track_overrides(data.get("tracks"), folder, meta, problems)
     tracks = _tracks(read, overrides, release_artists, settings, meta, listing, problems)
@@ -141,6 +141,7 @@ def read_release(
         extras=tuple(sorted(p for p in extras_dir.iterdir() if p.is_file() and not p.name.startswith(".")))
         if "extras" in listing.folders else (),
         metadata_file=meta if has_meta else None,
+        credited=tuple(names),
     )  # fmt: skip
 
 
@@ -154,7 +155,7 @@ def _status(value: Any, meta: Path, problems: Problems) -> Status:
     return "draft"
 
 
-def _artist_for(name: str, artists: dict[str, Artist], config: CatalogConfig) -> Artist:
+def artist_for(name: str, artists: dict[str, Artist], config: CatalogConfig) -> Artist:
     """The artist a release names, by slug or by name; created from the name when unknown."""
     if name in artists:
         return artists[name]

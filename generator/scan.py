@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from tunecamp.generator.model import (
     Release,
 )
 from tunecamp.generator.problems import Problem, Problems
-from tunecamp.generator.releases import read_release
+from tunecamp.generator.releases import artist_for, read_release
 from tunecamp.generator.settings import Settings
 from tunecamp.generator.slugs import is_safe_slug, slugify
 from tunecamp.generator.tags import TrackTags, read_tags
@@ -51,6 +51,7 @@ class ScanState:
     """What a scan read, folder by folder, so the next scan re-reads only the folders that changed."""
 
     catalog: Catalog
+    folder_artists: tuple[Artist, ...]  # from artists/; the others are named by releases only
     base_problems: tuple[Problem, ...]  # catalog.yaml and artists/
     folders: dict[Path, FolderScan]  # every release folder, sorted
     slug_problems: tuple[Problem, ...] = ()  # two folders claiming one slug
@@ -64,10 +65,11 @@ def scan_state(content_dir: Path, *, tag_reader: TagReader = read_tags) -> ScanS
     problems = Problems()
     content_dir = content_dir.resolve()
     config = read_catalog_config(content_dir, problems)
-    artists = {a.slug: a for a in read_artists(content_dir, config, problems)}
+    folder_artists = tuple(read_artists(content_dir, config, problems))
+    artists = {a.slug: a for a in folder_artists}
     folders = {folder: _read_folder(folder, config, artists, tag_reader)
                for folder in _subfolders(content_dir / "releases")}  # fmt: skip
-    return _assemble(config, content_dir, artists, tuple(problems.items), folders)
+    return _assemble(config, content_dir, folder_artists, tuple(problems.items), folders)
 
 
 def rescan(state: ScanState, changed: set[Path], *, tag_reader: TagReader = read_tags) -> ScanState | None:
@@ -75,8 +77,9 @@ def rescan(state: ScanState, changed: set[Path], *, tag_reader: TagReader = read
 
     `changed` are paths inside content/ (files or folders). Only changes inside release folders
     are taken here: catalog.yaml and artists/ feed every release (settings are inherited), so
-    they need `scan_state`, and so does a release naming an artist the catalog did not know or no
-    longer naming one only it named. Unchanged releases stay the very same objects.
+    they need `scan_state`, and so does any change to the artists releases name (a new one, one no
+    longer named, a new spelling): every page showing them changes. Unchanged releases stay the
+    very same objects.
     """
     catalog = state.catalog
     releases_dir = catalog.content_dir / "releases"
@@ -91,14 +94,11 @@ def rescan(state: ScanState, changed: set[Path], *, tag_reader: TagReader = read
         folders.pop(folder, None)
         if folder.is_dir() and not folder.name.startswith((".", "_")):
             folders[folder] = _read_folder(folder, catalog.config, artists, tag_reader)
-    if len(artists) != len(catalog.artists):
-        return None  # a new artist: every listing of artists changes, read everything once
-    named = {s for f in folders.values() if f.release for s in f.release.artist_slugs}
-    if any(a.source_dir is None and a.slug not in named for a in catalog.artists):
-        return None  # an artist known only from tags lost its last release
-    return _assemble(
-        catalog.config, catalog.content_dir, artists, state.base_problems, dict(sorted(folders.items()))
-    )
+    new = _assemble(catalog.config, catalog.content_dir, state.folder_artists, state.base_problems,
+                    dict(sorted(folders.items())))  # fmt: skip
+    if new.catalog.artists != catalog.artists:
+        return None
+    return replace(new, catalog=replace(new.catalog, artists=catalog.artists))  # the same objects
 
 
 def _read_folder(
@@ -109,8 +109,14 @@ def _read_folder(
     return FolderScan(release, tuple(problems.items))
 
 
-def _assemble(config: CatalogConfig, content_dir: Path, artists: dict[str, Artist],
+def _assemble(config: CatalogConfig, content_dir: Path, folder_artists: tuple[Artist, ...],
               base_problems: tuple[Problem, ...], folders: dict[Path, FolderScan]) -> ScanState:  # fmt: skip
+    # Artists only releases name are made in folder order, as one full scan makes them: the first
+    # folder naming one spells it.
+    artists = {a.slug: a for a in folder_artists}
+    for read in folders.values():
+        for name in read.release.credited if read.release else ():
+            artist_for(name, artists, config)
     releases: list[Release] = []
     seen: set[str] = set()
     slug_problems = Problems()
@@ -127,7 +133,7 @@ def _assemble(config: CatalogConfig, content_dir: Path, artists: dict[str, Artis
     catalog = Catalog(
         config, content_dir, tuple(sorted(artists.values(), key=lambda a: a.name.lower())), tuple(releases)
     )
-    return ScanState(catalog, base_problems, folders, tuple(slug_problems.items))
+    return ScanState(catalog, folder_artists, base_problems, folders, tuple(slug_problems.items))
 
 
 def _subfolders(path: Path) -> list[Path]:

@@ -49,7 +49,7 @@ class Theme:
         """The template name of a file in one of the theme's templates/ folders, else None."""
         for folder in self.folders:
             templates = folder.resolve() / "templates"
-            if path.is_relative_to(templates):
+            if path.is_relative_to(templates) and path != templates:
                 return path.relative_to(templates).as_posix()
         return None
 

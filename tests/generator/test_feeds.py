@@ -321,3 +321,48 @@ def test_an_edited_release_is_reserialized_and_every_other_fragment_reused() -> 
         assert not parsed.bozo, (output.path, parsed.get("bozo_exception"))
         text = "\n".join(ET.fromstring(output.data).itertext())
         assert shown in text and f"Engines {HOSTILE_TITLE}" not in text, output.path
+
+
+def with_feed_limit(limit: int) -> dict[str, bytes]:
+    catalog = hostile_catalog()
+    return render(replace(catalog, config=replace(catalog.config, feed_limit=limit)))
+
+
+def entry_links(data: bytes) -> list[str]:
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return [e.link for e in parsed.entries]
+
+
+def test_feed_limit_keeps_the_newest_releases_in_site_feeds_and_podcast() -> None:
+    feeds = with_feed_limit(2)  # three listed releases: engines (2024), older (2019), undated
+    newest = [url("releases/engines/"), url("releases/older/")]
+    assert entry_links(feeds["feed.rss"]) == newest
+    assert entry_links(feeds["feed.atom"]) == newest
+    episodes = entry_links(feeds["podcast.rss"])
+    assert episodes == [url(f"releases/engines/{t}/") for t in ("script", "fish", "newline", "control")] + [
+        url("releases/older/one/"),
+        url("releases/older/two/"),
+    ]
+    for data in (feeds["feed.rss"], feeds["podcast.rss"]):  # the channel dates follow the newest carried
+        assert ET.fromstring(data).findtext("channel/lastBuildDate") == "Wed, 01 May 2024 00:00:00 GMT"
+    # each feed is limited on its own: Noor's two releases both fit
+    assert entry_links(feeds["artists/noor/feed.rss"]) == [url("releases/older/"), url("releases/undated/")]
+
+
+def test_feed_limit_applies_to_artist_feeds_and_not_to_media_rss() -> None:
+    feeds, full = with_feed_limit(1), with_feed_limit(0)
+    assert entry_links(feeds["artists/ada/feed.atom"]) == [url("releases/engines/")]
+    assert entry_links(feeds["artists/noor/feed.rss"]) == [url("releases/older/")]
+    assert entry_links(feeds["podcast.rss"])[-1] == url("releases/engines/control/")
+    media_rss = [p for p in full if p.endswith("media.rss")]
+    assert media_rss and all(feeds[p] == full[p] for p in media_rss)
+
+
+def test_feed_limit_0_carries_every_listed_release(feeds: dict[str, bytes]) -> None:
+    everything = with_feed_limit(0)
+    every = [url("releases/engines/"), url("releases/older/"), url("releases/undated/")]
+    assert entry_links(everything["feed.rss"]) == every and entry_links(everything["feed.atom"]) == every
+    assert entry_links(everything["podcast.rss"])[-1] == url("releases/undated/layl/")
+    assert everything == feeds  # the default (50) carries them all too: the same bytes
+    assert hostile_catalog().config.feed_limit == 50

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tunecamp.generator.output import Output, staging_dirs, write_site
+from tunecamp.generator.output import Output, WriteStats, staging_dirs, write_in_place, write_site
 
 
 def test_writes_files_and_replaces_the_previous_site(tmp_path: Path) -> None:
@@ -67,3 +68,124 @@ def test_leftovers_of_a_killed_build_are_cleaned(tmp_path: Path) -> None:
     write_site([Output("index.html", data=b"fresh")], out)
     assert not staging.exists() and not old.exists()
     assert (out / "index.html").read_bytes() == b"fresh"
+
+
+# -- write_in_place: the incremental writer -----------------------------------------------------
+
+
+def site_files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    out = tmp_path / "public"
+    write_site(
+        [
+            Output("index.html", data=b"home"),
+            Output("releases/a/index.html", data=b"a"),
+            Output("releases/a/t/index.html", data=b"a/t"),
+            Output("releases/b/index.html", data=b"b"),
+        ],
+        out,
+    )
+    return out.resolve()
+
+
+def test_in_place_writes_new_and_changed_files_and_leaves_the_rest(built: Path) -> None:
+    stats = write_in_place(
+        [Output("releases/a/index.html", data=b"a v2"), Output("releases/c/x/index.html", data=b"new")], built
+    )
+    assert site_files(built) == {
+        "index.html": b"home",
+        "releases/a/index.html": b"a v2",
+        "releases/a/t/index.html": b"a/t",
+        "releases/b/index.html": b"b",
+        "releases/c/x/index.html": b"new",
+    }
+    assert stats == WriteStats(written=2, unchanged=0, linked=0)
+    assert not list(built.rglob("*.tmp"))
+
+
+def test_in_place_replaces_a_file_atomically(built: Path) -> None:
+    target = built / "releases/a/index.html"
+    reader = target.open("rb")  # a reader holding the old file keeps reading the old bytes
+    before = target.stat().st_ino
+    write_in_place([Output("releases/a/index.html", data=b"a v2")], built)
+    assert target.stat().st_ino != before  # a new file renamed over the old, not rewritten in place
+    assert reader.read() == b"a" and target.read_bytes() == b"a v2"
+    reader.close()
+
+
+def test_in_place_replaces_a_leftover_temporary_file(built: Path) -> None:
+    (built / "releases/a/.index.html.tmp").write_bytes(b"half-written by a killed build")
+    write_in_place([Output("releases/a/index.html", data=b"a v2")], built)
+    assert (built / "releases/a/index.html").read_bytes() == b"a v2"
+    assert not (built / "releases/a/.index.html.tmp").exists()
+
+
+def test_in_place_keeps_the_mtime_of_unchanged_bytes(built: Path) -> None:
+    same = built / "releases/b/index.html"
+    os.utime(same, ns=(1_000_000_000, 1_000_000_000))
+    stats = write_in_place([Output("releases/b/index.html", data=b"b")], built)
+    assert same.stat().st_mtime_ns == 1_000_000_000
+    assert stats == WriteStats(written=0, unchanged=1, linked=0)
+
+
+def test_in_place_links_source_files(built: Path, tmp_path: Path) -> None:
+    src = tmp_path / "song.mp3"
+    src.write_bytes(b"ID3 audio")
+    stats = write_in_place([Output("audio/a/song.mp3", source=src)], built)
+    target = built / "audio/a/song.mp3"
+    assert target.read_bytes() == b"ID3 audio" and target.stat().st_ino == src.stat().st_ino
+    assert stats == WriteStats(written=0, unchanged=0, linked=1)
+    again = write_in_place([Output("audio/a/song.mp3", source=src)], built)
+    assert again == WriteStats(written=0, unchanged=1, linked=0)
+    other = tmp_path / "other.mp3"
+    other.write_bytes(b"ID3 other audio")
+    write_in_place([Output("audio/a/song.mp3", source=other)], built)
+    assert target.stat().st_ino == other.stat().st_ino and src.read_bytes() == b"ID3 audio"
+
+
+def test_in_place_removes_files_and_the_folders_they_leave_empty(built: Path) -> None:
+    write_in_place([], built, remove=["releases/a/t/index.html", "releases/b/index.html"])
+    assert site_files(built) == {"index.html": b"home", "releases/a/index.html": b"a"}
+    assert not (built / "releases/a/t").exists() and not (built / "releases/b").exists()
+    assert (built / "releases/a").is_dir()  # still holds a file
+
+    write_in_place([], built, remove=["releases/a/index.html", "index.html"])
+    assert built.is_dir() and list(built.iterdir()) == []  # the output folder itself stays
+
+
+def test_in_place_writes_and_removes_in_one_call(built: Path) -> None:
+    write_in_place([Output("releases/b/new.html", data=b"new")], built, remove=["releases/b/index.html"])
+    assert site_files(built)["releases/b/new.html"] == b"new"
+    assert not (built / "releases/b/index.html").exists()
+
+
+def test_in_place_removing_a_missing_file_is_not_an_error(built: Path) -> None:
+    write_in_place([], built, remove=["releases/a/gone.html"])
+    assert (built / "releases/a/index.html").read_bytes() == b"a"
+
+
+def test_in_place_removing_a_file_whose_folder_is_gone_is_not_an_error(built: Path) -> None:
+    # someone deleted part of public/ by hand; the next incremental build must not crash on it
+    shutil.rmtree(built / "releases/a")
+    write_in_place([], built, remove=["releases/a/t/index.html"])
+    assert site_files(built) == {"index.html": b"home", "releases/b/index.html": b"b"}
+
+
+def test_in_place_removing_a_missing_file_after_its_folder_emptied_is_not_an_error(built: Path) -> None:
+    # the first removal empties releases/b and takes it away; the second names a file in it
+    write_in_place([], built, remove=["releases/b/index.html", "releases/b/gone.html"])
+    assert not (built / "releases/b").exists()
+
+
+@pytest.mark.parametrize("path", ["../x", "/etc/passwd", "a/../../x", "./index.html", ""])
+def test_in_place_refuses_an_unsafe_path_in_remove(built: Path, path: str) -> None:
+    victim = built.parent / "x"
+    victim.write_bytes(b"not part of the site")
+    with pytest.raises(ValueError, match="unsafe output path"):
+        write_in_place([], built, remove=[path])
+    assert victim.read_bytes() == b"not part of the site"
+    assert (built / "index.html").read_bytes() == b"home"

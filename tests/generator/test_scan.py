@@ -367,3 +367,15 @@ def test_a_bad_feed_limit_is_an_error_and_falls_back_to_50(tmp_path: Path, value
     (error,) = problems.errors
     assert error.path == path and error.key == "feed_limit"
     assert "catalog.yaml [feed_limit]" in str(error)
+
+
+def test_rescan_respelling_a_tag_only_artist_names_it_as_a_full_scan_does(content: Path) -> None:
+    # draft-one is the only release naming "Somebody Else", an artist with no folder: the name
+    # it gives is the artist's name. A full scan takes the new spelling; so must a rescan.
+    meta = write(content / "releases/draft-one/release.yaml", "artist: SOMEBODY ELSE\n")
+    state = scan_state(content)
+    meta.write_text("artist: Somebody Else\n")
+    after = rescan(state, {meta})
+    full = scan_state(content)
+    assert full.catalog.artist("somebody-else").name == "Somebody Else"
+    assert after is None or after.catalog.artists == full.catalog.artists

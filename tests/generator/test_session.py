@@ -308,3 +308,20 @@ def test_without_publish_errors_a_broken_save_keeps_the_last_good_site(tmp_path:
     report = session.build({meta})
     assert report.ok
     assert "Fixed Tides" in (out / "releases/morning-tides/index.html").read_text()
+
+
+def test_an_edit_saved_while_another_release_is_broken_is_published_with_the_fix(tmp_path: Path) -> None:
+    content, out = tmp_path.resolve() / "content", tmp_path.resolve() / "public"
+    shutil.copytree(EXAMPLE, content)
+    session = BuildSession(content, out, BuildOptions(transcode=False, cache_dir=tmp_path / "cache"),
+                           watching=True, publish_errors=False)  # fmt: skip
+    session.build()
+    tides = content / "releases/morning-tides/release.yaml"
+    steam = content / "releases/steam-and-static/release.yaml"
+    good = tides.read_text()
+    steam.write_text(steam.read_text() + "title: Steam, Again\n")
+    tides.write_text("status: published\ntitle: [oops\n")
+    assert not session.build({steam, tides}).ok
+    tides.write_text(good)
+    assert session.build({tides}).ok  # the fix alone: the edit saved with the broken file comes along
+    assert "Steam, Again" in (out / "releases/steam-and-static/index.html").read_text()

@@ -68,3 +68,49 @@ def test_fingerprints_follow_the_bytes(tmp_path: Path) -> None:
     theme = load_theme("default", tmp_path, Urls(BASE_URL))
     assert set(theme.assets) >= {"style.css", "player.js", "search.js", "favicon.svg"}
     assert len(theme.version) == 12
+
+
+def test_uses_follows_extends_imports_and_includes(tmp_path: Path) -> None:
+    theme = load_theme("default", tmp_path, Urls(BASE_URL))
+    release = theme.uses("release.html")
+    assert {"release.html", "base.html", "_macros.html", "_player.html"} <= release
+    assert not release & {"embed_base.html", "artist.html", "track.html"}
+    assert {"embed_track.html", "embed_base.html", "_macros.html", "_player.html"} <= theme.uses(
+        "embed_track.html"
+    )
+    assert "base.html" not in theme.uses("embed_track.html")
+    assert theme.uses("_macros.html") == {"_macros.html"}
+
+
+def test_uses_of_a_theme_that_overrides_some_templates(tmp_path: Path) -> None:
+    templates = tmp_path / "mytheme/templates"
+    templates.mkdir(parents=True)
+    (templates / "release.html").write_text('{% extends "layout.html" %}{% block main %}{% endblock %}')
+    (templates / "layout.html").write_text('{% include "_bits.html" %}{% include "missing.html" %}')
+    (templates / "_bits.html").write_text("{% include 'layout.html' %}")  # a cycle does not hang
+    (templates / "artist.html").write_text("{% extends 'base.html' %}{% block main %}{{ oops %}")
+    theme = load_theme("./mytheme", tmp_path, Urls(BASE_URL))
+    # a template named but not there yet is used too: creating it must re-render release pages
+    assert theme.uses("release.html") == {"release.html", "layout.html", "_bits.html", "missing.html"}
+    assert theme.uses("tag.html") >= {"tag.html", "base.html", "_macros.html"}  # the default's own
+    assert theme.uses("artist.html") == {"artist.html"}  # broken: it shows when it renders
+    assert theme.uses("nope.html") == {"nope.html"}
+
+
+def test_template_name_maps_files_of_the_templates_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "mytheme"
+    (folder / "templates/partials").mkdir(parents=True)
+    (folder / "static").mkdir()
+    theme = load_theme("./mytheme", tmp_path, Urls(BASE_URL))
+    templates = folder.resolve() / "templates"
+    assert theme.template_name(templates / "release.html") == "release.html"
+    assert theme.template_name(templates / "partials/card.html") == "partials/card.html"
+    default = theme.folders[-1].resolve() / "templates"
+    assert theme.template_name(default / "base.html") == "base.html"  # the fallback theme's too
+    for outside in [
+        folder.resolve() / "static/style.css",
+        folder.resolve() / "theme.yaml",
+        tmp_path.resolve() / "releases/x/release.html",
+        tmp_path.resolve() / "templates/release.html",
+    ]:
+        assert theme.template_name(outside) is None, outside
