@@ -82,11 +82,8 @@ class TrackResult:
 
 def process_media(catalog: Catalog, options: MediaOptions, progress: Progress | None = None,
                   write_private: bool = True) -> tuple[Media, Problems]:  # fmt: skip
-    """Make (or find in the cache) every stream, download, zip, analysis and picture.
-
-    The private store is replaced by this catalog's protected files unless `write_private` is
-    off (an incremental rebuild of a few releases writes their `Media.private_outputs` itself).
-    """
+    """Every stream, download, zip, analysis and picture, made or found in the cache.
+    `write_private=False`: the caller writes `Media.private_outputs` (an incremental rebuild)."""
     problems = Problems()
     progress = progress or BarProgress(options.verbose)
     cache = AudioCache(options.cache_dir / "media")

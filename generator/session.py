@@ -23,6 +23,7 @@ killed halfway leaves no state, so the next `tunecamp build` runs in full and re
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import time
 from collections import defaultdict
@@ -169,7 +170,7 @@ class BuildSession:
                 for name in names:
                     site.theme.env.get_template(name)
         else:
-            outputs = recorded([*media.outputs, *all_units(site)])
+            outputs = recorded(itertools.chain(media.outputs, all_units(site)))  # lazily: never all held
             stats = write_site(outputs, self.out_dir, reuse=not options.clean)
             state_now = BuildState(digest, output_identity(self.out_dir), summary, tuple(problems.items))
             state_now.save(self.state_file)
