@@ -74,6 +74,16 @@ def _unchanged(out: Output, previous: Path) -> bool:
         return False
 
 
+def _put(out: Output, target: Path) -> bool:
+    """Make `target` hold `out`: True when linked (or copied) from its source, False when written."""
+    if out.source is not None:
+        link_or_copy(out.source, target)
+        return True
+    assert out.data is not None
+    target.write_bytes(out.data)
+    return False
+
+
 def staging_dirs(out_dir: Path) -> tuple[Path, Path]:
     parent, name = out_dir.parent, out_dir.name
     return parent / f".{name}.staging", parent / f".{name}.old"
@@ -101,12 +111,9 @@ def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) 
             if reuse and _unchanged(out, previous):
                 os.link(previous, target)
                 unchanged += 1
-            elif out.source is not None:
-                link_or_copy(out.source, target)
+            elif _put(out, target):
                 linked += 1
             else:
-                assert out.data is not None
-                target.write_bytes(out.data)
                 written += 1
         swap_in(staging, out_dir)
     except BaseException:
@@ -134,12 +141,9 @@ def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable
             made.add(target.parent)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.unlink(missing_ok=True)
-        if out.source is not None:
-            link_or_copy(out.source, temporary)
+        if _put(out, temporary):
             linked += 1
         else:
-            assert out.data is not None
-            temporary.write_bytes(out.data)
             written += 1
         os.replace(temporary, target)
     for path in remove:
