@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import tag_file
 
 from tunecamp.generator.build import BuildOptions, BuildReport, build, state_file, watched_roots
 from tunecamp.generator.session import BuildSession
@@ -200,6 +201,28 @@ def test_a_new_cover_replaces_the_drawn_one(watched: Watched) -> None:
     changed = assert_rebuilt_exactly(watched, before)
     assert "releases/steam-and-static/cover.svg" in changed
     assert not any("morning-tides/" in p for p in changed)
+
+
+def test_a_retagged_track_moves_to_its_new_page(watched: Watched) -> None:
+    before = files(watched.out)
+    track = watched.content / "releases/steam-and-static/01 - Kettle Song.mp3"
+    watched.edit(lambda: tag_file(track, {"title": "Kettle Song (Live)"}),
+                 until=lambda: (watched.out / "releases/steam-and-static/kettle-song-live/index.html").exists())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert {"releases/steam-and-static/kettle-song/index.html",
+            "releases/steam-and-static/kettle-song-live/index.html"} <= changed  # fmt: skip
+    assert not (watched.out / "releases/steam-and-static/kettle-song").exists()
+    assert not any("morning-tides" in p for p in changed)
+
+
+def test_a_deleted_cover_is_drawn_instead(watched: Watched) -> None:
+    before = files(watched.out)
+    cover = watched.content / "releases/b-sides-for-friends/cover.jpg"
+    watched.edit(lambda: cover.unlink(),
+                 until=lambda: (watched.out / "releases/b-sides-for-friends/cover.svg").exists())  # fmt: skip
+    changed = assert_rebuilt_exactly(watched, before)
+    assert "releases/b-sides-for-friends/cover.svg" in changed
+    assert not any(p.startswith("releases/b-sides-for-friends/cover-") for p in files(watched.out))
 
 
 def test_a_template_edit_rerenders_and_only_changed_pages_are_written(watched: Watched) -> None:
