@@ -44,6 +44,11 @@ class WriteStats:
     unchanged: int
     linked: int
 
+    def __add__(self, other: WriteStats) -> WriteStats:
+        return WriteStats(
+            self.written + other.written, self.unchanged + other.unchanged, self.linked + other.linked
+        )
+
 
 def link_or_copy(source: Path, target: Path) -> None:
     source = source.resolve()  # os.link would link a symlink itself, not what it points at

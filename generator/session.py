@@ -226,17 +226,12 @@ class BuildSession:
             return BuildReport(after, problems, None, time.perf_counter() - started, _summary(after))
         units = reached(last.site, site, changed, [*gone, *fresh]) | using(site, templates)
         self.state_file.unlink(missing_ok=True)  # the journal: from here the site is being changed
-        written = unchanged = linked = 0
+        stats = WriteStats(0, 0, 0)
         manifest = dict(last.manifest)
         for unit in sorted(units):
             outputs = [*render_unit(site, unit), *media_files.get(unit, ())]
             paths = frozenset(o.path for o in outputs)
-            stats = write_in_place(outputs, self.out_dir, remove=manifest.get(unit, frozenset()) - paths)
-            written, unchanged, linked = (
-                written + stats.written,
-                unchanged + stats.unchanged,
-                linked + stats.linked,
-            )
+            stats += write_in_place(outputs, self.out_dir, remove=manifest.get(unit, frozenset()) - paths)
             manifest[unit] = paths
         private_files = dict(last.private_files)
         for slug in changed:
@@ -249,7 +244,6 @@ class BuildSession:
         site.memo.sweep()
         self.last = _Built(state, media, site, tuple(media_problems), media_files, private_files, manifest)
         self.pending = set()
-        stats = WriteStats(written, unchanged, linked)
         return BuildReport(after, problems, stats, time.perf_counter() - started, _summary(after))
 
 
