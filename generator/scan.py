@@ -105,7 +105,12 @@ def _read_folder(
     folder: Path, config: CatalogConfig, artists: dict[str, Artist], tag_reader: TagReader
 ) -> FolderScan:
     problems = Problems()
-    release = read_release(folder, config, artists, problems, tag_reader)
+    try:
+        release = read_release(folder, config, artists, problems, tag_reader)
+    except OSError as exc:  # unreadable, or a file deleted while it was read: the next event rescans it
+        where = Path(exc.filename) if isinstance(exc.filename, str) else folder
+        problems.error(where, f"could not be read ({exc.strerror or exc}); release skipped until it can")
+        release = None
     return FolderScan(release, tuple(problems.items))
 
 

@@ -4,6 +4,7 @@ import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import MakeAudio
@@ -11,6 +12,7 @@ from conftest import MakeAudio
 from tunecamp.generator.model import Release
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.scan import ScanState, read_catalog_config, rescan, scan, scan_state
+from tunecamp.generator.tags import read_tags
 
 
 def write(path: Path, text: str) -> Path:
@@ -379,3 +381,46 @@ def test_rescan_respelling_a_tag_only_artist_names_it_as_a_full_scan_does(conten
     full = scan_state(content)
     assert full.catalog.artist("somebody-else").name == "Somebody Else"
     assert after is None or after.catalog.artists == full.catalog.artists
+
+
+def test_a_folder_that_cannot_be_read_is_a_problem_not_a_crash(
+    tmp_path: Path, make_audio: MakeAudio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tunecamp.generator import releases
+
+    content = tmp_path / "content"
+    make_audio(content / "releases/ok/01 - Fine.mp3", tags={"title": "Fine"})
+    make_audio(content / "releases/locked/01 - Hidden.mp3", tags={"title": "Hidden"})
+    real = releases.Listing.of
+
+    def listing(folder: Path) -> releases.Listing:
+        if folder.name == "locked":
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real(folder)
+
+    monkeypatch.setattr(releases.Listing, "of", staticmethod(listing))
+    catalog, problems = scan(content)
+    assert [r.slug for r in catalog.releases] == ["ok"]
+    [problem] = problems.errors
+    assert problem.path == (content / "releases/locked").resolve() and "Permission denied" in problem.message
+
+
+def test_a_file_deleted_while_it_is_read_is_a_problem_and_the_next_rescan_clears_it(
+    tmp_path: Path, make_audio: MakeAudio
+) -> None:
+    content = tmp_path / "content"
+    make_audio(content / "releases/ok/01 - Fine.mp3", tags={"title": "Fine"})
+    gone = make_audio(content / "releases/ok/02 - Gone.mp3", tags={"title": "Gone"})
+    state = scan_state(content)
+
+    def reader(path: Path) -> Any:
+        if path.name.startswith("02"):
+            path.unlink()  # deleted between the folder listing and the read
+        return read_tags(path)
+
+    folder = (content / "releases/ok").resolve()
+    broken = rescan(state, {folder / gone.name}, tag_reader=reader)
+    assert broken is not None and any(p.path.name == gone.name for p in broken.problems().errors)
+    fixed = rescan(broken, {folder / gone.name})
+    assert fixed is not None and not fixed.problems().errors
+    assert [t.title for t in fixed.catalog.releases[0].tracks] == ["Fine"]
