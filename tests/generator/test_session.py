@@ -8,6 +8,7 @@ change kept its mtime (so only real changes get deployed).
 
 from __future__ import annotations
 
+import random
 import shutil
 import threading
 import time
@@ -91,7 +92,10 @@ def assert_rebuilt_exactly(w: Watched, before: dict[str, tuple[bytes, int]]) -> 
     for path, (data, _) in after.items():
         assert data == clean[path], f"{path} differs from a clean build"
     for path in after.keys() & before.keys():
-        if after[path][0] == before[path][0]:
+        # a file linked from content/ carries its source's mtime: when a release's track slugs move
+        # between two identical files, the link points at the other one (a full build does the same)
+        linked = (w.out / path).stat().st_nlink > 1 and path.startswith("audio/")
+        if after[path][0] == before[path][0] and not linked:
             assert after[path][1] == before[path][1], f"{path} was rewritten with the same bytes"
     return changed_files(before, after)
 
@@ -348,3 +352,83 @@ def test_an_edit_saved_while_another_release_is_broken_is_published_with_the_fix
     tides.write_text(good)
     assert session.build({tides}).ok  # the fix alone: the edit saved with the broken file comes along
     assert "Steam, Again" in (out / "releases/steam-and-static/index.html").read_text()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_always_match_a_clean_build(tmp_path: Path, seed: int) -> None:
+    """Thirty random edits of every kind, each rebuilt incrementally and checked against a clean build."""
+    rng = random.Random(seed)
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(transcode=False, cache_dir=tmp_path / "cache")
+    session = BuildSession(content, out, options, watching=True)
+    session.build()
+    releases = content / "releases"
+    genres = ["ambient", "electronic", "indie pop", "noise", "Jazz", "jazz"]
+    cover = EXAMPLE / "releases/morning-tides/cover.jpg"
+
+    def append(folder: Path, line: str) -> set[Path]:
+        meta = folder / "release.yaml"
+        meta.write_text((meta.read_text() if meta.exists() else "") + line + "\n")
+        return {meta}
+
+    def audio(folder: Path) -> list[Path]:
+        return sorted(
+            p for p in folder.iterdir() if p.suffix in (".mp3", ".ogg", ".opus", ".flac", ".wav", ".m4a")
+        )
+
+    def edit(folder: Path, n: int) -> set[Path]:
+        kind = rng.choice(["title", "status", "genres", "artist", "date", "copy", "delete", "cover", "rename",
+                           "slug", "notes", "settings"])  # fmt: skip
+        if kind == "title":
+            return append(folder, f"title: Title {n}")
+        if kind == "status":
+            return append(folder, f"status: {rng.choice(['published', 'published', 'unlisted', 'draft'])}")
+        if kind == "genres":
+            return append(folder, f"genres: [{', '.join(rng.sample(genres, rng.randint(0, 3)))}]")
+        if kind == "artist":
+            return append(
+                folder, f"artist: {rng.choice(['aurora-lane', 'the-kettle-hums', f'Guest {n % 2}'])}"
+            )
+        if kind == "date":
+            return append(folder, f"date: 20{rng.randint(10, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}")
+        if kind == "copy":
+            source = rng.choice(audio(folder))
+            target = folder / f"9{n} - Copy{source.suffix}"
+            shutil.copyfile(source, target)
+            return {target}
+        if kind == "delete" and len(audio(folder)) > 1:
+            victim = rng.choice(audio(folder))
+            victim.unlink()
+            return {victim}
+        if kind == "cover":
+            target = folder / "cover.jpg"
+            if target.exists():
+                target.unlink()
+            else:
+                shutil.copyfile(cover, target)
+            return {target}
+        if kind == "rename":
+            target = releases / f"{folder.name.split('--')[0]}--{n}"
+            folder.rename(target)
+            return {folder, target}
+        if kind == "slug":
+            return append(folder, f"slug: custom-{n}")
+        if kind == "notes":
+            (folder / "notes.md").write_text(f"Notes, take {n}: *new*.\n")
+            return {folder / "notes.md"}
+        return append(folder, rng.choice(["embed: false", "embed: true", "download: none", "download: free"]))
+
+    for n in range(30):
+        folder = rng.choice(sorted(p for p in releases.iterdir() if p.is_dir()))
+        before = files(out)
+        changed = edit(folder, n)
+        report = session.build(changed)
+        assert report.stats is not None
+        w = Watched(content, out, session, options)
+        try:
+            assert_rebuilt_exactly(w, before)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"edit {n} ({sorted(str(p.relative_to(content)) for p in changed)}): {exc}"
+            ) from exc
