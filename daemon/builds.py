@@ -212,8 +212,9 @@ class BuildManager:
 
     async def _run_one(self, run: BuildRun) -> None:
         log.info("build %s started (%s)", run.id, run.reason)
+        catalog = None
         if run.changed is not None and self.config.watch and not run.index_only:
-            code, done = await self._run_session(run)
+            code, done, catalog = await self._run_session(run)
         else:
             code, done = await self._run_worker(run)
             if not done.get("skipped"):
@@ -234,8 +235,14 @@ class BuildManager:
         log.info("build %s %s%s", run.id, run.state, " and published" if run.published else "")
         async with self._changed:
             self._changed.notify_all()
+        if catalog is not None:
+            # after the pages reloaded (a second at 10,000 tracks); the next build waits for it
+            try:
+                await asyncio.to_thread(refresh_index, self.config.data_dir, catalog)
+            except Exception:
+                log.exception("the catalog index was not refreshed after build %s", run.id)
 
-    async def _run_session(self, run: BuildRun) -> tuple[int, dict[str, Any]]:
+    async def _run_session(self, run: BuildRun) -> tuple[int, dict[str, Any], Any]:
         """A watcher's build, in this process: only what the changed paths reach is rebuilt."""
         from tunecamp.generator.session import BuildSession
 
@@ -247,26 +254,20 @@ class BuildManager:
             )
         session = self.session
 
-        def build() -> Any:
-            report = session.build(run.changed)
-            if report.catalog is not None:
-                refresh_index(c.data_dir, report.catalog)
-            return report
-
         try:
-            report = await asyncio.to_thread(build)
+            report = await asyncio.to_thread(session.build, run.changed)
         except Exception as exc:
             log.exception("build %s failed", run.id)
             self.session = None  # its state may be half updated: the next build starts afresh
             run.error = f"{type(exc).__name__}: {exc}"
-            return -1, {}
+            return -1, {}, None
         for p in report.problems.items:
             run.problems.append({"level": p.level, "path": str(p.path), "key": p.key, "message": p.message})
         stats = report.stats
         what = f"{stats.written + stats.linked} files written" if stats else "nothing written"
         run.log.append(f"rebuilt {c.public_dir} in {report.seconds * 1000:.0f} ms: {what}, "
                        f"{len(report.problems.errors)} errors")  # fmt: skip
-        return (0 if report.ok else 1), {"ok": report.ok, "published": stats is not None}
+        return (0 if report.ok else 1), {"ok": report.ok, "published": stats is not None}, report.catalog
 
     async def _run_worker(self, run: BuildRun) -> tuple[int, dict[str, Any]]:
         done: dict[str, Any] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -56,6 +57,10 @@ async def test_a_save_rebuilds_what_it_reached_in_the_daemon(
         "release.yaml"
     }  # editor junk ignored
     assert builds.session is not None and builds.session.last is not None
+    await builds.wait_idle()  # the catalog index follows once the pages are out
+    with sqlite3.connect(site_config.data_dir / "tunecamp.db") as db:
+        titles = {row[0] for row in db.execute("SELECT title FROM catalog_albums")}
+    assert "Spring Tides" in titles
 
     # a broken save publishes nothing: the last good page stays, the errors name the file
     meta.write_text(text + "title: [broken\n")
