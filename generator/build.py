@@ -63,9 +63,14 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
 
     When no input changed since the last build into `out_dir` (and the output is the one
     it wrote), nothing is done and the last build's summary and problems are returned.
-    A watch session keeps a `BuildSession` instead, to rebuild only what a change reaches.
+    Otherwise, when only release folders changed, the last build's snapshot lets it rebuild only
+    what they reach (see snapshot.py); a watch session keeps its `BuildSession` between builds.
     """
-    return BuildSession(content_dir, out_dir, options or BuildOptions()).build()
+    session = BuildSession(content_dir, out_dir, options or BuildOptions())
+    try:
+        return session.build()
+    finally:
+        session.close()
 
 
 def state_file(cache_dir: Path, out_dir: Path) -> Path:

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tunecamp.generator.problems import Problem
 
@@ -56,13 +57,34 @@ def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
 
 def inputs_digest(roots: Iterable[Path], extra: str = "") -> str:
     """A digest that changes when any file under `roots` is added, removed, resized or touched."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{FORMAT}\0{extra}\0".encode())
+    return read_inputs(roots, None, extra).digest
+
+
+@dataclass(frozen=True)
+class Inputs:
+    digest: str  # of every input
+    rest: str  # of every input outside the release folders
+    folders: dict[str, str]  # release folder name -> digest of the files in it
+
+
+def read_inputs(roots: Iterable[Path], content_dir: Path | None, extra: str = "") -> Inputs:
+    """One walk: the digest of every input, and one digest per folder of content_dir/releases/."""
+    h, rest = hashlib.blake2b(digest_size=20), hashlib.blake2b(digest_size=20)
+    for part in (h, rest):
+        part.update(f"{FORMAT}\0{extra}\0".encode())
+    folders: dict[str, Any] = {}
     for root in roots:
-        h.update(f"{root}\0".encode())
+        for part in (h, rest):
+            part.update(f"{root}\0".encode())
+        releases = root == content_dir
         for rel, size, mtime in sorted(_walk(root)):
-            h.update(f"{rel}\0{size}\0{mtime}\n".encode())
-    return h.hexdigest()
+            line = f"{rel}\0{size}\0{mtime}\n".encode()
+            h.update(line)
+            if releases and rel.startswith("releases/") and rel.count("/") >= 2:
+                folders.setdefault(rel.split("/", 2)[1], hashlib.blake2b(digest_size=20)).update(line)
+            else:
+                rest.update(line)
+    return Inputs(h.hexdigest(), rest.hexdigest(), {name: f.hexdigest() for name, f in folders.items()})
 
 
 def output_identity(out_dir: Path) -> str | None:

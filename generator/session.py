@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunecamp.generator.buildstate import BuildState, Summary, inputs_digest, output_identity
+from tunecamp.generator.buildstate import BuildState, Inputs, Summary, output_identity, read_inputs
 from tunecamp.generator.genres import release_tags
 from tunecamp.generator.media import Media
 from tunecamp.generator.memo import Memo
@@ -41,6 +41,7 @@ from tunecamp.generator.output import Output, WriteStats, write_in_place, write_
 from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.render import Site, check_cover_descriptions, make_site
 from tunecamp.generator.scan import ScanState, rescan, scan_state
+from tunecamp.generator.snapshot import Snapshot
 from tunecamp.generator.tagindex import TagIndex
 from tunecamp.generator.units import SITE, TEMPLATES, Unit, all_units, owner, render_unit
 from tunecamp.generator.urls import Urls
@@ -85,6 +86,7 @@ class BuildSession:
         self.cache_dir = options.cache_dir or self.data_dir / "cache"
         self.private_dir = options.private_dir or self.data_dir / "private"
         self.state_file = state_file(self.cache_dir, self.out_dir)
+        self.snapshot_file = self.state_file.with_suffix(".pickle")
         self.tag_index: TagIndex | None = None
         self.last: _Built | None = None
         self.watching = watching
@@ -94,23 +96,77 @@ class BuildSession:
     def build(self, changed: Iterable[Path] | None = None) -> BuildReport:
         """Build; with `changed` (paths under content/ a watcher saw) only what they reach."""
         started = time.perf_counter()
-        if self.last is not None and changed is not None:
-            changed = self.pending | set(changed)  # what an unpublished build saw is still to do
-            split = _split(changed, self.last)
-            if split is not None:
-                content, templates = split
-                state = (
-                    rescan(self.last.scan, content, tag_reader=self._tags().read)
-                    if content
-                    else self.last.scan
-                )
-                if state is not None:
-                    return self._incremental(self.last, state, templates, changed, started)
-        return self._full(started)
+        if self.last is None:
+            return self._first(started)
+        if changed is not None:
+            report = self._update(self.pending | set(changed), started)  # with what an unpublished build saw
+            if report is not None:
+                return report
+        return self._full(started, self._inputs())
+
+    def _first(self, started: float) -> BuildReport:
+        """The session's first build: skipped, resumed from the last build's snapshot, or in full."""
+        from tunecamp.generator.build import BuildReport
+
+        inputs = self._inputs()
+        previous = None if self.options.clean else BuildState.load(self.state_file)
+        if previous is None or previous.output != output_identity(self.out_dir):
+            return self._full(started, inputs)
+        if previous.inputs == inputs.digest:
+            if not self.watching:
+                return BuildReport(None, Problems(list(previous.problems)), None, time.perf_counter() - started,
+                                   previous.summary)  # fmt: skip
+            return self._full(started, inputs, up_to_date=True)
+        snapshot = Snapshot.load(self.snapshot_file)
+        if snapshot is not None and snapshot.inputs.digest == previous.inputs:
+            folders = snapshot.changed_folders(inputs, self.content_dir / "releases")
+            if folders is not None:
+                self.last = self._restore(snapshot)
+                report = self._update(folders, started)
+                if report is not None and report.stats is not None:
+                    self._save(inputs, report)
+                    return report
+                self.last = None
+        return self._full(started, inputs)
+
+    def _update(self, changed: set[Path], started: float) -> BuildReport | None:
+        """Rebuild what `changed` reaches; None when only a full build will do."""
+        assert self.last is not None
+        split = _split(changed, self.last)
+        if split is None:
+            return None
+        content, templates = split
+        state = rescan(self.last.scan, content, tag_reader=self._tags().read) if content else self.last.scan
+        return None if state is None else self._incremental(self.last, state, templates, changed, started)
+
+    def _inputs(self) -> Inputs:
+        from tunecamp.generator.build import input_roots
+
+        o = self.options
+        extra = repr((o.transcode, o.extra_head, o.private_dir, self.cache_dir))
+        return read_inputs(input_roots(self.content_dir), self.content_dir, extra=extra)
+
+    def _restore(self, snapshot: Snapshot) -> _Built:
+        catalog = snapshot.scan.catalog
+        site = make_site(catalog, snapshot.media, Urls(catalog.config.base_url),
+                         extra_head=self.options.extra_head, memo=Memo())  # fmt: skip
+        return _Built(snapshot.scan, snapshot.media, site, snapshot.media_problems, snapshot.media_files,
+                      snapshot.private_files, snapshot.manifest)  # fmt: skip
+
+    def _save(self, inputs: Inputs, report: BuildReport) -> None:
+        """The build state, and the snapshot the next build can resume from (see snapshot.py)."""
+        last = self.last
+        assert last is not None
+        state = BuildState(
+            inputs.digest, output_identity(self.out_dir), report.summary, tuple(report.problems.items)
+        )
+        Snapshot(inputs, last.scan, last.media, last.media_problems, last.media_files, last.private_files,
+                 last.manifest).save(self.snapshot_file)  # fmt: skip
+        state.save(self.state_file)  # last: the snapshot is trusted only with a state naming its inputs
 
     def close(self) -> None:
         """Keep the tags read during the session for the next one."""
-        if self.tag_index is not None:
+        if self.tag_index is not None and self.tag_index.misses:
             self.tag_index.save()
 
     # -- full ------------------------------------------------------------------------------------
@@ -121,21 +177,12 @@ class BuildSession:
             self.tag_index = TagIndex(path) if self.options.clean else TagIndex.load(path)
         return self.tag_index
 
-    def _full(self, started: float) -> BuildReport:
-        from tunecamp.generator.build import BuildReport, input_roots, make_media
+    def _full(self, started: float, inputs: Inputs, up_to_date: bool = False) -> BuildReport:
+        """Everything, written through a staging folder; `up_to_date`: read the site, write nothing."""
+        from tunecamp.generator.build import BuildReport, make_media
 
         self.pending = set()  # a full build sees everything
         options = self.options
-        extra = repr((options.transcode, options.extra_head, options.private_dir, self.cache_dir))
-        digest = inputs_digest(input_roots(self.content_dir), extra=extra)
-        previous = None if options.clean or self.last else BuildState.load(self.state_file)
-        up_to_date = bool(
-            previous and previous.inputs == digest and previous.output == output_identity(self.out_dir)
-        )
-        if previous and up_to_date and not self.watching:
-            return BuildReport(None, Problems(list(previous.problems)), None, time.perf_counter() - started,
-                               previous.summary)  # fmt: skip
-
         tags = self._tags()
         state = scan_state(self.content_dir, tag_reader=tags.read)
         tags.save()
@@ -172,12 +219,13 @@ class BuildSession:
         else:
             outputs = recorded(itertools.chain(media.outputs, all_units(site)))  # lazily: never all held
             stats = write_site(outputs, self.out_dir, reuse=not options.clean)
-            state_now = BuildState(digest, output_identity(self.out_dir), summary, tuple(problems.items))
-            state_now.save(self.state_file)
         self.last = _Built(
             state, media, site, tuple(media_problems.items), _by_unit(media.outputs),
             _by_release(media.private_outputs), {u: frozenset(p) for u, p in manifest.items()},
         )  # fmt: skip
+        report = BuildReport(catalog, problems, stats, time.perf_counter() - started, summary)
+        if stats is not None:
+            self._save(inputs, report)
         site.memo.sweep()
         if self.watching:
             # The catalog, views and memo are millions of long-lived objects: left to the collector,
@@ -185,7 +233,7 @@ class BuildSession:
             # tracks). Frozen, they are skipped; they hold no cycles, so nothing is kept for ever.
             gc.collect()
             gc.freeze()
-        return BuildReport(catalog, problems, stats, time.perf_counter() - started, summary)
+        return report
 
     # -- incremental -----------------------------------------------------------------------------
 

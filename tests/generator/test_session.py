@@ -21,6 +21,7 @@ from conftest import tag_file
 
 from tunecamp.generator.build import BuildOptions, BuildReport, build, state_file, watched_roots
 from tunecamp.generator.session import BuildSession
+from tunecamp.generator.units import owner
 from tunecamp.generator.watch import WatchTiming, watch
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
@@ -354,9 +355,12 @@ def test_an_edit_saved_while_another_release_is_broken_is_published_with_the_fix
     assert "Steam, Again" in (out / "releases/steam-and-static/index.html").read_text()
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_edits_always_match_a_clean_build(tmp_path: Path, seed: int) -> None:
-    """Thirty random edits of every kind, each rebuilt incrementally and checked against a clean build."""
+@pytest.mark.parametrize(
+    ("seed", "fresh_process"), [(1, False), (2, False), (3, False), (4, True), (5, True)]
+)
+def test_random_edits_always_match_a_clean_build(tmp_path: Path, seed: int, fresh_process: bool) -> None:
+    """Thirty random edits of every kind, each rebuilt incrementally and checked against a clean build:
+    by one watch session, or (`fresh_process`) by `build()` as `tunecamp build` runs, from the snapshot."""
     rng = random.Random(seed)
     content, out = tmp_path / "content", tmp_path / "public"
     shutil.copytree(EXAMPLE, content)
@@ -423,7 +427,7 @@ def test_random_edits_always_match_a_clean_build(tmp_path: Path, seed: int) -> N
         folder = rng.choice(sorted(p for p in releases.iterdir() if p.is_dir()))
         before = files(out)
         changed = edit(folder, n)
-        report = session.build(changed)
+        report = build(content, out, options) if fresh_process else session.build(changed)
         assert report.stats is not None
         w = Watched(content, out, session, options)
         try:
@@ -432,3 +436,49 @@ def test_random_edits_always_match_a_clean_build(tmp_path: Path, seed: int) -> N
             raise AssertionError(
                 f"edit {n} ({sorted(str(p.relative_to(content)) for p in changed)}): {exc}"
             ) from exc
+
+
+def test_tunecamp_build_resumes_from_the_last_build_and_rebuilds_only_what_changed(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(transcode=False, cache_dir=tmp_path / "cache")
+    total = build(content, out, options).stats
+    assert total is not None
+    before = files(out)
+    meta = content / "releases/steam-and-static/release.yaml"
+    meta.write_text(meta.read_text() + "title: Resumed\n")
+    report = build(content, out, options)
+    assert report.stats is not None and report.ok
+    rendered = report.stats.written + report.stats.unchanged + report.stats.linked
+    others = [p for p in before if owner(p)[0] == "release" and owner(p)[1] != "steam-and-static"]
+    assert others and rendered <= len(before) - len(others)  # the other releases' units were not rendered
+    changed = assert_rebuilt_exactly(
+        Watched(content, out, BuildSession(content, out, options), options), before
+    )
+    assert "releases/steam-and-static/index.html" in changed
+    assert build(content, out, options).skipped  # and the state it saved is the site's
+
+    catalog = content / "catalog.yaml"  # anything outside release folders: in full
+    catalog.write_text(catalog.read_text().replace("Example Records", "Resumed Records"))
+    report = build(content, out, options)
+    assert report.stats is not None
+    assert report.stats.written + report.stats.unchanged + report.stats.linked == len(files(out))
+
+
+def test_a_snapshot_is_trusted_only_with_its_build_state(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(transcode=False, cache_dir=tmp_path / "cache")
+    total = build(content, out, options).stats
+    assert total is not None
+    session = BuildSession(content, out, options)
+    meta = content / "releases/morning-tides/release.yaml"
+    meta.write_text(meta.read_text() + "title: Journal\n")
+    session.state_file.unlink()  # as an interrupted build leaves it
+    report = build(content, out, options)
+    assert report.stats is not None  # in full:
+    assert report.stats.written + report.stats.unchanged + report.stats.linked == len(files(out))
+    session.snapshot_file.write_bytes(b"not a pickle")
+    meta.write_text(meta.read_text() + "title: Corrupt\n")
+    report = build(content, out, options)  # a snapshot that cannot be read: in full, and fine
+    assert report.ok and "Corrupt" in (out / "releases/morning-tides/index.html").read_text()

@@ -1,0 +1,78 @@
+"""What a build leaves for the next one: the scan, the media, and which files each unit wrote.
+
+`tunecamp build` runs in a fresh process. To rebuild only what changed since the last build, it
+needs that build's catalog and media: they are pickled beside the build state, with a digest of
+every release folder's files and one of everything else, taken before that build read anything.
+The next build uses the snapshot only when the build state says the site on disk is the one
+the snapshot describes (an interrupted build removes the state first: its snapshot is never
+trusted) and nothing but release folders changed; the folders whose digest moved are read
+again, as if a watcher had seen them. Anything else, or a snapshot that cannot be read, and the
+build runs in full. The cache folder is the build's own, as for the tag index.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunecamp.generator.buildstate import Inputs
+from tunecamp.generator.media import Media
+from tunecamp.generator.output import Output
+from tunecamp.generator.problems import Problem
+from tunecamp.generator.scan import ScanState
+from tunecamp.generator.units import Unit
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    inputs: Inputs  # as that build found them, before reading
+    scan: ScanState
+    media: Media
+    media_problems: tuple[Problem, ...]
+    media_files: dict[Unit, tuple[Output, ...]]
+    private_files: dict[str, tuple[Output, ...]]
+    manifest: dict[Unit, frozenset[str]]
+
+    def changed_folders(self, now: Inputs, releases_dir: Path) -> set[Path] | None:
+        """The release folders whose files changed since; None when anything else changed."""
+        if now.rest != self.inputs.rest:
+            return None
+        before, after = self.inputs.folders, now.folders
+        return {
+            releases_dir / name
+            for name in before.keys() | after.keys()
+            if before.get(name) != after.get(name)
+        }
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump((FORMAT, self), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot | None:
+        try:
+            with path.open("rb") as f:
+                version, snapshot = pickle.load(f)
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            ImportError,
+        ):
+            return None
+        return snapshot if version == FORMAT and isinstance(snapshot, cls) else None
