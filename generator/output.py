@@ -94,14 +94,17 @@ def staging_dirs(out_dir: Path) -> tuple[Path, Path]:
     return parent / f".{name}.staging", parent / f".{name}.old"
 
 
-def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) -> WriteStats:
+def write_site(
+    outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True, keep: Iterable[str] = ()
+) -> WriteStats:
     """Write `outputs` as the new content of `out_dir`, atomically.
 
-    With `reuse`, a file whose bytes did not change is linked from the previous site.
+    With `reuse`, a file whose bytes did not change is linked from the previous site. `keep`:
+    paths of the previous site carried over as they are, unread (what a rebuild did not reach).
     """
     out_dir = out_dir.resolve()
     staging, old = staging_dirs(out_dir)
-    for leftover in (staging, old):  # from a build that was killed
+    for leftover in (staging, old, incoming_dir(out_dir)):  # from a build that was killed
         shutil.rmtree(leftover, ignore_errors=True)
     staging.mkdir(parents=True)
     written = unchanged = linked = 0
@@ -120,6 +123,13 @@ def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) 
                 linked += 1
             else:
                 written += 1
+        for path in keep:
+            check_output_path(path)
+            target = staging / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.link(out_dir / path, target)
         swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -128,29 +138,40 @@ def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) 
 
 
 def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable[str] = ()) -> WriteStats:
-    """Update some files of a built site, each replaced atomically; delete the paths in `remove`.
+    """Update some files of a built site, then delete the paths in `remove` (an incremental rebuild).
 
-    For incremental rebuilds, which change a few files of a large site: the site is never
-    half-written file by file, but a set of files is not swapped in at once (see session.py
-    for how an interrupted set is repaired). A file whose bytes did not change keeps its mtime.
+    Changed files are first written into a folder beside the site, then renamed into place one
+    after the other: a build killed while it renders (nearly all of its time) leaves the site as
+    it was, and only one killed among the renames leaves some files new and some old (session.py
+    says how the next build repairs that). A file whose bytes did not change keeps its mtime.
     """
+    out_dir = out_dir.resolve()
+    incoming = incoming_dir(out_dir)
+    shutil.rmtree(incoming, ignore_errors=True)
     written = unchanged = linked = 0
     made: set[Path] = set()
-    for out in outputs:
-        target = out_dir / out.path
-        if _unchanged(out, target):
-            unchanged += 1
-            continue
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.unlink(missing_ok=True)
-        if _put(out, temporary):
-            linked += 1
-        else:
-            written += 1
-        os.replace(temporary, target)
+    moves: list[tuple[Path, Path]] = []
+    try:
+        for out in outputs:
+            target = out_dir / out.path
+            if _unchanged(out, target):
+                unchanged += 1
+                continue
+            if not moves:
+                incoming.mkdir(parents=True)
+            staged = incoming / str(len(moves))  # flat: one folder to make, whatever the paths
+            if _put(out, staged):
+                linked += 1
+            else:
+                written += 1
+            moves.append((staged, target))
+        for staged, target in moves:
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(staged, target)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
     for path in remove:
         check_output_path(path)
         target = out_dir / path
@@ -165,6 +186,11 @@ def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable
             except OSError:
                 break  # not empty
     return WriteStats(written, unchanged, linked)
+
+
+def incoming_dir(out_dir: Path) -> Path:
+    """Where an incremental rebuild writes its files before renaming them into the site."""
+    return out_dir.parent / f".{out_dir.name}.incoming"
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:

@@ -2,22 +2,22 @@
 
     full:        scan → media → every unit → write_site (staging folder, swapped in)
     incremental: rescan the changed release folders → their media → the units they reach
-                 → write those files in place
+                 → write_in_place (changed files written aside, then renamed in)
 
-A watch session keeps one `BuildSession`; `tunecamp build` uses a fresh one for a single full
-build. Between builds it holds the scan (by release folder), the media, the memo of views and
-fragments, and which files each unit wrote. What a change reaches (`reached`):
+A watch session keeps one `BuildSession`; `tunecamp build` uses a fresh one, which resumes from
+the last build's snapshot when only release folders changed (snapshot.py). Between builds it
+holds the scan (by release folder), the media, the memo of views and fragments, and which files
+each unit wrote. What a change reaches (`reached`, `using`):
 
 - the changed releases' units (pages, embeds, oEmbed, Media RSS, playlist, media files);
 - the units of every artist and tag they had before or have now;
 - release pages that show whether a tag has a page or an artist is listed, when that flipped;
-- the site unit (home, tags, search, feeds, podcast, catalog playlist, catalog.json, sitemap).
-
+- the site unit (home, tags, search, feeds, podcast, catalog playlist, catalog.json, sitemap);
 - for a changed template, every unit with a page made from it (or from one that uses it).
 
 Any other change (catalog.yaml, artists/, a theme's static files, a new artist) takes the full
-path. The in-place writer first removes the build-state file (the journal): a build
-killed halfway leaves no state, so the next `tunecamp build` runs in full and repairs it.
+path. Before an incremental build writes, it removes the build-state file (the journal): one
+killed among its renames leaves no state, so the next build runs in full and repairs the site.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tunecamp.generator.genres import release_tags
 from tunecamp.generator.media import Media
 from tunecamp.generator.memo import Memo
 from tunecamp.generator.model import Catalog, Release
-from tunecamp.generator.output import Output, WriteStats, write_in_place, write_site
+from tunecamp.generator.output import Output, write_in_place, write_site
 from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.render import Site, check_cover_descriptions, make_site
 from tunecamp.generator.scan import ScanState, rescan, scan_state
@@ -274,13 +274,22 @@ class BuildSession:
             return BuildReport(after, problems, None, time.perf_counter() - started, _summary(after))
         units = reached(last.site, site, changed, [*gone, *fresh]) | using(site, templates)
         self.state_file.unlink(missing_ok=True)  # the journal: from here the site is being changed
-        stats = WriteStats(0, 0, 0)
         manifest = dict(last.manifest)
-        for unit in sorted(units):
-            outputs = [*render_unit(site, unit), *media_files.get(unit, ())]
-            paths = frozenset(o.path for o in outputs)
-            stats += write_in_place(outputs, self.out_dir, remove=manifest.get(unit, frozenset()) - paths)
-            manifest[unit] = paths
+        made: dict[Unit, set[str]] = {unit: set() for unit in units}
+
+        def rendered() -> Iterator[Output]:  # one unit at a time, never all held
+            for unit in sorted(units):
+                for out in (*render_unit(site, unit), *media_files.get(unit, ())):
+                    made[unit].add(out.path)
+                    yield out
+
+        def gone_files() -> Iterator[str]:  # asked once every unit was rendered
+            for unit, paths in made.items():
+                yield from manifest.get(unit, frozenset()) - paths
+
+        stats = write_in_place(rendered(), self.out_dir, remove=gone_files())
+        for unit, paths in made.items():
+            manifest[unit] = frozenset(paths)
         private_files = dict(last.private_files)
         for slug in changed:
             files = tuple(o for o in part.private_outputs if o.path.split("/", 1)[0] == slug)

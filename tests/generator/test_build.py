@@ -97,12 +97,18 @@ def test_a_killed_build_leaves_the_previous_site_whole(tmp_path: Path) -> None:
     # Many releases make the build long enough to be killed while it writes the staging folder.
     for i in range(60):
         shutil.copytree(content / "releases/morning-tides", content / f"releases/copy-{i}")
-    staging = tmp_path / ".public.staging"
+    # only release folders changed: the build resumes from the last one and renders the changed
+    # files aside (`.public.incoming`) before renaming them in; a full build writes `.public.staging`
+    staging, incoming = tmp_path / ".public.staging", tmp_path / ".public.incoming"
     killed = False
     for _ in range(5):
         proc = _run_build(content, out)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None and not staging.exists():
+        while (
+            time.monotonic() < deadline
+            and proc.poll() is None
+            and not (staging.exists() or incoming.exists())
+        ):
             time.sleep(0.005)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -114,7 +120,7 @@ def test_a_killed_build_leaves_the_previous_site_whole(tmp_path: Path) -> None:
     assert after == before
     # the next build repairs: leftovers gone, the new releases in
     assert build(content, out).ok
-    assert not staging.exists() and (out / "releases/copy-0/index.html").is_file()
+    assert not staging.exists() and not incoming.exists() and (out / "releases/copy-0/index.html").is_file()
 
 
 def _mtimes(out: Path) -> dict[Path, int]:

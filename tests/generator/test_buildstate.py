@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from tunecamp.generator.buildstate import inputs_digest
+from tunecamp.generator.buildstate import inputs_digest, read_inputs
 
 
 def _touch(path: Path, text: str) -> None:
@@ -40,3 +40,25 @@ def test_symlinked_folders_are_followed_and_loops_end(tmp_path: Path) -> None:
     before = inputs_digest([content])
     _touch(outside / "01.flac", "v2 longer")
     assert inputs_digest([content]) != before
+
+
+def test_read_inputs_has_one_digest_per_release_folder_and_one_for_the_rest(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    for name in (
+        "catalog.yaml",
+        "releases/a/1.mp3",
+        "releases/a/release.yaml",
+        "releases/b/1.mp3",
+        "artists/x/artist.yaml",
+    ):
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        (content / name).write_text(name)
+    first = read_inputs([content], content)
+    assert set(first.folders) == {"a", "b"} and first.digest == inputs_digest([content])
+    (content / "releases/a/release.yaml").write_text("title: changed")
+    second = read_inputs([content], content)
+    assert second.folders["a"] != first.folders["a"] and second.folders["b"] == first.folders["b"]
+    assert second.rest == first.rest and second.digest != first.digest
+    (content / "artists/x/artist.yaml").write_text("name: changed")
+    third = read_inputs([content], content)
+    assert third.rest != second.rest and third.folders == second.folders

@@ -117,11 +117,13 @@ def test_in_place_replaces_a_file_atomically(built: Path) -> None:
     reader.close()
 
 
-def test_in_place_replaces_a_leftover_temporary_file(built: Path) -> None:
-    (built / "releases/a/.index.html.tmp").write_bytes(b"half-written by a killed build")
+def test_in_place_clears_what_a_killed_build_left_aside(built: Path) -> None:
+    leftover = built.parent / f".{built.name}.incoming/releases/a/index.html"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half-written by a killed build")
     write_in_place([Output("releases/a/index.html", data=b"a v2")], built)
     assert (built / "releases/a/index.html").read_bytes() == b"a v2"
-    assert not (built / "releases/a/.index.html.tmp").exists()
+    assert not leftover.parent.exists() and not (built / "releases/a/.index.html.tmp").exists()
 
 
 def test_in_place_keeps_the_mtime_of_unchanged_bytes(built: Path) -> None:

@@ -268,9 +268,11 @@ def test_a_broken_file_is_reported_and_the_next_save_fixes_it(watched: Watched) 
     assert (watched.out / "releases/morning-tides/index.html").exists()
 
 
+@pytest.mark.parametrize("killed_in", ["render", "renames"])
 def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killed_in: str
 ) -> None:
+    import tunecamp.generator.output as output_module
     import tunecamp.generator.session as session_module
 
     content, out = tmp_path / "content", tmp_path / "public"
@@ -278,21 +280,32 @@ def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
     options = BuildOptions(cache_dir=tmp_path / "cache", jobs=2)
     session = BuildSession(content, out, options, watching=True)
     session.build()
-    real, calls = session_module.write_in_place, []
+    before = files(out)
+    calls: list[int] = []
+    real = session_module.render_unit if killed_in == "render" else output_module.os.replace
 
-    def dies_halfway(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # as if killed between two files
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def dies_halfway(*args: object) -> object:
+        if killed_in == "render" or str(args[1]).startswith(str(out)):  # renames into the site only
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt  # as if killed there
+        return real(*args)  # type: ignore[operator]
 
-    monkeypatch.setattr(session_module, "write_in_place", dies_halfway)
+    if killed_in == "render":
+        monkeypatch.setattr(session_module, "render_unit", dies_halfway)
+    else:
+        monkeypatch.setattr(output_module.os, "replace", dies_halfway)
     meta = content / "releases/steam-and-static/release.yaml"
     meta.write_text(meta.read_text() + "title: Half Built\n")
     with pytest.raises(KeyboardInterrupt):
         session.build({meta})
     monkeypatch.undo()
-    assert not state_file(tmp_path / "cache", out).exists()  # the journal: the site is known to be mixed
+    if killed_in == "render":
+        assert files(out) == before  # nothing was renamed into the site yet
+    else:
+        assert files(out) != before  # one file already new, the others old: the state says so
+    assert not state_file(tmp_path / "cache", out).exists()  # the journal
+    assert not (tmp_path / ".public.incoming").exists()
     report = build(content, out, options)
     assert not report.skipped and report.ok
     w = Watched(content, out, session, options)
