@@ -137,13 +137,16 @@ def write_site(
     return WriteStats(written, unchanged, linked)
 
 
-def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable[str] = ()) -> WriteStats:
+def write_in_place(
+    outputs: Iterable[Output], out_dir: Path, *, remove: Iterable[str] = (), journal: Path | None = None
+) -> WriteStats:
     """Update some files of a built site, then delete the paths in `remove` (an incremental rebuild).
 
     Changed files are first written into a folder beside the site, then renamed into place one
     after the other: a build killed while it renders (nearly all of its time) leaves the site as
-    it was, and only one killed among the renames leaves some files new and some old (session.py
-    says how the next build repairs that). A file whose bytes did not change keeps its mtime.
+    it was, and only one killed among the renames leaves some files new and some old: `journal`
+    (the build state) is deleted before the first rename, so the next build knows to start afresh.
+    A file whose bytes did not change keeps its mtime.
     """
     out_dir = out_dir.resolve()
     incoming = incoming_dir(out_dir)
@@ -165,6 +168,9 @@ def write_in_place(outputs: Iterable[Output], out_dir: Path, *, remove: Iterable
             else:
                 written += 1
             moves.append((staged, target))
+        remove = list(remove)  # asked only now: the caller may know them once everything is rendered
+        if journal is not None and (moves or remove):
+            journal.unlink(missing_ok=True)
         for staged, target in moves:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,9 @@ each unit wrote. What a change reaches (`reached`, `using`):
 - for a changed template, every unit with a page made from it (or from one that uses it).
 
 Any other change (catalog.yaml, artists/, a theme's static files, a new artist) takes the full
-path. Before an incremental build writes, it removes the build-state file (the journal): one
-killed among its renames leaves no state, so the next build runs in full and repairs the site.
+path. Before an incremental build renames its files in, it removes the build-state file (the
+journal): one killed among the renames leaves no state, so the next build runs in full and
+repairs the site; one killed while rendering left the site, and the state, as they were.
 """
 
 from __future__ import annotations
@@ -273,7 +274,6 @@ class BuildSession:
             self.pending = changes
             return BuildReport(after, problems, None, time.perf_counter() - started, _summary(after))
         units = reached(last.site, site, changed, [*gone, *fresh]) | using(site, templates)
-        self.state_file.unlink(missing_ok=True)  # the journal: from here the site is being changed
         manifest = dict(last.manifest)
         made: dict[Unit, set[str]] = {unit: set() for unit in units}
 
@@ -287,7 +287,7 @@ class BuildSession:
             for unit, paths in made.items():
                 yield from manifest.get(unit, frozenset()) - paths
 
-        stats = write_in_place(rendered(), self.out_dir, remove=gone_files())
+        stats = write_in_place(rendered(), self.out_dir, remove=gone_files(), journal=self.state_file)
         for unit, paths in made.items():
             manifest[unit] = frozenset(paths)
         private_files = dict(last.private_files)

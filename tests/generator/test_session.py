@@ -301,10 +301,11 @@ def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
         session.build({meta})
     monkeypatch.undo()
     if killed_in == "render":
-        assert files(out) == before  # nothing was renamed into the site yet
+        assert files(out) == before  # nothing was renamed into the site yet, and its state still holds
+        assert state_file(tmp_path / "cache", out).exists()
     else:
-        assert files(out) != before  # one file already new, the others old: the state says so
-    assert not state_file(tmp_path / "cache", out).exists()  # the journal
+        assert files(out) != before  # one file already new, the others old:
+        assert not state_file(tmp_path / "cache", out).exists()  # the journal says so
     assert not (tmp_path / ".public.incoming").exists()
     report = build(content, out, options)
     assert not report.skipped and report.ok
