@@ -12,13 +12,11 @@ build runs in full. The cache folder is the build's own, as for the tag index.
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from tunecamp.generator.buildstate import Inputs
+from tunecamp.generator.cachefile import load_pickle, save_pickle
 from tunecamp.generator.media import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problem
@@ -50,29 +48,9 @@ class Snapshot:
         }
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((FORMAT, self), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_pickle(path, FORMAT, self)
 
     @classmethod
     def load(cls, path: Path) -> Snapshot | None:
-        try:
-            with path.open("rb") as f:
-                version, snapshot = pickle.load(f)
-        except (
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-            ValueError,
-            TypeError,
-            AttributeError,
-            ImportError,
-        ):
-            return None
-        return snapshot if version == FORMAT and isinstance(snapshot, cls) else None
+        snapshot = load_pickle(path, FORMAT)
+        return snapshot if isinstance(snapshot, cls) else None

@@ -8,12 +8,10 @@ one that lies.
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tunecamp.generator.cachefile import load_pickle, save_pickle
 from tunecamp.generator.model import AudioInfo
 from tunecamp.generator.tags import TrackTags, read_tags
 
@@ -32,22 +30,8 @@ class TagIndex:
 
     @classmethod
     def load(cls, path: Path) -> TagIndex:
-        try:
-            with path.open("rb") as f:
-                version, entries = pickle.load(f)
-            if version != FORMAT or not isinstance(entries, dict):
-                entries = {}
-        except (
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-            ValueError,
-            TypeError,
-            AttributeError,
-            ImportError,
-        ):
-            entries = {}
-        return cls(path, entries)
+        entries = load_pickle(path, FORMAT)
+        return cls(path, entries if isinstance(entries, dict) else {})
 
     def read(self, audio: Path) -> tuple[TrackTags, AudioInfo]:
         """Tags of `audio`, from the index when its size and mtime are unchanged."""
@@ -65,13 +49,4 @@ class TagIndex:
 
     def save(self) -> None:
         """Write the entries used since loading (files gone from content/ drop out)."""
-        kept = {k: v for k, v in self.entries.items() if k in self.used}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((FORMAT, kept), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_pickle(self.path, FORMAT, {k: v for k, v in self.entries.items() if k in self.used})
