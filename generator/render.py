@@ -10,7 +10,7 @@ drafts produce nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -336,13 +336,23 @@ def render_pages(
     problems: Problems | None = None,
     extra_head: str = "",
 ) -> list[Output]:
-    """Every HTML page of the site, search.json and the theme's static files.
+    """Every HTML page of the site, search.json and the theme's static files, in one list.
 
     `theme` defaults to the catalog's; `extra_head` is trusted HTML added to every page's
     <head> (the preview server's live reload). Warnings (a cover without a description)
     and a missing theme are reported to `problems` when given; a missing theme raises otherwise.
+    A build renders unit by unit instead (units.py), never holding a large site whole.
     """
-    return list(iter_pages(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head))
+    site = make_site(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head)
+    if problems is not None:
+        check_cover_descriptions(catalog.public_releases, media, problems)
+    return [
+        *site.theme.outputs,
+        *site_pages(site),
+        *(artist_page(site, av) for av in site.views.artists),
+        *(page for rv in site.views.releases for page in release_pages(site, rv)),
+        *(tag_page(site, tag) for tag in site.tags),
+    ]
 
 
 def make_site(
@@ -364,27 +374,6 @@ def make_site(
     return Site(
         catalog, media, urls, theme, views, tags, Markup(extra_head), frozenset(t.slug for t in tags), memo
     )
-
-
-def iter_pages(
-    catalog: Catalog,
-    media: Media,
-    urls: Urls,
-    *,
-    theme: str | None = None,
-    problems: Problems | None = None,
-    extra_head: str = "",
-) -> Iterator[Output]:
-    """`render_pages` one page at a time, so a large site is written without being held in memory."""
-    site = make_site(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head)
-    if problems is not None:
-        check_cover_descriptions(catalog.public_releases, media, problems)
-    yield from site.theme.outputs
-    yield from site_pages(site)
-    yield from (artist_page(site, av) for av in site.views.artists)
-    for rv in site.views.releases:
-        yield from release_pages(site, rv)
-    yield from (tag_page(site, tag) for tag in site.tags)
 
 
 def site_pages(site: Site) -> list[Output]:
