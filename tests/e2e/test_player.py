@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 from chromium import launch_options
 from conftest import write_tone
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tunecamp.generator.catalog_json import render_catalog_json
 from tunecamp.generator.feeds import render_feeds
@@ -188,7 +188,8 @@ def test_playback_continues_while_moving_between_pages(page: Page) -> None:
 
     page.locator(".byline a", has_text="Aurora Lane").click()
     page.wait_for_function("location.pathname === '/artists/aurora-lane/'", timeout=WAIT)
-    assert page.locator("main h1").inner_text() == "Aurora Lane"
+    # the URL changes first on a back/forward; the page swaps in when it has loaded: wait for it
+    expect(page.locator("main h1")).to_have_text("Aurora Lane", timeout=WAIT)
     assert page.title().startswith("Aurora Lane")
     assert page.evaluate(f"window.__sameDocument === true && window.__audio === {AUDIO}")
     wait_playing_past(page, before + 0.5)  # still playing, and further along
@@ -197,12 +198,12 @@ def test_playback_continues_while_moving_between_pages(page: Page) -> None:
 
     page.locator(".card", has_text="Morning Tides").click()  # a second hop, then back
     page.wait_for_function("location.pathname === '/releases/morning-tides/'", timeout=WAIT)
-    assert page.locator("main h1").inner_text() == "Morning Tides"
+    expect(page.locator("main h1")).to_have_text("Morning Tides", timeout=WAIT)
     page.go_back()
     page.wait_for_function("location.pathname === '/artists/aurora-lane/'", timeout=WAIT)
     page.go_back()
     page.wait_for_function(f"location.pathname === '{RELEASE}'", timeout=WAIT)
-    assert page.locator("main h1").inner_text() == "Long Player"
+    expect(page.locator("main h1")).to_have_text("Long Player", timeout=WAIT)
     middle = current_time(page)
     wait_playing_past(page, middle + 0.3)
     assert page.evaluate(f"window.__sameDocument === true && window.__audio === {AUDIO}")
@@ -218,7 +219,9 @@ def test_a_missing_page_swaps_in_and_a_non_page_loads_normally(page: Page) -> No
     page.evaluate("window.__sameDocument = true")
     page.evaluate("TuneCamp.navigate('/no/such/page/')")
     page.wait_for_function("location.pathname === '/no/such/page/'", timeout=WAIT)
-    assert page.locator("main h1").inner_text() == "This page is not here"  # the site's 404 page, swapped in
+    expect(page.locator("main h1")).to_have_text(
+        "This page is not here", timeout=WAIT
+    )  # the 404 page, swapped in
     assert page.evaluate("window.__sameDocument") is True
     page.evaluate("""document.querySelector('main').insertAdjacentHTML('beforeend',
                      '<a id="raw" href="/catalog.json">the catalog as data</a>')""")
