@@ -94,13 +94,10 @@ def staging_dirs(out_dir: Path) -> tuple[Path, Path]:
     return parent / f".{name}.staging", parent / f".{name}.old"
 
 
-def write_site(
-    outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True, keep: Iterable[str] = ()
-) -> WriteStats:
+def write_site(outputs: Iterable[Output], out_dir: Path, *, reuse: bool = True) -> WriteStats:
     """Write `outputs` as the new content of `out_dir`, atomically.
 
-    With `reuse`, a file whose bytes did not change is linked from the previous site. `keep`:
-    paths of the previous site carried over as they are, unread (what a rebuild did not reach).
+    With `reuse`, a file whose bytes did not change is linked from the previous site.
     """
     out_dir = out_dir.resolve()
     staging, old = staging_dirs(out_dir)
@@ -123,13 +120,6 @@ def write_site(
                 linked += 1
             else:
                 written += 1
-        for path in keep:
-            check_output_path(path)
-            target = staging / path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.link(out_dir / path, target)
         swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

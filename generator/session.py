@@ -28,10 +28,9 @@ import itertools
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tunecamp.generator.buildstate import BuildState, Inputs, Summary, output_identity, read_inputs
 from tunecamp.generator.genres import release_tags
@@ -39,10 +38,10 @@ from tunecamp.generator.media import Media
 from tunecamp.generator.memo import Memo
 from tunecamp.generator.model import Catalog, Release
 from tunecamp.generator.output import Output, write_in_place, write_site
-from tunecamp.generator.problems import Problem, Problems
+from tunecamp.generator.problems import Problems
 from tunecamp.generator.render import Site, check_cover_descriptions, make_site
 from tunecamp.generator.scan import ScanState, rescan, scan_state
-from tunecamp.generator.snapshot import Snapshot
+from tunecamp.generator.snapshot import Built, Snapshot
 from tunecamp.generator.tagindex import TagIndex
 from tunecamp.generator.units import SITE, TEMPLATES, Unit, all_units, owner, render_unit
 from tunecamp.generator.urls import Urls
@@ -50,18 +49,7 @@ from tunecamp.generator.urls import Urls
 if TYPE_CHECKING:
     from tunecamp.generator.build import BuildOptions, BuildReport
 
-
-@dataclass
-class _Built:
-    """What the last build left, for the next one to start from."""
-
-    scan: ScanState
-    media: Media
-    site: Site
-    media_problems: tuple[Problem, ...]
-    media_files: dict[Unit, tuple[Output, ...]]  # public media files by unit
-    private_files: dict[str, tuple[Output, ...]]  # protected files by release slug
-    manifest: dict[Unit, frozenset[str]] = field(default_factory=dict)  # files each unit wrote
+K = TypeVar("K")
 
 
 class BuildSession:
@@ -89,7 +77,8 @@ class BuildSession:
         self.state_file = state_file(self.cache_dir, self.out_dir)
         self.snapshot_file = self.state_file.with_suffix(".pickle")
         self.tag_index: TagIndex | None = None
-        self.last: _Built | None = None
+        self.last: Built | None = None
+        self.site: Site | None = None  # what the last build rendered from (theme, views, memo)
         self.watching = watching
         self.publish_errors = publish_errors
         self.pending: set[Path] = set()  # changes of builds that wrote nothing (errors, publish_errors off)
@@ -122,7 +111,7 @@ class BuildSession:
         if snapshot is not None and snapshot.inputs.digest == previous.inputs:
             folders = snapshot.changed_folders(inputs, self.content_dir / "releases")
             if folders is not None:
-                self.last = self._restore(snapshot)
+                self.last, self.site = snapshot.built, self._site_of(snapshot.built)
                 report = self._update(folders, started)
                 if report is not None and report.stats is not None:
                     self._save(inputs, report)
@@ -132,13 +121,17 @@ class BuildSession:
 
     def _update(self, changed: set[Path], started: float) -> BuildReport | None:
         """Rebuild what `changed` reaches; None when only a full build will do."""
-        assert self.last is not None
-        split = _split(changed, self.last)
+        assert self.last is not None and self.site is not None
+        split = _split(changed, self.last, self.site)
         if split is None:
             return None
         content, templates = split
         state = rescan(self.last.scan, content, tag_reader=self._tags().read) if content else self.last.scan
-        return None if state is None else self._incremental(self.last, state, templates, changed, started)
+        return (
+            None
+            if state is None
+            else self._incremental(self.last, self.site, state, templates, changed, started)
+        )
 
     def _inputs(self) -> Inputs:
         from tunecamp.generator.build import input_roots
@@ -147,22 +140,17 @@ class BuildSession:
         extra = repr((o.transcode, o.extra_head, o.private_dir, self.cache_dir))
         return read_inputs(input_roots(self.content_dir), self.content_dir, extra=extra)
 
-    def _restore(self, snapshot: Snapshot) -> _Built:
-        catalog = snapshot.scan.catalog
-        site = make_site(catalog, snapshot.media, Urls(catalog.config.base_url),
+    def _site_of(self, built: Built) -> Site:
+        catalog = built.scan.catalog
+        return make_site(catalog, built.media, Urls(catalog.config.base_url),
                          extra_head=self.options.extra_head, memo=Memo())  # fmt: skip
-        return _Built(snapshot.scan, snapshot.media, site, snapshot.media_problems, snapshot.media_files,
-                      snapshot.private_files, snapshot.manifest)  # fmt: skip
 
     def _save(self, inputs: Inputs, report: BuildReport) -> None:
         """The build state, and the snapshot the next build can resume from (see snapshot.py)."""
-        last = self.last
-        assert last is not None
-        state = BuildState(
-            inputs.digest, output_identity(self.out_dir), report.summary, tuple(report.problems.items)
-        )
-        Snapshot(inputs, last.scan, last.media, last.media_problems, last.media_files, last.private_files,
-                 last.manifest).save(self.snapshot_file)  # fmt: skip
+        assert self.last is not None
+        problems = tuple(report.problems.items)
+        state = BuildState(inputs.digest, output_identity(self.out_dir), report.summary, problems)
+        Snapshot(inputs, self.last).save(self.snapshot_file)
         state.save(self.state_file)  # last: the snapshot is trusted only with a state naming its inputs
 
     def close(self) -> None:
@@ -220,10 +208,11 @@ class BuildSession:
         else:
             outputs = recorded(itertools.chain(media.outputs, all_units(site)))  # lazily: never all held
             stats = write_site(outputs, self.out_dir, reuse=not options.clean)
-        self.last = _Built(
-            state, media, site, tuple(media_problems.items), _by_unit(media.outputs),
+        self.last = Built(
+            state, media, tuple(media_problems.items), _by_unit(media.outputs),
             _by_release(media.private_outputs), {u: frozenset(p) for u, p in manifest.items()},
         )  # fmt: skip
+        self.site = site
         report = BuildReport(catalog, problems, stats, time.perf_counter() - started, summary)
         if stats is not None:
             self._save(inputs, report)
@@ -239,7 +228,13 @@ class BuildSession:
     # -- incremental -----------------------------------------------------------------------------
 
     def _incremental(
-        self, last: _Built, state: ScanState, templates: set[str], changes: set[Path], started: float
+        self,
+        last: Built,
+        before_site: Site,
+        state: ScanState,
+        templates: set[str],
+        changes: set[Path],
+        started: float,
     ) -> BuildReport:
         from tunecamp.generator.build import BuildReport, make_media
 
@@ -266,14 +261,14 @@ class BuildSession:
         media_problems += part_problems.items
 
         theme_problems = Problems()
-        site = make_site(after, media, last.site.urls, theme=None if templates else last.site.theme,
-                         problems=theme_problems, extra_head=self.options.extra_head, memo=last.site.memo)  # fmt: skip
+        site = make_site(after, media, before_site.urls, theme=None if templates else before_site.theme,
+                         problems=theme_problems, extra_head=self.options.extra_head, memo=before_site.memo)  # fmt: skip
         problems = state.problems()
         problems.items.extend([*media_problems, *theme_problems.items])
         if problems.errors and not self.publish_errors:  # keep the last good site, and what it was made of
             self.pending = changes
             return BuildReport(after, problems, None, time.perf_counter() - started, _summary(after))
-        units = reached(last.site, site, changed, [*gone, *fresh]) | using(site, templates)
+        units = reached(before_site, site, changed, [*gone, *fresh]) | using(site, templates)
         manifest = dict(last.manifest)
         made: dict[Unit, set[str]] = {unit: set() for unit in units}
 
@@ -291,15 +286,17 @@ class BuildSession:
         for unit, paths in made.items():
             manifest[unit] = frozenset(paths)
         private_files = dict(last.private_files)
+        protected = _by_release(part.private_outputs)
         for slug in changed:
-            files = tuple(o for o in part.private_outputs if o.path.split("/", 1)[0] == slug)
+            files = protected.get(slug, ())
             stale = {o.path for o in private_files.pop(slug, ())} - {o.path for o in files}
             if files or stale:
                 write_in_place(files, self.private_dir / "downloads", remove=stale)
             if files:
                 private_files[slug] = files
         site.memo.sweep()
-        self.last = _Built(state, media, site, tuple(media_problems), media_files, private_files, manifest)
+        self.last = Built(state, media, tuple(media_problems), media_files, private_files, manifest)
+        self.site = site
         self.pending = set()
         return BuildReport(after, problems, stats, time.perf_counter() - started, _summary(after))
 
@@ -344,13 +341,13 @@ def using(site: Site, templates: set[str]) -> set[Unit]:
     return units
 
 
-def _split(changed: set[Path], last: _Built) -> tuple[set[Path], set[str]] | None:
+def _split(changed: set[Path], last: Built, site: Site) -> tuple[set[Path], set[str]] | None:
     """Changed paths inside release folders, and changed template names; None when others changed."""
     releases = last.scan.catalog.content_dir / "releases"
     content: set[Path] = set()
     templates: set[str] = set()
     for path in changed:
-        name = last.site.theme.template_name(path)
+        name = site.theme.template_name(path)
         if name is not None:
             templates.add(name)
         elif path.is_relative_to(releases) and path != releases:
@@ -366,18 +363,21 @@ def _summary(catalog: Catalog) -> Summary:
                    tuple(r.slug for r in catalog.releases if r.status == "draft"))  # fmt: skip
 
 
-def _by_unit(outputs: Iterable[Output]) -> dict[Unit, tuple[Output, ...]]:
-    units: dict[Unit, list[Output]] = defaultdict(list)
+def _grouped(outputs: Iterable[Output], key: Callable[[str], K]) -> dict[K, tuple[Output, ...]]:
+    """Outputs by the key of their path."""
+    groups: dict[K, list[Output]] = defaultdict(list)
     for out in outputs:
-        units[owner(out.path)].append(out)
-    return {u: tuple(o) for u, o in units.items()}
+        groups[key(out.path)].append(out)
+    return {k: tuple(group) for k, group in groups.items()}
+
+
+def _by_unit(outputs: Iterable[Output]) -> dict[Unit, tuple[Output, ...]]:
+    return _grouped(outputs, owner)
 
 
 def _by_release(outputs: Iterable[Output]) -> dict[str, tuple[Output, ...]]:
-    slugs: dict[str, list[Output]] = defaultdict(list)
-    for out in outputs:
-        slugs[out.path.split("/", 1)[0]].append(out)
-    return {s: tuple(o) for s, o in slugs.items()}
+    """Protected files by release: their paths in the private store start with its slug."""
+    return _grouped(outputs, lambda path: path.split("/", 1)[0])
 
 
 def _site_files(out_dir: Path) -> Iterator[str]:

@@ -27,14 +27,21 @@ FORMAT = 1
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    inputs: Inputs  # as that build found them, before reading
+class Built:
+    """What a build leaves for the next one to start from."""
+
     scan: ScanState
     media: Media
     media_problems: tuple[Problem, ...]
-    media_files: dict[Unit, tuple[Output, ...]]
-    private_files: dict[str, tuple[Output, ...]]
-    manifest: dict[Unit, frozenset[str]]
+    media_files: dict[Unit, tuple[Output, ...]]  # public media files by unit
+    private_files: dict[str, tuple[Output, ...]]  # protected files by release slug
+    manifest: dict[Unit, frozenset[str]]  # the files each unit wrote
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    inputs: Inputs  # as that build found them, before reading
+    built: Built
 
     def changed_folders(self, now: Inputs, releases_dir: Path) -> set[Path] | None:
         """The release folders whose files changed since; None when anything else changed."""
