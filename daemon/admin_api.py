@@ -14,9 +14,11 @@ from aiohttp import web
 
 from tunecamp.daemon import catalog_index
 from tunecamp.daemon.auth import AUTH
+from tunecamp.daemon.bodies import read_json
 from tunecamp.daemon.builds import BUILDS
 from tunecamp.daemon.config import settings_table
-from tunecamp.daemon.errors import http_error, read_json
+from tunecamp.daemon.db import row_id
+from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.roles import (
     BUILDS_RUN,
@@ -31,6 +33,7 @@ from tunecamp.daemon.roles import (
 from tunecamp.daemon.users import (
     User,
     UserError,
+    check_artists,
     check_password,
     check_role,
     check_username,
@@ -155,7 +158,10 @@ def _artists(data: dict[str, Any]) -> list[str] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(a, str) and 0 < len(a) <= 200 for a in value):
         raise http_error(400, "artists: a list of artist slugs")
-    return value
+    try:
+        return check_artists(value)
+    except UserError as exc:
+        raise http_error(400, f"artists: {exc}") from None
 
 
 def _user_error(exc: UserError) -> web.HTTPException:
@@ -196,10 +202,9 @@ async def create_account(request: web.Request, data: dict[str, Any]) -> User:
 
 
 async def target_user(request: web.Request) -> User:
-    try:
-        user_id = int(request.match_info["user_id"])
-    except ValueError:
-        raise http_error(404, "no such user") from None
+    user_id = row_id(request.match_info["user_id"])
+    if user_id is None:
+        raise http_error(404, "no such user")
     user = await request.app[DB].run(lambda db: get_user(db, user_id))
     if user is None:
         raise http_error(404, "no such user")

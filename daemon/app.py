@@ -30,7 +30,7 @@ from tunecamp.daemon.auth import AUTH, Auth, auth_middleware
 from tunecamp.daemon.builds import BUILDS, BuildManager
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
-from tunecamp.daemon.errors import error_middleware
+from tunecamp.daemon.errors import error_middleware, protocol_log
 from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
 from tunecamp.daemon.roles import access_middleware, check_routes
@@ -78,6 +78,7 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app = web.Application(
         middlewares=[error_middleware, auth_middleware, access_middleware],
         client_max_size=config.max_body,
+        handler_args={"logger": protocol_log()},
     )
     app[CONFIG] = config
     app[DB] = Db(config.database_path)  # opened by database_ctx, on the database thread

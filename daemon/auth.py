@@ -9,6 +9,7 @@ Origin, come from this site. Bearer requests need neither: no browser adds them 
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from tunecamp.daemon.errors import http_error, read_json, text_field
+from tunecamp.daemon.bodies import read_form, read_json
+from tunecamp.daemon.errors import http_error, text_field
 from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS
 from tunecamp.daemon.roles import ACCOUNT, PUBLIC, requires
@@ -36,6 +38,8 @@ from tunecamp.daemon.users import (
 )
 
 COOKIE = "tunecamp_session"
+DEVICE_COOKIE = "tunecamp_device"
+DEVICE_TTL = 180 * 24 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CLAIMS_KEY = web.RequestKey("claims", Claims)
 
@@ -75,6 +79,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         # Subsonic apps sign in with their own parameters (subsonic_auth.py); a proxy's Basic
         # auth header or the dashboard's cookie must not turn their calls into 401/403 pages
         return await handler(request)
+    if request.path == "/health":  # needs no caller: no credential, however broken, may fail it
+        return await handler(request)
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
@@ -109,7 +115,7 @@ async def _check_csrf(request: web.Request, claims: Claims) -> None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        form = await request.post()  # cached: the handler can read it again
+        form = await read_form(request)  # cached: the handler can read it again
         value = form.get("csrf")
         candidate = value if isinstance(value, str) else None
     if not candidate or not request.app[AUTH].signer.check_csrf(claims.token_id, candidate):
@@ -138,15 +144,44 @@ def clear_session_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/")
 
 
+def sign_in_proof(request: web.Request, username: str) -> str | None:
+    """How this client proved itself for `username`, if it did: a session of it, or a known device."""
+    user, claims = current_user(request), current_claims(request)
+    if user is not None and claims is not None and user.username.lower() == username.lower():
+        return f"session:{claims.token_id}"
+    mark = request.cookies.get(DEVICE_COOKIE)
+    device = request.app[AUTH].signer.known_device(username, mark) if mark else None
+    return f"device:{device}" if device else None
+
+
+def remember_device(response: web.StreamResponse, request: web.Request, user: User) -> None:
+    """After a successful sign-in, this browser is a known device of the account (ratelimit.py)."""
+    signer = request.app[AUTH].signer
+    mark = request.cookies.get(DEVICE_COOKIE)
+    if mark and signer.known_device(user.username, mark):
+        return
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signer.device_mark(user.username, secrets.token_urlsafe(12)),
+        max_age=DEVICE_TTL,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[CONFIG].url.startswith("https://"),
+    )
+
+
 async def check_login(request: web.Request, username: str, password: str) -> User:
-    """The user for these credentials, or a 401/429; rate-limited per address and account."""
+    """The user for these credentials, or a 401/429; rate-limited as ratelimit.py explains."""
     limits = request.app[LOGIN_LIMITS]
-    limits.check(request, username)
+    proof = sign_in_proof(request, username)
+    limits.check(request, username, proof)
+    await limits.slow_down(username, proof)
     rounds = request.app[CONFIG].bcrypt_rounds
     found = await request.app[DB].run(lambda db: credentials(db, username))
     ok = await verify_password(password, found[1] if found else None, rounds)
     if not ok or found is None:
-        limits.failed(username)
+        limits.failed(request, username, proof)
         raise http_error(401, "wrong username or password")
     return found[0]
 
@@ -168,7 +203,9 @@ async def login(request: web.Request) -> web.Response:
     user = await check_login(
         request, text_field(data, "username", max_length=64), text_field(data, "password", max_length=1024)
     )
-    return web.json_response(token_body(request, user))
+    response = web.json_response(token_body(request, user))
+    remember_device(response, request, user)
+    return response
 
 
 @requires(ACCOUNT)

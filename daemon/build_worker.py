@@ -1,9 +1,9 @@
 """A site build in its own process: `python -m tunecamp.daemon.build_worker`.
 
 The daemon runs this as a subprocess so a build never blocks (or crashes) the event loop,
-and reads its progress from stdout, one JSON event per line. The site is built into a
-hard-linked copy of public/ and swapped in only when the build has no errors, so a failed
-build leaves the published site exactly as it was. The catalog index is refreshed from
+and reads its progress from stdout, one JSON event per line. It builds as `tunecamp build`
+does, resuming from the last build's snapshot, and writes nothing when the build has errors,
+so a failed build leaves the published site exactly as it was. The catalog index is refreshed from
 the same scan.
 """
 
@@ -80,15 +80,6 @@ class Events:
             )
 
 
-def _swap(next_dir: Path, public_dir: Path) -> None:
-    old = public_dir.parent / f".{public_dir.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if public_dir.exists():
-        os.replace(public_dir, old)
-    os.replace(next_dir, public_dir)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _options(args: argparse.Namespace) -> Any:
     return build_options(args.data, transcode=not args.no_transcode)
 
@@ -97,7 +88,9 @@ def build_options(data_dir: Path, *, transcode: bool) -> Any:
     """The generator's options for a daemon build: its cache and private store live in data/."""
     from tunecamp.generator.build import BuildOptions
 
-    return BuildOptions(transcode=transcode, private_dir=data_dir / "private", cache_dir=data_dir / "cache")
+    return BuildOptions(
+        data_dir=data_dir, transcode=transcode, private_dir=data_dir / "private", cache_dir=data_dir / "cache"
+    )
 
 
 def refresh_index(data_dir: Path, catalog: Any) -> Any:
@@ -170,23 +163,24 @@ def run(args: argparse.Namespace, events: Events) -> int:
         catalog, problems = scan(content)
         ok, published = not problems.errors, False
     else:
-        from tunecamp.generator.build import build
+        from tunecamp.generator.session import BuildSession
 
-        next_dir = public.parent / f".{public.name}.next"
-        shutil.rmtree(next_dir, ignore_errors=True)
-        if public.is_dir():  # unchanged files stay the same inodes: cheap, and rsync-friendly
-            shutil.copytree(public, next_dir, copy_function=os.link, symlinks=True)
         events.emit("log", message=f"building {content} into {public}")
-        report = build(content, next_dir, _options(args))
+        # Resumes from the last build's snapshot as `tunecamp build` does: only the release folders
+        # that changed are rebuilt. A build with errors writes nothing (publish_errors=False), so
+        # the published site stays as it was; a first site with problems beats no site.
+        session = BuildSession(content, public, _options(args), publish_errors=False)
+        try:
+            # `tunecamp build` or the daemon's own session building into public/: wait for it (buildlock.py)
+            report = session.build(on_locked=lambda held: events.emit("log", message=f"{held}; waiting"))
+        finally:
+            session.close()
         problems, ok = report.problems, report.ok
-        # a fresh next_dir is never the output the last build wrote, so the build is never skipped
-        # here; scanning covers the case anyway, since the index needs the catalog
-        catalog = report.catalog or scan(content)[0]
-        published = ok or not public.exists()  # a first site with problems beats no site
-        if published:
-            _swap(next_dir, public)
-        else:
-            shutil.rmtree(next_dir, ignore_errors=True)
+        if report.stats is not None:
+            written = report.stats.written + report.stats.linked
+            events.emit("log", message=f"{written} files written, {report.stats.unchanged} unchanged")
+        catalog = report.catalog or scan(content)[0]  # skipped: nothing changed, but the index needs it
+        published = report.skipped or report.stats is not None
     for p in problems.items:
         events.emit("problem", level=p.level, path=str(p.path), key=p.key, message=p.message)
     stats = refresh_index(data, catalog)
@@ -221,8 +215,14 @@ def main(argv: list[str] | None = None) -> int:
 
     init_sentry(os.environ.get("SENTRY_DSN"), component="build")
     events = Events(args.format)
+    from tunecamp.generator.folders import UnsafeFolders
+
     try:
         return preview(args, events) if args.preview else run(args, events)
+    except UnsafeFolders as exc:  # the folders are misconfigured: say so, no traceback to send
+        events.emit("log", message=str(exc))
+        events.emit("done", ok=False, published=False, error=str(exc))
+        return 2
     except Exception as exc:
         import sentry_sdk
 

@@ -5,13 +5,13 @@ of requests during a build coalesce into that single next build, which sees ever
 made until it starts. A failed build publishes nothing, and its errors stay visible.
 
 Two ways to build. Asked for by a person (the admin, the dashboard, a Subsonic startScan), a
-build runs in a worker process (build_worker.py) that streams its log as JSON lines: a full
-build into a hard-linked copy of public/, swapped in when it has no errors. Asked for by the
+build runs in a worker process (build_worker.py) that streams its log as JSON lines: it resumes
+from the last build's snapshot like `tunecamp build` and writes nothing when it has errors. Asked for by the
 content watcher with the paths it saw, a build runs in this process, in a thread, through the
 generator's `BuildSession`, which keeps the catalog between builds and renders only what the
 change reached (the live preview follows a save in a blink). It too writes nothing when the
-build has errors. A worker build replaces public/ behind the session's back, so the session
-starts afresh after one.
+build has errors. A worker build rewrites public/ behind the session's back, so the session
+saves what it built before one and starts afresh (from the worker's snapshot) after it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 
 if TYPE_CHECKING:
+    from tunecamp.generator.buildlock import BuildLocked
     from tunecamp.generator.session import BuildSession
 
 log = logging.getLogger("tunecamp.builds")
@@ -135,9 +136,32 @@ class BuildManager:
         self._trim_history()
         return run
 
-    async def _loop(self, run: BuildRun) -> None:
+    def warm_up(self) -> None:
+        """Start the watcher's session now, from the last build's snapshot, so the first save is
+        published as quickly as the next ones; a request meanwhile waits its turn."""
+        if not self.busy and self.session is None:
+            self._task = asyncio.create_task(self._loop(None))
+
+    async def _warm(self) -> None:
+        try:
+            session = self._session()
+            # another process (`tunecamp build`) building into public/: wait for it (buildlock.py)
+            report = await asyncio.to_thread(
+                session.build, on_locked=lambda held: log.info("%s; waiting", held)
+            )
+        except Exception:
+            log.exception("the watcher's session could not start; the first save builds in full")
+            self.session = None
+            return
+        log.info("ready for edits in %.0f ms%s", report.seconds * 1000,
+                 " (site rebuilt)" if report.stats else "")  # fmt: skip
+
+    async def _loop(self, run: BuildRun | None) -> None:
         while True:
-            await self._run_one(run)
+            if run is None:
+                await self._warm()
+            else:
+                await self._run_one(run)
             if not self._follow_up:
                 break
             reasons = list(dict.fromkeys(r for r, _, _, _ in self._follow_up))
@@ -216,9 +240,11 @@ class BuildManager:
         if run.changed is not None and self.config.watch and not run.index_only:
             code, done, catalog = await self._run_session(run)
         else:
+            if self.session is not None:  # leave what the watcher's builds made for the worker to resume
+                await asyncio.to_thread(self.session.save)
             code, done = await self._run_worker(run)
             if not done.get("skipped"):
-                self.session = None  # public/ was replaced behind it
+                self.session = None  # public/ was rewritten behind it; the next one resumes from there
         run.published = bool(done.get("published"))
         run.error = run.error or done.get("error") or (None if code == 0 else f"the build exited with {code}")
         run.state = "skipped" if done.get("skipped") else "ok" if code == 0 and done.get("ok") else "failed"
@@ -242,20 +268,28 @@ class BuildManager:
             except Exception:
                 log.exception("the catalog index was not refreshed after build %s", run.id)
 
-    async def _run_session(self, run: BuildRun) -> tuple[int, dict[str, Any], Any]:
-        """A watcher's build, in this process: only what the changed paths reach is rebuilt."""
+    def _session(self) -> BuildSession:
         from tunecamp.generator.session import BuildSession
 
-        c = self.config
         if self.session is None:
+            c = self.config
             options = build_options(c.data_dir, transcode=c.build_transcode)
             self.session = BuildSession(
                 c.content_dir, c.public_dir, options, watching=True, publish_errors=False
             )
-        session = self.session
+        return self.session
 
+    async def _run_session(self, run: BuildRun) -> tuple[int, dict[str, Any], Any]:
+        """A watcher's build, in this process: only what the changed paths reach is rebuilt."""
+        c = self.config
         try:
-            report = await asyncio.to_thread(session.build, run.changed)
+            session = self._session()
+            loop = asyncio.get_running_loop()
+
+            def waiting(held: BuildLocked) -> None:  # another process builds into public/: its turn first
+                loop.call_soon_threadsafe(run.log.append, f"{held}; waiting for it to finish")
+
+            report = await asyncio.to_thread(session.build, run.changed, on_locked=waiting)
         except Exception as exc:
             log.exception("build %s failed", run.id)
             self.session = None  # its state may be half updated: the next build starts afresh

@@ -124,10 +124,18 @@ def user_add(
     username: str, role: str, artists: tuple[str, ...], password_stdin: bool, data_dir: Path | None
 ) -> None:
     """Create an account; the password is read from stdin or prompted for."""
-    from tunecamp.daemon.users import UserError, check_username, create_user, hash_password_sync, set_artists
+    from tunecamp.daemon.users import (
+        UserError,
+        check_artists,
+        check_username,
+        create_user,
+        hash_password_sync,
+        set_artists,
+    )
 
     try:
         check_username(username)
+        check_artists(list(artists))
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     password = _read_password(password_stdin)

@@ -7,6 +7,7 @@ Every field has one `TUNECAMP_*` variable (or `SENTRY_DSN`), a default that work
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,12 @@ class DaemonConfig:
     bcrypt_rounds: int = field(default=12, metadata={"env": "TUNECAMP_BCRYPT_ROUNDS"})
     login_rate_address: Rate = field(default=Rate(20, 300), metadata={"env": "TUNECAMP_LOGIN_RATE_ADDRESS"})
     login_rate_account: Rate = field(default=Rate(5, 300), metadata={"env": "TUNECAMP_LOGIN_RATE_ACCOUNT"})
+    login_slow_account: Rate = field(default=Rate(20, 300), metadata={"env": "TUNECAMP_LOGIN_SLOW_ACCOUNT"})
+    login_slow_delay: float = field(default=2.0, metadata={"env": "TUNECAMP_LOGIN_SLOW_DELAY"})
     trust_proxy_hops: int = field(default=0, metadata={"env": "TUNECAMP_TRUST_PROXY_HOPS"})
     max_body: int = field(default=1024 * 1024, metadata={"env": "TUNECAMP_MAX_BODY"})
+    transcode_max: int = field(default=0, metadata={"env": "TUNECAMP_TRANSCODE_MAX"})  # 0: twice the cores
+    transcode_max_per_user: int = field(default=2, metadata={"env": "TUNECAMP_TRANSCODE_MAX_PER_USER"})
     shutdown_timeout: float = field(default=30.0, metadata={"env": "TUNECAMP_SHUTDOWN_TIMEOUT"})
     min_free_disk_mb: int = field(default=100, metadata={"env": "TUNECAMP_MIN_FREE_DISK_MB"})
     build_on_start: bool = field(default=True, metadata={"env": "TUNECAMP_BUILD_ON_START"})
@@ -91,6 +96,12 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_LOG_LEVEL={self.log_level}: debug, info, warning or error")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"TUNECAMP_PUBLIC_URL={self.public_url}: an http(s) URL")
+        if not 0 <= self.login_slow_delay <= 30:
+            raise ConfigError(f"TUNECAMP_LOGIN_SLOW_DELAY={self.login_slow_delay:g}: 0 to 30 seconds")
+        if self.transcode_max < 0:
+            raise ConfigError(f"TUNECAMP_TRANSCODE_MAX={self.transcode_max}: 0 (twice the cores) or more")
+        if self.transcode_max_per_user < 1:
+            raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
 
     @property
     def url(self) -> str:
@@ -100,6 +111,11 @@ class DaemonConfig:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def transcodes_allowed(self) -> int:
+        """The cap on on-the-fly transcodes at once: the setting, or twice the CPU cores."""
+        return self.transcode_max or 2 * (os.cpu_count() or 1)
 
     @property
     def database_path(self) -> Path:

@@ -21,8 +21,10 @@ from tunecamp.daemon.auth import (
     clear_session_cookie,
     csrf_token,
     issue_token,
+    remember_device,
     set_session_cookie,
 )
+from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.builds import BUILDS
 from tunecamp.daemon.keys import DB
 from tunecamp.daemon.roles import (
@@ -78,7 +80,7 @@ async def login_form(request: web.Request) -> web.Response:
 
 @requires(PUBLIC)
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "")))
     try:
@@ -86,11 +88,15 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     except web.HTTPException as exc:
         message = "Too many attempts; wait a little." if exc.status == 429 else "Wrong username or password."
         status = 429 if exc.status == 429 else 200  # a page showing the form again, not an API error
-        return render(request, "login.html", status=status, next=target, error=message, username=username)
+        page = render(request, "login.html", status=status, next=target, error=message, username=username)
+        if "Retry-After" in exc.headers:  # the API's 429 carries it too
+            page.headers["Retry-After"] = exc.headers["Retry-After"]
+        return page
     if target == "/admin" and grant(DRAFTS_VIEW, user.role) != "yes":
         target = "/admin/subsonic"  # a Listener's only page: /admin itself would be a 403
     response = web.HTTPSeeOther(target)
     set_session_cookie(response, request, issue_token(request.app, user)[0])
+    remember_device(response, request, user)
     raise response
 
 
@@ -129,7 +135,7 @@ async def _status(request: web.Request, status: str) -> web.StreamResponse:
 
 @requires(CONTENT_MANAGE, scope=admin_api.release_scope)
 async def publish(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     return await _status(request, "unlisted" if form.get("unlisted") else "published")
 
 
@@ -187,7 +193,7 @@ def _artist_list(text: str) -> list[str]:
 
 @requires(USERS_MANAGE)
 async def add_user(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     data = {
         "username": str(form.get("username", "")).strip(),
         "password": str(form.get("password", "")),
@@ -200,7 +206,7 @@ async def add_user(request: web.Request) -> web.StreamResponse:
 
 @requires(USERS_MANAGE)
 async def change_user(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     data: dict[str, Any] = {
         "role": str(form.get("role", "")),
         "artists": _artist_list(str(form.get("artists", ""))),

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.dashboard import render
 from tunecamp.daemon.keys import CONFIG
 from tunecamp.daemon.roles import ACCOUNT, USERS_MANAGE, guarded
@@ -65,7 +66,7 @@ async def show(request: web.Request) -> web.StreamResponse:
 
 async def change_password(request: web.Request) -> web.StreamResponse:
     target = await target_account(request)
-    form = await request.post()
+    form = await read_form(request)
     if form.get("clear"):
         await remove_app_password(request, target)
         raise _back(request, f"The Subsonic password of {target.username} is removed")
@@ -81,7 +82,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
 
 async def new_key(request: web.Request) -> web.StreamResponse:
     target = await target_account(request)
-    form = await request.post()
+    form = await read_form(request)
     label = str(form.get("label", "")).strip()[:MAX_LABEL]
     _, key = await add_api_key(request, target, label)
     return await _page(request, target, new_key=key)  # shown now or never: it is stored hashed

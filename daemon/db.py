@@ -28,6 +28,14 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be opened or has been closed: answered as 503."""
 
 
+def row_id(text: str) -> int | None:
+    """`text` as a row ID (from a URL), or None: SQLite cannot even bind an integer past 2**63 - 1."""
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value < 2**63 else None
+
+
 def connect(path: Path) -> Database:
     """A sqlite-utils Database in WAL mode, for the calling thread only."""
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)

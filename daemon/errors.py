@@ -1,19 +1,23 @@
 """Errors as clear 4xx/5xx answers: JSON for the API, never a bare 500 traceback.
 
-Bad input is the client's problem and says what was wrong; an unexpected exception is
-logged, sent to Sentry (when enabled) and answered as a short 500.
+Bad input is the client's problem and says what was wrong: a body that cannot be decoded
+(bodies.py) is a 400, a name in the URL too long for the file system a 414. An unexpected
+exception is logged, sent to Sentry (when enabled) and answered as a short 500.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from typing import Any
 
 import sentry_sdk
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
+from tunecamp.daemon.bodies import MalformedBody
 from tunecamp.daemon.db import DatabaseUnavailable
 
 log = logging.getLogger("tunecamp.daemon")
@@ -36,30 +40,59 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        if not wants_json(request):
-            if exc.content_type == "application/json":  # an API-style error met by a browser page
-                message = json.loads(exc.text or "{}").get("error", exc.reason)
-                return web.Response(
-                    status=exc.status,
-                    text=f"{exc.status} {exc.reason}: {message}\n",
-                    headers={k: v for k, v in exc.headers.items() if k.lower() == "retry-after"},
-                )
-            raise
-        if exc.content_type == "application/json":
-            raise
-        keep = ("retry-after", "allow", "www-authenticate", "location")
-        headers = {k: v for k, v in exc.headers.items() if k.lower() in keep}
-        text = exc.text or ""
-        message = exc.reason if not text or text.startswith(f"{exc.status}:") else text
-        return json_error(exc.status, message, headers)
+        return _error_answer(request, exc)
+    except MalformedBody as exc:
+        return _error_answer(request, http_error(400, str(exc)))
     except DatabaseUnavailable as exc:
         return json_error(503, f"database unavailable: {exc}")
     except ConnectionResetError:  # the client hung up mid-response: nothing to answer, nothing to report
         raise
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            # a file name taken from the URL is longer than the file system allows: no such file
+            # can exist, and the request (not the server) is at fault
+            return _error_answer(request, http_error(414, "a name in the path is too long"))
         log.exception("unhandled error on %s %s", request.method, request.path)
         sentry_sdk.capture_exception()
         return json_error(500, "internal error; it has been logged")
+
+
+def _error_answer(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
+    if not wants_json(request):
+        if exc.content_type == "application/json":  # an API-style error met by a browser page
+            message = json.loads(exc.text or "{}").get("error", exc.reason)
+            return web.Response(
+                status=exc.status,
+                text=f"{exc.status} {exc.reason}: {message}\n",
+                headers={k: v for k, v in exc.headers.items() if k.lower() == "retry-after"},
+            )
+        raise exc
+    if exc.content_type == "application/json":
+        raise exc
+    keep = ("retry-after", "allow", "www-authenticate", "location")
+    headers = {k: v for k, v in exc.headers.items() if k.lower() in keep}
+    text = exc.text or ""
+    message = exc.reason if not text or text.startswith(f"{exc.status}:") else text
+    return json_error(exc.status, message, headers)
+
+
+class ProtocolLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's connection logger, but a request it could not parse is one INFO line.
+
+    aiohttp answers such a request (a bad Content-Length, bytes not allowed in a path) with
+    a 400 itself, and would log an ERROR with its parser's traceback: noise on any server
+    that internet scanners reach, and not a fault of ours.
+    """
+
+    def log(self, level: int, msg: object, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
+        if isinstance(exc_info, HttpProcessingError):
+            level, msg, args = logging.INFO, f"{msg}: malformed request: %s", (*args, exc_info.message)
+            exc_info = None
+        super().log(level, msg, *args, exc_info=exc_info, **kwargs)
+
+
+def protocol_log() -> ProtocolLog:
+    return ProtocolLog(logging.getLogger("aiohttp.server"))
 
 
 def http_error(status: int, message: str, **headers: str) -> web.HTTPException:
@@ -79,24 +112,11 @@ _ERRORS: dict[int, type[web.HTTPException]] = {
     404: web.HTTPNotFound,
     409: web.HTTPConflict,
     413: web.HTTPRequestEntityTooLarge,
+    414: web.HTTPRequestURITooLong,
     422: web.HTTPUnprocessableEntity,
     429: web.HTTPTooManyRequests,
     503: web.HTTPServiceUnavailable,
 }
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object body, or a 400 that says what is wrong with it."""
-    if request.content_type != "application/json":
-        raise http_error(400, "send a JSON body with Content-Type: application/json")
-    raw = await request.read()  # over client_max_size: aiohttp answers 413
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise http_error(400, f"malformed JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise http_error(400, "expected a JSON object")
-    return data
 
 
 def text_field(data: dict[str, Any], key: str, *, max_length: int = 1024) -> str:

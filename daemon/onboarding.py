@@ -18,6 +18,7 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from tunecamp.daemon.auth import issue_token, set_session_cookie
+from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS
@@ -111,7 +112,7 @@ async def setup_form(request: web.Request) -> web.Response:
 @requires(PUBLIC)
 async def setup_submit(request: web.Request) -> web.StreamResponse:
     request.app[LOGIN_LIMITS].check(request, None)
-    form = await request.post()
+    form = await read_form(request)
     token, username = str(form.get("token", "")), str(form.get("username", "")).strip()
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
     try:

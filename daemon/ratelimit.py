@@ -1,20 +1,46 @@
-"""Rate limits for the endpoints that guess passwords: per account and per address.
+"""Rate limits for the endpoints that guess passwords, shaped so a stranger cannot lock a musician out.
 
-A token bucket per key: `count` attempts at once, refilled evenly over `seconds`.
-Memory stays bounded: full buckets carry no information and are dropped, and past
-`max_keys` the least recently seen keys go first.
+Three token buckets (`count` attempts at once, refilled evenly over `seconds`):
+
+- per account *and* address (TUNECAMP_LOGIN_RATE_ACCOUNT, failures only): what stops a guesser.
+  It refuses only the address that failed: alice signing in from anywhere else gets in at once.
+- per address (TUNECAMP_LOGIN_RATE_ADDRESS): every attempt at the sign-in forms, every failed
+  Subsonic sign-in. One address cannot guess its way through many accounts.
+- per account from anywhere (TUNECAMP_LOGIN_SLOW_ACCOUNT, failures only) never refuses: once an
+  account has failed that often, a sign-in to it from a client that has not proved itself first
+  waits up to TUNECAMP_LOGIN_SLOW_DELAY seconds. Guessing from many addresses gets slower; the
+  musician waits a second or two and is never turned away. Subsonic app passwords and API keys
+  skip it: the issue's rule is that they are high-entropy, so the address buckets are enough.
+
+A client that proved itself is not held back by what strangers did:
+- in the browser and the API, a *proof* is a known device (a signed cookie left by an earlier
+  successful sign-in to that account) or a valid session of that account: such a sign-in skips the
+  address bucket and the slow-down, and its failures count against the proof, not the address;
+- Subsonic authenticates every request, statelessly. The exact credentials of a successful request
+  (a hash of u, p, t, s or apiKey) skip every bucket for PROOF_SECONDS: sending them again reveals
+  nothing to anyone who does not already hold them. An account that signed in correctly from an
+  address skips that address's bucket (a NAT where someone else fails a lot) but not the per
+  account-and-address one, so the proof is no way round the limit for a guesser at that NAT.
+
+Memory stays bounded: full buckets carry no information and are dropped, and past `max_keys`
+the least recently seen keys go first. Time comes from `clock` and delays go through `sleep`, so
+tests move time instead of waiting for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from tunecamp.daemon.config import DaemonConfig, Rate
+
+PROOF_SECONDS = 24 * 3600.0
 
 
 @dataclass
@@ -52,40 +78,121 @@ class RateLimiter:
 
 
 @dataclass
+class Proofs:
+    """Keys that proved themselves recently, each until its own expiry; oldest dropped first."""
+
+    seconds: float = PROOF_SECONDS
+    max_keys: int = 100_000
+    _until: OrderedDict[str, float] = field(default_factory=OrderedDict)
+
+    def add(self, key: str, now: float) -> None:
+        self._until.pop(key, None)
+        self._until[key] = now + self.seconds
+        while len(self._until) > self.max_keys:
+            self._until.popitem(last=False)
+
+    def holds(self, key: str, now: float) -> bool:
+        until = self._until.get(key)
+        if until is None or until < now:
+            self._until.pop(key, None)
+            return False
+        return True
+
+    def forget(self, key: str) -> None:
+        self._until.pop(key, None)
+
+
+@dataclass
 class LoginLimits:
     by_address: RateLimiter
-    by_account: RateLimiter
+    by_pair: RateLimiter  # account and address (or the proof standing in for the address)
+    by_account: RateLimiter  # slows, never refuses
+    slow_delay: float = 2.0
     trust_proxy_hops: int = 0
+    proofs: Proofs = field(default_factory=Proofs)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod
     def from_config(cls, config: DaemonConfig) -> LoginLimits:
         return cls(
             RateLimiter(config.login_rate_address),
             RateLimiter(config.login_rate_account),
+            RateLimiter(config.login_slow_account),
+            config.login_slow_delay,
             config.trust_proxy_hops,
         )
 
-    def check(self, request: web.Request, account: str | None) -> None:
-        """Before an attempt: a 429 with Retry-After when the address or the account is over its limit.
+    def address(self, request: web.Request) -> str:
+        return client_address(request, self.trust_proxy_hops)
 
-        Every attempt counts against the address; only failures count against the account
-        (`failed`), so a stranger cannot lock a musician out by guessing at their name.
+    # --- the sign-in forms and /api/auth (account passwords) ---------------------------------
+
+    def check(self, request: web.Request, account: str | None, proof: str | None = None) -> None:
+        """Before an attempt: a 429 with Retry-After when this client is over a limit.
+
+        `proof` (a known device, a session of this account) stands in for the address.
         """
-        wait = self.by_address.hit(client_address(request, self.trust_proxy_hops))
+        now, wait = self.clock(), 0.0
+        if proof is None:
+            wait = self.by_address.hit(self.address(request), now)
         if account:
-            wait = max(wait, self.by_account.peek(account.lower()))
+            wait = max(wait, self.by_pair.peek(_pair("web", account, proof or self.address(request)), now))
         if wait > 0:
             raise too_many(wait)
 
-    def failed(self, account: str) -> None:
-        self.by_account.hit(account.lower())
+    async def slow_down(self, account: str, proof: str | None) -> None:
+        """The bounded wait of an unproven sign-in to an account that fails a lot."""
+        wait = 0.0 if proof else self.by_account.peek(account.lower(), self.clock())
+        if wait > 0:
+            await self.sleep(min(wait, self.slow_delay))
+
+    def failed(self, request: web.Request, account: str, proof: str | None = None) -> None:
+        now = self.clock()
+        self.by_pair.hit(_pair("web", account, proof or self.address(request)), now)
+        if proof is None:
+            self.by_account.hit(account.lower(), now)
+
+    # --- Subsonic apps (app passwords and API keys) ---------------------------------------
+
+    def app_wait(self, address: str, account: str | None, credential: str) -> float:
+        """Seconds a Subsonic sign-in must wait (0: go ahead); `credential` hashes what was sent."""
+        now = self.clock()
+        if self.proofs.holds("credential\0" + credential, now):
+            return 0.0
+        wait = 0.0
+        if not (account and self.proofs.holds(_pair("app", account, address), now)):
+            wait = self.by_address.peek(address, now)
+        if account:
+            wait = max(wait, self.by_pair.peek(_pair("app", account, address), now))
+        return wait
+
+    def app_failed(self, address: str, account: str | None, credential: str) -> None:
+        now = self.clock()
+        self.proofs.forget("credential\0" + credential)
+        self.by_address.hit(address, now)
+        if account:
+            self.by_pair.hit(_pair("app", account, address), now)
+
+    def app_proved(self, address: str, account: str, credential: str) -> None:
+        now = self.clock()
+        self.proofs.add("credential\0" + credential, now)
+        self.proofs.add(_pair("app", account, address), now)
+
+
+def _pair(kind: str, account: str, where: str) -> str:
+    return f"{kind}\0{account.lower()}\0{where}"
 
 
 def too_many(wait: float) -> web.HTTPException:
     from tunecamp.daemon.errors import http_error
 
-    seconds = max(1, math.ceil(wait))
+    seconds = retry_after(wait)
     return http_error(429, f"too many attempts; try again in {seconds} s", **{"Retry-After": str(seconds)})
+
+
+def retry_after(wait: float) -> int:
+    return max(1, math.ceil(wait))
 
 
 LOGIN_LIMITS = web.AppKey("login_limits", LoginLimits)

@@ -67,6 +67,19 @@ def banner(config: DaemonConfig) -> str:
     )
 
 
+def check_public_folder(config: DaemonConfig, *, building: bool) -> None:
+    """Refuse to serve the catalog or the data folder as the site, and, when a build is about to
+    replace it, a folder that holds something else than a TuneCamp site."""
+    from tunecamp.generator.folders import Folders, UnsafeFolders, check_folders
+
+    data = config.data_dir
+    stores = (config.database_path, data / "cache", data / "private", data / "backups", data / "previews")
+    try:
+        check_folders(Folders.of(config.content_dir, config.public_dir, data, stores), force=not building)
+    except UnsafeFolders as exc:
+        raise SystemExit(f"{exc} (--public / TUNECAMP_PUBLIC_DIR)") from None
+
+
 def serve(config: DaemonConfig, *, build: bool = True) -> None:
     configure_logging(config.log_level)
     init_sentry(config.sentry_dsn, component="daemon")
@@ -75,11 +88,13 @@ def serve(config: DaemonConfig, *, build: bool = True) -> None:
             f"{config.content_dir} is not a folder; create a catalog with "
             f"`tunecamp init {config.content_dir}` or pass --content"
         )
-    if (
+    building = (
         build
         and config.build_on_start
         and (is_stale(config.content_dir, config.public_dir, config.data_dir) or index_is_empty(config))
-    ):
+    )
+    check_public_folder(config, building=building)
+    if building:
         print(f"Building {config.content_dir} into {config.public_dir}/ ...", flush=True)
         if not build_now(config):
             print(

@@ -21,7 +21,9 @@ from tunecamp.daemon.app_passwords import (
     list_api_keys,
     set_app_password,
 )
-from tunecamp.daemon.errors import http_error, read_json, text_field
+from tunecamp.daemon.bodies import read_json
+from tunecamp.daemon.db import row_id
+from tunecamp.daemon.errors import http_error, text_field
 from tunecamp.daemon.keys import DB
 from tunecamp.daemon.roles import ACCOUNT, USERS_MANAGE, account_change_refusal, guarded
 from tunecamp.daemon.subsonic_call import SUBSONIC
@@ -78,9 +80,8 @@ async def add_api_key(request: web.Request, target: User, label: str) -> tuple[i
 
 async def revoke_api_key(request: web.Request, target: User) -> int | None:
     """Delete the key of the route's `key_id` from `target`'s; its ID, or None when there is no such key."""
-    try:
-        key_id = int(request.match_info["key_id"])
-    except ValueError:
+    key_id = row_id(request.match_info["key_id"])
+    if key_id is None:
         return None
     if not await request.app[DB].run(lambda db: delete_api_key(db, target.id, key_id)):
         return None

@@ -30,8 +30,9 @@ from tunecamp.daemon import (
 )
 from tunecamp.daemon.app_passwords import PasswordBox
 from tunecamp.daemon.auth import AUTH
+from tunecamp.daemon.bodies import MalformedBody, read_form
 from tunecamp.daemon.db import DatabaseUnavailable
-from tunecamp.daemon.keys import DB
+from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.roles import PUBLIC, requires
 from tunecamp.daemon.subsonic_auth import authenticate
 from tunecamp.daemon.subsonic_call import SUBSONIC, Call, Subsonic, merge_params
@@ -46,6 +47,7 @@ from tunecamp.daemon.subsonic_render import (
     negotiate,
     respond,
 )
+from tunecamp.daemon.subsonic_slots import TranscodeSlots
 
 log = logging.getLogger("tunecamp.subsonic")
 Result = dict[str, Any] | web.StreamResponse
@@ -185,9 +187,9 @@ async def _params(request: web.Request) -> Any:
         "multipart/form-data",
     ):
         try:
-            form = await request.post()
-        except ValueError as exc:  # e.g. multipart without a boundary
-            raise SubsonicError(GENERIC, f"malformed form body: {exc}") from None
+            form = await read_form(request)
+        except MalformedBody as exc:
+            raise SubsonicError(GENERIC, str(exc)) from None
     return merge_params(request.query, form)
 
 
@@ -226,7 +228,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
 
 
 async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
-    state = Subsonic(PasswordBox.from_secret(app[AUTH].signer.secret), LibraryCache(app[DB]))
+    state = Subsonic(
+        PasswordBox.from_secret(app[AUTH].signer.secret),
+        LibraryCache(app[DB]),
+        TranscodeSlots.from_config(app[CONFIG]),
+    )
     app[SUBSONIC] = state
     yield
     await subsonic_media.stop_transcodes(state)

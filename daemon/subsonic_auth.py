@@ -1,11 +1,17 @@
 """Who is calling /rest: `u` with `p` (plain or enc:hex), `u` with token `t`+`s`, or `apiKey`.
 
 The password these check is the user's Subsonic app password (app_passwords.py), never
-the bcrypt account password. Failures count against the caller's address and the named
-account with the login limiters (ratelimit.py); successes cost nothing there, since a
-Subsonic app authenticates every single request. A successful check is remembered for a
-few seconds (keyed by a hash of the exact credentials), so a busy app does not decrypt
-and compare on every call; changing credentials through the daemon forgets them at once.
+the bcrypt account password. Failures count against the caller's address, and against the
+named account at that address, with the login limiters (ratelimit.py); successes cost
+nothing there, since a Subsonic app authenticates every single request, and they prove the
+credentials and the account at that address, which then skip the limits others filled.
+A successful check is remembered for a few seconds (keyed by a hash of the exact
+credentials), so a busy app does not decrypt and compare on every call; changing
+credentials through the daemon forgets them at once.
+
+An unknown user, a user without a Subsonic password and a wrong password get the same
+error 40 and message, after the same work (a decryption that fails), so the answers tell
+nobody which accounts exist.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from aiohttp import web
 
 from tunecamp.daemon.app_passwords import CredentialError, PasswordBox, app_password, user_for_api_key
 from tunecamp.daemon.keys import DB
-from tunecamp.daemon.ratelimit import LOGIN_LIMITS, client_address
+from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits, retry_after
 from tunecamp.daemon.roles import DRAFTS_VIEW, LISTEN, grant
 from tunecamp.daemon.subsonic_render import (
     CONFLICTING_AUTH,
@@ -28,7 +34,6 @@ from tunecamp.daemon.subsonic_render import (
     INVALID_API_KEY,
     MISSING_PARAMETER,
     NOT_AUTHORIZED,
-    TOKEN_UNSUPPORTED,
     WRONG_CREDENTIALS,
     SubsonicError,
 )
@@ -36,6 +41,13 @@ from tunecamp.daemon.users import User
 
 CACHE_SECONDS = 5.0
 CACHE_SIZE = 1000
+WRONG = (
+    "wrong username or password (apps sign in with the account's Subsonic password, "
+    "set under Subsonic & apps in the dashboard, or with an API key)"
+)
+# Well-formed, the size of a sealed password, and sealed by no key: opening it costs what opening
+# a real one does, for the users that have none (and the names that are no user).
+_NOTHING_SEALED = "v1:" + "A" * 64
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,9 @@ def decode_password(p: str) -> str | None:
 
 def token_matches(password: str, salt: str, token: str) -> bool:
     expected = hashlib.md5((password + salt).encode("utf-8")).hexdigest()  # the protocol's choice
-    return hmac.compare_digest(expected, token.strip().lower())
+    candidate = token.strip().lower()
+    # compare_digest raises TypeError on non-ASCII text, and a token is hex
+    return candidate.isascii() and hmac.compare_digest(expected, candidate)
 
 
 def _cache_key(params: Any) -> str:
@@ -95,33 +109,32 @@ async def authenticate(request: web.Request, params: Any, box: PasswordBox, cach
     cached = cache.get(key)
     if cached is not None:
         return cached
-    caller = await _check(request, params, box)
+    caller = await _check(request, params, box, key)
     if grant(LISTEN, caller.user.role) != "yes":
         raise SubsonicError(NOT_AUTHORIZED, f"the {caller.user.role} role cannot listen")
     cache.put(key, caller)
     return caller
 
 
-async def _check(request: web.Request, params: Any, box: PasswordBox) -> Caller:
+async def _check(request: web.Request, params: Any, box: PasswordBox, credential: str) -> Caller:
     limits = request.app[LOGIN_LIMITS]
-    address = client_address(request, limits.trust_proxy_hops)
+    address = limits.address(request)
     api_key, username = params.get("apiKey"), params.get("u")
     password, token, salt = params.get("p"), params.get("t"), params.get("s")
     db = request.app[DB]
 
     def refuse(code: int, message: str, account: str | None = None) -> SubsonicError:
-        limits.by_address.hit(address)
-        if account:
-            limits.failed(account)
+        limits.app_failed(address, account, credential)
         return SubsonicError(code, message)
 
     if api_key is not None:
         if username is not None or password is not None or token is not None:
             raise SubsonicError(CONFLICTING_AUTH, "apiKey cannot be combined with u, p or t")
-        _check_limits(limits, address, None)
+        _wait(limits, address, None, credential)
         user = await db.run(lambda d: user_for_api_key(d, str(api_key)))
         if user is None:
             raise refuse(INVALID_API_KEY, "invalid API key")
+        limits.app_proved(address, user.username, credential)
         return Caller(user, "apiKey")
 
     if not username:
@@ -129,46 +142,34 @@ async def _check(request: web.Request, params: Any, box: PasswordBox) -> Caller:
     if password is None and (token is None or salt is None):
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: p, or t and s")
     username = str(username)
-    _check_limits(limits, address, username)
+    _wait(limits, address, username, credential)
     found = await db.run(lambda d: app_password(d, username))
-    if found is None:
-        raise refuse(WRONG_CREDENTIALS, "wrong username or password", username)
-    user, sealed = found
+    user, sealed = found if found is not None else (None, None)
+    secret = _open(box, user.id if user else 0, sealed or _NOTHING_SEALED)
     if token is not None and salt is not None:
-        if sealed is None:
-            raise refuse(
-                TOKEN_UNSUPPORTED,
-                "token authentication is not supported for this user until they set a Subsonic "
-                "password (or use an API key)",
-                username,
-            )
-        secret = _open(box, user, sealed)
-        if secret is None or not token_matches(secret, str(salt), str(token)):
-            raise refuse(WRONG_CREDENTIALS, "wrong username or password", username)
-        return Caller(user, "token")
-    plain = decode_password(str(password))
-    secret = _open(box, user, sealed) if sealed is not None else None
-    if plain is None or secret is None or not hmac.compare_digest(plain.encode(), secret.encode()):
-        message = "wrong username or password"
-        if sealed is None:
-            message += "; this user has no Subsonic password yet (set one in your settings)"
-        raise refuse(WRONG_CREDENTIALS, message, username)
-    return Caller(user, "password")
+        ok = token_matches(secret or "", str(salt), str(token))
+        via = "token"
+    else:
+        plain = decode_password(str(password))
+        ok = plain is not None and hmac.compare_digest(plain.encode(), (secret or "").encode())
+        via = "password"
+    if user is None or secret is None or not ok:
+        raise refuse(WRONG_CREDENTIALS, WRONG, username)
+    limits.app_proved(address, username, credential)
+    return Caller(user, via)
 
 
-def _open(box: PasswordBox, user: User, sealed: str) -> str | None:
+def _open(box: PasswordBox, user_id: int, sealed: str) -> str | None:
     try:
-        return box.open(user.id, sealed)
+        return box.open(user_id, sealed)
     except CredentialError:
         return None
 
 
-def _check_limits(limits: Any, address: str, account: str | None) -> None:
-    wait = limits.by_address.peek(address)
-    if account:
-        wait = max(wait, limits.by_account.peek(account.lower()))
+def _wait(limits: LoginLimits, address: str, account: str | None, credential: str) -> None:
+    wait = limits.app_wait(address, account, credential)
     if wait > 0:
-        seconds = max(1, int(wait + 0.999))
+        seconds = retry_after(wait)
         raise SubsonicError(
             GENERIC, f"too many failed sign-ins; try again in {seconds} s", {"Retry-After": str(seconds)}
         )

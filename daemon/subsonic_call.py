@@ -23,6 +23,7 @@ from tunecamp.daemon.subsonic_catalog import LibraryCache, View
 from tunecamp.daemon.subsonic_ids import ItemId, parse
 from tunecamp.daemon.subsonic_items import Annotations
 from tunecamp.daemon.subsonic_render import GENERIC, MISSING_PARAMETER, NOT_FOUND, Format, SubsonicError
+from tunecamp.daemon.subsonic_slots import TranscodeSlots
 from tunecamp.daemon.subsonic_state import NotesCache
 from tunecamp.daemon.users import User
 
@@ -46,6 +47,7 @@ class Subsonic:
 
     box: PasswordBox
     library: LibraryCache
+    slots: TranscodeSlots
     auth_cache: AuthCache = field(default_factory=AuthCache)
     now_playing: dict[tuple[int, str], NowPlayingEntry] = field(default_factory=dict)
     transcodes: set[asyncio.subprocess.Process] = field(default_factory=set)

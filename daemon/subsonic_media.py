@@ -6,6 +6,13 @@ serves the site's own stream file when one matches (built by the audio pipeline,
 too seeks with Range), else pipes ffmpeg, starting at `timeOffset` seconds (the
 `transcodeOffset` extension). A client that goes away kills its ffmpeg at once.
 
+Transcodes are capped overall and per user (subsonic_slots.py). Over the cap, the site's own
+stream file is sent when one is in the asked format (at whatever bitrate it was built), else
+HTTP 503 with Retry-After and a Subsonic error body. Not the usual Subsonic HTTP 200: `stream`
+is fetched by the player itself, and ExoPlayer/Media3 (Symfonium, Tempo, Ultrasonic...) never
+retry a 200 whose body is not audio (a parse error) but retry any other HTTP error (three
+times, 0, 1 and 2 s apart, in DefaultLoadErrorHandlingPolicy).
+
 Download policies hold here too: a release sold or unlocked with codes streams only in
 its public stream quality (never as the lossless original), except to Curators and
 above (`download` holds the same rule: subsonic_download.py). Only `scrobble` counts a
@@ -27,7 +34,7 @@ from tunecamp.daemon.subsonic_browse import find_track
 from tunecamp.daemon.subsonic_call import Call, Subsonic
 from tunecamp.daemon.subsonic_catalog import Track, View
 from tunecamp.daemon.subsonic_library import mark_now_playing
-from tunecamp.daemon.subsonic_render import NOT_FOUND, SubsonicError
+from tunecamp.daemon.subsonic_render import GENERIC, NOT_FOUND, SubsonicError, error_response
 from tunecamp.generator.formats import can_pass_through, stream_formats
 from tunecamp.generator.mediaplan import PUBLIC_POLICIES
 
@@ -35,6 +42,7 @@ log = logging.getLogger("tunecamp.subsonic")
 CHUNK = 64 * 1024
 DEFAULT_KBPS = 192
 PROTECTED_KBPS = 128  # the most a sold or code-locked release streams at
+BUSY_RETRY_AFTER = 3
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,30 @@ async def stream(call: Call) -> web.StreamResponse:
     if target.lossless and not allowed:
         target = _target("mp3", kbps)
     estimate = call.flag("estimateContentLength")
-    return await transcode(call, path, track, target, kbps, offset, estimate)
+    if call.request.method == "HEAD":
+        return await transcode(call, path, track, target, kbps, offset, estimate)
+    slots, user_id = call.state.slots, call.user.id
+    if not slots.take(user_id):
+        fmt = None if wanted in (None, "raw") else wanted
+        if offset == 0 and (fallback := built_stream(call, view, track, fmt, 0)) is not None:
+            return file_response(*fallback)
+        if not await slots.take_soon(user_id):
+            return busy(call)
+    try:
+        return await transcode(call, path, track, target, kbps, offset, estimate)
+    finally:
+        slots.give_back(user_id)
+
+
+def busy(call: Call) -> web.Response:
+    """Every transcode slot is taken: an error the player retries (see the module's docstring)."""
+    seconds = str(BUSY_RETRY_AFTER)
+    error = SubsonicError(
+        GENERIC, f"the server is busy transcoding; try again in {seconds} s", {"Retry-After": seconds}
+    )
+    response = error_response(error, call.fmt)
+    response.set_status(503)
+    return response
 
 
 async def transcode(

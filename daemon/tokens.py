@@ -91,6 +91,10 @@ class Signer:
         return jwt.encode(payload, self.secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Claims:
+        # a JWT is base64url and dots; anything else (a mangled cookie, header bytes that are
+        # not UTF-8) is refused here, before PyJWT fails to encode it with a UnicodeEncodeError
+        if not token.isascii():
+            raise InvalidToken("invalid token: not ASCII")
         try:
             data = jwt.decode(
                 token,
@@ -115,4 +119,17 @@ class Signer:
         return hmac.new(self.secret, b"csrf:" + token_id.encode(), hashlib.sha256).hexdigest()
 
     def check_csrf(self, token_id: str, candidate: str) -> bool:
-        return hmac.compare_digest(self.csrf_token(token_id), candidate)
+        # compare_digest raises TypeError on non-ASCII text; ours is hex
+        return candidate.isascii() and hmac.compare_digest(self.csrf_token(token_id), candidate)
+
+    def device_mark(self, account: str, device_id: str) -> str:
+        """A known device's cookie for one account: signed, so only a sign-in to it can have made it."""
+        message = f"device:{account.lower()}:{device_id}".encode()
+        return f"{device_id}.{hmac.new(self.secret, message, hashlib.sha256).hexdigest()}"
+
+    def known_device(self, account: str, mark: str) -> str | None:
+        """The device ID in `mark` if it is this account's known device."""
+        device_id, _, _ = mark.partition(".")
+        if not device_id or not mark.isascii():
+            return None
+        return device_id if hmac.compare_digest(self.device_mark(account, device_id), mark) else None

@@ -20,6 +20,8 @@ import bcrypt
 from aiohttp import web
 from sqlite_utils import Database
 
+from tunecamp.generator.slugs import is_safe_slug
+
 ROLES = ("owner", "manager", "curator", "listener")  # most to least powerful
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD = 10
@@ -72,6 +74,17 @@ def check_password(password: str) -> str:
     if len(password) > MAX_PASSWORD:
         raise UserError(f"a password has at most {MAX_PASSWORD} characters")
     return password
+
+
+def check_artists(artist_slugs: list[str]) -> list[str]:
+    """Artist slugs as the generator makes them: a slug is also a folder name under public/."""
+    for slug in artist_slugs:
+        if not is_safe_slug(slug):
+            raise UserError(
+                f"{slug[:80]!r} is not an artist slug (lower-case letters, digits and '-', "
+                "like 'aurora-lane': the name in the artist's URL)"
+            )
+    return artist_slugs
 
 
 def check_role(role: str) -> str:
@@ -207,6 +220,7 @@ def revoke_tokens(db: Database, user_id: int) -> None:
 
 
 def set_artists(db: Database, user_id: int, artist_slugs: list[str]) -> None:
+    check_artists(artist_slugs)
     with db.atomic():
         db.execute("DELETE FROM user_artists WHERE user_id = ?", [user_id])
         for slug in dict.fromkeys(artist_slugs):

@@ -47,6 +47,7 @@ async def watch_ctx(app: web.Application) -> AsyncIterator[None]:
     thread.start()
     await asyncio.to_thread(ready.wait, 10)
     log.info("watching %s for changes", config.content_dir)
+    app[BUILDS].warm_up()
     yield
     stop.set()
     await asyncio.to_thread(thread.join, 10)

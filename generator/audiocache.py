@@ -5,6 +5,14 @@ unchanged file is never processed twice and a moved or renamed one is recognised
 index (path, size, mtime_ns, inode → hash) saves re-reading unchanged sources. Objects are
 written to a per-run temp folder and renamed into place only once complete, so a killed
 build never leaves a truncated object that a later build would trust.
+
+An object can still be damaged after it was made: the site's files are hard links to the cache's,
+so a tool that rewrites a deployed file in place rewrites the cached one too, and disks fail. So
+every object gets a record, `KEY.ext.sum` beside it (its size and blake2b), written before the
+object is renamed in; `has` compares the size (a stat and a small read) always, and the hash when
+the cache is opened with `verify` (`--clean`, `tunecamp cache verify`). A damaged object is
+removed, reported (`damaged`) and made again. An object from before records were kept gets one
+the first time it is used: from then on it is checked like the others.
 """
 
 from __future__ import annotations
@@ -15,13 +23,14 @@ import os
 import secrets
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 INDEX_VERSION = 1
 _CHUNK = 1 << 20
+SUM = ".sum"  # the record beside each object: "size blake2b"
 
 
 class Interrupted(Exception):
@@ -39,6 +48,37 @@ class CacheStats:
     hashed: int = 0  # sources read in full because the stat index did not know them
     hits: int = 0  # objects found
     made: int = 0  # objects committed
+    recorded: int = 0  # objects made before records were kept, recorded as found
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A cache object that is not what was made: removed, so that it is made again."""
+
+    path: Path
+    reason: str
+    source: Path | None = None  # the file (or release folder) it is made from, when the caller knows
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def _sum_path(path: Path) -> Path:
+    return path.with_name(path.name + SUM)
+
+
+def _read_sum(path: Path) -> tuple[int, str] | None:
+    try:  # os.read, not read_text: this runs for every object a build uses, and is most of its cost
+        fd = os.open(_sum_path(path), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            size, digest = os.read(fd, 128).split()
+        finally:
+            os.close(fd)
+        return int(size), digest.decode("ascii")
+    except (OSError, ValueError):  # none, or cut short by a crash: as good as none
+        return None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -54,17 +94,21 @@ def _pid_alive(pid: int) -> bool:
 class AudioCache:
     """One build's handle on the cache folder; safe to share between worker threads."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, verify: bool = False) -> None:
+        """`verify`: check each object's hash when it is first used, not only its size."""
         self.root = root
         self.objects = root / "objects"
         self.stats = CacheStats()
+        self.verify = verify
+        self.damaged: list[Damage] = []
+        self._checked: set[Path] = set()  # hashed during this run
         self._lock = threading.Lock()
         self._index: dict[str, list[Any]] = {}
         self._dirty = False
         self._load_index()
         tmp_root = root / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
-        self._clean_stale_tmp(tmp_root)
+        self.clean_stale_tmp(tmp_root)
         self.tmp = tmp_root / f"{os.getpid()}-{secrets.token_hex(4)}"
         self.tmp.mkdir()
 
@@ -114,12 +158,44 @@ class AudioCache:
     def path(self, key: str, suffix: str = "") -> Path:
         return self.objects / key[:2] / (key + suffix)
 
-    def has(self, key: str, suffix: str = "") -> bool:
-        found = self.path(key, suffix).is_file()
+    def has(self, key: str, suffix: str = "", source: Path | None = None) -> bool:
+        """True when the object is there and intact; a damaged one is removed (see `intact`)."""
+        found = self.intact(self.path(key, suffix), source)
         if found:
             with self._lock:
                 self.stats.hits += 1
         return found
+
+    def intact(self, path: Path, source: Path | None = None) -> bool:
+        """Whether the object at `path` is as it was made: its size, and with `verify` its hash.
+
+        A damaged object is removed and added to `damaged`, naming `source`."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return False
+        record = _read_sum(path)
+        if record is None:  # made before records were kept: take it as it is, once
+            self._write_sum(path, size, _digest(path))
+            with self._lock:
+                self.stats.recorded += 1
+            return True
+        want_size, want_digest = record
+        reason = None
+        if size != want_size:
+            reason = f"{size} bytes instead of {want_size}"
+        elif self.verify and path not in self._checked:
+            if _digest(path) != want_digest:
+                reason = "its bytes are not the ones it was made with"
+            with self._lock:
+                self._checked.add(path)
+        if reason is None:
+            return True
+        path.unlink(missing_ok=True)
+        _sum_path(path).unlink(missing_ok=True)
+        with self._lock:
+            self.damaged.append(Damage(path, reason, source))
+        return False
 
     def temp_path(self, suffix: str = "") -> Path:
         return self.tmp / (secrets.token_hex(8) + suffix)
@@ -128,12 +204,19 @@ class AudioCache:
         """Move a finished temp file into the cache: flushed first, then one atomic rename."""
         with tmp.open("rb+") as f:
             os.fsync(f.fileno())
+            size = os.fstat(f.fileno()).st_size
         target = self.path(key, suffix)
         target.parent.mkdir(parents=True, exist_ok=True)
+        self._write_sum(target, size, _digest(tmp))  # first: an object is never there without its record
         os.replace(tmp, target)
         with self._lock:
             self.stats.made += 1
         return target
+
+    def _write_sum(self, target: Path, size: int, digest: str) -> None:
+        tmp = self.temp_path(SUM)
+        tmp.write_text(f"{size} {digest}\n")
+        os.replace(tmp, _sum_path(target))
 
     def put_bytes(self, key: str, suffix: str, data: bytes) -> Path:
         tmp = self.temp_path(suffix)
@@ -162,7 +245,7 @@ class AudioCache:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     @staticmethod
-    def _clean_stale_tmp(tmp_root: Path) -> None:
+    def clean_stale_tmp(tmp_root: Path) -> None:
         """Temp folders of builds that were killed; those of running builds are left alone."""
         for entry in tmp_root.iterdir():
             pid = entry.name.split("-", 1)[0]
@@ -171,48 +254,3 @@ class AudioCache:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
-
-
-@dataclass(frozen=True)
-class GcStats:
-    removed: int
-    removed_bytes: int
-    kept: int
-    kept_bytes: int
-    index_dropped: int
-
-
-def gc(root: Path, keep_keys: Iterable[str]) -> GcStats:
-    """Remove every object whose key is not in `keep_keys`, and index entries of gone files.
-
-    Run it between builds: a build running at the same time may lose objects it just made.
-    """
-    keep = set(keep_keys)
-    removed = removed_bytes = kept = kept_bytes = 0
-    objects = root / "objects"
-    for folder in sorted(objects.iterdir()) if objects.is_dir() else []:
-        for entry in folder.iterdir() if folder.is_dir() else []:
-            size = entry.stat().st_size
-            if entry.name.split(".", 1)[0] in keep:
-                kept, kept_bytes = kept + 1, kept_bytes + size
-            else:
-                entry.unlink(missing_ok=True)
-                removed, removed_bytes = removed + 1, removed_bytes + size
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-    dropped = 0
-    index_file = root / "index.json"
-    try:
-        data = json.loads(index_file.read_text())
-        files = data.get("files", {})
-        alive = {name: entry for name, entry in files.items() if os.path.exists(name)}
-        dropped = len(files) - len(alive)
-        if dropped:
-            tmp = root / f"index.json.{secrets.token_hex(4)}.tmp"
-            tmp.write_text(json.dumps({"version": INDEX_VERSION, "files": alive}, separators=(",", ":")))
-            os.replace(tmp, index_file)
-    except (OSError, ValueError, AttributeError):
-        pass
-    if (root / "tmp").is_dir():
-        AudioCache._clean_stale_tmp(root / "tmp")
-    return GcStats(removed, removed_bytes, kept, kept_bytes, dropped)

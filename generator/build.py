@@ -29,8 +29,10 @@ from tunecamp.generator.session import BuildSession
 
 @dataclass(frozen=True)
 class BuildOptions:
-    # Defaults sit beside the output, where the daemon keeps them too (data/ next to public/), so a
-    # CLI build and the daemon's rebuilds share one cache and one private store.
+    # data/ sits beside the content folder (folders.default_data_dir), where the daemon keeps it
+    # too, so a CLI build and the daemon's rebuilds share one cache and one private store; never
+    # beside or inside the output, which is deployed.
+    data_dir: Path | None = None
     cache_dir: Path | None = None  # tags, transcodes, peaks, images; default: data/cache
     private_dir: Path | None = None  # protected downloads (codes, paid); default: data/private
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
@@ -39,6 +41,7 @@ class BuildOptions:
     progress: bool = False  # a progress bar on the terminal (the CLI turns it on)
     extra_head: str = ""  # HTML added to every page's <head> (the preview server's live reload)
     clean: bool = False  # ignore what the last build left: re-read every tag, rewrite every file
+    force: bool = False  # build into a non-empty folder that is not a TuneCamp site (never over content/data)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,13 @@ def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None)
 def state_file(cache_dir: Path, out_dir: Path) -> Path:
     """Where the state of the last build into `out_dir` is kept."""
     return cache_dir / f"build-{hashlib.sha1(str(out_dir).encode()).hexdigest()[:12]}.json"
+
+
+def forget_builds(cache_dir: Path) -> None:
+    """Make the next build into every output of this cache run in full (not skipped, nor resumed:
+    a snapshot is trusted only with its state), e.g. once damaged cache files were removed."""
+    for state in cache_dir.glob("build-*.json"):
+        state.unlink(missing_ok=True)
 
 
 def input_roots(content_dir: Path) -> list[Path]:
@@ -117,7 +127,9 @@ def make_media(
     progress = BarProgress(options.verbose) if options.progress else QuietProgress()
     media, media_problems = process_media(
         catalog,
-        MediaOptions(cache_dir, private_dir, jobs=options.jobs, verbose=options.verbose),
+        MediaOptions(
+            cache_dir, private_dir, jobs=options.jobs, verbose=options.verbose, verify=options.clean
+        ),
         progress,
         write_private=write_private,
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from tunecamp.generator.problems import Problem
 
-FORMAT = 1
+FORMAT = 2
 
 
 def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
@@ -62,29 +62,54 @@ def inputs_digest(roots: Iterable[Path], extra: str = "") -> str:
 
 @dataclass(frozen=True)
 class Inputs:
-    digest: str  # of every input
+    digest: str  # of every input: `rest` and every folder's digest
     rest: str  # of every input outside the release folders
     folders: dict[str, str]  # release folder name -> digest of the files in it
+
+    @classmethod
+    def of(cls, rest: str, folders: dict[str, str]) -> Inputs:
+        # Made of the parts, so that a watch session that re-read some release folders can say
+        # what its site is made of by digesting only those folders (`with_folders`).
+        h = hashlib.blake2b(rest.encode(), digest_size=20)
+        for name in sorted(folders):
+            h.update(f"\0{name}\0{folders[name]}".encode())
+        return cls(h.hexdigest(), rest, folders)
+
+    def with_folders(self, changed: dict[str, str | None]) -> Inputs:
+        """These inputs with some release folders' digests replaced (None: the folder is gone)."""
+        folders = dict(self.folders)
+        for name, digest in changed.items():
+            if digest is None:
+                folders.pop(name, None)
+            else:
+                folders[name] = digest
+        return Inputs.of(self.rest, folders)
 
 
 def read_inputs(roots: Iterable[Path], content_dir: Path | None, extra: str = "") -> Inputs:
     """One walk: the digest of every input, and one digest per folder of content_dir/releases/."""
-    h, rest = hashlib.blake2b(digest_size=20), hashlib.blake2b(digest_size=20)
-    for part in (h, rest):
-        part.update(f"{FORMAT}\0{extra}\0".encode())
+    rest = hashlib.blake2b(digest_size=20)
+    rest.update(f"{FORMAT}\0{extra}\0".encode())
     folders: dict[str, Any] = {}
     for root in roots:
-        for part in (h, rest):
-            part.update(f"{root}\0".encode())
+        rest.update(f"{root}\0".encode())
         releases = root == content_dir
         for rel, size, mtime in sorted(_walk(root)):
             line = f"{rel}\0{size}\0{mtime}\n".encode()
-            h.update(line)
             if releases and rel.startswith("releases/") and rel.count("/") >= 2:
                 folders.setdefault(rel.split("/", 2)[1], hashlib.blake2b(digest_size=20)).update(line)
             else:
                 rest.update(line)
-    return Inputs(h.hexdigest(), rest.hexdigest(), {name: f.hexdigest() for name, f in folders.items()})
+    return Inputs.of(rest.hexdigest(), {name: f.hexdigest() for name, f in folders.items()})
+
+
+def folder_digest(content_dir: Path, name: str) -> str | None:
+    """The digest `read_inputs` gives the release folder `name` (None when it holds no file)."""
+    h, prefix = hashlib.blake2b(digest_size=20), f"releases/{name}/"
+    lines = sorted(_walk(content_dir / "releases" / name))
+    for rel, size, mtime in lines:
+        h.update(f"{prefix}{rel}\0{size}\0{mtime}\n".encode())
+    return h.hexdigest() if lines else None
 
 
 def output_identity(out_dir: Path) -> str | None:

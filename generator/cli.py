@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -25,11 +26,42 @@ NO_TRANSCODE = click.option(
     "--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews)."
 )
 CONTENT = click.argument("content", type=click.Path(file_okay=False, path_type=Path), default="content")
+DATA = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="TUNECAMP_DATA_DIR",
+    help="Build cache and private downloads [default: $TUNECAMP_DATA_DIR, else data/ beside CONTENT].",
+)
+FORCE = click.option(
+    "--force",
+    is_flag=True,
+    help="Build into a non-empty folder that holds no TuneCamp site (its files are deleted). "
+    "Never allowed over the content or data folder.",
+)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The `tunecamp` group. An expected failure of any command, the daemon's too (a full disk, a file
+    where a folder should be, another build running: failures.py), ends in one line that names its
+    file, and exit 1; `--debug` shows the traceback instead. Anything else keeps its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from tunecamp.generator.failures import EXPECTED, one_line
+
+        try:
+            return super().invoke(ctx)
+        except EXPECTED as exc:
+            if ctx.params.get("debug") or isinstance(exc, BrokenPipeError):  # click handles `| head`
+                raise
+            raise click.ClickException(one_line(exc)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tunecamp")
-def cli() -> None:
+@click.option("--debug", is_flag=True, envvar="TUNECAMP_DEBUG",
+              help="Show the traceback of a failure instead of one line [$TUNECAMP_DEBUG].")  # fmt: skip
+def cli(debug: bool) -> None:
     """TuneCamp: a static site for your music, and a small daemon for the rest.
 
     \b
@@ -39,6 +71,8 @@ def cli() -> None:
       tunecamp publish my-album -c my-music   make a draft release public
       tunecamp serve --content my-music    preview at http://127.0.0.1:8000
     """
+    if debug:  # a failing rebuild in `watch` logs its traceback too (watch.py)
+        logging.getLogger("tunecamp").setLevel(logging.DEBUG)
 
 
 @cli.command()
@@ -67,17 +101,32 @@ def init(directory: Path, artist: str) -> None:
     "-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores]."
 )
 @click.option("-v", "--verbose", is_flag=True, help="A line per file processed.")
-@click.option("--clean", is_flag=True, help="Ignore the last build: re-read every tag, rewrite every file.")
+@click.option("--clean", is_flag=True,
+              help="Ignore the last build: re-read every tag, rewrite every file, check every cached file's hash.")  # fmt: skip
+@DATA
+@FORCE
 def build(
-    content: Path, output: Path, no_transcode: bool, jobs: int | None, verbose: bool, clean: bool
+    content: Path,
+    output: Path,
+    no_transcode: bool,
+    jobs: int | None,
+    verbose: bool,
+    clean: bool,
+    data_dir: Path | None,
+    force: bool,
 ) -> None:
-    """Build the static site of CONTENT (default: ./content)."""
+    """Build the static site of CONTENT (default: ./content).
+
+    The site replaces OUTPUT whole, so OUTPUT must be a new or empty folder or a site TuneCamp
+    built; it can never be the content folder, a folder around it, or the data folder.
+    """
     from tunecamp.generator.build import BuildOptions
     from tunecamp.generator.build import build as run_build
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(transcode=not no_transcode, verbose=verbose, progress=True, clean=clean)
+    options = BuildOptions(data_dir=data_dir, transcode=not no_transcode, verbose=verbose, progress=True,
+                           clean=clean, force=force)  # fmt: skip
     if jobs:
         options = replace(options, jobs=jobs)
     report = run_build(content, output, options)
@@ -110,7 +159,9 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
 @CONTENT
 @OUTPUT
 @NO_TRANSCODE
-def watch(content: Path, output: Path, no_transcode: bool) -> None:
+@DATA
+@FORCE
+def watch(content: Path, output: Path, no_transcode: bool, data_dir: Path | None, force: bool) -> None:
     """Build CONTENT, then rebuild on every change until Ctrl-C.
 
     After the first build only what a change reaches is rebuilt: an edited release's pages,
@@ -124,7 +175,7 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(transcode=not no_transcode, progress=True)
+    options = BuildOptions(data_dir=data_dir, transcode=not no_transcode, progress=True, force=force)
     session = BuildSession(content, output, options, watching=True)
     drafts: set[str] = set()
 
@@ -132,7 +183,9 @@ def watch(content: Path, output: Path, no_transcode: bool) -> None:
         if changed:
             names = ", ".join(sorted(p.name for p in changed)[:3]) + (" ..." if len(changed) > 3 else "")
             console.print(f"changed: {names}")
-        report = session.build(changed or None)
+        # the first build stops at once when another one runs into OUTPUT; a save waits its turn
+        waiting = (lambda held: console.print(f"{escape(str(held))}; waiting")) if changed else None
+        report = session.build(changed or None, on_locked=waiting)
         print_problems(report.problems)
         state = "[green]ok[/green]" if report.ok else f"[red]{len(report.problems.errors)} problem(s)[/red]"
         what = f" ({report.stats.written} written)" if report.stats else ""
@@ -210,18 +263,60 @@ def cache() -> None:
     """The build cache (transcodes, analyses, pictures, zips)."""
 
 
+CACHE_DIR = click.option(
+    "--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The build cache [default: cache/ in the data folder, as `tunecamp build` finds it].",
+)  # fmt: skip
+
+
+def _cache_dir(content: Path, data_dir: Path | None, cache_dir: Path | None) -> Path:
+    from tunecamp.generator.folders import default_data_dir
+
+    folder = cache_dir or (data_dir or default_data_dir(content)) / "cache"
+    if not (folder / "media").is_dir():
+        raise click.ClickException(f"{folder} holds no media cache (pass the one `tunecamp build` used: "
+                                   "--cache-dir or --data)")  # fmt: skip
+    return folder
+
+
 @cache.command("gc")
 @CONTENT
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=".tunecamp-cache",
-              show_default=True, help="The cache folder `tunecamp build` uses (beside the output).")  # fmt: skip
-def cache_gc(content: Path, cache_dir: Path) -> None:
+@DATA
+@CACHE_DIR
+def cache_gc(content: Path, data_dir: Path | None, cache_dir: Path | None) -> None:
     """Remove what no file of CONTENT needs any more. Run it between builds, not during one."""
-    from tunecamp.generator.pipeline import cache_gc as run_gc
+    from tunecamp.generator.cachemaint import cache_gc as run_gc
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder")
-    if not (cache_dir / "media").is_dir():
-        raise click.ClickException(f"{cache_dir} holds no media cache (pass the one `tunecamp build` used)")
-    stats = run_gc(content, cache_dir)
+    stats = run_gc(content, _cache_dir(content, data_dir, cache_dir))
     console.print(f"removed {stats.removed} files ({stats.removed_bytes / 1e6:.1f} MB), "
                   f"kept {stats.kept} ({stats.kept_bytes / 1e6:.1f} MB)")  # fmt: skip
+
+
+@cache.command("verify")
+@CONTENT
+@DATA
+@CACHE_DIR
+def cache_verify(content: Path, data_dir: Path | None, cache_dir: Path | None) -> None:
+    """Check every file of the media cache against the size and hash recorded when it was made.
+
+    A damaged file is removed, so the next build makes it again, and named with the file of CONTENT
+    it was made from; the command then exits with 1. Run it between builds, not during one.
+    """
+    from tunecamp.generator.build import forget_builds
+    from tunecamp.generator.cachemaint import cache_verify as run_verify
+
+    folder = _cache_dir(content, data_dir, cache_dir)
+    stats = run_verify(content if content.is_dir() else None, folder)
+    if stats.damaged:  # the site holds the same damaged files (hard links): a skipped build would keep them
+        forget_builds(folder)
+    for d in stats.damaged:
+        made_from = f", made from {d.source}" if d.source else ""
+        console.print(f"[red]damaged[/red] {escape(str(d.path))}{escape(made_from)}: {d.reason}; "
+                      "removed, the next build makes it again")  # fmt: skip
+    console.print(f"checked {stats.checked} files ({stats.checked_bytes / 1e6:.1f} MB): "
+                  f"{len(stats.damaged)} damaged" + (f", {stats.recorded} made by an older TuneCamp "
+                  "recorded as they are" if stats.recorded else ""))  # fmt: skip
+    if stats.damaged:
+        sys.exit(1)

@@ -49,6 +49,11 @@ def load_yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
         reason = getattr(exc, "problem", None) or str(exc)
         problems.error(path, f"invalid YAML{where}: {reason}")
         return None
+    except (ValueError, LookupError, AttributeError, TypeError) as exc:
+        # PyYAML's constructors raise these, not YAMLError, for a value that does not fit its
+        # explicit tag (`!!int draft`, `!!bool x`, `!!timestamp x`)
+        problems.error(path, f"invalid YAML: a value does not fit its tag ({type(exc).__name__}: {exc})")
+        return None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -142,7 +142,7 @@ def image_set(
     for w, h, mime, variant_key in manifest["variants"]:
         path = site_path(w, MIME_EXT[mime])
         variants.append(ImageVariant(path, w, h, mime))
-        outputs.append(Output(path, source=cache.path(variant_key, _suffix(mime))))
+        outputs.append(Output(path, source=cache.path(variant_key, _suffix(mime)), owned=True))
     default_width = max((v.width or 0) for v in variants if (v.width or 0) <= DEFAULT_WIDTH) or min(
         v.width or 0 for v in variants
     )

@@ -3,25 +3,34 @@
 A build writes every file into a staging folder beside the output and swaps it in with
 two renames, so a failed or killed build leaves the previous site whole. A file whose
 bytes did not change is hard-linked from the previous site instead of rewritten: its
-mtime stays, so rsync and CDN deploys upload only what really changed.
+mtime stays, so rsync and CDN deploys upload only what really changed. A source file is
+hard-linked in only when the build owns it (its cache); an artist's file is copied.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int), share the source's extents (btrfs, XFS, ...)
+COPY_BUFFER = 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the site: bytes to write, or a file to link (or copy) in."""
+    """One file of the site: bytes to write, or a file to copy (or link) in."""
 
     path: str  # relative POSIX path inside the output folder
     data: bytes | None = None
     source: Path | None = None
+    # True only for files the build owns (its cache): those may be hard-linked. Anything else (an
+    # artist's master, cover or theme file) is reflinked or copied, so that editing the deployed
+    # copy can never edit the original.
+    owned: bool = False
 
     def __post_init__(self) -> None:
         check_output_path(self.path)
@@ -51,27 +60,39 @@ class WriteStats:
 
 
 def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link a file the build owns (its cache); copy it where links cannot be made."""
     source = source.resolve()  # os.link would link a symlink itself, not what it points at
     try:
         os.link(source, target)
     except OSError:
-        shutil.copy2(source, target)
+        copy_file(source, target)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def copy_file(source: Path, target: Path) -> None:
+    """A copy that shares no inode with `source`: a reflink where the filesystem has them (instant,
+    no extra space until either side changes), else a byte copy; the mtime is kept either way."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), FICLONE, src.fileno())
+        except OSError:
+            shutil.copyfileobj(src, dst, COPY_BUFFER)
+    shutil.copystat(source, target)
+
+
+def _same_file(a: Path, b: Path, *, may_share_inode: bool) -> bool:
     try:
         sa, sb = a.stat(), b.stat()
     except OSError:
         return False
-    return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev) or (
-        sa.st_size == sb.st_size and sa.st_mtime_ns == sb.st_mtime_ns
-    )
+    if (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev):
+        return may_share_inode  # a master hard-linked in by an older build: copy it now
+    return sa.st_size == sb.st_size and sa.st_mtime_ns == sb.st_mtime_ns
 
 
 def _unchanged(out: Output, previous: Path) -> bool:
     """True when the previous site already has this output's exact bytes."""
     if out.source is not None:
-        return _same_file(out.source, previous)
+        return _same_file(out.source, previous, may_share_inode=out.owned)
     assert out.data is not None
     try:
         return previous.stat().st_size == len(out.data) and previous.read_bytes() == out.data
@@ -82,7 +103,10 @@ def _unchanged(out: Output, previous: Path) -> bool:
 def _put(out: Output, target: Path) -> bool:
     """Make `target` hold `out`: True when linked (or copied) from its source, False when written."""
     if out.source is not None:
-        link_or_copy(out.source, target)
+        if out.owned:
+            link_or_copy(out.source, target)
+        else:
+            copy_file(out.source, target)
         return True
     assert out.data is not None
     target.write_bytes(out.data)

@@ -25,7 +25,7 @@ from mutagen import MutagenError
 
 from tunecamp.generator import urls
 from tunecamp.generator.archives import Member, release_extras, write_zip, zip_key, zip_plan
-from tunecamp.generator.audiocache import AudioCache, GcStats, Interrupted, gc
+from tunecamp.generator.audiocache import AudioCache, Interrupted
 from tunecamp.generator.ffmpeg import ffmpeg_path
 from tunecamp.generator.images import ImageError, Picture, load_picture
 from tunecamp.generator.media import (
@@ -65,6 +65,7 @@ class MediaOptions:
     verbose: bool = False
     max_duration: float = 4 * 3600.0  # seconds; a longer source, or a header claiming so, is refused
     ffmpeg: str | None = None  # the binary; default ffmpeg_path()
+    verify: bool = False  # check the hash of each cached file used, not only its size (--clean)
 
 
 @dataclass
@@ -86,17 +87,20 @@ def process_media(catalog: Catalog, options: MediaOptions, progress: Progress | 
     `write_private=False`: the caller writes `Media.private_outputs` (an incremental rebuild)."""
     problems = Problems()
     progress = progress or BarProgress(options.verbose)
-    cache = AudioCache(options.cache_dir / "media")
+    cache = AudioCache(options.cache_dir / "media", verify=options.verify)
     jobs = max(1, options.jobs)
     runner = FFmpegRunner(options.ffmpeg or ffmpeg_path(), slots=jobs)
     # more threads than ffmpeg slots: tagging, copying and zipping overlap the encodes
     pool = ThreadPoolExecutor(max_workers=jobs + 2, thread_name_prefix="media")
     try:
-        covers, artist_pics = _pictures(catalog, cache, pool.map, problems, render=True)
+        covers, artist_pics = catalog_pictures(catalog, cache, pool.map, problems, render=True)
         plans = plan_catalog(catalog)
         results = _audio(plans, covers, cache, runner, pool, options, progress, problems)
         zips = _zips(plans, results, covers, cache, pool, runner)
         media, private = _assemble(catalog, plans, results, covers, artist_pics, zips, cache, problems)
+        for damage in cache.damaged:
+            problems.warning(damage.source or damage.path, f"its cached {damage.path.name.split('.', 1)[1]} "
+                             f"({damage.path}) was damaged: {damage.reason}; it was made again")  # fmt: skip
         if write_private and (private or (options.private_dir / "downloads").exists()):
             write_site(private, options.private_dir / "downloads")
         return media, problems
@@ -112,8 +116,8 @@ def process_media(catalog: Catalog, options: MediaOptions, progress: Progress | 
 # -- pictures ------------------------------------------------------------------------------------
 
 
-def _pictures(catalog: Catalog, cache: AudioCache, mapper: Mapper[Image | None, Picture | None],
-              problems: Problems, render: bool) -> tuple[dict[str, Picture | None], dict[str, Picture | None]]:  # fmt: skip
+def catalog_pictures(catalog: Catalog, cache: AudioCache, mapper: Mapper[Image | None, Picture | None],
+                     problems: Problems, render: bool) -> tuple[dict[str, Picture | None], dict[str, Picture | None]]:  # fmt: skip
     def load(image: Image | None) -> Picture | None:
         if image is None:
             return None
@@ -183,11 +187,11 @@ def _make_track(res: TrackResult, cover: Picture | None, cache: AudioCache, runn
     keys = product_keys(tp, source_hash, cover.tag_cover_key if cover else None)
     suffix = {p: f".{p.format.ext}" for p in keys}
     res.analysis = Analysis.from_json(cache.read_json(analysis_key(source_hash)))
-    to_tag = [p for p, (_, tagged) in keys.items() if not cache.has(tagged, suffix[p])]
+    to_tag = [p for p, (_, tagged) in keys.items() if not cache.has(tagged, suffix[p], source)]
     encodes: dict[str, Encode] = {}
     for p in to_tag:
         base = keys[p][0]
-        if not p.passthrough and base not in encodes and not cache.has(base, suffix[p]):
+        if not p.passthrough and base not in encodes and not cache.has(base, suffix[p], source):
             encodes[base] = Encode(p.format, cache.temp_path(suffix[p]), tp.track.audio.bits_per_sample)
     made = []
     if res.analysis is None or encodes:
@@ -247,7 +251,7 @@ def _zips(plans: list[ReleasePlan], results: dict[Path, TrackResult], covers: di
         extras = release_extras(rp, covers.get(rp.release.slug), cache)
         for fmt, members in zip_plan(rp, files, extras).items():
             zkey = zip_key(fmt, members)
-            if cache.has(zkey, ".zip"):
+            if cache.has(zkey, ".zip", rp.release.source_dir):
                 out[(rp.release.slug, fmt)] = cache.path(zkey, ".zip")
             else:
                 jobs[(rp.release.slug, fmt)] = pool.submit(make, members, zkey)
@@ -283,9 +287,9 @@ def _assemble(catalog: Catalog, plans: list[ReleasePlan], results: dict[Path, Tr
     def place(path: str, fmt: str, mime: str, file: Path, public_file: bool) -> Download:
         download = Download(fmt, path, mime, file.stat().st_size)
         if public_file:
-            public.append(Output(path, source=file))
+            public.append(Output(path, source=file, owned=True))  # files of the cache, never masters
         else:
-            private.append(Output(path.removeprefix("downloads/"), source=file))
+            private.append(Output(path.removeprefix("downloads/"), source=file, owned=True))
         return download
 
     for rp in plans:
@@ -341,7 +345,7 @@ def _track_media(tp: TrackPlan, res: TrackResult, public: list[Output], private:
         path = urls.track_stream(r, t, p.format.ext)
         size = file.stat().st_size
         streams.append(Stream(path, p.format.mime, size, p.format.codec, round(size * 8 / a.duration)))
-        public.append(Output(path, source=file))
+        public.append(Output(path, source=file, owned=True))
         stream_keys.add(tagged)
     downloads: list[Download] = []
     protected: list[Download] = []
@@ -357,44 +361,3 @@ def _track_media(tp: TrackPlan, res: TrackResult, public: list[Output], private:
                              f"(streaming: {t.settings.streaming}), so it is not really protected")  # fmt: skip
     return TrackMedia(a.duration, tuple(streams), tuple(downloads), a.peaks, a.loudness, a.sample_rate, a.channels,
                       a.bitrate, a.bits_per_sample, tuple(protected))  # fmt: skip
-
-
-# -- tunecamp cache gc ---------------------------------------------------------------------------
-
-
-def cache_gc(content: Catalog | Path, cache_dir: Path) -> GcStats:
-    """Remove every media cache object the catalog in `content` no longer needs.
-
-    Reads sources only to hash the ones the stat index does not know; runs no ffmpeg.
-    """
-    if isinstance(content, Catalog):
-        catalog = content
-    else:
-        from tunecamp.generator.scan import scan
-
-        catalog, _ = scan(content)
-    cache = AudioCache(cache_dir / "media")
-    keep: set[str] = set()
-    try:
-        covers, artist_pics = _pictures(catalog, cache, map, Problems(), render=False)
-        keep.update(k for pic in (*covers.values(), *artist_pics.values()) if pic for k in pic.keys)
-        tagged: dict[tuple[Path, Product], tuple[str, Path]] = {}
-        for rp in plan_catalog(catalog):
-            cover = covers.get(rp.release.slug)
-            for tp in rp.tracks:
-                try:
-                    source_hash = cache.source_hash(tp.track.source)
-                except OSError:
-                    continue
-                keep.add(analysis_key(source_hash))
-                for p, (base, tag_key) in product_keys(
-                    tp, source_hash, cover.tag_cover_key if cover else None
-                ).items():
-                    keep.update((base, tag_key))
-                    tagged[(tp.track.source, p)] = (tag_key, cache.path(tag_key, f".{p.format.ext}"))
-            extras = release_extras(rp, cover, cache)
-            plan = zip_plan(rp, lambda tp, p: tagged.get((tp.track.source, p)), extras)
-            keep.update(zip_key(fmt, members) for fmt, members in plan.items())
-    finally:
-        cache.close()
-    return gc(cache.root, keep)

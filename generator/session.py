@@ -32,7 +32,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tunecamp.generator.buildstate import BuildState, Inputs, Summary, output_identity, read_inputs
+from tunecamp.generator.buildlock import BuildLocked, build_lock
+from tunecamp.generator.buildstate import (
+    BuildState,
+    Inputs,
+    Summary,
+    folder_digest,
+    output_identity,
+    read_inputs,
+)
+from tunecamp.generator.folders import Folders, check_folders, default_data_dir
 from tunecamp.generator.genres import release_tags
 from tunecamp.generator.media import Media
 from tunecamp.generator.memo import Memo
@@ -71,9 +80,11 @@ class BuildSession:
 
         self.content_dir, self.out_dir = content_dir.resolve(), out_dir.resolve()
         self.options = options
-        self.data_dir = self.out_dir.parent / "data"
-        self.cache_dir = options.cache_dir or self.data_dir / "cache"
-        self.private_dir = options.private_dir or self.data_dir / "private"
+        self.data_dir = (options.data_dir or default_data_dir(self.content_dir)).resolve()
+        self.cache_dir = (options.cache_dir or self.data_dir / "cache").resolve()
+        self.private_dir = (options.private_dir or self.data_dir / "private").resolve()
+        stores = (self.cache_dir, self.private_dir, self.data_dir / "tunecamp.db")
+        check_folders(Folders.of(self.content_dir, self.out_dir, self.data_dir, stores), force=options.force)
         self.state_file = state_file(self.cache_dir, self.out_dir)
         self.snapshot_file = self.state_file.with_suffix(".pickle")
         self.tag_index: TagIndex | None = None
@@ -82,17 +93,34 @@ class BuildSession:
         self.watching = watching
         self.publish_errors = publish_errors
         self.pending: set[Path] = set()  # changes of builds that wrote nothing (errors, publish_errors off)
+        # What the site on disk is made of, while known: kept up to date by incremental builds
+        # (they digest the release folders they re-read), so `close` can leave a state and a
+        # snapshot the next session resumes from. None after a template change (not tracked).
+        self.inputs: Inputs | None = None
+        self.report: BuildReport | None = None  # the last build that wrote the site
+        self.unsaved = False  # incremental builds wrote since the last state was saved
 
-    def build(self, changed: Iterable[Path] | None = None) -> BuildReport:
-        """Build; with `changed` (paths under content/ a watcher saw) only what they reach."""
-        started = time.perf_counter()
-        if self.last is None:
-            return self._first(started)
-        if changed is not None:
-            report = self._update(self.pending | set(changed), started)  # with what an unpublished build saw
-            if report is not None:
-                return report
-        return self._full(started, self._inputs())
+    def build(
+        self, changed: Iterable[Path] | None = None, *, on_locked: Callable[[BuildLocked], None] | None = None
+    ) -> BuildReport:
+        """Build; with `changed` (paths under content/ a watcher saw) only what they reach.
+
+        One build at a time per output folder (buildlock.py): while another holds it, this raises
+        `BuildLocked`, or, given `on_locked`, calls it and waits its turn.
+        """
+        with build_lock(self.out_dir, on_wait=on_locked):
+            started = time.perf_counter()
+            try:
+                if self.last is None:
+                    return self._first(started)
+                if changed is not None:  # with what an unpublished build saw
+                    report = self._update(self.pending | set(changed), started)
+                    if report is not None:
+                        return report
+                return self._full(started, self._inputs())
+            except OSError as exc:  # a full disk, a file where a folder should be: say which build stopped
+                exc.add_note(f"while building {self.out_dir}: the site there is as it was")
+                raise
 
     def _first(self, started: float) -> BuildReport:
         """The session's first build: skipped, resumed from the last build's snapshot, or in full."""
@@ -102,22 +130,37 @@ class BuildSession:
         previous = None if self.options.clean else BuildState.load(self.state_file)
         if previous is None or previous.output != output_identity(self.out_dir):
             return self._full(started, inputs)
-        if previous.inputs == inputs.digest:
-            if not self.watching:
-                return BuildReport(None, Problems(list(previous.problems)), None, time.perf_counter() - started,
-                                   previous.summary)  # fmt: skip
-            return self._full(started, inputs, up_to_date=True)
+        up_to_date = previous.inputs == inputs.digest
+        if up_to_date and not self.watching:
+            return BuildReport(None, Problems(list(previous.problems)), None, time.perf_counter() - started,
+                               previous.summary)  # fmt: skip
         snapshot = Snapshot.load(self.snapshot_file)
         if snapshot is not None and snapshot.inputs.digest == previous.inputs:
+            if up_to_date:  # a watch session starting on the site as the last build left it
+                return self._resume(snapshot, previous, started)
             folders = snapshot.changed_folders(inputs, self.content_dir / "releases")
             if folders is not None:
                 self.last, self.site = snapshot.built, self._site_of(snapshot.built)
                 report = self._update(folders, started)
                 if report is not None and report.stats is not None:
                     self._save(inputs, report)
+                    self._freeze()
                     return report
                 self.last = None
-        return self._full(started, inputs)
+        return self._full(started, inputs, up_to_date=up_to_date)
+
+    def _resume(self, snapshot: Snapshot, previous: BuildState, started: float) -> BuildReport:
+        """Start from the last build's snapshot, writing nothing; the first save is then as quick
+        as the next ones (the templates are compiled, the site unit's memo filled)."""
+        from tunecamp.generator.build import BuildReport
+
+        self.last, self.site, self.inputs = snapshot.built, self._site_of(snapshot.built), snapshot.inputs
+        self._warm(self.site)
+        self._freeze()
+        problems = Problems(list(previous.problems))
+        seconds = time.perf_counter() - started
+        self.report = BuildReport(self.last.scan.catalog, problems, None, seconds, previous.summary)
+        return self.report
 
     def _update(self, changed: set[Path], started: float) -> BuildReport | None:
         """Rebuild what `changed` reaches; None when only a full build will do."""
@@ -126,12 +169,18 @@ class BuildSession:
         if split is None:
             return None
         content, templates = split
+        releases = self.content_dir / "releases"
+        names = {p.relative_to(releases).parts[0] for p in content}
+        # digested before they are read: a save during the build makes the next one read it again
+        digests = {name: folder_digest(self.content_dir, name) for name in names}
         state = rescan(self.last.scan, content, tag_reader=self._tags().read) if content else self.last.scan
-        return (
-            None
-            if state is None
-            else self._incremental(self.last, self.site, state, templates, changed, started)
-        )
+        if state is None:
+            return None
+        report = self._incremental(self.last, self.site, state, templates, changed, started)
+        if report.stats is not None:
+            self.inputs = None if templates or self.inputs is None else self.inputs.with_folders(digests)
+            self.report, self.unsaved = report, True
+        return report
 
     def _inputs(self) -> Inputs:
         from tunecamp.generator.build import input_roots
@@ -152,9 +201,21 @@ class BuildSession:
         state = BuildState(inputs.digest, output_identity(self.out_dir), report.summary, problems)
         Snapshot(inputs, self.last).save(self.snapshot_file)
         state.save(self.state_file)  # last: the snapshot is trusted only with a state naming its inputs
+        self.inputs, self.report, self.unsaved = inputs, report, False
+
+    def save(self) -> None:
+        """After incremental builds, leave the state and snapshot of the site as it is now, so the
+        next session or `tunecamp build` resumes from it instead of building in full."""
+        if self.unsaved and self.inputs is not None and self.report is not None and self.last is not None:
+            try:
+                with build_lock(self.out_dir):
+                    self._save(self.inputs, self.report)
+            except BuildLocked:  # another process is rewriting the site: its state will be the one
+                pass
 
     def close(self) -> None:
-        """Keep the tags read during the session for the next one."""
+        """Keep the tags read during the session, and what it built, for the next one."""
+        self.save()
         if self.tag_index is not None and self.tag_index.misses:
             self.tag_index.save()
 
@@ -201,10 +262,7 @@ class BuildSession:
         if up_to_date:  # a watch session starting on a built site: what each unit wrote is on disk
             for path in _site_files(self.out_dir):
                 manifest[owner(path)].add(path)
-            render_unit(site, SITE)  # not written: it fills the memo and compiles the templates,
-            for names in TEMPLATES.values():  # so the first save is as quick as the next ones
-                for name in names:
-                    site.theme.env.get_template(name)
+            self._warm(site)
         else:
             outputs = recorded(itertools.chain(media.outputs, all_units(site)))  # lazily: never all held
             stats = write_site(outputs, self.out_dir, reuse=not options.clean)
@@ -216,14 +274,27 @@ class BuildSession:
         report = BuildReport(catalog, problems, stats, time.perf_counter() - started, summary)
         if stats is not None:
             self._save(inputs, report)
+        elif up_to_date:
+            self.inputs, self.report = inputs, report
         site.memo.sweep()
+        self._freeze()
+        return report
+
+    def _warm(self, site: Site) -> None:
+        """Render the site unit without writing it: it fills the memo and compiles the templates,
+        so the first save is as quick as the next ones."""
+        render_unit(site, SITE)
+        for names in TEMPLATES.values():
+            for name in names:
+                site.theme.env.get_template(name)
+
+    def _freeze(self) -> None:
         if self.watching:
             # The catalog, views and memo are millions of long-lived objects: left to the collector,
             # each full collection walks them all (100+ ms in the middle of a rebuild at 10,000
             # tracks). Frozen, they are skipped; they hold no cycles, so nothing is kept for ever.
             gc.collect()
             gc.freeze()
-        return report
 
     # -- incremental -----------------------------------------------------------------------------
 

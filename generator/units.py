@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from tunecamp.generator.catalog_json import render_catalog_json
 from tunecamp.generator.feeds import render_artist_feeds, render_release_feed, render_site_feeds
+from tunecamp.generator.folders import marker_output
 from tunecamp.generator.oembed import render_release_oembed
 from tunecamp.generator.output import Output
 from tunecamp.generator.playlists import (
@@ -80,6 +81,7 @@ def artist_unit(site: Site, av: ArtistView) -> list[Output]:
 def site_unit(site: Site) -> list[Output]:
     c, m, u, memo = site.catalog, site.media, site.urls, site.memo
     return [
+        marker_output(),  # says "a TuneCamp site": the next build may replace this folder (folders.py)
         *site.theme.outputs,
         *site_pages(site),
         *render_site_feeds(c, m, u, memo),

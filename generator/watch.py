@@ -20,6 +20,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from tunecamp.generator.failures import EXPECTED, one_line
+
 log = logging.getLogger("tunecamp.watch")
 
 # vim (.swp, 4913, x~), emacs (#x#, .#x), kate, browsers' partial downloads, rsync temp files.
@@ -140,8 +142,11 @@ def watch(
                 continue
             try:
                 rebuild(changed)
-            except Exception:  # watch never dies: report and wait for the next save
-                log.exception("rebuild failed; fix the file and save again")
+            except Exception as exc:  # watch never dies: report and wait for the next save
+                if isinstance(exc, EXPECTED) and not log.isEnabledFor(logging.DEBUG):  # `tunecamp --debug`
+                    log.error("rebuild failed: %s; fix it and save again", one_line(exc))
+                else:
+                    log.exception("rebuild failed; fix the file and save again")
     finally:
         observer.stop()
         observer.join(timeout=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -139,3 +140,54 @@ async def test_users_api_rules(site_client: TestClient, add_user: Any, token_for
     assert (await site_client.delete(f"/api/admin/users/{cora['id']}", headers=manager)).status == 200
     bad = await site_client.patch(f"/api/admin/users/{owner_id}", headers=owner, json={"artists": "aurora"})
     assert bad.status == 400
+
+
+# Everything a YAML emitter would reflow: a byte order mark, CRLF, `---`, four-space sequences, a
+# line past 80 columns, padded values, comments; the status line is all promotion may touch.
+ODD_RELEASE_YAML = (
+    "\ufeff---\r\n# the artist's own layout\r\ntitle:   'Night Drafts'   # padded\r\nartist: aurora\r\n"
+    "genres:\r\n    - ambient\r\n    - drone\r\n"
+    f"credits: {'recorded at night with the window open ' * 3}\r\n"
+).encode()
+
+
+async def test_publishing_from_api_and_dashboard_changes_only_the_status_line(
+    site_client: TestClient, site_config: DaemonConfig, add_user: Any, token_for: Any
+) -> None:
+    meta = site_config.content_dir / "releases/drafty/release.yaml"
+    meta.write_bytes(ODD_RELEASE_YAML)
+    head, body = ODD_RELEASE_YAML.split(b"title:", 1)
+    auth = await headers(site_client, add_user, token_for)
+
+    assert (await site_client.post("/api/admin/releases/drafty/publish", headers=auth)).status == 202
+    assert meta.read_bytes() == head + b"status: published\r\ntitle:" + body
+    await site_client.app[BUILDS].wait_idle()
+    assert (await site_client.get("/releases/drafty/")).status == 200
+
+    await add_user(site_client.app, "olivia", "owner")
+    login = {"username": "olivia", "password": "correct horse battery"}
+    assert (await site_client.post("/admin/login", data=login, allow_redirects=False)).status == 303
+    page = await (await site_client.get("/admin")).text()
+    csrf = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    form = {"csrf": csrf, "unlisted": "1"}
+    r = await site_client.post("/admin/releases/drafty/publish", data=form, allow_redirects=False)
+    assert r.status == 303 and "drafty is now unlisted" in unquote(r.headers["Location"])
+    assert meta.read_bytes() == head + b"status: unlisted\r\ntitle:" + body
+    await site_client.app[BUILDS].wait_idle()
+
+    assert (await site_client.post("/api/admin/releases/drafty/unpublish", headers=auth)).status == 202
+    assert meta.read_bytes() == head + b"status: draft\r\ntitle:" + body
+    await site_client.app[BUILDS].wait_idle()
+    assert (await site_client.get("/releases/drafty/")).status == 404
+
+
+async def test_a_release_yaml_that_cannot_be_edited_safely_is_a_409_and_stays(
+    site_client: TestClient, site_config: DaemonConfig, add_user: Any, token_for: Any
+) -> None:
+    meta = site_config.content_dir / "releases/drafty/release.yaml"
+    twice = b"status: draft\ntitle: Night Drafts\nstatus: draft\n"
+    meta.write_bytes(twice)
+    auth = await headers(site_client, add_user, token_for)
+    r = await site_client.post("/api/admin/releases/drafty/publish", headers=auth)
+    assert r.status == 409 and "the key appears on lines 1, 3" in (await r.json())["error"]
+    assert meta.read_bytes() == twice

@@ -124,4 +124,4 @@ def test_cli_password_and_keys_sign_in_to_a_real_daemon(tmp_path: Path, make_aud
         body = httpx.get(f"{url}/rest/ping", params={"apiKey": key, "f": "json"}).json()["subsonic-response"]
         assert body["error"]["code"] == 44
         body = httpx.get(f"{url}/rest/ping", params={"u": "zoe", "t": token, "s": salt, "f": "json"}).json()
-        assert body["subsonic-response"]["error"]["code"] == 41
+        assert body["subsonic-response"]["error"]["code"] == 40  # as for a wrong password

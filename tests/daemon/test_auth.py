@@ -6,6 +6,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from tunecamp.daemon.config import Rate
+from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
+
 PASSWORD = "correct horse battery"
 
 
@@ -147,7 +150,7 @@ async def test_failures_are_limited_per_account_with_retry_after(client: TestCli
     assert limited.status == 429
     assert int(limited.headers["Retry-After"]) >= 1
     assert "try again" in (await limited.json())["error"]
-    # even the right password waits: the account is being guessed at
+    # even the right password waits at this address: the account is being guessed at from it
     assert (await login(client, "maria")).status == 429
     # other accounts are not affected
     await add_user(client.app, "lee", "listener")
@@ -158,6 +161,114 @@ async def test_attempts_are_limited_per_address(client: TestClient, add_user: An
     statuses = [(await login(client, f"user{i}", "wrong password!")).status for i in range(55)]
     assert statuses[:50] == [401] * 50  # the fixture allows 50 attempts per address a minute
     assert set(statuses[50:]) == {429}
+
+
+def from_address(address: str, device: str | None = None) -> dict[str, str]:
+    """A request from `address` (the tests trust one proxy hop), with a known-device cookie or none."""
+    headers = {"X-Forwarded-For": address}
+    if device:
+        headers["Cookie"] = f"tunecamp_device={device}"
+    return headers
+
+
+async def login_from(
+    client: TestClient, address: str, username: str, password: str = PASSWORD, device: str | None = None
+) -> Any:
+    client.session.cookie_jar.clear()  # each caller is a browser of its own
+    return await client.post(
+        "/api/auth/login",
+        json={"username": username, "password": password},
+        headers=from_address(address, device),
+    )
+
+
+def limits_behind_a_proxy(client: TestClient) -> tuple[LoginLimits, list[float], list[float]]:
+    """The app's limits reading X-Forwarded-For, on a clock the test moves, recording the waits."""
+    limits = client.app[LOGIN_LIMITS]
+    limits.trust_proxy_hops = 1
+    now, slept = [1000.0], []
+    limits.clock = lambda: now[0]
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    limits.sleep = sleep
+    return limits, now, slept
+
+
+async def test_a_stranger_cannot_lock_a_musician_out(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "alice", "curator")
+    _, now, slept = limits_behind_a_proxy(client)
+    statuses = [(await login_from(client, "10.0.0.1", "alice", "wrong password!")).status for _ in range(8)]
+    assert statuses == [401] * 5 + [429] * 3  # the fixture allows 5 failures per account and address
+    assert (await login_from(client, "10.0.0.1", "alice")).status == 429  # A waits, even with the password
+    assert (await login_from(client, "10.0.0.2", "alice")).status == 200  # alice at B: at once
+    for _ in range(10):  # a failure a minute keeps A waiting, and only A
+        now[0] += 60
+        await login_from(client, "10.0.0.1", "alice", "wrong password!")
+        assert (await login_from(client, "10.0.0.3", "alice")).status == 200
+    assert slept == []
+
+
+async def test_a_known_device_signs_in_where_strangers_failed(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "alice", "curator")
+    await add_user(client.app, "bob", "listener")
+    limits_behind_a_proxy(client)
+    nat = "10.0.0.9"
+    first = await login_from(client, nat, "alice")
+    cookie = first.cookies["tunecamp_device"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    device = cookie.value
+    for i in range(44):  # the fixture allows 50 attempts per address: 1 + 44 + 5
+        await login_from(client, nat, f"user{i}", "wrong password!")
+    for _ in range(5):
+        assert (await login_from(client, nat, "alice", "wrong password!")).status == 401
+    assert (await login_from(client, nat, "bob")).status == 429  # the address is spent
+    assert (await login_from(client, nat, "alice")).status == 429  # and alice at it, as a stranger
+    assert (await login_from(client, nat, "alice", device=device)).status == 200  # her own browser
+    assert (await login_from(client, nat, "bob", device=device)).status == 429  # it is alice's, not bob's
+    forged = device[:-1] + ("1" if device.endswith("0") else "0")
+    assert (await login_from(client, nat, "alice", device=forged)).status == 429
+
+
+async def test_failures_from_everywhere_slow_a_sign_in_but_never_refuse_it(
+    client: TestClient, add_user: Any
+) -> None:
+    await add_user(client.app, "alice", "curator")
+    limits, _, slept = limits_behind_a_proxy(client)
+    limits.by_account.rate = Rate(3, 3600)
+    device = (await login_from(client, "10.0.0.50", "alice")).cookies["tunecamp_device"].value
+    for i in range(4):  # a botnet: one guess from each of many addresses
+        assert (await login_from(client, f"10.1.0.{i}", "alice", "wrong password!")).status == 401
+    assert slept == [2.0]  # the fourth guess waited (the default TUNECAMP_LOGIN_SLOW_DELAY)
+    assert (await login_from(client, "10.0.0.60", "alice")).status == 200  # slowed, let in
+    assert slept == [2.0, 2.0]
+    assert (await login_from(client, "10.0.0.61", "alice", device=device)).status == 200
+    assert slept == [2.0, 2.0]  # her known browser does not wait
+
+
+async def test_changing_the_password_is_not_held_back_by_a_guesser(
+    client: TestClient, add_user: Any, token_for: Any
+) -> None:
+    await add_user(client.app, "alice", "curator")
+    token = await token_for(client.app, "alice")
+    for _ in range(6):  # a guesser from the same address as alice's session
+        await login(client, "alice", "wrong password!")
+    assert (await login(client, "alice")).status == 429
+    changed = await client.post(
+        "/api/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a new long password"},
+        headers=bearer(token),
+    )
+    assert changed.status == 200
+
+
+async def test_the_dashboards_429_says_when_to_retry(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "alice", "curator")
+    for _ in range(6):
+        page = await client.post("/admin/login", data={"username": "alice", "password": "wrong password!"})
+    assert page.status == 429 and int(page.headers["Retry-After"]) >= 1
+    assert "Too many attempts" in await page.text()
 
 
 async def test_dashboard_cookie_needs_csrf_for_changes(client: TestClient, add_user: Any) -> None:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from clirun import hold_build_lock
 
-from tunecamp.daemon.build_worker import STATE_FILE, content_fingerprint, is_stale, main
+from tunecamp.daemon.build_worker import STATE_FILE, content_fingerprint, is_stale, main, worker_command
 
 
 def test_fingerprint_follows_content(tmp_path: Path) -> None:
@@ -60,3 +63,66 @@ def test_a_crash_is_reported_as_a_failed_build(tmp_path: Path, capsys: pytest.Ca
     assert main(args) == 2
     done = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert done["event"] == "done" and not done["ok"] and done["error"]
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "content"
+
+
+def site_files(public: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(public)): p.read_bytes() for p in public.rglob("*") if p.is_file()}
+
+
+def test_a_worker_build_resumes_and_a_failed_one_publishes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A person's rebuild (admin, dashboard, startScan) rebuilds only what changed, like `tunecamp
+    build`; with errors it leaves the published site exactly as it was."""
+    import shutil
+
+    content, public, data = tmp_path / "content", tmp_path / "public", tmp_path / "data"
+    shutil.copytree(EXAMPLE, content)
+    args = ["--content", str(content), "--public", str(public), "--data", str(data), "--no-transcode"]
+
+    def worker() -> list[dict[str, object]]:
+        code = main(args)
+        events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert code in (0, 1), events
+        return events
+
+    assert worker()[-1]["published"] is True
+    total = len(site_files(public))
+    meta = content / "releases/morning-tides/release.yaml"
+    meta.write_text(meta.read_text() + "title: Morning Tides (Live)\n")
+    events = worker()
+    assert events[-1]["published"] is True
+    (line,) = [str(e["message"]) for e in events if "files written" in str(e.get("message"))]
+    written, unchanged = int(line.split()[0]), int(line.split(", ")[1].split()[0])
+    assert written > 0 and written + unchanged < total  # only the release and what lists it
+    assert "Morning Tides (Live)" in (public / "releases/morning-tides/index.html").read_text()
+
+    before = site_files(public)
+    meta.write_text(meta.read_text() + "status: [broken\n")
+    events = worker()
+    assert events[-1]["published"] is False and events[-1]["ok"] is False
+    assert any(e["event"] == "problem" and "release.yaml" in str(e["path"]) for e in events)
+    assert site_files(public) == before
+
+
+def test_a_worker_build_waits_for_another_build_of_the_site(tmp_path: Path) -> None:
+    content, public, data = tmp_path / "content", tmp_path / "public", tmp_path / "data"
+    shutil.copytree(EXAMPLE, content)
+    holder = hold_build_lock(public)  # as `tunecamp build` into the daemon's public/ would
+    worker = subprocess.Popen(worker_command(content, public, data, "--no-transcode", "--format", "text"),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        assert worker.stdout is not None
+        waiting = next((line for line in worker.stdout if "waiting" in line), "")
+        assert f"another build (pid {holder.pid}) is running on {public}" in waiting
+        assert worker.poll() is None and not public.exists()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()  # the other build ends
+        holder.wait(timeout=30)
+    rest, _ = worker.communicate(timeout=120)
+    assert worker.returncode == 0, rest
+    assert (public / "index.html").is_file() and "published" in rest

@@ -7,8 +7,11 @@ as it runs; the generator's own build is covered by test_admin_flow.py.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from pathlib import Path
+
+from clirun import hold_build_lock
 
 from tunecamp.daemon.builds import BuildManager
 from tunecamp.daemon.config import DaemonConfig
@@ -93,4 +96,33 @@ async def test_close_stops_a_running_build(tmp_path: Path) -> None:
     await asyncio.sleep(0.5)
     await asyncio.wait_for(builds.close(), 15)
     assert builds.last is not None and builds.last.state == "failed"
+    await db.close()
+
+
+async def test_a_watcher_build_waits_for_another_build_of_the_site(tmp_path: Path) -> None:
+    content, public = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "content", content)
+    config = DaemonConfig(content_dir=content, public_dir=public, data_dir=tmp_path / "data",
+                          build_transcode=False, watch=True)  # fmt: skip
+    db = Db(tmp_path / "t.db")
+    await db.open()
+    builds = BuildManager(config, db)
+    holder = hold_build_lock(public)  # `tunecamp build` into the daemon's public/
+    try:
+        saved = frozenset({content / "releases/morning-tides/release.yaml"})
+        run = builds.runs[(await builds.request("content changed", changed=saved))["id"]]
+        for _ in range(300):
+            if run.log:
+                break
+            await asyncio.sleep(0.1)
+        assert run.log == [f"another build (pid {holder.pid}) is running on {public} "
+                           f"(lock file {tmp_path / '.public.lock'}); waiting for it to finish"]  # fmt: skip
+        assert run.state == "running" and not public.exists()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    await builds.wait_idle()
+    assert run.state == "ok" and run.published and (public / "index.html").is_file()
+    await builds.close()
     await db.close()

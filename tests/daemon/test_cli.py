@@ -64,6 +64,13 @@ def test_user_errors_are_clear(
     assert result.exit_code != 0 and message in result.output
 
 
+def test_an_artist_must_be_a_slug(tmp_path: Path) -> None:
+    args = ("user", "add", "cora", "--role", "curator", "--artist", "aurora", "--artist", "../../etc")
+    result = run(tmp_path, *args, input="a long enough password\n")
+    assert result.exit_code != 0 and "'../../etc' is not an artist slug" in result.output
+    assert "cora" not in run(tmp_path, "user", "list").output
+
+
 def test_no_duplicate_users_and_the_last_owner_stays(tmp_path: Path) -> None:
     assert (
         run(tmp_path, "user", "add", "alice", "--role", "owner", input="a long enough password\n").exit_code

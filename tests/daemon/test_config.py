@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -47,11 +48,21 @@ def test_environment_then_overrides() -> None:
         ("TUNECAMP_JWT_SECRET", "short"),
         ("TUNECAMP_PUBLIC_URL", "ftp://x"),
         ("TUNECAMP_BCRYPT_ROUNDS", "3"),
+        ("TUNECAMP_LOGIN_SLOW_DELAY", "60"),
+        ("TUNECAMP_LOGIN_SLOW_DELAY", "nan"),
+        ("TUNECAMP_TRANSCODE_MAX", "-1"),
+        ("TUNECAMP_TRANSCODE_MAX_PER_USER", "0"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         DaemonConfig.from_env({name: value})
+
+
+def test_the_transcode_cap_defaults_to_twice_the_cores() -> None:
+    assert DaemonConfig.from_env({}).transcodes_allowed == 2 * (os.cpu_count() or 1)
+    config = DaemonConfig.from_env({"TUNECAMP_TRANSCODE_MAX": "5", "TUNECAMP_TRANSCODE_MAX_PER_USER": "1"})
+    assert (config.transcodes_allowed, config.transcode_max_per_user) == (5, 1)
 
 
 def test_secrets_stay_out_of_repr() -> None:

@@ -75,3 +75,27 @@ async def test_a_listener_sees_no_admin_pages(client: TestClient, add_user: Any)
     await client.post("/admin/login", data={"username": "lee", "password": PASSWORD}, allow_redirects=False)
     r = await client.get("/admin")
     assert r.status == 403 and "listener" in await r.text()
+
+
+async def test_an_artist_must_be_a_slug_in_the_form_and_the_api(
+    client: TestClient, add_user: Any, token_for: Any
+) -> None:
+    csrf = await signed_in(client, add_user)
+    form = {"csrf": csrf, "username": "cora", "password": "a long password", "role": "curator"}
+    r = await client.post(
+        "/admin/users", data={**form, "artists": "aurora, ../../etc"}, allow_redirects=False
+    )
+    assert r.status == 303 and "'../../etc' is not an artist slug" in unquote(r.headers["Location"])
+    assert await client.app[DB].run(lambda db: get_user_by_name(db, "cora")) is None
+    api = {"Authorization": f"Bearer {await token_for(client.app, 'olivia')}"}
+    for bad in ("../../etc", "Aurora", "aurora/live", "a.b", "-aurora", "aurora "):
+        body = {**form, "artists": ["aurora", bad]}
+        r = await client.post("/api/admin/users", headers=api, json=body)
+        assert r.status == 400 and (await r.json())["error"].startswith(f"artists: {bad!r} is not")
+    r = await client.post("/api/admin/users", headers=api, json={**form, "artists": ["aurora", "brook-2"]})
+    assert r.status == 201
+    cora = (await r.json())["user"]
+    r = await client.patch(f"/api/admin/users/{cora['id']}", headers=api, json={"artists": ["../../etc"]})
+    assert r.status == 400
+    kept = await client.app[DB].run(lambda db: get_user_by_name(db, "cora"))
+    assert kept is not None and kept.artists == ("aurora", "brook-2")

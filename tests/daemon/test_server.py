@@ -97,3 +97,20 @@ def test_sigterm_finishes_the_request_in_flight_then_exits(daemon: Daemon) -> No
     assert "database closed" in daemon.stderr()
     wal = Path(daemon.stderr_path.parent / "data" / "tunecamp.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed: a clean close
+
+
+@pytest.mark.parametrize("public", ["content", "content/releases", ".", "data"])
+def test_serve_refuses_a_public_folder_over_the_catalog_or_the_data(tmp_path: Path, public: str) -> None:
+    """The original TuneCamp server deleted its users' music at start-up: here it cannot start so."""
+    content = tmp_path / "content"
+    (content / "releases" / "album").mkdir(parents=True)
+    master = content / "releases" / "album" / "01 - Master.flac"
+    master.write_bytes(b"fLaC the only copy")
+    command = serve_command(content, tmp_path / public, tmp_path / "data", free_port())
+    command.remove("--no-build")  # a build at start-up is what would replace the folder
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"refusing to build into {(tmp_path / public).resolve()}" in result.stderr
+    assert "TUNECAMP_PUBLIC_DIR" in result.stderr
+    assert master.read_bytes() == b"fLaC the only copy"
+    assert sorted(p.name for p in content.rglob("*")) == ["01 - Master.flac", "album", "releases"]

@@ -42,7 +42,7 @@ async def test_own_password_and_keys(client: TestClient, add_user: Any, token_fo
     assert (await client.delete(f"/api/subsonic/keys/{key_id}", headers=me)).status == 404
     assert (await ping(client, apiKey=key))["error"]["code"] == 44  # revoked at once
     assert (await client.delete("/api/subsonic/password", headers=me)).status == 200
-    assert (await ping(client, u="amy", t=token, s="xyz"))["error"]["code"] == 41
+    assert (await ping(client, u="amy", t=token, s="xyz"))["error"]["code"] == 40  # as for no such user
 
 
 async def test_managers_manage_accounts_below_them(client: TestClient, add_user: Any, token_for: Any) -> None:

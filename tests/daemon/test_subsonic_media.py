@@ -7,6 +7,8 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +237,81 @@ def test_the_pipelines_stream_file_is_reused_with_range(daemon: Daemon) -> None:
     # too rich for the client's limit, or a seek: made on the fly instead
     assert stream(daemon, id=first, format="opus", maxBitRate=64).content != built.read_bytes()
     assert stream(daemon, id=first, format="opus", timeOffset=1).content != built.read_bytes()
+
+
+def open_stream(stack: ExitStack, d: Daemon, user: str, track: str, **extra: object) -> httpx.Response:
+    """A stream that stays open (its ffmpeg running) until `stack` closes; its first bytes are in."""
+    url = f"{d.rest}/stream"
+    response = stack.enter_context(
+        httpx.stream("GET", url, params=d.params(user, id=track, **extra), timeout=60)
+    )
+    chunks = response.iter_bytes()
+    stack.callback(chunks.close)  # held till then: a dropped iterator would hang up at once
+    assert response.status_code == 200 and len(next(chunks)) > 0
+    return response
+
+
+def busy(response: httpx.Response) -> bool:
+    """The answer over the transcode cap: 503 (players retry it), Retry-After and a Subsonic error."""
+    error = response.json()["subsonic-response"]["error"]
+    return response.status_code == 503 and int(response.headers["retry-after"]) >= 1 and error["code"] == 0
+
+
+def test_transcodes_are_capped_per_user_and_overall(daemon: Daemon, long_track: str) -> None:
+    state, config = daemon.app[SUBSONIC], daemon.config
+    assert (state.slots.total, state.slots.per_user) == (
+        config.transcodes_allowed,
+        config.transcode_max_per_user,
+    )
+    state.slots.total, state.slots.per_user, state.slots.wait = 3, 2, 0.2
+    with ExitStack() as stack:
+        for _ in range(2):
+            open_stream(stack, daemon, "lena", long_track, format="mp3")
+        assert busy(stream(daemon, id=long_track, format="mp3", f="json"))  # lena's third
+        open_stream(stack, daemon, "carl", long_track, format="mp3")
+        assert busy(stream(daemon, "olga", id=long_track, format="mp3", f="json"))  # the fourth overall
+        assert len(state.transcodes) == 3
+        original = stream(daemon, "olga", id=song_id(daemon, "Low Water"))
+        assert original.status_code == 200 and original.headers["accept-ranges"] == "bytes"  # no ffmpeg
+    deadline = time.monotonic() + 10
+    while (state.transcodes or state.slots.running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not state.transcodes and not state.slots.running  # every slot given back
+    with ExitStack() as stack:
+        open_stream(stack, daemon, "olga", long_track, format="mp3")
+
+
+def test_a_skip_gets_the_slot_its_last_song_frees(daemon: Daemon, long_track: str) -> None:
+    slots = daemon.app[SUBSONIC].slots
+    slots.per_user, slots.wait = 1, 20.0
+    with ThreadPoolExecutor(1) as pool, ExitStack() as stack:
+        first = stack.enter_context(ExitStack())
+        open_stream(first, daemon, "lena", long_track, format="mp3")
+        # the app asks for the next song before the daemon has seen it hang up on this one
+        following = pool.submit(open_stream, stack, daemon, "lena", long_track, format="opus")
+        deadline = time.monotonic() + 10
+        while slots.waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert slots.waiting == 1
+        first.close()
+        assert following.result(30).headers["content-type"] == "audio/ogg"
+
+
+def test_over_the_cap_the_sites_stream_file_is_sent(daemon: Daemon, long_track: str) -> None:
+    from tunecamp.generator import urls
+    from tunecamp.generator.scan import scan
+
+    slots = daemon.app[SUBSONIC].slots
+    slots.total, slots.wait = 1, 0.2
+    catalog, _ = scan(daemon.config.content_dir)
+    release = next(r for r in catalog.releases if r.slug == "long")
+    built = daemon.config.public_dir / urls.track_stream(release, release.tracks[0], "mp3")
+    built.parent.mkdir(parents=True, exist_ok=True)
+    built.write_bytes(b"ID3" + bytes(range(256)) * 40)  # stands in for the audio pipeline's mp3-v5
+    with ExitStack() as stack:
+        open_stream(stack, daemon, "lena", long_track, format="mp3", maxBitRate=64)  # richer than 64: ffmpeg
+        fallback = stream(daemon, "carl", id=long_track, format="mp3", maxBitRate=64)
+        assert fallback.content == built.read_bytes() and fallback.headers["accept-ranges"] == "bytes"
+        # never another format than the app asked for, nor the start of the song for a seek
+        assert busy(stream(daemon, "carl", id=long_track, format="aac", f="json"))
+        assert busy(stream(daemon, "carl", id=long_track, format="mp3", timeOffset=30, f="json"))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tunecamp.generator.audiocache import AudioCache, Interrupted, gc, key
+from tunecamp.generator.audiocache import AudioCache, Damage, Interrupted, key
+from tunecamp.generator.cachemaint import gc
 
 
 def test_keys_are_stable_and_depend_on_every_part() -> None:
@@ -112,3 +113,51 @@ def test_gc_keeps_only_what_is_asked_for(tmp_path: Path) -> None:
     assert (stats.removed, stats.removed_bytes, stats.kept, stats.index_dropped) == (1, 8, 1, 1)
     assert cache.path(keep, ".mp3").is_file() and not cache.path(drop, ".mp3").exists()
     assert json.loads((tmp_path / "cache/index.json").read_text())["files"] == {}
+
+
+def test_an_object_is_checked_against_the_record_made_with_it(tmp_path: Path) -> None:
+    cache = AudioCache(tmp_path / "cache")
+    k, song = key("song"), tmp_path / "song.flac"
+    obj = cache.put_bytes(k, ".mp3", b"x" * 1000)
+    assert cache.has(k, ".mp3", song)
+    os.truncate(obj, 600)
+    assert not cache.has(k, ".mp3", song)
+    assert cache.damaged == [Damage(obj, "600 bytes instead of 1000", song)]
+    assert not obj.exists() and not obj.with_name(obj.name + ".sum").exists()  # so it is made again
+    cache.close()
+
+
+def test_a_changed_byte_is_found_by_its_hash_when_verifying(tmp_path: Path) -> None:
+    first = AudioCache(tmp_path / "cache")
+    obj = first.put_bytes(key("song"), ".mp3", b"x" * 1000)
+    first.close()
+    obj.write_bytes(b"y" + b"x" * 999)
+    quick = AudioCache(tmp_path / "cache")
+    assert quick.has(key("song"), ".mp3")  # the size alone cannot tell
+    quick.close()
+    thorough = AudioCache(tmp_path / "cache", verify=True)
+    assert not thorough.has(key("song"), ".mp3")
+    assert [d.reason for d in thorough.damaged] == ["its bytes are not the ones it was made with"]
+    thorough.close()
+
+
+def test_an_object_made_before_records_is_recorded_once_then_checked(tmp_path: Path) -> None:
+    first = AudioCache(tmp_path / "cache")
+    obj = first.put_bytes(key("song"), ".mp3", b"x" * 1000)
+    first.close()
+    obj.with_name(obj.name + ".sum").unlink()
+    cache = AudioCache(tmp_path / "cache")
+    assert cache.has(key("song"), ".mp3") and cache.stats.recorded == 1
+    assert obj.with_name(obj.name + ".sum").read_text().split()[0] == "1000"
+    os.truncate(obj, 10)
+    assert not cache.has(key("song"), ".mp3") and cache.stats.recorded == 1
+    cache.close()
+
+
+def test_gc_removes_a_record_with_its_object(tmp_path: Path) -> None:
+    cache = AudioCache(tmp_path / "cache")
+    drop = cache.put_bytes(key("drop"), ".mp3", b"dropped")
+    cache.close()
+    assert drop.with_name(drop.name + ".sum").is_file()
+    assert gc(tmp_path / "cache", set()).removed == 1
+    assert list((tmp_path / "cache/objects").rglob("*")) == []

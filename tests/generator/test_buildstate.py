@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from tunecamp.generator.buildstate import inputs_digest, read_inputs
+from tunecamp.generator.buildstate import folder_digest, inputs_digest, read_inputs
 
 
 def _touch(path: Path, text: str) -> None:
@@ -54,11 +54,18 @@ def test_read_inputs_has_one_digest_per_release_folder_and_one_for_the_rest(tmp_
         (content / name).parent.mkdir(parents=True, exist_ok=True)
         (content / name).write_text(name)
     first = read_inputs([content], content)
-    assert set(first.folders) == {"a", "b"} and first.digest == inputs_digest([content])
+    assert set(first.folders) == {"a", "b"} and first.digest != inputs_digest([tmp_path])
+    assert {name: folder_digest(content, name) for name in "ab"} == first.folders
     (content / "releases/a/release.yaml").write_text("title: changed")
     second = read_inputs([content], content)
     assert second.folders["a"] != first.folders["a"] and second.folders["b"] == first.folders["b"]
     assert second.rest == first.rest and second.digest != first.digest
+    # what a watch session computes from the one folder it re-read is what a full walk finds
+    assert first.with_folders({"a": folder_digest(content, "a")}) == second
+    (content / "releases/b/1.mp3").unlink()
+    assert second.with_folders({"b": folder_digest(content, "b")}) == read_inputs([content], content)
+    (content / "releases/b/1.mp3").write_text("releases/b/1.mp3")
+    second = read_inputs([content], content)
     (content / "artists/x/artist.yaml").write_text("name: changed")
     third = read_inputs([content], content)
     assert third.rest != second.rest and third.folders == second.folders

@@ -29,13 +29,20 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     assert stats.unchanged == 1 and stats.written == 1
 
 
-def test_source_files_are_linked(tmp_path: Path) -> None:
-    src = tmp_path / "song.mp3"
-    src.write_bytes(b"ID3 audio")
+def test_owned_source_files_are_linked_others_copied(tmp_path: Path) -> None:
+    cached, master = tmp_path / "cached.mp3", tmp_path / "master.flac"
+    cached.write_bytes(b"ID3 audio")
+    master.write_bytes(b"fLaC master")
+    os.utime(master, ns=(1_000_000_000, 1_000_000_000))
     out = tmp_path / "public"
-    write_site([Output("audio/song.mp3", source=src)], out)
+    write_site([Output("audio/song.mp3", source=cached, owned=True), Output("dl/m.flac", source=master)], out)
     assert (out / "audio/song.mp3").read_bytes() == b"ID3 audio"
-    assert (out / "audio/song.mp3").stat().st_ino == src.stat().st_ino
+    assert (out / "audio/song.mp3").stat().st_ino == cached.stat().st_ino
+    copy = out / "dl/m.flac"
+    assert copy.read_bytes() == b"fLaC master" and copy.stat().st_ino != master.stat().st_ino
+    assert copy.stat().st_mtime_ns == 1_000_000_000  # so the next build sees it unchanged
+    stats = write_site([Output("dl/m.flac", source=master)], out)
+    assert stats.unchanged == 1
 
 
 @pytest.mark.parametrize(
@@ -137,15 +144,15 @@ def test_in_place_keeps_the_mtime_of_unchanged_bytes(built: Path) -> None:
 def test_in_place_links_source_files(built: Path, tmp_path: Path) -> None:
     src = tmp_path / "song.mp3"
     src.write_bytes(b"ID3 audio")
-    stats = write_in_place([Output("audio/a/song.mp3", source=src)], built)
+    stats = write_in_place([Output("audio/a/song.mp3", source=src, owned=True)], built)
     target = built / "audio/a/song.mp3"
     assert target.read_bytes() == b"ID3 audio" and target.stat().st_ino == src.stat().st_ino
     assert stats == WriteStats(written=0, unchanged=0, linked=1)
-    again = write_in_place([Output("audio/a/song.mp3", source=src)], built)
+    again = write_in_place([Output("audio/a/song.mp3", source=src, owned=True)], built)
     assert again == WriteStats(written=0, unchanged=1, linked=0)
     other = tmp_path / "other.mp3"
     other.write_bytes(b"ID3 other audio")
-    write_in_place([Output("audio/a/song.mp3", source=other)], built)
+    write_in_place([Output("audio/a/song.mp3", source=other, owned=True)], built)
     assert target.stat().st_ino == other.stat().st_ino and src.read_bytes() == b"ID3 audio"
 
 

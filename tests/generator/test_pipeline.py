@@ -18,10 +18,11 @@ from mediacatalog import bad_inputs, catalog, decoded_seconds, ffmpeg_counter, r
 from PIL import Image as PILImage
 from rich.console import Console
 
+from tunecamp.generator.cachemaint import cache_gc
 from tunecamp.generator.media import Loudness, Media
 from tunecamp.generator.model import Catalog
 from tunecamp.generator.output import write_site
-from tunecamp.generator.pipeline import MediaOptions, album_loudness, cache_gc, process_media
+from tunecamp.generator.pipeline import MediaOptions, album_loudness, process_media
 from tunecamp.generator.progress import BarProgress, QuietProgress
 from tunecamp.generator.tags import read_embedded_cover, read_tags
 

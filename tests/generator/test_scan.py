@@ -115,6 +115,14 @@ def test_bad_yaml_skips_only_that_release(catalog_dir: Path, make_audio: MakeAud
     assert any("broken/release.yaml" in m and "invalid YAML at line" in m for m in messages)
 
 
+@pytest.mark.parametrize("value", ["!!int draft", "!!bool maybe", "!!timestamp yesterday", "!!float x"])
+def test_a_value_that_does_not_fit_its_tag_skips_only_that_release(catalog_dir: Path, value: str) -> None:
+    write(catalog_dir / "releases/tagged/release.yaml", f"status: published\ntitle: {value}\n")
+    catalog, problems = scan(catalog_dir)
+    assert "engines-2024" in {r.slug for r in catalog.releases}
+    assert any("tagged/release.yaml" in str(p) and "does not fit its tag" in str(p) for p in problems.errors)
+
+
 def test_unknown_keys_and_bad_values_name_file_and_key(catalog_dir: Path) -> None:
     meta = catalog_dir / "releases/Engines (2024)/release.yaml"
     meta.write_text(meta.read_text() + "licence: MIT\nprice: cheap\ndate: someday\n")

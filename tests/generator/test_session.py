@@ -8,6 +8,7 @@ change kept its mtime (so only real changes get deployed).
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import threading
@@ -93,10 +94,10 @@ def assert_rebuilt_exactly(w: Watched, before: dict[str, tuple[bytes, int]]) -> 
     for path, (data, _) in after.items():
         assert data == clean[path], f"{path} differs from a clean build"
     for path in after.keys() & before.keys():
-        # a file linked from content/ carries its source's mtime: when a release's track slugs move
-        # between two identical files, the link points at the other one (a full build does the same)
-        linked = (w.out / path).stat().st_nlink > 1 and path.startswith("audio/")
-        if after[path][0] == before[path][0] and not linked:
+        # a file copied from content/ (no transcoding) carries its source's mtime: when a release's
+        # track slugs move between two identical files, it is the other one's (as in a full build)
+        copied = not w.options.transcode and path.startswith("audio/")
+        if after[path][0] == before[path][0] and not copied:
             assert after[path][1] == before[path][1], f"{path} was rewritten with the same bytes"
     return changed_files(before, after)
 
@@ -496,3 +497,58 @@ def test_a_snapshot_is_trusted_only_with_its_build_state(tmp_path: Path) -> None
     meta.write_text(meta.read_text() + "title: Corrupt\n")
     report = build(content, out, options)  # a snapshot that cannot be read: in full, and fine
     assert report.ok and "Corrupt" in (out / "releases/morning-tides/index.html").read_text()
+
+
+def test_a_watch_session_starts_from_the_snapshot_without_reading_the_catalog(tmp_path: Path) -> None:
+    """`tunecamp watch` / `serve` on an unchanged catalog are ready in the time of a no-op build."""
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(transcode=False, cache_dir=tmp_path / "cache")
+    assert build(content, out, options).ok
+    before = files(out)
+    # Same size and mtime, other bytes, and no tag cache: a scan would read the garbage (and so
+    # find other tracks, or problems); starting from the snapshot reads nothing.
+    (tmp_path / "cache" / "tags.pickle").unlink()
+    for track in (content / "releases").rglob("*.mp3"):
+        stat = track.stat()
+        track.write_bytes(b"\0" * stat.st_size)
+        os.utime(track, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    session = BuildSession(content, out, options, watching=True)
+    first = session.build()
+    assert first.stats is None and first.ok and first.catalog is not None
+    assert any(r.slug == "steam-and-static" for r in first.catalog.public_releases)
+    assert files(out) == before
+    assert not (tmp_path / "cache" / "tags.pickle").exists()  # nothing was scanned
+    meta = content / "releases/morning-tides/release.yaml"
+    meta.write_text(meta.read_text() + "title: Quick Start\n")
+    report = session.build({meta})
+    assert report.stats is not None and report.stats.written > 0
+    assert "Quick Start" in (out / "releases/morning-tides/index.html").read_text()
+    session.close()
+
+
+def test_a_watch_session_leaves_a_state_the_next_build_resumes_from(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "public"
+    shutil.copytree(EXAMPLE, content)
+    options = BuildOptions(transcode=False, cache_dir=tmp_path / "cache")
+    session = BuildSession(content, out, options, watching=True)
+    assert session.build().ok
+    meta = content / "releases/morning-tides/release.yaml"
+    meta.write_text(meta.read_text() + "title: Watched Once\n")
+    assert session.build({meta}).stats is not None
+    assert not session.state_file.exists()  # the journal: removed before the renames
+    session.close()
+    assert build(content, out, options).skipped  # the state names what the session built
+
+    # an edit the session never built (saved as it stopped) is not claimed as built
+    session = BuildSession(content, out, options, watching=True)
+    assert session.build().stats is None  # resumed
+    other = content / "releases/steam-and-static/release.yaml"
+    other.write_text(other.read_text() + "title: Saved Too Late\n")
+    session.close()
+    report = build(content, out, options)
+    assert not report.skipped and report.stats is not None
+    assert "Saved Too Late" in (out / "releases/steam-and-static/index.html").read_text()
+    assert "Watched Once" in (out / "releases/morning-tides/index.html").read_text()
+    rendered = report.stats.written + report.stats.unchanged + report.stats.linked
+    assert rendered < len(files(out))  # resumed, not in full
