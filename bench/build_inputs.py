@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 import mutagen
 
-from tunecamp.generator.ffmpeg import ffmpeg_path
+from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
 CATALOG_VERSION = 1  # bump when the generated catalogs change shape
 DONE = ".bench-complete"  # written last: a half-generated catalog is made again

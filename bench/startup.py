@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunecamp.generator.build import BuildOptions
-from tunecamp.generator.publish import set_status
+from tunecamp.generator.catalog.publish import set_status
 from tunecamp.generator.session import BuildSession
 
 

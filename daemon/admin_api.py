@@ -116,7 +116,7 @@ async def release(request: web.Request) -> web.Response:
 
 async def change_status(request: web.Request, slug: str, status: str) -> dict[str, Any]:
     """Write the status into the release's metadata file and ask for a rebuild."""
-    from tunecamp.generator.publish import PublishError, set_status
+    from tunecamp.generator.catalog.publish import PublishError, set_status
 
     config = request.app[CONFIG]
     try:

@@ -117,8 +117,8 @@ def preview(args: argparse.Namespace, events: Events) -> int:
     import yaml
 
     from tunecamp.generator.build import build
+    from tunecamp.generator.catalog.publish import find_release_folder, set_status
     from tunecamp.generator.output import link_or_copy
-    from tunecamp.generator.publish import find_release_folder, set_status
 
     content, out = args.content.resolve(), args.public.resolve()
     folder = find_release_folder(content, args.preview)
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace, events: Events) -> int:
         events.emit("log", message="content unchanged since the last published build: nothing to do")
         events.emit("done", ok=True, published=False, skipped=True)
         return 0
-    from tunecamp.generator.scan import scan
+    from tunecamp.generator.catalog.scan import scan
 
     if args.index_only:
         events.emit("log", message=f"scanning {content}")

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tunecamp.generator.model import Catalog, Release, Track
+from tunecamp.generator.catalog.model import Catalog, Release, Track
 
 Keys = tuple[Hashable | None, ...]
 

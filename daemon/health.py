@@ -45,7 +45,7 @@ def check_disk(app: web.Application) -> dict[str, Any]:
 
 @functools.cache
 def _ffmpeg() -> dict[str, Any]:
-    from tunecamp.generator.ffmpeg import FFmpegNotFound, ffmpeg_path
+    from tunecamp.generator.media.ffmpeg import FFmpegNotFound, ffmpeg_path
 
     try:
         return {"ok": True, "path": ffmpeg_path()}

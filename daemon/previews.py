@@ -22,7 +22,7 @@ from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.roles import DRAFTS_VIEW, requires
 from tunecamp.daemon.static import file_response, resolve, safe_relative
-from tunecamp.generator.slugs import is_safe_slug
+from tunecamp.generator.catalog.slugs import is_safe_slug
 
 LOCKS = web.AppKey("preview_locks", dict)
 

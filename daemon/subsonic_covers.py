@@ -78,7 +78,7 @@ def resize(data: bytes, size: int | None) -> bytes:
 
 def _source_bytes(path: Path, embedded: bool) -> bytes | None:
     if embedded:
-        from tunecamp.generator.tags import TagError, read_embedded_cover
+        from tunecamp.generator.catalog.tags import TagError, read_embedded_cover
 
         try:
             found = read_embedded_cover(path)

@@ -20,10 +20,10 @@ from tunecamp.daemon.subsonic_call import Call
 from tunecamp.daemon.subsonic_catalog import Album, Track, View
 from tunecamp.daemon.subsonic_media import file_response, source_path
 from tunecamp.daemon.subsonic_render import NOT_AUTHORIZED, NOT_FOUND, SubsonicError
-from tunecamp.generator.archives import Member as ZipMember
-from tunecamp.generator.archives import safe_name, track_name, unique_names
-from tunecamp.generator.formats import DOWNLOADS
-from tunecamp.generator.mediaplan import PROTECTED_POLICIES, PUBLIC_POLICIES
+from tunecamp.generator.media.archives import Member as ZipMember
+from tunecamp.generator.media.archives import safe_name, track_name, unique_names
+from tunecamp.generator.media.formats import DOWNLOADS
+from tunecamp.generator.media.plan import PROTECTED_POLICIES, PUBLIC_POLICIES
 
 REFUSALS = {
     "paid": "this release is for sale: buy it on its page to download",

@@ -15,7 +15,7 @@ import json
 from sqlite_utils import Database
 
 from tunecamp.daemon.catalog_index import relative_path
-from tunecamp.generator.model import Catalog
+from tunecamp.generator.catalog.model import Catalog
 
 
 def refresh_media(db: Database, catalog: Catalog) -> int:

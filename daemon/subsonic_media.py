@@ -35,8 +35,8 @@ from tunecamp.daemon.subsonic_call import Call, Subsonic
 from tunecamp.daemon.subsonic_catalog import Track, View
 from tunecamp.daemon.subsonic_library import mark_now_playing
 from tunecamp.daemon.subsonic_render import GENERIC, NOT_FOUND, SubsonicError, error_response
-from tunecamp.generator.formats import can_pass_through, stream_formats
-from tunecamp.generator.mediaplan import PUBLIC_POLICIES
+from tunecamp.generator.media.formats import can_pass_through, stream_formats
+from tunecamp.generator.media.plan import PUBLIC_POLICIES
 
 log = logging.getLogger("tunecamp.subsonic")
 CHUNK = 64 * 1024
@@ -166,7 +166,7 @@ def busy(call: Call) -> web.Response:
 async def transcode(
     call: Call, path: Path, track: Track, target: Target, kbps: int, offset: float, estimate: bool
 ) -> web.StreamResponse:
-    from tunecamp.generator.ffmpeg import ffmpeg_path
+    from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
     if call.request.method == "HEAD":  # what the answer would be, without making it
         return web.Response(headers={"Content-Type": target.mime, "Accept-Ranges": "none"})

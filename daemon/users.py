@@ -20,7 +20,7 @@ import bcrypt
 from aiohttp import web
 from sqlite_utils import Database
 
-from tunecamp.generator.slugs import is_safe_slug
+from tunecamp.generator.catalog.slugs import is_safe_slug
 
 ROLES = ("owner", "manager", "curator", "listener")  # most to least powerful
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

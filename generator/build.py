@@ -18,12 +18,12 @@ from pathlib import Path
 import yaml
 
 from tunecamp.generator.buildstate import Summary
-from tunecamp.generator.media import Media, plain_media
-from tunecamp.generator.model import Catalog
+from tunecamp.generator.catalog.model import Catalog
+from tunecamp.generator.media.model import Media, plain_media
+from tunecamp.generator.media.progress import BarProgress, QuietProgress
+from tunecamp.generator.media.stage import MediaOptions, process_media
 from tunecamp.generator.output import WriteStats
-from tunecamp.generator.pipeline import MediaOptions, process_media
 from tunecamp.generator.problems import Problems
-from tunecamp.generator.progress import BarProgress, QuietProgress
 from tunecamp.generator.session import BuildSession
 
 

@@ -80,7 +80,7 @@ def cli(debug: bool) -> None:
 @click.option("--artist", default="Your Name", help="Name of the first artist.")
 def init(directory: Path, artist: str) -> None:
     """Create a catalog skeleton in DIRECTORY (default: ./content)."""
-    from tunecamp.generator.skeleton import init_catalog
+    from tunecamp.generator.catalog.skeleton import init_catalog
 
     created = init_catalog(directory, artist)
     for path in created:
@@ -222,7 +222,7 @@ def print_problems(problems: Problems) -> None:
 
 
 def _set_status(content: Path, release: str, status: str) -> None:
-    from tunecamp.generator.publish import PublishError, set_status
+    from tunecamp.generator.catalog.publish import PublishError, set_status
 
     try:
         path = set_status(content, release, status)
@@ -285,7 +285,7 @@ def _cache_dir(content: Path, data_dir: Path | None, cache_dir: Path | None) -> 
 @CACHE_DIR
 def cache_gc(content: Path, data_dir: Path | None, cache_dir: Path | None) -> None:
     """Remove what no file of CONTENT needs any more. Run it between builds, not during one."""
-    from tunecamp.generator.cachemaint import cache_gc as run_gc
+    from tunecamp.generator.media.cachemaint import cache_gc as run_gc
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder")
@@ -305,7 +305,7 @@ def cache_verify(content: Path, data_dir: Path | None, cache_dir: Path | None) -
     it was made from; the command then exits with 1. Run it between builds, not during one.
     """
     from tunecamp.generator.build import forget_builds
-    from tunecamp.generator.cachemaint import cache_verify as run_verify
+    from tunecamp.generator.media.cachemaint import cache_verify as run_verify
 
     folder = _cache_dir(content, data_dir, cache_dir)
     stats = run_verify(content if content.is_dir() else None, folder)

@@ -41,19 +41,19 @@ from tunecamp.generator.buildstate import (
     output_identity,
     read_inputs,
 )
+from tunecamp.generator.catalog.model import Catalog, Release
+from tunecamp.generator.catalog.scan import ScanState, rescan, scan_state
+from tunecamp.generator.catalog.tagindex import TagIndex
+from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.folders import Folders, check_folders, default_data_dir
-from tunecamp.generator.genres import release_tags
-from tunecamp.generator.media import Media
-from tunecamp.generator.memo import Memo
-from tunecamp.generator.model import Catalog, Release
+from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output, write_in_place, write_site
 from tunecamp.generator.problems import Problems
-from tunecamp.generator.render import Site, check_cover_descriptions, make_site
-from tunecamp.generator.scan import ScanState, rescan, scan_state
+from tunecamp.generator.site.genres import release_tags
+from tunecamp.generator.site.memo import Memo
+from tunecamp.generator.site.render import Site, check_cover_descriptions, make_site
 from tunecamp.generator.snapshot import Built, Snapshot
-from tunecamp.generator.tagindex import TagIndex
 from tunecamp.generator.units import SITE, TEMPLATES, Unit, all_units, owner, render_unit
-from tunecamp.generator.urls import Urls
 
 if TYPE_CHECKING:
     from tunecamp.generator.build import BuildOptions, BuildReport

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from tunecamp.generator.buildstate import Inputs
 from tunecamp.generator.cachefile import load_pickle, save_pickle
-from tunecamp.generator.media import Media
+from tunecamp.generator.catalog.scan import ScanState
+from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problem
-from tunecamp.generator.scan import ScanState
 from tunecamp.generator.units import Unit
 
 FORMAT = 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from mutagen import File as MutagenFile
 from PIL import Image, ImageDraw, ImageFilter
 
-from tunecamp.generator.ffmpeg import ffmpeg_path
+from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 RATE = 22050

@@ -34,7 +34,7 @@ from mutagen.id3 import (
 )
 from mutagen.mp4 import MP4, MP4Cover
 
-from tunecamp.generator.ffmpeg import ffmpeg_path
+from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
 # extension -> ffmpeg codec arguments
 ENCODERS: dict[str, list[str]] = {

@@ -16,9 +16,9 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from tunecamp.generator.model import Artist, AudioInfo, Catalog, CatalogConfig, Image, Release, Track
-from tunecamp.generator.settings import Settings, parse_settings
-from tunecamp.generator.tags import TagError, read_tags
+from tunecamp.generator.catalog.model import Artist, AudioInfo, Catalog, CatalogConfig, Image, Release, Track
+from tunecamp.generator.catalog.settings import Settings, parse_settings
+from tunecamp.generator.catalog.tags import TagError, read_tags
 
 
 def settings(**values: Any) -> Settings:

@@ -27,7 +27,7 @@ from tunecamp.daemon.db import connect
 from tunecamp.daemon.migrations import apply_migrations
 from tunecamp.daemon.subsonic_index import refresh_media
 from tunecamp.daemon.users import create_user, hash_password_sync
-from tunecamp.generator.scan import scan
+from tunecamp.generator.catalog.scan import scan
 
 SECRET = "subsonic-tests-secret-0123456789abcdef"
 PASSWORDS = {"lena": "lena's app password", "carl": "carl's app password", "olga": "olga's app password"}
@@ -188,7 +188,7 @@ def lavfi_audio(
     path: Path, seconds: float = 1.0, freq: float = 440.0, tags: dict[str, str] | None = None
 ) -> Path:
     """Like the `make_audio` fixture, for module-scoped fixtures: a tone straight from ffmpeg."""
-    from tunecamp.generator.ffmpeg import ffmpeg_path
+    from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = [arg for key, value in (tags or {}).items() for arg in ("-metadata", f"{key}={value}")]

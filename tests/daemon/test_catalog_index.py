@@ -10,8 +10,8 @@ from sqlite_utils import Database
 from tunecamp.daemon.catalog_index import Known, albums, match, refresh, release_artists
 from tunecamp.daemon.db import connect
 from tunecamp.daemon.migrations import apply_migrations
-from tunecamp.generator.model import Artist, AudioInfo, Catalog, CatalogConfig, Release, Track
-from tunecamp.generator.settings import Settings
+from tunecamp.generator.catalog.model import Artist, AudioInfo, Catalog, CatalogConfig, Release, Track
+from tunecamp.generator.catalog.settings import Settings
 
 ROOT = Path("/music")
 

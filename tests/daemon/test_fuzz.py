@@ -29,8 +29,8 @@ from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.keys import DB
 from tunecamp.daemon.previews import preview_dir
 from tunecamp.daemon.roles import PUBLIC, route_table
-from tunecamp.generator.model import Artist, Catalog, CatalogConfig, Release
-from tunecamp.generator.settings import Settings
+from tunecamp.generator.catalog.model import Artist, Catalog, CatalogConfig, Release
+from tunecamp.generator.catalog.settings import Settings
 
 JSON, FORM, B = b"application/json", b"application/x-www-form-urlencoded", b"fuzzB"
 MULTIPART = b"multipart/form-data; boundary=" + B

@@ -220,8 +220,8 @@ def test_avatar(daemon: Daemon) -> None:
 
 
 def test_the_pipelines_stream_file_is_reused_with_range(daemon: Daemon) -> None:
-    from tunecamp.generator import urls
-    from tunecamp.generator.scan import scan
+    from tunecamp.generator.catalog import urls
+    from tunecamp.generator.catalog.scan import scan
 
     catalog, _ = scan(daemon.config.content_dir)
     release = next(r for r in catalog.releases if r.slug == "tides")
@@ -298,8 +298,8 @@ def test_a_skip_gets_the_slot_its_last_song_frees(daemon: Daemon, long_track: st
 
 
 def test_over_the_cap_the_sites_stream_file_is_sent(daemon: Daemon, long_track: str) -> None:
-    from tunecamp.generator import urls
-    from tunecamp.generator.scan import scan
+    from tunecamp.generator.catalog import urls
+    from tunecamp.generator.catalog.scan import scan
 
     slots = daemon.app[SUBSONIC].slots
     slots.total, slots.wait = 1, 0.2

@@ -21,18 +21,18 @@ from chromium import launch_options
 from conftest import write_tone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tunecamp.generator.catalog_json import render_catalog_json
-from tunecamp.generator.feeds import render_feeds
-from tunecamp.generator.ffmpeg import ffmpeg_path
-from tunecamp.generator.media import Loudness, Media, plain_media
-from tunecamp.generator.model import Catalog
-from tunecamp.generator.oembed import render_oembed
+from tunecamp.generator.catalog.model import Catalog
+from tunecamp.generator.catalog.scan import scan
+from tunecamp.generator.catalog.urls import Urls
+from tunecamp.generator.media.ffmpeg import ffmpeg_path
+from tunecamp.generator.media.model import Loudness, Media, plain_media
 from tunecamp.generator.output import write_site
-from tunecamp.generator.playlists import render_playlists
-from tunecamp.generator.render import render_pages
-from tunecamp.generator.scan import scan
-from tunecamp.generator.sitemap import render_sitemap
-from tunecamp.generator.urls import Urls
+from tunecamp.generator.site.catalog_json import render_catalog_json
+from tunecamp.generator.site.feeds import render_feeds
+from tunecamp.generator.site.oembed import render_oembed
+from tunecamp.generator.site.playlists import render_playlists
+from tunecamp.generator.site.render import render_pages
+from tunecamp.generator.site.sitemap import render_sitemap
 
 pytestmark = pytest.mark.slow
 

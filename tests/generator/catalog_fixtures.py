@@ -21,8 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tunecamp.generator.media import Download, ImageSet, ImageVariant, Loudness, Media, plain_media
-from tunecamp.generator.model import (
+from tunecamp.generator.catalog.model import (
     Artist,
     AudioInfo,
     Catalog,
@@ -33,7 +32,8 @@ from tunecamp.generator.model import (
     Release,
     Track,
 )
-from tunecamp.generator.settings import Settings
+from tunecamp.generator.catalog.settings import Settings
+from tunecamp.generator.media.model import Download, ImageSet, ImageVariant, Loudness, Media, plain_media
 
 CONTENT = Path("/content")
 BASE_URL = "https://music.example.org/sub"

@@ -24,8 +24,7 @@ from pathlib import Path
 from PIL import Image as PILImage
 
 from tests.generator.catalog_fixtures import ARTIST_ADA, BASE_URL, track
-from tunecamp.generator.media import Download, Loudness, Media, plain_media
-from tunecamp.generator.model import (
+from tunecamp.generator.catalog.model import (
     Artist,
     Catalog,
     CatalogConfig,
@@ -36,9 +35,10 @@ from tunecamp.generator.model import (
     Release,
     Track,
 )
+from tunecamp.generator.catalog.settings import Settings
+from tunecamp.generator.catalog.tags import read_tags
+from tunecamp.generator.media.model import Download, Loudness, Media, plain_media
 from tunecamp.generator.output import Output
-from tunecamp.generator.settings import Settings
-from tunecamp.generator.tags import read_tags
 
 HOSTILE = "</script><script>alert(\"x\")</script> & 'Friends'"
 PEAKS = tuple(min(255, (i * 37) % 256) for i in range(120))

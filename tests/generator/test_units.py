@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.generator.catalog_fixtures import hostile_catalog
-from tunecamp.generator import urls as u
 from tunecamp.generator.build import BuildOptions, build
-from tunecamp.generator.media import plain_media
+from tunecamp.generator.catalog import urls as u
+from tunecamp.generator.catalog.scan import scan
+from tunecamp.generator.catalog.urls import Urls
+from tunecamp.generator.media.model import plain_media
 from tunecamp.generator.output import Output
-from tunecamp.generator.render import Site, make_site
-from tunecamp.generator.scan import scan
+from tunecamp.generator.site.render import Site, make_site
 from tunecamp.generator.units import SITE, Unit, all_units, owner, render_unit
-from tunecamp.generator.urls import Urls
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
 

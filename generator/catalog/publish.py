@@ -1,0 +1,275 @@
+"""Changing a release's status in its release.yaml and nothing else, byte for byte.
+
+release.yaml belongs to the artist (content/ is kept in git), so promotion must not reflow it:
+a YAML emitter, even a round-trip one, re-indents sequences, wraps long lines, drops `---`, a
+BOM and CRLF line ends. Instead the parser's marks locate the `status:` value and only those
+characters are replaced (or one `status:` line is added); the result is parsed again and must
+equal the old data with the new status, or the file is left alone with an error.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from tunecamp.generator.catalog import content as c
+from tunecamp.generator.catalog.model import STATUSES
+from tunecamp.generator.catalog.slugs import slugify
+from tunecamp.generator.problems import Problems
+
+_STR = "tag:yaml.org,2002:str"
+# A save by the artist's editor between our read and our rename would be lost; we look again
+# just before the rename and start over this many times.
+_ATTEMPTS = 3
+# PyYAML's constructors raise these, not YAMLError, for a value that does not fit its explicit
+# tag (`!!int draft`, `!!bool x`, `!!timestamp x`).
+_TAG_MISMATCH = (ValueError, LookupError, AttributeError, TypeError)
+
+
+class PublishError(Exception):
+    pass
+
+
+def find_release_folder(content_dir: Path, slug: str) -> Path:
+    """The folder under releases/ whose slug (from release.yaml or its name) is `slug`."""
+    releases = content_dir / "releases"
+    if not releases.is_dir():
+        raise PublishError(f"{releases} does not exist")
+    by_name = None
+    for folder in sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        meta = folder / "release.yaml"
+        declared = None
+        if meta.is_file():
+            # The build's own reading, so a slug found here is the slug the site uses.
+            problems = Problems()
+            try:
+                data = c.load_yaml(meta, problems) or {}
+            except _TAG_MISMATCH:
+                data = {}
+            declared = c.text_value(data, "slug", meta, problems)
+        if declared == slug:
+            return folder
+        if declared is None and slugify(folder.name) == slug:
+            by_name = folder
+    if by_name is None:
+        raise PublishError(f"no release with the slug {slug!r} in {releases}")
+    return by_name
+
+
+def set_status(content_dir: Path, release_slug: str, status: str) -> Path:
+    """Write `status` into the release's release.yaml (created if missing); returns its path.
+
+    A file that already says `status` is not written at all (no rebuild from the watcher).
+    """
+    if status not in STATUSES:
+        raise PublishError(f"{status!r} is not one of: {', '.join(STATUSES)}")
+    meta = find_release_folder(content_dir, release_slug) / "release.yaml"
+    # Through a symlink the link stays and its target is edited.
+    target = meta.resolve()
+    _check_backup(target)
+    for _ in range(_ATTEMPTS):
+        before = _read(target, meta)
+        after = with_status(before.decode("utf-8") if before is not None else "", status, meta)
+        if before is not None and after.encode("utf-8") == before:
+            return meta
+        if _replace_if_unchanged(target, before, after.encode("utf-8")):
+            return meta
+    raise PublishError(f"{meta} keeps changing while its status is written; try again")
+
+
+def with_status(text: str, status: str, meta: Path) -> str:
+    """`text` with its top-level `status` set; every other character as it was."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        # Found before constructing: a merge key (<<) would splice other mappings' pairs in.
+        pairs = _status_pairs(root)
+        old = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or exc
+        raise PublishError(f"{meta}: invalid YAML{where}: {reason}; fix it first") from None
+    except _TAG_MISMATCH as exc:
+        raise PublishError(
+            f"{meta}: invalid YAML: a value does not fit its !!tag ({exc}); fix it first"
+        ) from None
+    finally:
+        loader.dispose()
+    if old is None:
+        old = {}
+    if not isinstance(old, dict) or not (root is None or isinstance(root, MappingNode)):
+        raise PublishError(f"{meta}: expected a mapping of keys")
+    if len(pairs) > 1:
+        lines = ", ".join(str(k.start_mark.line + 1) for k, _ in pairs)
+        raise PublishError(f"{meta} [status]: the key appears on lines {lines}; keep one")
+    if pairs and old.get("status") == status:
+        return text
+    new = _replace(text, pairs[0], status, meta) if pairs else _insert(text, root, status)
+    _check(old, new, status, meta)
+    return new
+
+
+def _status_pairs(root: Node | None) -> list[tuple[Node, Node]]:
+    if not isinstance(root, MappingNode):
+        return []
+    return [
+        (k, v) for k, v in root.value if isinstance(k, ScalarNode) and k.tag == _STR and k.value == "status"
+    ]
+
+
+def _replace(text: str, pair: tuple[Node, Node], status: str, meta: Path) -> str:
+    key, value = pair
+    if value.start_mark.index < key.end_mark.index:
+        raise PublishError(f"{meta} [status]: an alias (*name); write the status itself")
+    if not isinstance(value, ScalarNode):
+        raise PublishError(f"{meta} [status]: expected one of {', '.join(STATUSES)}, got a list or mapping")
+    if value.value == "" and not value.style:
+        # `status:` with nothing after it (or only an anchor or a tag): the value goes at its end.
+        at = value.end_mark.index
+        return f"{text[:at]} {status}{text[at:]}"
+    # The scalar's own characters, without the anchor or tag the node's marks include.
+    tokens = yaml.scan(text, Loader=yaml.SafeLoader)
+    token = next(
+        (t for t in tokens if isinstance(t, yaml.ScalarToken) and t.end_mark.index == value.end_mark.index),
+        None,
+    )
+    if token is None:
+        raise PublishError(f"{meta} [status]: cannot find its value; write `status: {status}` by hand")
+    start, end = token.start_mark.index, token.end_mark.index
+    if value.style in ("'", '"'):
+        written = f"{value.style}{status}{value.style}"
+    else:
+        span = text[start:end]
+        # A block scalar (| or >) owns the line breaks after it; they stay.
+        written = status + span[len(span.rstrip()) :]
+    return text[:start] + written + text[end:]
+
+
+def _insert(text: str, root: Node | None, status: str) -> str:
+    """One `status:` line before the first key (after the artist's heading comments)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if not isinstance(root, MappingNode):  # empty, or only comments
+        glue = newline if text and not text.endswith("\n") else ""
+        return f"{text}{glue}status: {status}{newline}"
+    if root.flow_style:
+        if not root.value:
+            at = root.start_mark.index + 1
+            return f"{text[:at]}status: {status}{text[at:]}"
+        at = root.value[0][0].start_mark.index
+        return f"{text[:at]}status: {status}, {text[at:]}"
+    first = root.value[0][0].start_mark.index
+    # Never in front of a byte order mark, which must stay the file's first character.
+    line_start = max(text.rfind("\n", 0, first) + 1, 1 if text.startswith("\ufeff") else 0)
+    indent = text[line_start:first]
+    if indent.strip(" "):  # `? key` or `--- key`: the new line starts at the margin
+        indent = ""
+    return f"{text[:line_start]}{indent}status: {status}{newline}{text[line_start:]}"
+
+
+def _check(old: dict[object, object], new_text: str, status: str, meta: Path) -> None:
+    """The edited text must mean the old data with the new status, or nothing is written."""
+    try:
+        new = yaml.load(new_text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, *_TAG_MISMATCH):
+        new = None
+    if isinstance(new, dict) and new.get("status") == status and _rest(new) == _rest(old):
+        return
+    raise PublishError(f"{meta}: its layout is too unusual to change the status safely; "
+                       f"write `status: {status}` by hand")  # fmt: skip
+
+
+def _rest(data: dict[object, object]) -> str:
+    # repr, not ==: a NaN equals nothing, not even itself.
+    return repr({k: v for k, v in data.items() if k != "status"})
+
+
+def _read(target: Path, meta: Path) -> bytes | None:
+    try:
+        data = target.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise PublishError(f"{meta}: cannot read: {exc}") from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PublishError(f"{meta}: not UTF-8 ({exc})") from None
+    return data
+
+
+def _replace_if_unchanged(path: Path, before: bytes | None, after: bytes) -> bool:
+    """Put `after` in `path`; False (and nothing written) if the file moved on since `before`.
+
+    An existing file is rewritten in place, not replaced: its inode, and so its owner, mode, hard
+    links, ACLs and extended attributes, stay as the artist set them. A fsynced backup beside it
+    comes first and goes last, so a crash in between leaves the old text to go back to.
+    """
+    if before is None:
+        return _create(path, after)
+    if not path.stat().st_mode & 0o222:
+        raise PublishError(f"{path} is read-only; make it writable to change its status")
+    backup = _backup(path)
+    try:
+        with open(path, "r+b") as f:
+            if f.read() != before:
+                return False
+            _write_synced(backup, before)
+            f.seek(0)
+            f.write(after)
+            f.truncate()
+            f.flush()
+            os.fsync(f.fileno())
+    except PermissionError as exc:
+        raise PublishError(f"{path}: cannot write: {exc.strerror}") from None
+    backup.unlink()
+    return True
+
+
+def _backup(path: Path) -> Path:
+    return path.with_name(f".{path.name}.publish-backup")
+
+
+def _check_backup(path: Path) -> None:
+    """A backup left beside the file means a status change was cut short: which text is right is
+    the artist's call, unless both are the same."""
+    backup = _backup(path)
+    if not backup.exists():
+        return
+    try:
+        same = backup.read_bytes() == path.read_bytes()
+    except FileNotFoundError:
+        same = False
+    if not same:
+        raise PublishError(
+            f"{path}: an earlier status change was cut short; compare the file with {backup.name} "
+            "beside it, keep the right text and delete the backup"
+        )
+    backup.unlink()
+
+
+def _create(path: Path, data: bytes) -> bool:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        if path.exists():  # written by someone else meanwhile
+            Path(tmp).unlink()
+            return False
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())

@@ -1,0 +1,387 @@
+"""Pages: the HTML listeners read, made from the catalog and the media stage through a theme.
+
+    render_pages(catalog, media, urls) -> [Output]
+
+Home, artists, releases, tracks, tags, search (page + search.json), 404, embeds, and the
+theme's fingerprinted static files. Every path comes from `urls`, every stream and picture
+from `media`. Unlisted releases get their own pages (noindex) and appear in no listing;
+drafts produce nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from markupsafe import Markup
+
+from tunecamp.generator.catalog import urls as u
+from tunecamp.generator.catalog.markup import summary
+from tunecamp.generator.catalog.model import Catalog, Release
+from tunecamp.generator.catalog.urls import Urls
+from tunecamp.generator.media.model import Media
+from tunecamp.generator.output import Output
+from tunecamp.generator.problems import Problems
+from tunecamp.generator.site.display import (
+    clean_text,
+    duration,
+    filesize,
+    format_label,
+    iso_duration,
+    join_names,
+    long_date,
+    price,
+)
+from tunecamp.generator.site.genres import Tag, listed_tags
+from tunecamp.generator.site.memo import Memo, fresh
+from tunecamp.generator.site.pagemeta import (
+    Meta,
+    album_ld,
+    cards,
+    group_ld,
+    release_cards,
+    script_json,
+    track_cards,
+    track_ld,
+    website_ld,
+)
+from tunecamp.generator.site.search_index import search_index
+from tunecamp.generator.site.theme import DEFAULT_THEME, Theme, ThemeNotFound, load_theme
+from tunecamp.generator.site.views import ArtistView, ReleaseView, SiteViews, TrackView, site_views
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "duration": duration,
+    "filesize": filesize,
+    "price": price,
+    "format_label": format_label,
+    "long_date": long_date,
+    "join_names": join_names,
+    "iso_duration": iso_duration,
+}
+
+
+@dataclass(frozen=True)
+class Alternate:
+    type: str
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """What base.html needs to know about any page."""
+
+    path: str  # site path: "" for home, "releases/x/"
+    kind: str  # home, artist, release, track, tag, tags, search, not-found, embed
+    title: str  # the document title
+    description: str = ""
+    noindex: bool = False
+    meta: tuple[Meta, ...] = ()
+    json_ld: Markup | None = None
+    alternates: tuple[Alternate, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything a page is rendered from."""
+
+    catalog: Catalog
+    media: Media
+    urls: Urls
+    theme: Theme
+    views: SiteViews
+    tags: tuple[Tag, ...]
+    extra_head: Markup
+    tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
+    memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
+
+    def title(self, *parts: str) -> str:
+        return " · ".join([*(p for p in parts if p), self.catalog.config.title])
+
+    def render(self, template: str, page: Page, **context: Any) -> Output:
+        html = self.theme.render(
+            template,
+            site=self.catalog.config,
+            page=page,
+            views=self.views,
+            tags=self.tags,
+            label_mode=self.catalog.config.label_mode,
+            extra_head=self.extra_head,
+            theme_version=self.theme.version,
+            site_alternates=self.site_alternates(),
+            tag_pages=self.tag_slugs,
+            **context,
+        )
+        # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).
+        return Output(u.page_file(page.path), data=clean_text(html).encode("utf-8", "replace"))
+
+    def site_alternates(self) -> tuple[Alternate, ...]:
+        link, title = self.urls.absolute, self.catalog.config.title
+        return (
+            Alternate("application/rss+xml", f"{title} (RSS)", link(u.site_feed("rss"))),
+            Alternate("application/atom+xml", f"{title} (Atom)", link(u.site_feed("atom"))),
+            Alternate("application/rss+xml", f"{title} (podcast)", link(u.podcast_feed())),
+        )
+
+    def artist_alternates(self, artists: tuple[ArtistView, ...]) -> tuple[Alternate, ...]:
+        return tuple(
+            Alternate(mime, f"{av.artist.name} ({label})", self.urls.absolute(u.artist_feed(av.artist, kind)))
+            for av in artists
+            if av.listed
+            for kind, mime, label in (
+                ("rss", "application/rss+xml", "RSS"),
+                ("atom", "application/atom+xml", "Atom"),
+            )
+        )
+
+
+def _artist_views(site: Site, rv: ReleaseView) -> tuple[ArtistView, ...]:
+    slugs = set(rv.release.artist_slugs)
+    return tuple(av for av in site.views.artists if av.artist.slug in slugs)
+
+
+def home_page(site: Site) -> Output:
+    config = site.catalog.config
+    description = summary(config.description_html) if config.description_html else config.description.strip()
+    page = Page(
+        path=u.home(),
+        kind="home",
+        title=config.title,
+        description=description,
+        meta=cards(
+            kind="website",
+            title=config.title,
+            description=description,
+            url=site.urls.absolute(u.home()),
+            site=config.title,
+            picture=None,
+            urls=site.urls,
+        ),
+        json_ld=script_json(website_ld(config, site.urls, u.search())),
+    )
+    return site.render(
+        "home.html",
+        page,
+        releases=site.views.listed_releases,
+        artists=site.views.listed_artists,
+        description_html=Markup(config.description_html),
+    )
+
+
+def artist_page(site: Site, av: ArtistView) -> Output:
+    a = av.artist
+    description = a.summary or f"Music by {a.name}"
+    page = Page(
+        path=av.path,
+        kind="artist",
+        title=site.title(a.name),
+        description=description,
+        noindex=not av.listed,
+        meta=cards(
+            kind="profile",
+            title=a.name,
+            description=description,
+            url=site.urls.absolute(av.path),
+            site=site.catalog.config.title,
+            picture=av.picture,
+            urls=site.urls,
+        ),
+        json_ld=script_json(group_ld(av, site.urls)),
+        alternates=site.artist_alternates((av,)),
+    )
+    return site.render("artist.html", page, av=av, bio_html=Markup(a.bio_html))
+
+
+def release_description(rv: ReleaseView) -> str:
+    if rv.release.summary:
+        return rv.release.summary
+    n = len(rv.tracks)
+    text = f"{n} track{'s' if n != 1 else ''}" + (f" by {rv.artist_names}" if rv.artist_names else "")
+    return text + (f", released {long_date(rv.release.date)}." if rv.release.date else ".")
+
+
+def release_alternates(site: Site, rv: ReleaseView, oembed: str | None) -> tuple[Alternate, ...]:
+    link = site.urls.absolute
+    alts = [
+        Alternate("application/rss+xml", f"{rv.title} (Media RSS)", link(u.release_media_rss(rv.release))),
+        Alternate(
+            "application/vnd.apple.mpegurl",
+            f"{rv.title} (M3U8 playlist)",
+            link(u.release_playlist(rv.release)),
+        ),
+    ]
+    if oembed:
+        alts.insert(0, Alternate("application/json+oembed", rv.title, link(oembed)))
+    return (*alts, *site.artist_alternates(_artist_views(site, rv)))
+
+
+def release_page(site: Site, rv: ReleaseView) -> Output:
+    description = release_description(rv)
+    oembed = u.release_oembed(rv.release) if rv.embed_path else None
+    page = Page(
+        path=rv.path,
+        kind="release",
+        title=site.title(rv.title, rv.artist_names),
+        description=description,
+        noindex=rv.noindex,
+        meta=release_cards(rv, site.catalog.config, site.urls, description),
+        json_ld=script_json(album_ld(rv, site.urls)),
+        alternates=release_alternates(site, rv, oembed),
+    )
+    return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv))
+
+
+def track_page(site: Site, rv: ReleaseView, tv: TrackView) -> Output:
+    oembed = u.track_oembed(rv.release, tv.track) if tv.embed_path else None
+    description = (
+        f"{tv.title} by {tv.artist}, from {rv.title}." if tv.artist else f"{tv.title}, from {rv.title}."
+    )
+    page = Page(
+        path=tv.path,
+        kind="track",
+        title=site.title(tv.title, tv.artist),
+        description=description,
+        noindex=rv.noindex,
+        meta=track_cards(rv, tv, site.catalog.config, site.urls),
+        json_ld=script_json(track_ld(rv, tv, site.urls)),
+        alternates=release_alternates(site, rv, oembed),
+    )
+    return site.render("track.html", page, rv=rv, tv=tv, artist_views=_artist_views(site, rv))
+
+
+def tag_page(site: Site, tag: Tag) -> Output:
+    path = u.tag(tag.slug)
+    releases = tuple(rv for rv in site.views.listed_releases if any(s == tag.slug for s, _ in rv.tags))
+    n = len(releases)
+    page = Page(
+        path=path,
+        kind="tag",
+        title=site.title(tag.name),
+        description=f"{n} release{'s' if n != 1 else ''} tagged {tag.name}",
+    )
+    return site.render("tag.html", page, tag=tag, releases=releases)
+
+
+def tags_page(site: Site) -> Output:
+    page = Page(
+        path=u.tags_index(), kind="tags", title=site.title("Tags"), description="Every tag in the catalog"
+    )
+    return site.render("tags.html", page)
+
+
+def search_page(site: Site) -> Output:
+    page = Page(path=u.search(), kind="search", title=site.title("Search"), noindex=True)
+    return site.render("search.html", page, index_url=site.urls.link(u.search_index()))
+
+
+def not_found_page(site: Site) -> Output:
+    page = Page(path=u.not_found(), kind="not-found", title=site.title("Page not found"), noindex=True)
+    return site.render("404.html", page, releases=site.views.listed_releases[:6])
+
+
+def release_pages(site: Site, rv: ReleaseView) -> list[Output]:
+    """A release's page, its track pages and its embeds."""
+    return [release_page(site, rv), *(track_page(site, rv, tv) for tv in rv.tracks), *embed_pages(site, rv)]
+
+
+def embed_pages(site: Site, rv: ReleaseView) -> list[Output]:
+    """The iframe players; their links open the site in a new tab, and they are not indexed."""
+    outputs = []
+    if rv.embed_path:
+        page = Page(
+            path=rv.embed_path, kind="embed", title=site.title(rv.title, rv.artist_names), noindex=True
+        )
+        outputs.append(site.render("embed_release.html", page, rv=rv, canonical=rv.path))
+    for tv in rv.tracks:
+        if tv.embed_path:
+            page = Page(path=tv.embed_path, kind="embed", title=site.title(tv.title, tv.artist), noindex=True)
+            one = replace(rv, tracks=(tv,), multi_disc=False)
+            outputs.append(
+                site.render("embed_track.html", page, rv=rv, tv=tv, canonical=tv.path, track_only=one)
+            )
+    return outputs
+
+
+def check_cover_descriptions(releases: Iterable[Release], media: Media, problems: Problems) -> None:
+    """Alt text comes from the cover description: a release without one gets a warning naming it."""
+    for release in releases:
+        if not media.cover(release).description:
+            problems.warning(
+                release.metadata_file or release.source_dir,
+                f"release {release.slug!r} ({release.title}) has a cover without a description; screen readers "
+                "get a generic alt text; add cover_description to release.yaml",
+                key="cover_description",
+            )
+
+
+def _theme(catalog: Catalog, urls: Urls, name: str, problems: Problems | None) -> Theme:
+    try:
+        return load_theme(name, catalog.content_dir, urls, FILTERS)
+    except ThemeNotFound as exc:
+        if problems is None or name == DEFAULT_THEME:
+            raise
+        problems.error(
+            catalog.config.source_file or catalog.content_dir, f"{exc}; using the default theme", key="theme"
+        )
+        return load_theme(DEFAULT_THEME, catalog.content_dir, urls, FILTERS)
+
+
+def render_pages(
+    catalog: Catalog,
+    media: Media,
+    urls: Urls,
+    *,
+    theme: str | None = None,
+    problems: Problems | None = None,
+    extra_head: str = "",
+) -> list[Output]:
+    """Every HTML page of the site, search.json and the theme's static files, in one list.
+
+    `theme` defaults to the catalog's; `extra_head` is trusted HTML added to every page's
+    <head> (the preview server's live reload). Warnings (a cover without a description)
+    and a missing theme are reported to `problems` when given; a missing theme raises otherwise.
+    A build renders unit by unit instead (units.py), never holding a large site whole.
+    """
+    site = make_site(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head)
+    if problems is not None:
+        check_cover_descriptions(catalog.public_releases, media, problems)
+    return [
+        *site.theme.outputs,
+        *site_pages(site),
+        *(artist_page(site, av) for av in site.views.artists),
+        *(page for rv in site.views.releases for page in release_pages(site, rv)),
+        *(tag_page(site, tag) for tag in site.tags),
+    ]
+
+
+def make_site(
+    catalog: Catalog,
+    media: Media,
+    urls: Urls,
+    *,
+    theme: str | Theme | None = None,
+    problems: Problems | None = None,
+    extra_head: str = "",
+    memo: Memo | None = None,
+) -> Site:
+    """The render context: the theme (a loaded one is reused), views and tags of the catalog."""
+    if not isinstance(theme, Theme):
+        theme = _theme(catalog, urls, theme or catalog.config.theme, problems)
+    memo = fresh(memo)
+    tags = listed_tags(catalog, memo)
+    views = site_views(catalog, media, urls, memo)
+    return Site(
+        catalog, media, urls, theme, views, tags, Markup(extra_head), frozenset(t.slug for t in tags), memo
+    )
+
+
+def site_pages(site: Site) -> list[Output]:
+    """The pages of the whole site: home, tags, search (and its index), 404."""
+    return [
+        home_page(site),
+        tags_page(site),
+        search_page(site),
+        not_found_page(site),
+        Output(u.search_index(), data=search_index(site.views, site.tags, site.urls, site.memo)),
+    ]
