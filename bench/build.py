@@ -49,16 +49,17 @@ from typing import Any, TypeVar
 from build_inputs import baseline_render, make_catalog  # bench/ is on sys.path: this file runs as a script
 from startup import measure_startup
 
-from tunecamp.generator.build import BuildOptions, build
+from tunecamp.generator.build import build
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.tagindex import TagIndex
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import plain_media
+from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.session import BuildSession
-from tunecamp.generator.site.render import render_pages
+from tunecamp.generator.site.pages import render_pages
 from tunecamp.generator.watch import WatchTiming, watch
 
 TARGETS = {

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunecamp.generator.build import BuildOptions
 from tunecamp.generator.catalog.publish import set_status
+from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.session import BuildSession
 
 

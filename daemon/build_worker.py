@@ -41,8 +41,7 @@ def worker_command(content_dir: Path, public_dir: Path, data_dir: Path, *options
 
 def content_fingerprint(content_dir: Path) -> str:
     """Changes when anything a build reads changes: the generator's own inputs digest."""
-    from tunecamp.generator.build import input_roots
-    from tunecamp.generator.buildstate import inputs_digest
+    from tunecamp.generator.buildstate import input_roots, inputs_digest
 
     content_dir = content_dir.resolve()
     return inputs_digest(input_roots(content_dir))
@@ -86,7 +85,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 def build_options(data_dir: Path, *, transcode: bool) -> Any:
     """The generator's options for a daemon build: its cache and private store live in data/."""
-    from tunecamp.generator.build import BuildOptions
+    from tunecamp.generator.options import BuildOptions
 
     return BuildOptions(
         data_dir=data_dir, transcode=transcode, private_dir=data_dir / "private", cache_dir=data_dir / "cache"

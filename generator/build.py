@@ -1,137 +1,135 @@
 """The build: content/ in, a complete static site out.
 
-    scan → media → units (pages, feeds, playlists, catalog.json, oEmbed, sitemap) → write atomically
+    scan → media → site units → write
 
-Each stage is a function from the catalog model to files. This module holds what a build is
-asked (`BuildOptions`) and answers (`BuildReport`), and the media stage; `session.BuildSession`
-runs the stages in order, in full or, in a watch session, for only what a change reached.
+Each step is one call into a wing (steps.py): the catalog is read (catalog/), its audio and
+pictures made (media/), and the site rendered unit by unit (site/, units.py) into a staging
+folder swapped in atomically (output.py). `build` is one build as `tunecamp build` runs it;
+a watch session (session.py) runs the same steps and keeps what they made between builds.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.resources
-import os
-from dataclasses import dataclass, field
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from tunecamp.generator.buildstate import Summary
-from tunecamp.generator.catalog.model import Catalog
-from tunecamp.generator.media.model import Media, plain_media
-from tunecamp.generator.media.progress import BarProgress, QuietProgress
-from tunecamp.generator.media.stage import MediaOptions, process_media
-from tunecamp.generator.output import WriteStats
-from tunecamp.generator.problems import Problems
-from tunecamp.generator.session import BuildSession
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    # data/ sits beside the content folder (folders.default_data_dir), where the daemon keeps it
-    # too, so a CLI build and the daemon's rebuilds share one cache and one private store; never
-    # beside or inside the output, which is deployed.
-    data_dir: Path | None = None
-    cache_dir: Path | None = None  # tags, transcodes, peaks, images; default: data/cache
-    private_dir: Path | None = None  # protected downloads (codes, paid); default: data/private
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
-    transcode: bool = True  # False: link web-playable sources as they are (fast previews)
-    verbose: bool = False
-    progress: bool = False  # a progress bar on the terminal (the CLI turns it on)
-    extra_head: str = ""  # HTML added to every page's <head> (the preview server's live reload)
-    clean: bool = False  # ignore what the last build left: re-read every tag, rewrite every file
-    force: bool = False  # build into a non-empty folder that is not a TuneCamp site (never over content/data)
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    catalog: Catalog | None  # None when the build was skipped: nothing changed since the last one
-    problems: Problems
-    stats: WriteStats | None
-    seconds: float
-    summary: Summary
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems.errors
-
-    @property
-    def skipped(self) -> bool:
-        return self.catalog is None
+from tunecamp.generator import steps
+from tunecamp.generator.buildlock import BuildLocked, build_lock
+from tunecamp.generator.buildstate import Inputs
+from tunecamp.generator.catalog.tagindex import TagIndex
+from tunecamp.generator.incremental import Before, update
+from tunecamp.generator.job import Job
+from tunecamp.generator.ledger import Ledger
+from tunecamp.generator.options import BuildOptions
+from tunecamp.generator.output import write_site
+from tunecamp.generator.report import BuildReport
+from tunecamp.generator.site.context import Site
+from tunecamp.generator.site.pages import check_cover_descriptions
+from tunecamp.generator.snapshot import Built, LastBuild, save_build
+from tunecamp.generator.units import all_units
 
 
 def build(content_dir: Path, out_dir: Path, options: BuildOptions | None = None) -> BuildReport:
     """Build the site of `content_dir` into `out_dir`, replacing it atomically.
 
-    When no input changed since the last build into `out_dir` (and the output is the one
-    it wrote), nothing is done and the last build's summary and problems are returned.
-    Otherwise, when only release folders changed, the last build's snapshot lets it rebuild only
-    what they reach (see snapshot.py); a watch session keeps its `BuildSession` between builds.
+    When no input changed since the last build into `out_dir` (and the output is the one it
+    wrote), nothing is done and the last build's summary and problems are returned. When only
+    release folders changed, the last build's snapshot lets it rebuild only what they reach
+    (snapshot.py). Otherwise every step runs (`full_build`).
     """
-    session = BuildSession(content_dir, out_dir, options or BuildOptions())
-    try:
-        return session.build()
-    finally:
-        session.close()
+    job = Job.of(content_dir, out_dir, options or BuildOptions())  # where it may write, checked first
+    with kept_tags(job) as tags, building(job):
+        started = time.perf_counter()
+        inputs = job.inputs()
+        last = LastBuild.load(job)
+        if last is not None and last.made_from(inputs):
+            return last.report(time.perf_counter() - started)  # nothing changed since
+        done = resume(job, last, inputs, tags(), started) if last is not None else None
+        return (done or full_build(job, inputs, tags(), started)).report
 
 
-def state_file(cache_dir: Path, out_dir: Path) -> Path:
-    """Where the state of the last build into `out_dir` is kept."""
-    return cache_dir / f"build-{hashlib.sha1(str(out_dir).encode()).hexdigest()[:12]}.json"
+@dataclass(frozen=True)
+class Outcome:
+    report: BuildReport
+    built: Built | None  # what the build leaves for the next one; None when it wrote nothing
+    site: Site  # the render context it made
 
 
-def forget_builds(cache_dir: Path) -> None:
-    """Make the next build into every output of this cache run in full (not skipped, nor resumed:
-    a snapshot is trusted only with its state), e.g. once damaged cache files were removed."""
-    for state in cache_dir.glob("build-*.json"):
-        state.unlink(missing_ok=True)
+def full_build(job: Job, inputs: Inputs, tags: TagIndex, started: float, *, write: bool = True) -> Outcome:
+    """Every step, in full; `inputs` are what it reads, digested before it read them.
 
-
-def input_roots(content_dir: Path) -> list[Path]:
-    """Everything a build reads: content/, the themes, a theme outside content/, our own code."""
-    roots = [
-        content_dir,
-        Path(str(importlib.resources.files("tunecamp.themes"))),
-        Path(__file__).resolve().parent,
-    ]
-    catalog_yaml = content_dir / "catalog.yaml"
-    try:
-        theme = (yaml.safe_load(catalog_yaml.read_text(encoding="utf-8")) or {}).get("theme")
-    except (OSError, ValueError, yaml.YAMLError, AttributeError):
-        theme = None
-    if isinstance(theme, str) and ("/" in theme or theme.startswith((".", "~"))):
-        folder = Path(theme).expanduser()
-        folder = folder if folder.is_absolute() else content_dir / folder
-        if not folder.resolve().is_relative_to(content_dir):
-            roots.append(folder.resolve())
-    return roots
-
-
-def watched_roots(content_dir: Path) -> list[Path]:
-    """What a watch session watches: content/ and the themes (not our own code)."""
-    return [root for root in input_roots(content_dir) if root != Path(__file__).resolve().parent]
-
-
-def make_media(
-    catalog: Catalog,
-    options: BuildOptions,
-    cache_dir: Path,
-    private_dir: Path,
-    problems: Problems,
-    write_private: bool = True,
-) -> Media:
-    """The media stage: transcodes and analysis when enabled, the sources as they are otherwise."""
-    if not options.transcode:
-        return plain_media(catalog)
-    progress = BarProgress(options.verbose) if options.progress else QuietProgress()
-    media, media_problems = process_media(
-        catalog,
-        MediaOptions(
-            cache_dir, private_dir, jobs=options.jobs, verbose=options.verbose, verify=options.clean
-        ),
-        progress,
-        write_private=write_private,
-    )
+    `write=False`: a watch session starting on the site its last build left reads what each
+    unit wrote from disk instead of writing it again.
+    """
+    state = steps.scan(job, tags)  # content/ → the catalog
+    catalog, problems = state.catalog, state.problems()
+    media, media_problems = steps.media(job, catalog)  # its audio and pictures
+    site = steps.site(job, catalog, media, problems)  # what every unit is rendered from
+    check_cover_descriptions(catalog.public_releases, media, media_problems)
     problems.extend(media_problems)
-    return media
+    if problems.errors and not job.publish_errors and job.out_dir.exists():
+        # the daemon's preview keeps the last good site until a save fixes the errors
+        return Outcome(BuildReport.of(catalog, problems, None, started), None, site)
+    ledger = Ledger()  # which files each unit wrote, for the builds that follow
+    if write:
+        units = ledger.recorded(itertools.chain(media.outputs, all_units(site)))  # lazily: never all held
+        stats = write_site(units, job.out_dir, reuse=not job.options.clean)  # swapped in atomically
+    else:
+        ledger.read_site(job.out_dir)
+        stats = None
+    report = BuildReport.of(catalog, problems, stats, started)
+    built = ledger.built(state, media, media_problems.items)
+    if stats is not None:
+        save_build(job, inputs, built, report)
+    return Outcome(report, built, site)
+
+
+def resume(job: Job, last: LastBuild, inputs: Inputs, tags: TagIndex, started: float) -> Outcome | None:
+    """Rebuild from the last build's snapshot what the release folders changed since then reach;
+    None when anything else changed, or the snapshot cannot be trusted or read."""
+    snapshot = last.snapshot()
+    folders = snapshot.changed_folders(inputs, job.content_dir / "releases") if snapshot else None
+    if snapshot is None or folders is None:
+        return None
+    site = steps.site(job, snapshot.built.scan.catalog, snapshot.built.media)
+    done = update(job, Before(snapshot.built, site), folders, tags, started)
+    if done is None or done.built is None:
+        return None
+    save_build(job, inputs, done.built, done.report)
+    return Outcome(done.report, done.built, done.site)
+
+
+@contextlib.contextmanager
+def building(job: Job, on_locked: Callable[[BuildLocked], None] | None = None) -> Iterator[None]:
+    """One build at a time per output (buildlock.py): raise `BuildLocked`, or call `on_locked` and wait.
+
+    An `OSError` (a full disk, a file where a folder should be) is noted with the build it stopped.
+    """
+    with build_lock(job.out_dir, on_wait=on_locked):
+        try:
+            yield
+        except OSError as exc:
+            exc.add_note(f"while building {job.out_dir}: the site there is as it was")
+            raise
+
+
+@contextlib.contextmanager
+def kept_tags(job: Job) -> Iterator[Callable[[], TagIndex]]:
+    """The tag index, read when first asked for (a skipped build reads none) and saved once the
+    build is over, failed or not, when it learnt tags the index did not have."""
+    index: list[TagIndex] = []
+
+    def tags() -> TagIndex:
+        if not index:
+            index.append(job.tag_index())
+        return index[0]
+
+    try:
+        yield tags
+    finally:
+        if index and index[0].misses:
+            index[0].save()

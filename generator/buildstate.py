@@ -10,6 +10,7 @@ full and repairs whatever was interrupted.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import os
 import tempfile
@@ -18,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tunecamp.generator.problems import Problem
+from tunecamp.generator.report import Summary
 
 FORMAT = 2
 
@@ -122,15 +126,6 @@ def output_identity(out_dir: Path) -> str | None:
 
 
 @dataclass(frozen=True)
-class Summary:
-    """What a build made, kept so that a skipped build can say the same (and fail the same)."""
-
-    releases: int
-    tracks: int
-    drafts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class BuildState:
     inputs: str
     output: str | None
@@ -141,10 +136,11 @@ class BuildState:
     def load(cls, path: Path) -> BuildState | None:
         try:
             data = json.loads(path.read_text())
-            summary = Summary(int(data["summary"]["releases"]), int(data["summary"]["tracks"]),
-                              tuple(data["summary"]["drafts"]))  # fmt: skip
-            problems = tuple(Problem(p["level"], Path(p["path"]), p["message"], p.get("key"))
-                             for p in data["problems"])  # fmt: skip
+            kept = data["summary"]
+            summary = Summary(int(kept["releases"]), int(kept["tracks"]), tuple(kept["drafts"]))
+            problems = tuple(
+                Problem(p["level"], Path(p["path"]), p["message"], p.get("key")) for p in data["problems"]
+            )
             return cls(str(data["inputs"]), data.get("output"), summary, problems)
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -153,11 +149,16 @@ class BuildState:
         data = {
             "inputs": self.inputs,
             "output": self.output,
-            "summary": {"releases": self.summary.releases, "tracks": self.summary.tracks,
-                        "drafts": list(self.summary.drafts)},
-            "problems": [{"level": p.level, "path": str(p.path), "message": p.message, "key": p.key}
-                         for p in self.problems],
-        }  # fmt: skip
+            "summary": {
+                "releases": self.summary.releases,
+                "tracks": self.summary.tracks,
+                "drafts": list(self.summary.drafts),
+            },
+            "problems": [
+                {"level": p.level, "path": str(p.path), "message": p.message, "key": p.key}
+                for p in self.problems
+            ],
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
@@ -167,3 +168,39 @@ class BuildState:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def state_file(cache_dir: Path, out_dir: Path) -> Path:
+    """Where the state of the last build into `out_dir` is kept."""
+    return cache_dir / f"build-{hashlib.sha1(str(out_dir).encode()).hexdigest()[:12]}.json"
+
+
+def forget_builds(cache_dir: Path) -> None:
+    """Make the next build into every output of this cache run in full (not skipped, nor resumed:
+    a snapshot is trusted only with its state), e.g. once damaged cache files were removed."""
+    for state in cache_dir.glob("build-*.json"):
+        state.unlink(missing_ok=True)
+
+
+_OUR_CODE = Path(__file__).resolve().parent  # the generator's own code: every wing is under it
+
+
+def input_roots(content_dir: Path) -> list[Path]:
+    """Everything a build reads: content/, the themes, a theme outside content/, our own code."""
+    roots = [content_dir, Path(str(importlib.resources.files("tunecamp.themes"))), _OUR_CODE]
+    catalog_yaml = content_dir / "catalog.yaml"
+    try:
+        theme = (yaml.safe_load(catalog_yaml.read_text(encoding="utf-8")) or {}).get("theme")
+    except (OSError, ValueError, yaml.YAMLError, AttributeError):
+        theme = None
+    if isinstance(theme, str) and ("/" in theme or theme.startswith((".", "~"))):
+        folder = Path(theme).expanduser()
+        folder = folder if folder.is_absolute() else content_dir / folder
+        if not folder.resolve().is_relative_to(content_dir):
+            roots.append(folder.resolve())
+    return roots
+
+
+def watched_roots(content_dir: Path) -> list[Path]:
+    """What a watch session watches: content/ and the themes (not our own code)."""
+    return [root for root in input_roots(content_dir) if root != _OUR_CODE]

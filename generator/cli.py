@@ -15,7 +15,7 @@ from rich.markup import escape
 from tunecamp.generator.problems import Problems
 
 if TYPE_CHECKING:
-    from tunecamp.generator.build import BuildReport
+    from tunecamp.generator.report import BuildReport
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 OUTPUT = click.option(
@@ -120,8 +120,8 @@ def build(
     The site replaces OUTPUT whole, so OUTPUT must be a new or empty folder or a site TuneCamp
     built; it can never be the content folder, a folder around it, or the data folder.
     """
-    from tunecamp.generator.build import BuildOptions
     from tunecamp.generator.build import build as run_build
+    from tunecamp.generator.options import BuildOptions
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
@@ -169,7 +169,8 @@ def watch(content: Path, output: Path, no_transcode: bool, data_dir: Path | None
     """
     import threading
 
-    from tunecamp.generator.build import BuildOptions, watched_roots
+    from tunecamp.generator.buildstate import watched_roots
+    from tunecamp.generator.options import BuildOptions
     from tunecamp.generator.session import BuildSession
     from tunecamp.generator.watch import watch as run_watch
 
@@ -304,7 +305,7 @@ def cache_verify(content: Path, data_dir: Path | None, cache_dir: Path | None) -
     A damaged file is removed, so the next build makes it again, and named with the file of CONTENT
     it was made from; the command then exits with 1. Run it between builds, not during one.
     """
-    from tunecamp.generator.build import forget_builds
+    from tunecamp.generator.buildstate import forget_builds
     from tunecamp.generator.media.cachemaint import cache_verify as run_verify
 
     folder = _cache_dir(content, data_dir, cache_dir)

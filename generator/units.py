@@ -20,14 +20,15 @@ from collections.abc import Iterator
 from tunecamp.generator.folders import marker_output
 from tunecamp.generator.output import Output
 from tunecamp.generator.site.catalog_json import render_catalog_json
+from tunecamp.generator.site.context import Site
 from tunecamp.generator.site.feeds import render_artist_feeds, render_release_feed, render_site_feeds
 from tunecamp.generator.site.oembed import render_release_oembed
+from tunecamp.generator.site.pages import artist_page, release_pages, site_pages, tag_page
 from tunecamp.generator.site.playlists import (
     render_artist_playlist,
     render_catalog_playlist,
     render_release_playlist,
 )
-from tunecamp.generator.site.render import Site, artist_page, release_pages, site_pages, tag_page
 from tunecamp.generator.site.sitemap import render_sitemap
 from tunecamp.generator.site.views import ArtistView, ReleaseView
 

@@ -23,7 +23,8 @@ from subsonic_fixtures import (
     write_catalog,
 )
 
-from tunecamp.generator.build import BuildOptions, build
+from tunecamp.generator.build import build
+from tunecamp.generator.options import BuildOptions
 
 pytestmark = pytest.mark.slow
 HOSTILE = '../Who/What "Now"?'

@@ -30,8 +30,8 @@ from tunecamp.generator.output import write_site
 from tunecamp.generator.site.catalog_json import render_catalog_json
 from tunecamp.generator.site.feeds import render_feeds
 from tunecamp.generator.site.oembed import render_oembed
+from tunecamp.generator.site.pages import render_pages
 from tunecamp.generator.site.playlists import render_playlists
-from tunecamp.generator.site.render import render_pages
 from tunecamp.generator.site.sitemap import render_sitemap
 
 pytestmark = pytest.mark.slow

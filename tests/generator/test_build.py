@@ -174,7 +174,7 @@ def test_a_skipped_build_repeats_the_last_problems(tmp_path: Path) -> None:
 
 
 def test_clean_rebuilds_everything(tmp_path: Path) -> None:
-    from tunecamp.generator.build import BuildOptions
+    from tunecamp.generator.options import BuildOptions
 
     content = tmp_path / "content"
     shutil.copytree(EXAMPLE, content)

@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 from conftest import tag_file
 
-from tunecamp.generator.build import BuildOptions, BuildReport, build, state_file, watched_roots
+from tunecamp.generator.build import build
+from tunecamp.generator.buildstate import state_file, watched_roots
+from tunecamp.generator.options import BuildOptions
+from tunecamp.generator.report import BuildReport
 from tunecamp.generator.session import BuildSession
 from tunecamp.generator.units import owner
 from tunecamp.generator.watch import WatchTiming, watch
@@ -273,8 +276,8 @@ def test_a_broken_file_is_reported_and_the_next_save_fixes_it(watched: Watched) 
 def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, killed_in: str
 ) -> None:
+    import tunecamp.generator.incremental as incremental_module
     import tunecamp.generator.output as output_module
-    import tunecamp.generator.session as session_module
 
     content, out = tmp_path / "content", tmp_path / "public"
     shutil.copytree(EXAMPLE, content)
@@ -283,7 +286,7 @@ def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
     session.build()
     before = files(out)
     calls: list[int] = []
-    real = session_module.render_unit if killed_in == "render" else output_module.os.replace
+    real = incremental_module.render_unit if killed_in == "render" else output_module.os.replace
 
     def dies_halfway(*args: object) -> object:
         if killed_in == "render" or str(args[1]).startswith(str(out)):  # renames into the site only
@@ -293,7 +296,7 @@ def test_an_interrupted_incremental_build_is_repaired_by_the_next_build(
         return real(*args)  # type: ignore[operator]
 
     if killed_in == "render":
-        monkeypatch.setattr(session_module, "render_unit", dies_halfway)
+        monkeypatch.setattr(incremental_module, "render_unit", dies_halfway)
     else:
         monkeypatch.setattr(output_module.os, "replace", dies_halfway)
     meta = content / "releases/steam-and-static/release.yaml"
@@ -489,11 +492,11 @@ def test_a_snapshot_is_trusted_only_with_its_build_state(tmp_path: Path) -> None
     session = BuildSession(content, out, options)
     meta = content / "releases/morning-tides/release.yaml"
     meta.write_text(meta.read_text() + "title: Journal\n")
-    session.state_file.unlink()  # as an interrupted build leaves it
+    session.job.state_file.unlink()  # as an interrupted build leaves it
     report = build(content, out, options)
     assert report.stats is not None  # in full:
     assert report.stats.written + report.stats.unchanged + report.stats.linked == len(files(out))
-    session.snapshot_file.write_bytes(b"not a pickle")
+    session.job.snapshot_file.write_bytes(b"not a pickle")
     meta.write_text(meta.read_text() + "title: Corrupt\n")
     report = build(content, out, options)  # a snapshot that cannot be read: in full, and fine
     assert report.ok and "Corrupt" in (out / "releases/morning-tides/index.html").read_text()
@@ -536,7 +539,7 @@ def test_a_watch_session_leaves_a_state_the_next_build_resumes_from(tmp_path: Pa
     meta = content / "releases/morning-tides/release.yaml"
     meta.write_text(meta.read_text() + "title: Watched Once\n")
     assert session.build({meta}).stats is not None
-    assert not session.state_file.exists()  # the journal: removed before the renames
+    assert not session.job.state_file.exists()  # the journal: removed before the renames
     session.close()
     assert build(content, out, options).skipped  # the state names what the session built
 

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.generator.catalog_fixtures import hostile_catalog
-from tunecamp.generator.build import BuildOptions, build
+from tunecamp.generator.build import build
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import plain_media
+from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.output import Output
-from tunecamp.generator.site.render import Site, make_site
+from tunecamp.generator.site.context import Site, make_site
 from tunecamp.generator.units import SITE, Unit, all_units, owner, render_unit
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"

@@ -8,7 +8,7 @@ import pytest
 from tests.generator.catalog_fixtures import BASE_URL, hostile_catalog, hostile_media
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.problems import Problems
-from tunecamp.generator.site.render import render_pages
+from tunecamp.generator.site.pages import render_pages
 from tunecamp.generator.site.theme import ThemeNotFound, builtin_themes, find_theme, fingerprint, load_theme
 
 

@@ -20,10 +20,11 @@ from tunecamp.generator.media.model import Media, plain_media
 from tunecamp.generator.output import Output, write_site
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.catalog_json import render_catalog_json
+from tunecamp.generator.site.context import RenderOptions
 from tunecamp.generator.site.feeds import render_feeds
 from tunecamp.generator.site.oembed import render_oembed
+from tunecamp.generator.site.pages import render_pages
 from tunecamp.generator.site.playlists import render_playlists
-from tunecamp.generator.site.render import render_pages
 from tunecamp.generator.site.sitemap import render_sitemap
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "content"
@@ -549,6 +550,6 @@ def test_tag_pages_list_listed_releases(pages: dict[str, bytes]) -> None:
 
 def test_extra_head_goes_into_every_page(catalog: Catalog, media: Media) -> None:
     snippet = '<script src="/__livereload.js" data-live-reload></script>'
-    outputs = render_pages(catalog, media, Urls(BASE_URL), extra_head=snippet)
+    outputs = render_pages(catalog, media, Urls(BASE_URL), RenderOptions(extra_head=snippet))
     html = [o for o in outputs if o.path.endswith(".html") and o.data]
     assert html and all(snippet.encode() in o.data.split(b"</head>")[0] for o in html if o.data)  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""Pages: the HTML listeners read, made from the catalog and the media stage through a theme.
+"""Pages: the HTML listeners read, made from the render context (context.py) through a theme.
 
     render_pages(catalog, media, urls) -> [Output]
 
@@ -10,9 +10,8 @@ drafts produce nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import replace
 
 from markupsafe import Markup
 
@@ -23,20 +22,10 @@ from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problems
-from tunecamp.generator.site.display import (
-    clean_text,
-    duration,
-    filesize,
-    format_label,
-    iso_duration,
-    join_names,
-    long_date,
-    price,
-)
-from tunecamp.generator.site.genres import Tag, listed_tags
-from tunecamp.generator.site.memo import Memo, fresh
+from tunecamp.generator.site.context import Alternate, Page, RenderOptions, Site, make_site
+from tunecamp.generator.site.display import long_date
+from tunecamp.generator.site.genres import Tag
 from tunecamp.generator.site.pagemeta import (
-    Meta,
     album_ld,
     cards,
     group_ld,
@@ -47,93 +36,7 @@ from tunecamp.generator.site.pagemeta import (
     website_ld,
 )
 from tunecamp.generator.site.search_index import search_index
-from tunecamp.generator.site.theme import DEFAULT_THEME, Theme, ThemeNotFound, load_theme
-from tunecamp.generator.site.views import ArtistView, ReleaseView, SiteViews, TrackView, site_views
-
-FILTERS: dict[str, Callable[..., Any]] = {
-    "duration": duration,
-    "filesize": filesize,
-    "price": price,
-    "format_label": format_label,
-    "long_date": long_date,
-    "join_names": join_names,
-    "iso_duration": iso_duration,
-}
-
-
-@dataclass(frozen=True)
-class Alternate:
-    type: str
-    title: str
-    href: str
-
-
-@dataclass(frozen=True)
-class Page:
-    """What base.html needs to know about any page."""
-
-    path: str  # site path: "" for home, "releases/x/"
-    kind: str  # home, artist, release, track, tag, tags, search, not-found, embed
-    title: str  # the document title
-    description: str = ""
-    noindex: bool = False
-    meta: tuple[Meta, ...] = ()
-    json_ld: Markup | None = None
-    alternates: tuple[Alternate, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Site:
-    """Everything a page is rendered from."""
-
-    catalog: Catalog
-    media: Media
-    urls: Urls
-    theme: Theme
-    views: SiteViews
-    tags: tuple[Tag, ...]
-    extra_head: Markup
-    tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
-    memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
-
-    def title(self, *parts: str) -> str:
-        return " · ".join([*(p for p in parts if p), self.catalog.config.title])
-
-    def render(self, template: str, page: Page, **context: Any) -> Output:
-        html = self.theme.render(
-            template,
-            site=self.catalog.config,
-            page=page,
-            views=self.views,
-            tags=self.tags,
-            label_mode=self.catalog.config.label_mode,
-            extra_head=self.extra_head,
-            theme_version=self.theme.version,
-            site_alternates=self.site_alternates(),
-            tag_pages=self.tag_slugs,
-            **context,
-        )
-        # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).
-        return Output(u.page_file(page.path), data=clean_text(html).encode("utf-8", "replace"))
-
-    def site_alternates(self) -> tuple[Alternate, ...]:
-        link, title = self.urls.absolute, self.catalog.config.title
-        return (
-            Alternate("application/rss+xml", f"{title} (RSS)", link(u.site_feed("rss"))),
-            Alternate("application/atom+xml", f"{title} (Atom)", link(u.site_feed("atom"))),
-            Alternate("application/rss+xml", f"{title} (podcast)", link(u.podcast_feed())),
-        )
-
-    def artist_alternates(self, artists: tuple[ArtistView, ...]) -> tuple[Alternate, ...]:
-        return tuple(
-            Alternate(mime, f"{av.artist.name} ({label})", self.urls.absolute(u.artist_feed(av.artist, kind)))
-            for av in artists
-            if av.listed
-            for kind, mime, label in (
-                ("rss", "application/rss+xml", "RSS"),
-                ("atom", "application/atom+xml", "Atom"),
-            )
-        )
+from tunecamp.generator.site.views import ArtistView, ReleaseView, TrackView
 
 
 def _artist_views(site: Site, rv: ReleaseView) -> tuple[ArtistView, ...]:
@@ -315,35 +218,20 @@ def check_cover_descriptions(releases: Iterable[Release], media: Media, problems
             )
 
 
-def _theme(catalog: Catalog, urls: Urls, name: str, problems: Problems | None) -> Theme:
-    try:
-        return load_theme(name, catalog.content_dir, urls, FILTERS)
-    except ThemeNotFound as exc:
-        if problems is None or name == DEFAULT_THEME:
-            raise
-        problems.error(
-            catalog.config.source_file or catalog.content_dir, f"{exc}; using the default theme", key="theme"
-        )
-        return load_theme(DEFAULT_THEME, catalog.content_dir, urls, FILTERS)
-
-
 def render_pages(
     catalog: Catalog,
     media: Media,
     urls: Urls,
-    *,
-    theme: str | None = None,
+    options: RenderOptions | None = None,
     problems: Problems | None = None,
-    extra_head: str = "",
 ) -> list[Output]:
     """Every HTML page of the site, search.json and the theme's static files, in one list.
 
-    `theme` defaults to the catalog's; `extra_head` is trusted HTML added to every page's
-    <head> (the preview server's live reload). Warnings (a cover without a description)
-    and a missing theme are reported to `problems` when given; a missing theme raises otherwise.
-    A build renders unit by unit instead (units.py), never holding a large site whole.
+    The theme defaults to the catalog's. Warnings (a cover without a description) and a missing
+    theme are reported to `problems` when given; a missing theme raises otherwise. A build renders
+    unit by unit instead (units.py), never holding a large site whole.
     """
-    site = make_site(catalog, media, urls, theme=theme, problems=problems, extra_head=extra_head)
+    site = make_site(catalog, media, urls, options, problems)
     if problems is not None:
         check_cover_descriptions(catalog.public_releases, media, problems)
     return [
@@ -353,27 +241,6 @@ def render_pages(
         *(page for rv in site.views.releases for page in release_pages(site, rv)),
         *(tag_page(site, tag) for tag in site.tags),
     ]
-
-
-def make_site(
-    catalog: Catalog,
-    media: Media,
-    urls: Urls,
-    *,
-    theme: str | Theme | None = None,
-    problems: Problems | None = None,
-    extra_head: str = "",
-    memo: Memo | None = None,
-) -> Site:
-    """The render context: the theme (a loaded one is reused), views and tags of the catalog."""
-    if not isinstance(theme, Theme):
-        theme = _theme(catalog, urls, theme or catalog.config.theme, problems)
-    memo = fresh(memo)
-    tags = listed_tags(catalog, memo)
-    views = site_views(catalog, media, urls, memo)
-    return Site(
-        catalog, media, urls, theme, views, tags, Markup(extra_head), frozenset(t.slug for t in tags), memo
-    )
 
 
 def site_pages(site: Site) -> list[Output]:
