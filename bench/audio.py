@@ -27,12 +27,13 @@ from pathlib import Path
 from tunecamp.generator.catalog.model import Catalog, Track
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.settings import Settings
+from tunecamp.generator.media.analysis import PIPE_RATE, PeakMeter
 from tunecamp.generator.media.archives import Member, write_zip
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 from tunecamp.generator.media.formats import download_format, stream_formats
 from tunecamp.generator.media.progress import QuietProgress
-from tunecamp.generator.media.stage import MediaOptions, process_media
-from tunecamp.generator.media.transcode import PIPE_RATE, PeakMeter
+from tunecamp.generator.media.stage import process_media
+from tunecamp.generator.media.workshop import MediaOptions
 
 MASTERS = {"flac": ("flac", ["-c:a", "flac"]), "wav": ("wav", ["-c:a", "pcm_s16le"]),
            "mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "320k"])}  # fmt: skip

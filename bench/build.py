@@ -55,7 +55,7 @@ from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.tagindex import TagIndex
 from tunecamp.generator.catalog.urls import Urls
-from tunecamp.generator.media.model import plain_media
+from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.session import BuildSession

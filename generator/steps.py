@@ -17,9 +17,11 @@ from tunecamp.generator.catalog.scan import ScanState, scan_state
 from tunecamp.generator.catalog.tagindex import TagIndex
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.job import Job
-from tunecamp.generator.media.model import Media, plain_media
+from tunecamp.generator.media.model import Media
+from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.media.progress import BarProgress, QuietProgress
-from tunecamp.generator.media.stage import MediaOptions, process_media
+from tunecamp.generator.media.stage import process_media
+from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.context import RenderOptions, Site, make_site
 

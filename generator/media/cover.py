@@ -15,6 +15,11 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from html import escape
 
+from tunecamp.generator.catalog import urls
+from tunecamp.generator.catalog.model import Release
+from tunecamp.generator.media.model import ImageSet, ImageVariant
+from tunecamp.generator.output import Output
+
 SIZE = 1200
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -220,3 +225,11 @@ def procedural_cover(seed: str, title: str) -> bytes:
         f"{pattern(dice, colors)}{_title(title, colors)}</svg>\n"
     )
     return svg.encode("utf-8")
+
+
+def generated_cover(release: Release) -> tuple[ImageSet, Output]:
+    """The procedural SVG cover of a release that has no picture, and its file."""
+    path = f"{urls.release(release)}cover.svg"
+    variant = ImageVariant(path, 1200, 1200, "image/svg+xml")
+    image = ImageSet((variant,), f"Generated cover for {release.title}", variant)
+    return image, Output(path, data=procedural_cover(release.slug, release.title))

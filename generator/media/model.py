@@ -12,16 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from tunecamp.generator.catalog import urls
-from tunecamp.generator.catalog.model import Artist, Catalog, Image, Release, Track
-from tunecamp.generator.media.cover import procedural_cover
+from tunecamp.generator.catalog.model import Artist, Release, Track
 from tunecamp.generator.output import Output
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-IMAGE_MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
-              ".gif": "image/gif", ".svg": "image/svg+xml"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -144,48 +139,3 @@ class Media:
             (),
             keep(self.protected_release_downloads, slugs, part.protected_release_downloads),
         )
-
-
-def _image_set(image: Image, site_path: str) -> tuple[ImageSet, Output]:
-    mime = IMAGE_MIME.get(image.source.suffix.lower(), "application/octet-stream")
-    variant = ImageVariant(site_path, None, None, mime)
-    return ImageSet((variant,), image.description, variant), Output(site_path, source=image.source)
-
-
-def generated_cover(release: Release) -> tuple[ImageSet, Output]:
-    """The procedural SVG cover of a release that has no picture, and its file."""
-    path = f"{urls.release(release)}cover.svg"
-    variant = ImageVariant(path, 1200, 1200, "image/svg+xml")
-    image = ImageSet((variant,), f"Generated cover for {release.title}", variant)
-    return image, Output(path, data=procedural_cover(release.slug, release.title))
-
-
-def plain_media(catalog: Catalog) -> Media:
-    """Media without transcoding: web-playable sources are linked as they are."""
-    tracks: dict[Path, TrackMedia] = {}
-    covers: dict[str, ImageSet] = {}
-    artist_images: dict[str, ImageSet] = {}
-    outputs: list[Output] = []
-    for release in catalog.public_releases:
-        for track in release.tracks:
-            streams: tuple[Stream, ...] = ()
-            if track.audio.web_playable:
-                path = urls.track_audio(release, track)
-                streams = (
-                    Stream(path, track.audio.mime, track.audio.size, track.audio.codec, track.audio.bitrate),
-                )
-                outputs.append(Output(path, source=track.source))
-            tracks[track.source] = TrackMedia(track.duration, streams)
-        if release.cover and not release.cover.embedded_in:
-            ext = release.cover.source.suffix.lower()
-            covers[release.slug], out = _image_set(release.cover, f"{urls.release(release)}cover{ext}")
-            outputs.append(out)
-        else:
-            covers[release.slug], out = generated_cover(release)
-            outputs.append(out)
-    for artist in catalog.artists:
-        if artist.image:
-            ext = artist.image.source.suffix.lower()
-            artist_images[artist.slug], out = _image_set(artist.image, f"{urls.artist(artist)}image{ext}")
-            outputs.append(out)
-    return Media(tracks, covers, artist_images, outputs=tuple(outputs))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tunecamp.generator.catalog.model import Catalog, Release, Track
+from tunecamp.generator.media.analysis import ANALYSIS_VERSION, PEAK_BUCKETS, PIPE_RATE
 from tunecamp.generator.media.cache import key
 from tunecamp.generator.media.formats import (
     ENCODER_VERSION,
@@ -21,7 +22,6 @@ from tunecamp.generator.media.formats import (
     stream_formats,
 )
 from tunecamp.generator.media.tagwrite import TagData
-from tunecamp.generator.media.transcode import ANALYSIS_VERSION, PEAK_BUCKETS, PIPE_RATE
 
 Visibility = Literal["public", "private"]
 PUBLIC_POLICIES = frozenset({"free", "name-your-price"})  # files in public/

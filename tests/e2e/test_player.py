@@ -25,7 +25,8 @@ from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
-from tunecamp.generator.media.model import Loudness, Media, plain_media
+from tunecamp.generator.media.model import Loudness, Media
+from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.output import write_site
 from tunecamp.generator.site.catalog_json import render_catalog_json
 from tunecamp.generator.site.feeds import render_feeds

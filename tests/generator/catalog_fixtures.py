@@ -33,7 +33,8 @@ from tunecamp.generator.catalog.model import (
     Track,
 )
 from tunecamp.generator.catalog.settings import Settings
-from tunecamp.generator.media.model import Download, ImageSet, ImageVariant, Loudness, Media, plain_media
+from tunecamp.generator.media.model import Download, ImageSet, ImageVariant, Loudness, Media
+from tunecamp.generator.media.plain import plain_media
 
 CONTENT = Path("/content")
 BASE_URL = "https://music.example.org/sub"

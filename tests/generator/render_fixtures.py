@@ -37,7 +37,8 @@ from tunecamp.generator.catalog.model import (
 )
 from tunecamp.generator.catalog.settings import Settings
 from tunecamp.generator.catalog.tags import read_tags
-from tunecamp.generator.media.model import Download, Loudness, Media, plain_media
+from tunecamp.generator.media.model import Download, Loudness, Media
+from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.output import Output
 
 HOSTILE = "</script><script>alert(\"x\")</script> & 'Friends'"

@@ -12,7 +12,7 @@ from tunecamp.generator.build import build
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.urls import Urls
-from tunecamp.generator.media.model import plain_media
+from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.output import Output
 from tunecamp.generator.site.context import Site, make_site

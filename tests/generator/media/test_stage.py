@@ -20,10 +20,12 @@ from rich.console import Console
 
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.tags import read_embedded_cover, read_tags
+from tunecamp.generator.media.assemble import album_loudness
 from tunecamp.generator.media.cachemaint import cache_gc
 from tunecamp.generator.media.model import Loudness, Media
 from tunecamp.generator.media.progress import BarProgress, QuietProgress
-from tunecamp.generator.media.stage import MediaOptions, album_loudness, process_media
+from tunecamp.generator.media.stage import process_media
+from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.output import write_site
 
 INPUTS = ["wav", "aiff", "flac", "mp3", "ogg", "opus", "m4a", "alac.m4a"]
@@ -306,7 +308,8 @@ RUNNER = """
 import sys
 from pathlib import Path
 from mediacatalog import catalog, release
-from tunecamp.generator.media.stage import MediaOptions, process_media
+from tunecamp.generator.media.workshop import MediaOptions
+from tunecamp.generator.media.stage import process_media
 root = Path(sys.argv[1])
 files = sorted((root / "content" / "r").glob("*.flac"))
 cat = catalog(root / "content", [release(root / "content" / "r", files)])

@@ -6,28 +6,27 @@ from pathlib import Path
 import pytest
 from mediacatalog import bad_inputs, decoded_seconds
 
+from tunecamp.generator.media.analysis import PEAK_BUCKETS, Analysis, PeakMeter
+from tunecamp.generator.media.ffmpeg import FFmpegRunner
+from tunecamp.generator.media.ffmpeglog import parse_probe
 from tunecamp.generator.media.formats import DOWNLOADS, STREAM_FORMATS, Format
-from tunecamp.generator.media.transcode import (
-    PEAK_BUCKETS,
-    Analysis,
-    Encode,
-    FFmpegRunner,
-    MediaError,
-    PeakMeter,
-    parse_probe,
-    transcode,
-)
+from tunecamp.generator.media.transcode import Decode, Encode, MediaError, transcode
 
 INPUTS = ["wav", "aiff", "flac", "mp3", "ogg", "opus", "m4a", "alac.m4a"]
 FOUR_HOURS = 4 * 3600.0
 
 
-def run(tmp_path: Path, ffmpeg: str, source: Path, formats: list[Format], analyse: bool = True,
-        max_duration: float = FOUR_HOURS) -> tuple[Analysis | None, list[Path]]:  # fmt: skip
-    encodes = [Encode(f, tmp_path / f"out-{f.name}.{f.ext}") for f in formats]
-    analysis = transcode(source, encodes, analyse=analyse, runner=FFmpegRunner(ffmpeg),
-                         log_path=tmp_path / "ffmpeg.log", max_duration=max_duration)  # fmt: skip
-    return analysis, [e.path for e in encodes]
+def run(
+    tmp_path: Path,
+    ffmpeg: str,
+    source: Path,
+    formats: list[Format],
+    analyse: bool = True,
+    max_duration: float = FOUR_HOURS,
+) -> tuple[Analysis | None, list[Path]]:
+    encodes = tuple(Encode(f, tmp_path / f"out-{f.name}.{f.ext}") for f in formats)
+    decode = Decode(source, encodes, analyse, tmp_path / "ffmpeg.log", max_duration)
+    return transcode(decode, FFmpegRunner(ffmpeg)), [e.path for e in encodes]
 
 
 @pytest.mark.parametrize("ext", INPUTS)
@@ -80,8 +79,7 @@ def test_24_bit_masters_stay_24_bit_in_pcm_downloads(tmp_path: Path, make_audio,
                    check=True)  # fmt: skip
     assert parse_probe(_log_of(ffmpeg, source)).bits_per_sample == 24  # type: ignore[union-attr]
     encode = Encode(DOWNLOADS["wav"], tmp_path / "out.wav", bits_per_sample=24)
-    transcode(source, [encode], analyse=False, runner=FFmpegRunner(ffmpeg), log_path=tmp_path / "log",
-              max_duration=FOUR_HOURS)  # fmt: skip
+    transcode(Decode(source, (encode,), False, tmp_path / "log", FOUR_HOURS), FFmpegRunner(ffmpeg))
     assert "pcm_s24le" in _log_of(ffmpeg, encode.path)
 
 

@@ -16,7 +16,8 @@ from tests.generator.sitelinks import broken_links, local_name, parse
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.catalog.urls import Urls
-from tunecamp.generator.media.model import Media, plain_media
+from tunecamp.generator.media.model import Media
+from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.output import Output, write_site
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.catalog_json import render_catalog_json
