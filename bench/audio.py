@@ -35,8 +35,11 @@ from tunecamp.generator.media.progress import QuietProgress
 from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
 
-MASTERS = {"flac": ("flac", ["-c:a", "flac"]), "wav": ("wav", ["-c:a", "pcm_s16le"]),
-           "mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "320k"])}  # fmt: skip
+MASTERS = {
+    "flac": ("flac", ["-c:a", "flac"]),
+    "wav": ("wav", ["-c:a", "pcm_s16le"]),
+    "mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "320k"]),
+}
 
 
 def synthesise(
@@ -49,14 +52,19 @@ def synthesise(
     (folder / "release.yaml").write_text("title: Bench\nartist: Bench Band\nstatus: published\n")
 
     def make(n: int) -> None:
-        sources = (f"sine=f={110 * (n % 7 + 2)}:d={seconds}", f"sine=f={165 * (n % 5 + 2)}:d={seconds}",
-                   f"anoisesrc=d={seconds}:a=0.05:c=pink:s={n}")  # fmt: skip
+        sources = (
+            f"sine=f={110 * (n % 7 + 2)}:d={seconds}",
+            f"sine=f={165 * (n % 5 + 2)}:d={seconds}",
+            f"anoisesrc=d={seconds}:a=0.05:c=pink:s={n}",
+        )
         args = [a for src in sources for a in ("-f", "lavfi", "-i", src)]
         graph = "[0][1]amerge=inputs=2[st];[2]aformat=channel_layouts=stereo[n];[st][n]amix=inputs=2"
         ext, codec = MASTERS[master]
         out = folder / f"{n:03d} Track {n}.{ext}"
-        subprocess.run([ffmpeg, "-v", "error", "-y", *args, "-filter_complex", graph, "-ar", "44100", *codec,
-                        str(out)], check=True)  # fmt: skip
+        subprocess.run(
+            [ffmpeg, "-v", "error", "-y", *args, "-filter_complex", graph, "-ar", "44100", *codec, str(out)],
+            check=True,
+        )
 
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(make, range(1, tracks + 1)))
@@ -100,12 +108,49 @@ def baseline(catalog: Catalog, work: Path, ffmpeg: str, jobs: int) -> float:
     out.mkdir()
 
     def commands(track: Track) -> list[list[str]]:
-        tags = ["-metadata", f"title={track.title}", "-metadata", f"album={release.title}",
-                "-metadata", f"artist={', '.join(track.artists)}", "-metadata", f"track={track.number}"]  # fmt: skip
-        cmds = [[ffmpeg, "-v", "error", "-y", "-i", str(track.source), "-map", "0:a:0", "-map_metadata", "-1",
-                 *f.args, *tags, "-f", f.muxer, str(out / f"{track.slug}.{f.name}.{f.ext}")] for f in formats]  # fmt: skip
-        cmds.append([ffmpeg, "-nostats", "-i", str(track.source), "-af", "ebur128=peak=true:framelog=verbose",
-                     "-f", "null", "-"])  # fmt: skip
+        tags = [
+            "-metadata",
+            f"title={track.title}",
+            "-metadata",
+            f"album={release.title}",
+            "-metadata",
+            f"artist={', '.join(track.artists)}",
+            "-metadata",
+            f"track={track.number}",
+        ]
+        cmds = [
+            [
+                ffmpeg,
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(track.source),
+                "-map",
+                "0:a:0",
+                "-map_metadata",
+                "-1",
+                *f.args,
+                *tags,
+                "-f",
+                f.muxer,
+                str(out / f"{track.slug}.{f.name}.{f.ext}"),
+            ]
+            for f in formats
+        ]
+        cmds.append(
+            [
+                ffmpeg,
+                "-nostats",
+                "-i",
+                str(track.source),
+                "-af",
+                "ebur128=peak=true:framelog=verbose",
+                "-f",
+                "null",
+                "-",
+            ]
+        )
         return cmds
 
     def peaks(track: Track) -> None:
@@ -178,8 +223,10 @@ def main() -> None:
         wall: dict[str, list[float]] = {"pipeline": [], "baseline": []}
         cpu: dict[str, list[float]] = {"pipeline": [], "baseline": []}
         for _ in range(args.rounds):
-            for name, run in (("pipeline", lambda: pipeline(catalog, work, args.jobs)),
-                              ("baseline", lambda: baseline(catalog, work, ffmpeg, args.jobs))):  # fmt: skip
+            for name, run in (
+                ("pipeline", lambda: pipeline(catalog, work, args.jobs)),
+                ("baseline", lambda: baseline(catalog, work, ffmpeg, args.jobs)),
+            ):
                 before = cpu_seconds()
                 wall[name].append(run())
                 cpu[name].append(cpu_seconds() - before)
@@ -200,8 +247,10 @@ def main() -> None:
         print(f"synthesising {args.cached_tracks} tracks of 1 s for the cached re-run ...")
         cached = cached_rerun(args.cached_tracks, work, ffmpeg, args.jobs)
         target = 0.5 * args.cached_tracks / 100
-        print(f"cached re-run of {args.cached_tracks} tracks: {cached:.3f} s (target < {target:.2f} s) "
-              f"{'ok' if cached < target else 'MISSED'}")  # fmt: skip
+        print(
+            f"cached re-run of {args.cached_tracks} tracks: {cached:.3f} s (target < {target:.2f} s) "
+            f"{'ok' if cached < target else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

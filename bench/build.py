@@ -190,8 +190,14 @@ class Edits:
     note: str  # what the last rebuild wrote
 
 
-def edit_latency(content: Path, out: Path, options: BuildOptions, edits: int, timing: WatchTiming,
-                 profile: Path | None = None) -> Edits:  # fmt: skip
+def edit_latency(
+    content: Path,
+    out: Path,
+    options: BuildOptions,
+    edits: int,
+    timing: WatchTiming,
+    profile: Path | None = None,
+) -> Edits:
     """Edit `edits` release.yaml files one at a time under the real watcher; the originals are put back."""
     folders = sorted(p for p in (content / "releases").iterdir() if p.is_dir())
     chosen = [folders[(k * len(folders)) // edits] for k in range(edits)]
@@ -216,8 +222,9 @@ def edit_latency(content: Path, out: Path, options: BuildOptions, edits: int, ti
             done.set()
 
     stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch, args=([content], rebuild, stop, timing), kwargs={"ready": ready},
-                              daemon=True)  # fmt: skip
+    thread = threading.Thread(
+        target=watch, args=([content], rebuild, stop, timing), kwargs={"ready": ready}, daemon=True
+    )
     thread.start()
     totals, builds = [], []
     try:
@@ -272,8 +279,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def measure(content: Path, work: Path, *, releases: int, edits: int = 5, timing: WatchTiming | None = None,
-            audio: bool = False, profile: Path | None = None) -> Result:  # fmt: skip
+def measure(
+    content: Path,
+    work: Path,
+    *,
+    releases: int,
+    edits: int = 5,
+    timing: WatchTiming | None = None,
+    audio: bool = False,
+    profile: Path | None = None,
+) -> Result:
     """Every number for one catalog, in this process; `work` holds the outputs and caches."""
     timing = timing or WatchTiming(debounce=0.02)
     work.mkdir(parents=True, exist_ok=True)
@@ -291,15 +306,32 @@ def measure(content: Path, work: Path, *, releases: int, edits: int = 5, timing:
     edited = edit_latency(content, out, options, edits, timing, profile)
     audio_seconds, audio_note = audio_rebuild(content, work) if audio else (None, "skipped")
     return Result(
-        releases=releases, tracks=tracks, scan_seconds=scan_seconds, pages=pages, render_seconds=render_seconds,
-        page_bytes=page_bytes, baseline_seconds=baseline_seconds, baseline_bytes=baseline_bytes,
-        cold_build_seconds=builds["cold"], noop_seconds=builds["noop"], noop_note=builds["what"],
-        edit_seconds=edited.totals, edit_build_seconds=edited.builds, edit_note=edited.note, debounce=timing.debounce, settle=timing.settle,
-        audio_seconds=audio_seconds, audio_note=audio_note, peak_rss_mb=builds["rss"],
-        problems=builds["problems"], profiled=profile is not None, startup_seconds=builds["startup"],
-        worker_full_seconds=builds["worker_full"], unpublish_seconds=builds["unpublish"],
+        releases=releases,
+        tracks=tracks,
+        scan_seconds=scan_seconds,
+        pages=pages,
+        render_seconds=render_seconds,
+        page_bytes=page_bytes,
+        baseline_seconds=baseline_seconds,
+        baseline_bytes=baseline_bytes,
+        cold_build_seconds=builds["cold"],
+        noop_seconds=builds["noop"],
+        noop_note=builds["what"],
+        edit_seconds=edited.totals,
+        edit_build_seconds=edited.builds,
+        edit_note=edited.note,
+        debounce=timing.debounce,
+        settle=timing.settle,
+        audio_seconds=audio_seconds,
+        audio_note=audio_note,
+        peak_rss_mb=builds["rss"],
+        problems=builds["problems"],
+        profiled=profile is not None,
+        startup_seconds=builds["startup"],
+        worker_full_seconds=builds["worker_full"],
+        unpublish_seconds=builds["unpublish"],
         publish_seconds=builds["publish"],
-    )  # fmt: skip
+    )
 
 
 def builds_in_child(content: Path, out: Path, cache: Path, profile: Path | None) -> dict[str, Any]:
@@ -308,8 +340,14 @@ def builds_in_child(content: Path, out: Path, cache: Path, profile: Path | None)
     Its own process, so its peak RSS is the build's alone: this process holds the scan, the render
     and the baseline, and the watcher's thread gets a malloc arena of its own.
     """
-    spec = json.dumps({"content": str(content), "out": str(out), "cache": str(cache),
-                       "profile": str(profile) if profile else None})  # fmt: skip
+    spec = json.dumps(
+        {
+            "content": str(content),
+            "out": str(out),
+            "cache": str(cache),
+            "profile": str(profile) if profile else None,
+        }
+    )
     proc = subprocess.run(
         [sys.executable, __file__, "--builds", spec], check=True, stdout=subprocess.PIPE, text=True
     )
@@ -329,10 +367,21 @@ def run_builds(spec: str) -> None:
         what = f"{noop.stats.written:,} files rewritten, {noop.stats.unchanged:,} unchanged"
     rss = peak_rss_mb()
     started = measure_startup(content, out, options, out.parent / "daemon-data")
-    print(json.dumps({"cold": cold.seconds, "noop": noop.seconds, "what": what, "rss": rss,
-                      "problems": len(cold.problems.items), "startup": started.watch_seconds,
-                      "worker_full": started.worker_full_seconds, "unpublish": started.unpublish_seconds,
-                      "publish": started.publish_seconds}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "cold": cold.seconds,
+                "noop": noop.seconds,
+                "what": what,
+                "rss": rss,
+                "problems": len(cold.problems.items),
+                "startup": started.watch_seconds,
+                "worker_full": started.worker_full_seconds,
+                "unpublish": started.unpublish_seconds,
+                "publish": started.publish_seconds,
+            }
+        )
+    )
 
 
 def measure_in_child(content: Path, work: Path, **kwargs: Any) -> Result:
@@ -342,8 +391,9 @@ def measure_in_child(content: Path, work: Path, **kwargs: Any) -> Result:
     args["debounce"], args["settle"] = timing.debounce, timing.settle
     if args.get("profile"):
         args["profile"] = str(args["profile"])
-    proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(args)], check=True,
-                          stdout=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(args)], check=True, stdout=subprocess.PIPE, text=True
+    )
     return Result(**json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
@@ -367,40 +417,89 @@ def verdict(ok: bool) -> str:
 
 def rows(r: Result) -> list[tuple[str, str, str, str]]:
     waits = f"debounce {r.debounce * 1000:.0f} ms + settle {r.settle * 1000:.0f} ms"
-    edit = (f"{r.edit * 1000:,.0f} ms (median of {len(r.edit_seconds)}; rebuild {r.edit_build * 1000:,.0f} ms: "
-            f"{r.edit_note}; watcher {(r.edit - r.edit_build) * 1000:,.0f} ms incl. {waits})")  # fmt: skip
+    edit = (
+        f"{r.edit * 1000:,.0f} ms (median of {len(r.edit_seconds)}; rebuild {r.edit_build * 1000:,.0f} ms: "
+        f"{r.edit_note}; watcher {(r.edit - r.edit_build) * 1000:,.0f} ms incl. {waits})"
+    )
     audio = f"{r.audio_seconds:.2f} s ({r.audio_note})" if r.audio_seconds is not None else r.audio_note
     return [
-        ("cold tag scan", f"{r.scan_rate:,.0f} tracks/s ({r.tracks:,} tracks in {r.scan_seconds:.2f} s)",
-         f"≥ {TARGETS['scan']:,.0f} tracks/s", verdict(r.scan_rate >= TARGETS["scan"])),
-        ("cold render", f"{r.render_rate:,.0f} pages/s ({r.pages:,} pages in {r.render_seconds:.2f} s, "
-         f"{r.page_bytes / 1024:.1f} KB/page)", "", ""),
-        ("bare jinja2 baseline", f"{r.baseline_rate:,.0f} pages/s ({r.baseline_seconds:.2f} s, "
-         f"{r.baseline_bytes / 1024:.1f} KB/page)", "", ""),
-        ("render / baseline", f"{r.ratio:.2f}", f"≥ {TARGETS['ratio']:.1f}", verdict(r.ratio >= TARGETS["ratio"])),
+        (
+            "cold tag scan",
+            f"{r.scan_rate:,.0f} tracks/s ({r.tracks:,} tracks in {r.scan_seconds:.2f} s)",
+            f"≥ {TARGETS['scan']:,.0f} tracks/s",
+            verdict(r.scan_rate >= TARGETS["scan"]),
+        ),
+        (
+            "cold render",
+            f"{r.render_rate:,.0f} pages/s ({r.pages:,} pages in {r.render_seconds:.2f} s, "
+            f"{r.page_bytes / 1024:.1f} KB/page)",
+            "",
+            "",
+        ),
+        (
+            "bare jinja2 baseline",
+            f"{r.baseline_rate:,.0f} pages/s ({r.baseline_seconds:.2f} s, "
+            f"{r.baseline_bytes / 1024:.1f} KB/page)",
+            "",
+            "",
+        ),
+        (
+            "render / baseline",
+            f"{r.ratio:.2f}",
+            f"≥ {TARGETS['ratio']:.1f}",
+            verdict(r.ratio >= TARGETS["ratio"]),
+        ),
         ("cold build (tags, pages, feeds, write)", f"{r.cold_build_seconds:.2f} s", "", ""),
-        ("no-op rebuild", f"{r.noop_seconds:.2f} s ({r.noop_note})",
-         f"≤ {TARGETS['noop']:.1f} s", verdict(r.noop_seconds <= TARGETS["noop"])),
-        ("single-edit latency", edit, f"≤ {TARGETS['edit'] * 1000:.0f} ms", verdict(r.edit <= TARGETS["edit"])),
-        ("watch/serve start-up, unchanged catalog", f"{r.startup_seconds:.2f} s "
-         f"({r.startup_seconds / max(r.noop_seconds, 1e-9):.1f} × the no-op build)",
-         f"≤ {TARGETS['startup']:.0f} s", verdict(r.startup_seconds <= TARGETS["startup"])),
-        ("admin publish of one release, live", f"{r.publish_seconds:.2f} s (the build worker process, start "
-         f"to exit; unpublish {r.unpublish_seconds:.2f} s; its first, full build {r.worker_full_seconds:.2f} s)",
-         f"≤ {TARGETS['publish']:.0f} s", verdict(r.publish_seconds <= TARGETS["publish"])),
+        (
+            "no-op rebuild",
+            f"{r.noop_seconds:.2f} s ({r.noop_note})",
+            f"≤ {TARGETS['noop']:.1f} s",
+            verdict(r.noop_seconds <= TARGETS["noop"]),
+        ),
+        (
+            "single-edit latency",
+            edit,
+            f"≤ {TARGETS['edit'] * 1000:.0f} ms",
+            verdict(r.edit <= TARGETS["edit"]),
+        ),
+        (
+            "watch/serve start-up, unchanged catalog",
+            f"{r.startup_seconds:.2f} s "
+            f"({r.startup_seconds / max(r.noop_seconds, 1e-9):.1f} × the no-op build)",
+            f"≤ {TARGETS['startup']:.0f} s",
+            verdict(r.startup_seconds <= TARGETS["startup"]),
+        ),
+        (
+            "admin publish of one release, live",
+            f"{r.publish_seconds:.2f} s (the build worker process, start "
+            f"to exit; unpublish {r.unpublish_seconds:.2f} s; its first, full build {r.worker_full_seconds:.2f} s)",
+            f"≤ {TARGETS['publish']:.0f} s",
+            verdict(r.publish_seconds <= TARGETS["publish"]),
+        ),
         ("cached-audio build", audio, "", ""),
-        ("peak RSS", f"{r.peak_rss_mb:,.0f} MB (a process running the cold and the no-op build)", f"≤ {TARGETS['rss']:.0f} MB", verdict(r.peak_rss_mb <= TARGETS["rss"])),
-    ]  # fmt: skip
+        (
+            "peak RSS",
+            f"{r.peak_rss_mb:,.0f} MB (a process running the cold and the no-op build)",
+            f"≤ {TARGETS['rss']:.0f} MB",
+            verdict(r.peak_rss_mb <= TARGETS["rss"]),
+        ),
+    ]
 
 
 def code_version() -> str:
     """The commit measured, and whether the generator or themes had uncommitted changes (read-only git)."""
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "generator", "themes"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "generator", "themes"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
     return f", commit {head}" + (" with uncommitted changes in generator/ or themes/" if dirty else "")
@@ -479,8 +578,15 @@ def main() -> None:
         print(f"{n} × {args.tracks}: catalog ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         with tempfile.TemporaryDirectory(dir=workdir) as work:
             profile = args.profile / f"{n}x{args.tracks}" if args.profile else None
-            result = measure_in_child(content, Path(work), releases=n, edits=edits, timing=timing,
-                                      audio=not args.quick and n == sizes[0], profile=profile)  # fmt: skip
+            result = measure_in_child(
+                content,
+                Path(work),
+                releases=n,
+                edits=edits,
+                timing=timing,
+                audio=not args.quick and n == sizes[0],
+                profile=profile,
+            )
         print(f"{n} × {args.tracks}: measured in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         results.append(result)
     body = table(results, load, version)

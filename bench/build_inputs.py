@@ -31,8 +31,20 @@ FORMATS = {  # extension -> ffmpeg codec arguments
     "opus": ["-c:a", "libopus", "-b:a", "32k"],
 }
 TONES = (440, 660)
-GENRES = ("ambient", "folk", "jazz", "techno", "indie pop", "drone", "house", "punk", "soul", "dub",
-          "classical", "noise")  # fmt: skip
+GENRES = (
+    "ambient",
+    "folk",
+    "jazz",
+    "techno",
+    "indie pop",
+    "drone",
+    "house",
+    "punk",
+    "soul",
+    "dub",
+    "classical",
+    "noise",
+)
 
 # --- synthetic catalogs ------------------------------------------------------------------------------
 
@@ -47,10 +59,20 @@ def make_sources(folder: Path) -> dict[tuple[str, int], Path]:
             if not path.exists():
                 tmp = path.with_name(f"tmp-{path.name}")
                 subprocess.run(
-                    [ffmpeg_path(), "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency={tone}:duration=0.2",
-                     *codec, str(tmp)],
+                    [
+                        ffmpeg_path(),
+                        "-v",
+                        "error",
+                        "-y",
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        f"sine=frequency={tone}:duration=0.2",
+                        *codec,
+                        str(tmp),
+                    ],
                     check=True,
-                )  # fmt: skip
+                )
                 tmp.replace(path)
             sources[ext, tone] = path
     return sources
@@ -86,9 +108,17 @@ def make_catalog(workdir: Path, releases: int, tracks: int, artists: int = 50) -
         for j in range(tracks):
             path = folder / f"{j + 1:02} - Song {j + 1}.{ext}"
             shutil.copyfile(sources[ext, TONES[j % len(TONES)]], path)
-            write_tags(path, {"title": f"Song {j + 1} of {album}", "artist": artist, "album": album,
-                              "tracknumber": f"{j + 1}/{tracks}", "date": date,
-                              "genre": GENRES[(i + j // 5) % len(GENRES)]})  # fmt: skip
+            write_tags(
+                path,
+                {
+                    "title": f"Song {j + 1} of {album}",
+                    "artist": artist,
+                    "album": album,
+                    "tracknumber": f"{j + 1}/{tracks}",
+                    "date": date,
+                    "genre": GENRES[(i + j // 5) % len(GENRES)],
+                },
+            )
         (folder / "release.yaml").write_text("status: published\n")
     (content / DONE).touch()
     return content
@@ -112,54 +142,114 @@ def _filesize(size: int) -> str:
 
 def baseline_release(i: int, tracks: int, base: str) -> dict[str, Any]:
     url, artist = f"{base}/releases/release-{i:05}/", f"Artist {i % 50:02}"
-    cover = {"src": f"{url}cover.svg", "alt": f"Cover of Album {i:05}", "width": 1200, "height": 1200,
-             "sources": [("image/webp", f"{url}cover-600.webp 600w, {url}cover-1200.webp 1200w")]}  # fmt: skip
+    cover = {
+        "src": f"{url}cover.svg",
+        "alt": f"Cover of Album {i:05}",
+        "width": 1200,
+        "height": 1200,
+        "sources": [("image/webp", f"{url}cover-600.webp 600w, {url}cover-1200.webp 1200w")],
+    }
     return {
-        "url": url, "title": f"Album {i:05}", "artist": artist, "artist_url": f"{base}/artists/artist-{i % 50:02}/",
-        "date": "2001-01-01", "year": 2001, "seconds": 0.2 * tracks, "cover": cover, "license": "CC BY 4.0",
+        "url": url,
+        "title": f"Album {i:05}",
+        "artist": artist,
+        "artist_url": f"{base}/artists/artist-{i % 50:02}/",
+        "date": "2001-01-01",
+        "year": 2001,
+        "seconds": 0.2 * tracks,
+        "cover": cover,
+        "license": "CC BY 4.0",
         "tags": [(g.replace(" ", "-"), g) for g in GENRES[i % 12 : i % 12 + 2]],
-        "tracks": [{"number": n, "title": f"Song {n} of Album {i:05}", "url": f"{url}song-{n}/", "seconds": 0.2,
-                    "audio": f"{base}/audio/release-{i:05}/{n:02}.mp3", "mime": "audio/mpeg", "size": 4321}
-                   for n in range(1, tracks + 1)],
-    }  # fmt: skip
+        "tracks": [
+            {
+                "number": n,
+                "title": f"Song {n} of Album {i:05}",
+                "url": f"{url}song-{n}/",
+                "seconds": 0.2,
+                "audio": f"{base}/audio/release-{i:05}/{n:02}.mp3",
+                "mime": "audio/mpeg",
+                "size": 4321,
+            }
+            for n in range(1, tracks + 1)
+        ],
+    }
 
 
 def baseline_page(
     kind: str, title: str, path: str, base: str, tracks: Sequence[dict[str, Any]] = ()
 ) -> dict[str, Any]:
-    recordings = [{"@type": "MusicRecording", "name": t["title"], "url": t["url"], "duration": "PT0.2S",
-                   "position": t["number"], "byArtist": {"@type": "MusicGroup", "name": "Artist", "url": base},
-                   "audio": {"@type": "AudioObject", "contentUrl": t["audio"], "encodingFormat": t["mime"]}}
-                  for t in tracks]  # fmt: skip
+    recordings = [
+        {
+            "@type": "MusicRecording",
+            "name": t["title"],
+            "url": t["url"],
+            "duration": "PT0.2S",
+            "position": t["number"],
+            "byArtist": {"@type": "MusicGroup", "name": "Artist", "url": base},
+            "audio": {"@type": "AudioObject", "contentUrl": t["audio"], "encodingFormat": t["mime"]},
+        }
+        for t in tracks
+    ]
     return {
-        "kind": kind, "title": f"{title} · Benchmark Records", "path": path,
+        "kind": kind,
+        "title": f"{title} · Benchmark Records",
+        "path": path,
         "description": f"{title}: music from Benchmark Records",
-        "meta": [("property", "og:type", "music.album"), ("property", "og:title", title),
-                 ("property", "og:url", f"{base}/{path}"), ("property", "og:image", f"{base}/{path}cover.png"),
-                 ("property", "og:site_name", "Benchmark Records"), ("name", "twitter:card", "summary"),
-                 ("name", "twitter:title", title), ("property", "og:description", f"{title} from Benchmark")],
-        "alternates": [{"type": "application/rss+xml", "title": f"{title} (Media RSS)", "href": f"{base}/{path}media.rss"},
-                       {"type": "application/json+oembed", "title": title, "href": f"{base}/oembed/{path}.json"}],
-        "json_ld": {"@context": "https://schema.org", "@type": "MusicAlbum", "name": title, "url": f"{base}/{path}",
-                    "byArtist": {"@type": "MusicGroup", "name": "Artist"}, "numTracks": len(tracks),
-                    "track": recordings, "datePublished": "2001-01-01", "genre": ["folk", "jazz"]},
-    }  # fmt: skip
+        "meta": [
+            ("property", "og:type", "music.album"),
+            ("property", "og:title", title),
+            ("property", "og:url", f"{base}/{path}"),
+            ("property", "og:image", f"{base}/{path}cover.png"),
+            ("property", "og:site_name", "Benchmark Records"),
+            ("name", "twitter:card", "summary"),
+            ("name", "twitter:title", title),
+            ("property", "og:description", f"{title} from Benchmark"),
+        ],
+        "alternates": [
+            {
+                "type": "application/rss+xml",
+                "title": f"{title} (Media RSS)",
+                "href": f"{base}/{path}media.rss",
+            },
+            {"type": "application/json+oembed", "title": title, "href": f"{base}/oembed/{path}.json"},
+        ],
+        "json_ld": {
+            "@context": "https://schema.org",
+            "@type": "MusicAlbum",
+            "name": title,
+            "url": f"{base}/{path}",
+            "byArtist": {"@type": "MusicGroup", "name": "Artist"},
+            "numTracks": len(tracks),
+            "track": recordings,
+            "datePublished": "2001-01-01",
+            "genre": ["folk", "jazz"],
+        },
+    }
 
 
 def baseline_pages(releases: int, tracks: int, pages: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """(template, context) for `pages` pages in the default theme's mix: per release its page and
     embed, per track its page and embed; listings (artists, tags, home) make up the rest."""
     base = "https://bench.example.org"
-    alternates = [{"type": "application/rss+xml", "title": "Benchmark Records (RSS)", "href": f"{base}/feed.rss"},
-                  {"type": "application/atom+xml", "title": "Benchmark Records (Atom)", "href": f"{base}/feed.atom"}]  # fmt: skip
+    alternates = [
+        {"type": "application/rss+xml", "title": "Benchmark Records (RSS)", "href": f"{base}/feed.rss"},
+        {"type": "application/atom+xml", "title": "Benchmark Records (Atom)", "href": f"{base}/feed.atom"},
+    ]
     site = {"language": "en", "title": "Benchmark Records", "base": base, "alternates": alternates}
     count = 0
     for i in range(releases):
         r = baseline_release(i, tracks, base)
         page = baseline_page("release", r["title"], r["url"], base, r["tracks"])
         yield "release.html", {"site": site, "page": page, "r": r}
-        yield "embed.html", {"site": site, "page": baseline_page("embed", r["title"], r["url"], base), "r": r,
-                             "tracks": r["tracks"]}  # fmt: skip
+        yield (
+            "embed.html",
+            {
+                "site": site,
+                "page": baseline_page("embed", r["title"], r["url"], base),
+                "r": r,
+                "tracks": r["tracks"],
+            },
+        )
         for t in r["tracks"]:
             page = baseline_page("track", t["title"], t["url"], base, r["tracks"])
             yield "track.html", {"site": site, "page": page, "r": r, "t": t}

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# ImportError, AttributeError: a pickle naming a module or class that moved since (tests/generator/test_upgrade.py)
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError)
 
 

@@ -6,22 +6,24 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
 from tunecamp.generator.problems import Problems
-
-if TYPE_CHECKING:
-    from tunecamp.generator.report import BuildReport
+from tunecamp.generator.report import BuildReport
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 OUTPUT = click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True,
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="public",
+    show_default=True,
     help="Where the site is written (replaced atomically).",
-)  # fmt: skip
+)
 NO_TRANSCODE = click.option(
     "--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews)."
 )
@@ -59,8 +61,12 @@ class Commands(click.Group):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tunecamp")
-@click.option("--debug", is_flag=True, envvar="TUNECAMP_DEBUG",
-              help="Show the traceback of a failure instead of one line [$TUNECAMP_DEBUG].")  # fmt: skip
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="TUNECAMP_DEBUG",
+    help="Show the traceback of a failure instead of one line [$TUNECAMP_DEBUG].",
+)
 def cli(debug: bool) -> None:
     """TuneCamp: a static site for your music, and a small daemon for the rest.
 
@@ -101,8 +107,11 @@ def init(directory: Path, artist: str) -> None:
     "-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel audio jobs [default: cores]."
 )
 @click.option("-v", "--verbose", is_flag=True, help="A line per file processed.")
-@click.option("--clean", is_flag=True,
-              help="Ignore the last build: re-read every tag, rewrite every file, check every cached file's hash.")  # fmt: skip
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Ignore the last build: re-read every tag, rewrite every file, check every cached file's hash.",
+)
 @DATA
 @FORCE
 def build(
@@ -125,8 +134,14 @@ def build(
 
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
-    options = BuildOptions(data_dir=data_dir, transcode=not no_transcode, verbose=verbose, progress=True,
-                           clean=clean, force=force)  # fmt: skip
+    options = BuildOptions(
+        data_dir=data_dir,
+        transcode=not no_transcode,
+        verbose=verbose,
+        progress=True,
+        clean=clean,
+        force=force,
+    )
     if jobs:
         options = replace(options, jobs=jobs)
     report = run_build(content, output, options)
@@ -140,8 +155,10 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
     print_problems(report.problems)
     s, stats = report.summary, report.stats
     if report.skipped:
-        console.print(f"nothing changed since the last build of {output}/ ({s.releases} releases, "
-                      f"{s.tracks} tracks); use --clean to rebuild anyway")  # fmt: skip
+        console.print(
+            f"nothing changed since the last build of {output}/ ({s.releases} releases, "
+            f"{s.tracks} tracks); use --clean to rebuild anyway"
+        )
     else:
         console.print(
             f"built {s.releases} releases, {s.tracks} tracks into {output}/ in {report.seconds:.1f} s"
@@ -192,15 +209,18 @@ def watch(content: Path, output: Path, no_transcode: bool, data_dir: Path | None
         what = f" ({report.stats.written} written)" if report.stats else ""
         console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms{what}: {state}")
         for slug in sorted(set(report.summary.drafts) - drafts):
-            console.print(f"  {slug} is a draft: nothing of it is published; when it is ready, run "
-                          f"`tunecamp publish {slug} -c {content}`")  # fmt: skip
+            console.print(
+                f"  {slug} is a draft: nothing of it is published; when it is ready, run "
+                f"`tunecamp publish {slug} -c {content}`"
+            )
         drafts.clear()
         drafts.update(report.summary.drafts)
 
     rebuild(set())
     stop, ready = threading.Event(), threading.Event()
-    worker = threading.Thread(target=run_watch, args=(watched_roots(content), rebuild, stop), kwargs={"ready": ready},
-                              daemon=True)  # fmt: skip
+    worker = threading.Thread(
+        target=run_watch, args=(watched_roots(content), rebuild, stop), kwargs={"ready": ready}, daemon=True
+    )
     worker.start()
     ready.wait()
     console.print(f"watching {content}/ for changes (Ctrl-C to stop)")
@@ -265,9 +285,11 @@ def cache() -> None:
 
 
 CACHE_DIR = click.option(
-    "--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="The build cache [default: cache/ in the data folder, as `tunecamp build` finds it].",
-)  # fmt: skip
+)
 
 
 def _cache_dir(content: Path, data_dir: Path | None, cache_dir: Path | None) -> Path:
@@ -275,8 +297,9 @@ def _cache_dir(content: Path, data_dir: Path | None, cache_dir: Path | None) -> 
 
     folder = cache_dir or (data_dir or default_data_dir(content)) / "cache"
     if not (folder / "media").is_dir():
-        raise click.ClickException(f"{folder} holds no media cache (pass the one `tunecamp build` used: "
-                                   "--cache-dir or --data)")  # fmt: skip
+        raise click.ClickException(
+            f"{folder} holds no media cache (pass the one `tunecamp build` used: --cache-dir or --data)"
+        )
     return folder
 
 
@@ -291,8 +314,10 @@ def cache_gc(content: Path, data_dir: Path | None, cache_dir: Path | None) -> No
     if not content.is_dir():
         raise click.ClickException(f"{content} is not a folder")
     stats = run_gc(content, _cache_dir(content, data_dir, cache_dir))
-    console.print(f"removed {stats.removed} files ({stats.removed_bytes / 1e6:.1f} MB), "
-                  f"kept {stats.kept} ({stats.kept_bytes / 1e6:.1f} MB)")  # fmt: skip
+    console.print(
+        f"removed {stats.removed} files ({stats.removed_bytes / 1e6:.1f} MB), "
+        f"kept {stats.kept} ({stats.kept_bytes / 1e6:.1f} MB)"
+    )
 
 
 @cache.command("verify")
@@ -314,10 +339,14 @@ def cache_verify(content: Path, data_dir: Path | None, cache_dir: Path | None) -
         forget_builds(folder)
     for d in stats.damaged:
         made_from = f", made from {d.source}" if d.source else ""
-        console.print(f"[red]damaged[/red] {escape(str(d.path))}{escape(made_from)}: {d.reason}; "
-                      "removed, the next build makes it again")  # fmt: skip
-    console.print(f"checked {stats.checked} files ({stats.checked_bytes / 1e6:.1f} MB): "
-                  f"{len(stats.damaged)} damaged" + (f", {stats.recorded} made by an older TuneCamp "
-                  "recorded as they are" if stats.recorded else ""))  # fmt: skip
+        console.print(
+            f"[red]damaged[/red] {escape(str(d.path))}{escape(made_from)}: {d.reason}; "
+            "removed, the next build makes it again"
+        )
+    console.print(
+        f"checked {stats.checked} files ({stats.checked_bytes / 1e6:.1f} MB): "
+        f"{len(stats.damaged)} damaged"
+        + (f", {stats.recorded} made by an older TuneCamp recorded as they are" if stats.recorded else "")
+    )
     if stats.damaged:
         sys.exit(1)

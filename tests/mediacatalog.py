@@ -31,30 +31,66 @@ def audio_info(path: Path, **overrides: Any) -> AudioInfo:
     try:
         info = read_tags(path)[1]
     except TagError:
-        info = AudioInfo(format=path.suffix.lstrip("."), codec="unknown", mime="application/octet-stream",
-                         size=path.stat().st_size, duration=1.0)  # fmt: skip
+        info = AudioInfo(
+            format=path.suffix.lstrip("."),
+            codec="unknown",
+            mime="application/octet-stream",
+            size=path.stat().st_size,
+            duration=1.0,
+        )
     if overrides:
         info = AudioInfo(**{**info.__dict__, **overrides})
     return info
 
 
-def release(folder: Path, files: Iterable[Path], *, slug: str | None = None, title: str = "An Album",
-            settings_: Settings | None = None, track_settings: Mapping[str, Settings] | None = None,
-            cover: Path | None = None, embedded_cover: Path | None = None, extras: Iterable[Path] = (),
-            infos: Mapping[str, AudioInfo] | None = None) -> Release:  # fmt: skip
+def release(
+    folder: Path,
+    files: Iterable[Path],
+    *,
+    slug: str | None = None,
+    title: str = "An Album",
+    settings_: Settings | None = None,
+    track_settings: Mapping[str, Settings] | None = None,
+    cover: Path | None = None,
+    embedded_cover: Path | None = None,
+    extras: Iterable[Path] = (),
+    infos: Mapping[str, AudioInfo] | None = None,
+) -> Release:
     base = settings_ or Settings()
     tracks = []
     for n, path in enumerate(files, 1):
         stem = path.name.split(".")[0]
         info = (infos or {}).get(path.name) or audio_info(path)
-        tracks.append(Track(slug=stem, source=path, title=f"Song {stem}", artists=("Ada",), number=n, disc=1,
-                            audio=info, settings=(track_settings or {}).get(path.name, base),
-                            date=dt.date(2024, 5, 1)))  # fmt: skip
-    image = Image(embedded_cover, "embedded", embedded_in=embedded_cover) if embedded_cover else (
-        Image(cover, "a cover") if cover else None)  # fmt: skip
-    return Release(slug=slug or folder.name, title=title, artist_slugs=("ada",), status="published",
-                   tracks=tuple(tracks), settings=base, source_dir=folder, date=dt.date(2024, 5, 1), cover=image,
-                   extras=tuple(extras))  # fmt: skip
+        tracks.append(
+            Track(
+                slug=stem,
+                source=path,
+                title=f"Song {stem}",
+                artists=("Ada",),
+                number=n,
+                disc=1,
+                audio=info,
+                settings=(track_settings or {}).get(path.name, base),
+                date=dt.date(2024, 5, 1),
+            )
+        )
+    image = (
+        Image(embedded_cover, "embedded", embedded_in=embedded_cover)
+        if embedded_cover
+        else (Image(cover, "a cover") if cover else None)
+    )
+    return Release(
+        slug=slug or folder.name,
+        title=title,
+        artist_slugs=("ada",),
+        status="published",
+        tracks=tuple(tracks),
+        settings=base,
+        source_dir=folder,
+        date=dt.date(2024, 5, 1),
+        cover=image,
+        extras=tuple(extras),
+    )
 
 
 def catalog(content: Path, releases: Iterable[Release], artist_image: Path | None = None) -> Catalog:
@@ -80,8 +116,26 @@ def runs(log: Path) -> list[int]:
 
 def decoded_seconds(ffmpeg: str, path: Path) -> float:
     """The length of a file as ffmpeg decodes it (samples counted at 48 kHz)."""
-    pcm = subprocess.run([ffmpeg, "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", "48000",
-                          "-f", "s16le", "-"], capture_output=True, check=True).stdout  # fmt: skip
+    pcm = subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return len(pcm) / 2 / 48000
 
 

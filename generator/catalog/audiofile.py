@@ -26,7 +26,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE, WaveStreamInfo
 
 from tunecamp.generator.catalog.model import AudioInfo
-from tunecamp.generator.catalog.truncation import mp4_truncation, truncation
+from tunecamp.generator.catalog.truncation import Header, mp4_truncation, truncation
 
 
 class TagError(Exception):
@@ -34,14 +34,45 @@ class TagError(Exception):
 
 
 # extension -> AudioInfo.format
-FORMATS = {".mp3": "mp3", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg", ".opus": "opus", ".m4a": "m4a",
-           ".wav": "wav", ".aif": "aiff", ".aiff": "aiff"}  # fmt: skip
-_LABELS = {"mp3": "MP3", "flac": "FLAC", "ogg": "Ogg", "opus": "Opus", "m4a": "M4A", "wav": "WAV",
-           "aiff": "AIFF"}  # fmt: skip
-_CONTAINER = {"mp3": "mpeg", "flac": "flac", "ogg": "ogg", "opus": "ogg", "m4a": "mp4", "wav": "riff",
-              "aiff": "iff"}  # fmt: skip
-_PLAYABLE = {("mp3", "mp3"), ("flac", "flac"), ("ogg", "vorbis"), ("ogg", "opus"), ("opus", "opus"),
-             ("opus", "vorbis"), ("m4a", "aac"), ("wav", "pcm")}  # fmt: skip
+FORMATS = {
+    ".mp3": "mp3",
+    ".flac": "flac",
+    ".ogg": "ogg",
+    ".oga": "ogg",
+    ".opus": "opus",
+    ".m4a": "m4a",
+    ".wav": "wav",
+    ".aif": "aiff",
+    ".aiff": "aiff",
+}
+_LABELS = {
+    "mp3": "MP3",
+    "flac": "FLAC",
+    "ogg": "Ogg",
+    "opus": "Opus",
+    "m4a": "M4A",
+    "wav": "WAV",
+    "aiff": "AIFF",
+}
+_CONTAINER = {
+    "mp3": "mpeg",
+    "flac": "flac",
+    "ogg": "ogg",
+    "opus": "ogg",
+    "m4a": "mp4",
+    "wav": "riff",
+    "aiff": "iff",
+}
+_PLAYABLE = {
+    ("mp3", "mp3"),
+    ("flac", "flac"),
+    ("ogg", "vorbis"),
+    ("ogg", "opus"),
+    ("opus", "opus"),
+    ("opus", "vorbis"),
+    ("m4a", "aac"),
+    ("wav", "pcm"),
+}
 _MIMES = {
     "mp3": "audio/mpeg",
     "flac": "audio/flac",
@@ -176,7 +207,7 @@ def _read(f: IO[bytes], fmt: str, every_frame: bool) -> tuple[Any | None, AudioI
     if not codec:
         raise TagError(f"no audio track in this {_LABELS[fmt]} file")
     info = _audio_info(fmt, codec, stream, size)
-    problem = truncation(fmt, codec, _LABELS[fmt], f, stream, size)
+    problem = truncation(f, Header(fmt, codec, _LABELS[fmt], stream, size))
     if problem:
         raise TagError(problem)
     return audio, info

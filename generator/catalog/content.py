@@ -21,13 +21,48 @@ from tunecamp.generator.problems import Problems
 # libyaml's loader is several times faster; PyYAML may be built without it.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-CATALOG_KEYS = frozenset({"title", "description", "base_url", "language", "theme", "label", "allow_html",
-                          "podcast", "feed_limit"}) | SETTING_KEYS  # fmt: skip
+CATALOG_KEYS = (
+    frozenset(
+        [
+            "title",
+            "description",
+            "base_url",
+            "language",
+            "theme",
+            "label",
+            "allow_html",
+            "podcast",
+            "feed_limit",
+        ]
+    )
+    | SETTING_KEYS
+)
 ARTIST_KEYS = frozenset({"name", "slug", "location", "image", "image_description", "links"}) | SETTING_KEYS
-RELEASE_KEYS = frozenset({"title", "slug", "artist", "date", "status", "cover", "cover_description", "genres",
-                          "credits", "catalog_number", "label", "tracks"}) | SETTING_KEYS  # fmt: skip
-TRACK_KEYS = frozenset({"file", "title", "artist", "number", "disc", "genres", "lyrics", "credits", "isrc",
-                        "composer"}) | SETTING_KEYS  # fmt: skip
+RELEASE_KEYS = (
+    frozenset(
+        [
+            "title",
+            "slug",
+            "artist",
+            "date",
+            "status",
+            "cover",
+            "cover_description",
+            "genres",
+            "credits",
+            "catalog_number",
+            "label",
+            "tracks",
+        ]
+    )
+    | SETTING_KEYS
+)
+TRACK_KEYS = (
+    frozenset(
+        ["file", "title", "artist", "number", "disc", "genres", "lyrics", "credits", "isrc", "composer"]
+    )
+    | SETTING_KEYS
+)
 PODCAST_KEYS = frozenset({"category", "explicit", "owner_name", "owner_email"})
 COVER_NAMES = ("cover", "folder", "front", "album")
 ARTIST_IMAGE_NAMES = ("artist", "image", "photo", "portrait")

@@ -179,8 +179,9 @@ def _check(old: dict[object, object], new_text: str, status: str, meta: Path) ->
         new = None
     if isinstance(new, dict) and new.get("status") == status and _rest(new) == _rest(old):
         return
-    raise PublishError(f"{meta}: its layout is too unusual to change the status safely; "
-                       f"write `status: {status}` by hand")  # fmt: skip
+    raise PublishError(
+        f"{meta}: its layout is too unusual to change the status safely; write `status: {status}` by hand"
+    )
 
 
 def _rest(data: dict[object, object]) -> str:

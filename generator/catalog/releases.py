@@ -27,7 +27,7 @@ from tunecamp.generator.catalog.model import (
     Release,
     Status,
     Track,
-)  # fmt: skip
+)
 from tunecamp.generator.catalog.settings import Settings
 from tunecamp.generator.catalog.slugs import is_safe_slug, slugify, unique_slug
 from tunecamp.generator.catalog.tags import TagError, TrackTags, read_lyrics_file
@@ -61,6 +61,16 @@ class Listing:
 
     def audio(self, folder: Path) -> list[Path]:
         return sorted(folder / n for n in self.files if os.path.splitext(n)[1].lower() in AUDIO_EXTS)
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """The release folder being read: what it holds, and where its problems are reported."""
+
+    path: Path
+    meta: Path  # its release.yaml, which keys are reported against
+    listing: Listing
+    problems: Problems
 
 
 def read_release(
@@ -108,16 +118,21 @@ def read_release(
         return None
 
     first = read[0][1]
-    names = (c.list_value(data, "artist", meta, problems) or first.album_artists or first.artists
-             or ("Unknown Artist",))  # fmt: skip
+    names = (
+        c.list_value(data, "artist", meta, problems)
+        or first.album_artists
+        or first.artists
+        or ("Unknown Artist",)
+    )
     release_artists = [artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
     overrides = _track_overrides(data.get("tracks"), folder, meta, problems)
-    tracks = _tracks(read, overrides, release_artists, settings, meta, listing, problems)
+    here = _Folder(folder, meta, listing, problems)
+    tracks = _tracks(here, read, overrides, release_artists, settings)
 
     genres = c.list_value(data, "genres", meta, problems) or _common_genres(tracks)
     date = c.date_value(data, "date", meta, problems) or next((t.date for t in tracks if t.date), None)
-    cover = _cover(data, folder, meta, read, listing, problems)
+    cover = _cover(here, data, read)
     notes = c.read_markdown(folder / "notes.md", problems) if "notes.md" in listing.files else ""
     notes_html = render_markdown(notes, allow_html=config.allow_html)
     credits = c.text_value(data, "credits", meta, problems) or ""
@@ -139,10 +154,11 @@ def read_release(
         catalog_number=c.text_value(data, "catalog_number", meta, problems),
         label=c.text_value(data, "label", meta, problems),
         extras=tuple(sorted(p for p in extras_dir.iterdir() if p.is_file() and not p.name.startswith(".")))
-        if "extras" in listing.folders else (),
+        if "extras" in listing.folders
+        else (),
         metadata_file=meta if has_meta else None,
         credited=tuple(names),
-    )  # fmt: skip
+    )
 
 
 def _status(value: Any, meta: Path, problems: Problems) -> Status:
@@ -192,37 +208,39 @@ def _track_overrides(
 
 
 def _tracks(
+    here: _Folder,
     read: list[tuple[Path, TrackTags, AudioInfo]],
     overrides: dict[Path, tuple[str, dict[str, Any]]],
     release_artists: list[Artist],
     settings: Settings,
-    meta: Path,
-    listing: Listing,
-    problems: Problems,
 ) -> tuple[Track, ...]:
+    meta, problems = here.meta, here.problems
     unsorted = []
     for position, (path, tags, info) in enumerate(read):
         where, o = overrides.get(path.resolve(), ("", {})) if overrides else ("", {})
         title = c.text_value(o, "title", meta, problems, where) or tags.title or _title_from_file(path)
-        unsorted.append(Track(
-            slug="",
-            source=path,
-            title=title,
-            artists=c.list_value(o, "artist", meta, problems, where) or tags.artists
-            or tuple(a.name for a in release_artists),
-            number=c.int_value(o, "number", meta, problems, where) or tags.track_number or position + 1,
-            disc=c.int_value(o, "disc", meta, problems, where) or tags.disc_number or 1,
-            audio=info,
-            settings=c.settings_from(o, settings, meta, problems, where),
-            date=tags.date,
-            genres=c.list_value(o, "genres", meta, problems, where) or tags.genres,
-            lyrics=_lyrics(path, o, tags, meta, listing, problems, where),
-            composers=c.list_value(o, "composer", meta, problems, where) or tags.composers,
-            credits=c.text_value(o, "credits", meta, problems, where) or tags.credits,
-            isrc=c.text_value(o, "isrc", meta, problems, where) or tags.isrc,
-            musicbrainz=dict(tags.musicbrainz),
-            has_embedded_cover=tags.has_cover,
-        ))  # fmt: skip
+        unsorted.append(
+            Track(
+                slug="",
+                source=path,
+                title=title,
+                artists=c.list_value(o, "artist", meta, problems, where)
+                or tags.artists
+                or tuple(a.name for a in release_artists),
+                number=c.int_value(o, "number", meta, problems, where) or tags.track_number or position + 1,
+                disc=c.int_value(o, "disc", meta, problems, where) or tags.disc_number or 1,
+                audio=info,
+                settings=c.settings_from(o, settings, meta, problems, where),
+                date=tags.date,
+                genres=c.list_value(o, "genres", meta, problems, where) or tags.genres,
+                lyrics=_lyrics(here, path, o, tags, where),
+                composers=c.list_value(o, "composer", meta, problems, where) or tags.composers,
+                credits=c.text_value(o, "credits", meta, problems, where) or tags.credits,
+                isrc=c.text_value(o, "isrc", meta, problems, where) or tags.isrc,
+                musicbrainz=dict(tags.musicbrainz),
+                has_embedded_cover=tags.has_cover,
+            )
+        )
     unsorted.sort(key=lambda t: (t.disc, t.number, t.source.name))
     taken: set[str] = set()
     return tuple(
@@ -237,25 +255,19 @@ def _title_from_file(path: Path) -> str:
 
 
 def _lyrics(
-    path: Path,
-    override: dict[str, Any],
-    tags: TrackTags,
-    meta: Path,
-    listing: Listing,
-    problems: Problems,
-    where: str,
+    here: _Folder, path: Path, override: dict[str, Any], tags: TrackTags, where: str
 ) -> Lyrics | None:
-    text = c.text_value(override, "lyrics", meta, problems, where)
+    text = c.text_value(override, "lyrics", here.meta, here.problems, where)
     if text:
         return Lyrics(text)
     stem = os.path.splitext(path.name)[0]
     for name in (f"{stem}.lrc", f"{stem}.txt"):
         side = path.parent / name
-        if name in listing.files:
+        if name in here.listing.files:
             try:
                 return read_lyrics_file(side)
             except (OSError, UnicodeDecodeError, ValueError) as exc:
-                problems.error(side, f"cannot read lyrics: {exc}")
+                here.problems.error(side, f"cannot read lyrics: {exc}")
     if not tags.lyrics:
         return None
     return parse_lrc(tags.lyrics) if looks_like_lrc(tags.lyrics) else Lyrics(tags.lyrics)
@@ -267,13 +279,9 @@ def _common_genres(tracks: tuple[Track, ...]) -> tuple[str, ...]:
 
 
 def _cover(
-    data: dict[str, Any],
-    folder: Path,
-    meta: Path,
-    read: list[tuple[Path, TrackTags, AudioInfo]],
-    listing: Listing,
-    problems: Problems,
+    here: _Folder, data: dict[str, Any], read: list[tuple[Path, TrackTags, AudioInfo]]
 ) -> Image | None:
+    folder, meta, listing, problems = here.path, here.meta, here.listing, here.problems
     description = c.text_value(data, "cover_description", meta, problems)
     if "cover" in data:
         path = c.inside(folder, data["cover"], meta, problems, "cover")

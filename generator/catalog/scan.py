@@ -67,8 +67,10 @@ def scan_state(content_dir: Path, *, tag_reader: TagReader = read_tags) -> ScanS
     config = read_catalog_config(content_dir, problems)
     folder_artists = tuple(read_artists(content_dir, config, problems))
     artists = {a.slug: a for a in folder_artists}
-    folders = {folder: _read_folder(folder, config, artists, tag_reader)
-               for folder in _subfolders(content_dir / "releases")}  # fmt: skip
+    folders = {
+        folder: _read_folder(folder, config, artists, tag_reader)
+        for folder in _subfolders(content_dir / "releases")
+    }
     return _assemble(config, content_dir, folder_artists, tuple(problems.items), folders)
 
 
@@ -94,8 +96,13 @@ def rescan(state: ScanState, changed: set[Path], *, tag_reader: TagReader = read
         folders.pop(folder, None)
         if folder.is_dir() and not folder.name.startswith((".", "_")):
             folders[folder] = _read_folder(folder, catalog.config, artists, tag_reader)
-    new = _assemble(catalog.config, catalog.content_dir, state.folder_artists, state.base_problems,
-                    dict(sorted(folders.items())))  # fmt: skip
+    new = _assemble(
+        catalog.config,
+        catalog.content_dir,
+        state.folder_artists,
+        state.base_problems,
+        dict(sorted(folders.items())),
+    )
     if new.catalog.artists != catalog.artists:
         return None
     return replace(new, catalog=replace(new.catalog, artists=catalog.artists))  # the same objects
@@ -114,8 +121,13 @@ def _read_folder(
     return FolderScan(release, tuple(problems.items))
 
 
-def _assemble(config: CatalogConfig, content_dir: Path, folder_artists: tuple[Artist, ...],
-              base_problems: tuple[Problem, ...], folders: dict[Path, FolderScan]) -> ScanState:  # fmt: skip
+def _assemble(
+    config: CatalogConfig,
+    content_dir: Path,
+    folder_artists: tuple[Artist, ...],
+    base_problems: tuple[Problem, ...],
+    folders: dict[Path, FolderScan],
+) -> ScanState:
     # Artists only releases name are made in folder order, as one full scan makes them: the first
     # folder naming one spells it.
     artists = {a.slug: a for a in folder_artists}
@@ -214,20 +226,27 @@ def read_artists(content_dir: Path, config: CatalogConfig, problems: Problems) -
             problems.error(path, f"{slug!r} {reason}; artist skipped", key="slug")
             continue
         seen.add(slug)
-        image_path = (c.inside(folder, data["image"], path, problems, "image") if "image" in data
-                      else c.find_image(folder, c.ARTIST_IMAGE_NAMES))  # fmt: skip
+        image_path = (
+            c.inside(folder, data["image"], path, problems, "image")
+            if "image" in data
+            else c.find_image(folder, c.ARTIST_IMAGE_NAMES)
+        )
         bio_html = render_markdown(c.read_markdown(folder / "bio.md", problems), allow_html=config.allow_html)
-        artists.append(Artist(
-            slug=slug,
-            name=c.text_value(data, "name", path, problems) or folder.name,
-            settings=c.settings_from(data, config.settings, path, problems),
-            bio_html=bio_html,
-            summary=summary(bio_html) if bio_html else "",
-            image=Image(image_path, c.text_value(data, "image_description", path, problems)) if image_path else None,
-            links=_links(data.get("links"), path, problems),
-            location=c.text_value(data, "location", path, problems),
-            source_dir=folder,
-        ))  # fmt: skip
+        artists.append(
+            Artist(
+                slug=slug,
+                name=c.text_value(data, "name", path, problems) or folder.name,
+                settings=c.settings_from(data, config.settings, path, problems),
+                bio_html=bio_html,
+                summary=summary(bio_html) if bio_html else "",
+                image=Image(image_path, c.text_value(data, "image_description", path, problems))
+                if image_path
+                else None,
+                links=_links(data.get("links"), path, problems),
+                location=c.text_value(data, "location", path, problems),
+                source_dir=folder,
+            )
+        )
     return artists
 
 

@@ -15,8 +15,16 @@ from typing import Any
 DOWNLOAD_POLICIES = ("free", "name-your-price", "codes", "paid", "external", "none")
 STREAMING_PRESETS = ("standard", "frugal", "high")
 DOWNLOAD_FORMATS = (
-    "flac", "alac", "wav", "aiff", "mp3-v0", "mp3-320", "aac", "vorbis", "opus-128",
-)  # fmt: skip
+    "flac",
+    "alac",
+    "wav",
+    "aiff",
+    "mp3-v0",
+    "mp3-320",
+    "aac",
+    "vorbis",
+    "opus-128",
+)
 
 
 @dataclass(frozen=True)

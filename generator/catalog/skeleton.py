@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tunecamp.generator.catalog.slugs import slugify
+
 CATALOG_YAML = """\
 # The catalog: the site as a whole. Every key is optional; see docs/content.md.
 title: My Music
@@ -49,8 +51,6 @@ A new folder is a draft: it is built into nothing until you publish it:
 
 def init_catalog(target: Path, artist_name: str = "Your Name") -> list[Path]:
     """Create the skeleton in `target`; existing files are left alone. Returns what was created."""
-    from tunecamp.generator.catalog.slugs import slugify
-
     slug = slugify(artist_name) or "artist"
     files = {
         target / "catalog.yaml": CATALOG_YAML,

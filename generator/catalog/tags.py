@@ -91,9 +91,21 @@ def _add(raw: Raw, key: str, values: Iterable[Any]) -> None:
     raw.setdefault(key, []).extend(str(v) for v in values)
 
 
-_ID3_TEXT = {"TIT2": "title", "TPE1": "artist", "TPE2": "albumartist", "TALB": "album", "TRCK": "tracknumber",
-             "TPOS": "discnumber", "TDRC": "date", "TDOR": "originaldate", "TCOM": "composer", "TSRC": "isrc",
-             "TEXT": "lyricist", "TPE3": "conductor", "TPE4": "remixer"}  # fmt: skip
+_ID3_TEXT = {
+    "TIT2": "title",
+    "TPE1": "artist",
+    "TPE2": "albumartist",
+    "TALB": "album",
+    "TRCK": "tracknumber",
+    "TPOS": "discnumber",
+    "TDRC": "date",
+    "TDOR": "originaldate",
+    "TCOM": "composer",
+    "TSRC": "isrc",
+    "TEXT": "lyricist",
+    "TPE3": "conductor",
+    "TPE4": "remixer",
+}
 _TIPL_ROLES = {"mix": "mixer", "djmix": "djmixer"}  # Picard's role names -> Vorbis comment names
 
 
@@ -136,8 +148,17 @@ def _from_vorbis(comments: Iterable[tuple[str, str]]) -> tuple[Raw, bool]:
     return raw, cover
 
 
-_MP4_ATOMS = {"©nam": "title", "©ART": "artist", "aART": "albumartist", "©alb": "album", "©day": "date",
-              "©gen": "genre", "©wrt": "composer", "©lyr": "lyrics", "©cmt": "comment"}  # fmt: skip
+_MP4_ATOMS = {
+    "©nam": "title",
+    "©ART": "artist",
+    "aART": "albumartist",
+    "©alb": "album",
+    "©day": "date",
+    "©gen": "genre",
+    "©wrt": "composer",
+    "©lyr": "lyrics",
+    "©cmt": "comment",
+}
 
 
 def _from_mp4(tags: MP4Tags) -> tuple[Raw, bool]:
@@ -197,9 +218,17 @@ _MUSICBRAINZ = {
     "album_artist": ("musicbrainzalbumartistid",),
     "track": ("musicbrainzreleasetrackid",),
 }
-_ROLE_LABELS = {"producer": "Producer", "engineer": "Engineer", "mixer": "Mixer", "djmixer": "DJ mixer",
-                "arranger": "Arranger", "lyricist": "Lyricist", "writer": "Writer", "conductor": "Conductor",
-                "remixer": "Remixer"}  # fmt: skip
+_ROLE_LABELS = {
+    "producer": "Producer",
+    "engineer": "Engineer",
+    "mixer": "Mixer",
+    "djmixer": "DJ mixer",
+    "arranger": "Arranger",
+    "lyricist": "Lyricist",
+    "writer": "Writer",
+    "conductor": "Conductor",
+    "remixer": "Remixer",
+}
 _PERFORMER = re.compile(r"^(.+?)\s*\(([^()]+)\)$")  # Picard: "Name (instrument)"
 
 
@@ -235,8 +264,10 @@ def _pictures(tags: Any, audio: Any) -> Iterator[tuple[int, str, bytes]]:
     if isinstance(tags, ID3):
         found = [(frame.type, frame.mime, frame.data) for frame in tags.getall("APIC")]
     elif isinstance(tags, MP4Tags):
-        found = [(3, "image/png" if c.imageformat == MP4Cover.FORMAT_PNG else "image/jpeg", bytes(c))
-                 for c in tags.get("covr", [])]  # fmt: skip
+        found = [
+            (3, "image/png" if c.imageformat == MP4Cover.FORMAT_PNG else "image/jpeg", bytes(c))
+            for c in tags.get("covr", [])
+        ]
     else:
         found = [(p.type, p.mime, p.data) for p in getattr(audio, "pictures", [])]
         for name, value in tags or ():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
 from mutagen.flac import StreamInfo
@@ -18,8 +19,20 @@ SLACK = 0.97  # headers round sizes; a real cut loses far more
 _INTERRUPTED = "was the copy interrupted?"
 
 
-def truncation(fmt: str, codec: str, label: str, f: IO[bytes], stream: Any, size: int) -> str | None:
+@dataclass(frozen=True)
+class Header:
+    """What an audio file's header promises, as mutagen read it."""
+
+    fmt: str  # AudioInfo.format: mp3, flac, ogg, opus, m4a, wav, aiff
+    codec: str  # mp3, flac, pcm...
+    label: str  # the format for people: "FLAC"
+    stream: Any  # mutagen's stream info
+    size: int  # of the whole file, in bytes
+
+
+def truncation(f: IO[bytes], header: Header) -> str | None:
     """Why the file holds less audio than its header promises, or None when it looks whole."""
+    fmt, codec, label, stream, size = header.fmt, header.codec, header.label, header.stream, header.size
     if fmt == "m4a":
         return mp4_truncation(f, size)
     if isinstance(getattr(stream, "serial", None), int):  # Ogg: encoders always flag the last page
@@ -105,8 +118,19 @@ def _frame_headers_backwards(data: bytes, info: StreamInfo) -> Iterator[_Frame]:
 
 
 _BLOCK_SIZES = {1: 192, 2: 576, 3: 1152, 4: 2304, 5: 4608, **{n: 256 << (n - 8) for n in range(8, 16)}}
-_RATES = {1: 88200, 2: 176400, 3: 192000, 4: 8000, 5: 16000, 6: 22050, 7: 24000, 8: 32000, 9: 44100,
-          10: 48000, 11: 96000}  # fmt: skip
+_RATES = {
+    1: 88200,
+    2: 176400,
+    3: 192000,
+    4: 8000,
+    5: 16000,
+    6: 22050,
+    7: 24000,
+    8: 32000,
+    9: 44100,
+    10: 48000,
+    11: 96000,
+}
 _BITS = {1: 8, 2: 12, 4: 16, 5: 20, 6: 24, 7: 32}
 
 

@@ -19,8 +19,25 @@ from tunecamp.generator.media.plan import Product, ReleasePlan, TrackPlan
 
 ZIP_VERSION = 1
 _EPOCH = (1980, 1, 1, 0, 0, 0)
-_STORED_EXTS = frozenset({".flac", ".mp3", ".m4a", ".ogg", ".opus", ".jpg", ".jpeg", ".png", ".webp", ".gif",
-                          ".zip", ".pdf", ".mp4", ".mkv", ".webm"})  # fmt: skip
+_STORED_EXTS = frozenset(
+    [
+        ".flac",
+        ".mp3",
+        ".m4a",
+        ".ogg",
+        ".opus",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".webp",
+        ".gif",
+        ".zip",
+        ".pdf",
+        ".mp4",
+        ".mkv",
+        ".webm",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,7 @@ def zip_plan(rp: ReleasePlan, files: FileLookup, extras: list[Member]) -> dict[s
                 )
                 tracks.append(Member(name, found[1], found[0]))
         if tracks:
-            plan[fmt.name] = [Member(f"{root}/{m.name}", m.source, m.content_key)
-                              for m in unique_names([*tracks, *extras])]  # fmt: skip
+            plan[fmt.name] = [
+                Member(f"{root}/{m.name}", m.source, m.content_key) for m in unique_names([*tracks, *extras])
+            ]
     return plan

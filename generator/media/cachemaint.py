@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunecamp.generator.catalog.model import Catalog
+from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.media.archives import release_extras, zip_key, zip_plan
 from tunecamp.generator.media.cache import INDEX_VERSION, SUM, AudioCache, Damage
 from tunecamp.generator.media.plan import Product, analysis_key, plan_catalog, product_keys
@@ -133,8 +134,6 @@ def cache_sources(catalog: Catalog, cache: AudioCache) -> dict[str, Path]:
 def _catalog(content: Catalog | Path) -> Catalog:
     if isinstance(content, Catalog):
         return content
-    from tunecamp.generator.catalog.scan import scan
-
     return scan(content)[0]
 
 

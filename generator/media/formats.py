@@ -44,14 +44,31 @@ _FASTSTART = ("-movflags", "+faststart")
 def _opus(kbps: int, name: str | None = None, passthrough: int | None = None) -> Format:
     # libopus refuses most surround layouts: Opus files are mono or stereo
     args = ("-af", "aformat=channel_layouts=mono|stereo", "-c:a", "libopus", "-b:a", f"{kbps}k", "-vbr", "on")
-    return Format(name or f"opus-{kbps}", f"Opus {kbps}k", "opus", OPUS_MIME, "opus", "opus", args, kbps * 1000,
-                  passthrough_max=passthrough)  # fmt: skip
+    return Format(
+        name=name or f"opus-{kbps}",
+        label=f"Opus {kbps}k",
+        ext="opus",
+        mime=OPUS_MIME,
+        codec="opus",
+        muxer="opus",
+        args=args,
+        bitrate=kbps * 1000,
+        passthrough_max=passthrough,
+    )
 
 
 def _mp3_vbr(quality: int, kbps: int, passthrough: int | None) -> Format:
-    return Format(f"mp3-v{quality}", f"MP3 V{quality}", "mp3", MP3_MIME, "mp3", "mp3",
-                  ("-c:a", "libmp3lame", "-q:a", str(quality)), kbps * 1000,
-                  passthrough_max=passthrough)  # fmt: skip
+    return Format(
+        name=f"mp3-v{quality}",
+        label=f"MP3 V{quality}",
+        ext="mp3",
+        mime=MP3_MIME,
+        codec="mp3",
+        muxer="mp3",
+        args=("-c:a", "libmp3lame", "-q:a", str(quality)),
+        bitrate=kbps * 1000,
+        passthrough_max=passthrough,
+    )
 
 
 STREAM_FORMATS: dict[str, Format] = {
@@ -80,15 +97,39 @@ DOWNLOADS: dict[str, Format] = {
         Format("wav", "WAV", "wav", "audio/wav", "pcm", "wav", ("-c:a", "pcm_s16le"), lossless=True),
         Format("aiff", "AIFF", "aiff", "audio/aiff", "pcm", "aiff", ("-c:a", "pcm_s16be"), lossless=True),
         _mp3_vbr(0, 245, None),
-        Format("mp3-320", "MP3 320", "mp3", MP3_MIME, "mp3", "mp3", ("-c:a", "libmp3lame", "-b:a", "320k"),
-               320_000),
-        Format("aac", "AAC 256k", "m4a", M4A_MIME, "aac", "ipod", ("-c:a", "aac", "-b:a", "256k", *_FASTSTART),
-               256_000),
-        Format("vorbis", "Ogg Vorbis", "ogg", "audio/ogg", "vorbis", "ogg", ("-c:a", "libvorbis", "-q:a", "6"),
-               192_000),
+        Format(
+            name="mp3-320",
+            label="MP3 320",
+            ext="mp3",
+            mime=MP3_MIME,
+            codec="mp3",
+            muxer="mp3",
+            args=("-c:a", "libmp3lame", "-b:a", "320k"),
+            bitrate=320_000,
+        ),
+        Format(
+            name="aac",
+            label="AAC 256k",
+            ext="m4a",
+            mime=M4A_MIME,
+            codec="aac",
+            muxer="ipod",
+            args=("-c:a", "aac", "-b:a", "256k", *_FASTSTART),
+            bitrate=256_000,
+        ),
+        Format(
+            name="vorbis",
+            label="Ogg Vorbis",
+            ext="ogg",
+            mime="audio/ogg",
+            codec="vorbis",
+            muxer="ogg",
+            args=("-c:a", "libvorbis", "-q:a", "6"),
+            bitrate=192_000,
+        ),
         _opus(128),
     )
-}  # fmt: skip
+}
 assert DOWNLOADS.keys() == set(DOWNLOAD_FORMATS) and PRESETS.keys() == set(STREAMING_PRESETS)
 
 # Which codecs a file may hold for its extension: anything else is mislabelled.
@@ -103,8 +144,15 @@ CODECS_BY_EXT: dict[str, frozenset[str]] = {
     ".aif": frozenset({"pcm"}),
     ".aiff": frozenset({"pcm"}),
 }
-EXT_FOR_CODEC = {"mp3": ".mp3", "flac": ".flac", "vorbis": ".ogg", "opus": ".opus", "aac": ".m4a",
-                 "alac": ".m4a", "pcm": ".wav"}  # fmt: skip
+EXT_FOR_CODEC = {
+    "mp3": ".mp3",
+    "flac": ".flac",
+    "vorbis": ".ogg",
+    "opus": ".opus",
+    "aac": ".m4a",
+    "alac": ".m4a",
+    "pcm": ".wav",
+}
 
 
 def codec_family(ffmpeg_codec: str) -> str:

@@ -16,6 +16,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
 from tunecamp.generator.catalog.model import Image
+from tunecamp.generator.catalog.tags import TagError, read_embedded_cover
 from tunecamp.generator.media.cache import AudioCache, key
 from tunecamp.generator.media.model import ImageSet, ImageVariant
 from tunecamp.generator.media.tagwrite import Cover
@@ -59,8 +60,11 @@ def render_variants(data: bytes) -> Rendered:
             variants: list[tuple[int, int, str, bytes]] = []
             for w in widths:
                 h = max(1, round(base.height * w / base.width))
-                scaled = base if w == base.width else base.resize((w, h), PILImage.Resampling.LANCZOS,
-                                                                   reducing_gap=3.0)  # fmt: skip
+                scaled = (
+                    base
+                    if w == base.width
+                    else base.resize((w, h), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+                )
                 for fmt, opts, out_mime in (("JPEG", JPEG, "image/jpeg"), ("WEBP", WEBP, "image/webp")):
                     buf = io.BytesIO()
                     scaled.save(buf, fmt, **opts)
@@ -181,8 +185,9 @@ class Picture:
         w, h, mime, variant_key = self._tag_variant()
         return Cover(cache.path(variant_key, _suffix(mime)).read_bytes(), mime, w, h)
 
-    def image_set(self, cache: AudioCache, site_path: Callable[[int | None, str], str],
-                  description: str | None) -> tuple[ImageSet, list[Output]]:  # fmt: skip
+    def image_set(
+        self, cache: AudioCache, site_path: Callable[[int | None, str], str], description: str | None
+    ) -> tuple[ImageSet, list[Output]]:
         return image_set(self.manifest, cache, site_path, description, self.original)
 
 
@@ -208,11 +213,6 @@ def load_picture(image: Image, cache: AudioCache, render: bool = True) -> Pictur
             return Picture(manifest, content_hash, original, original_key)
     if not render:
         return None
-    from tunecamp.generator.catalog.tags import (  # the tag reader owns pictures in audio
-        TagError,
-        read_embedded_cover,
-    )
-
     try:
         found = read_embedded_cover(image.embedded_in)
     except TagError as exc:

@@ -102,18 +102,22 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
             date=date.isoformat() if date else None,
             license=track.settings.license,
         )
-        plans.append(TrackPlan(
-            release=release,
-            track=track,
-            tags=tags,
-            streams=_streams(track),
-            downloads=tuple(Product(download_format(f)) for f in track.settings.download_formats)
-            if track_vis else (),
-            download_visibility=track_vis,
-            zip_formats=zip_formats if in_zip else (),
-        ))  # fmt: skip
-    return ReleasePlan(release, tuple(plans), zip_vis if any(p.zip_formats for p in plans) else None,
-                       zip_formats)  # fmt: skip
+        plans.append(
+            TrackPlan(
+                release=release,
+                track=track,
+                tags=tags,
+                streams=_streams(track),
+                downloads=tuple(Product(download_format(f)) for f in track.settings.download_formats)
+                if track_vis
+                else (),
+                download_visibility=track_vis,
+                zip_formats=zip_formats if in_zip else (),
+            )
+        )
+    return ReleasePlan(
+        release, tuple(plans), zip_vis if any(p.zip_formats for p in plans) else None, zip_formats
+    )
 
 
 def _streams(track: Track) -> tuple[Product, ...]:

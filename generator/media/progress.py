@@ -48,9 +48,14 @@ class BarProgress:
     def start(self, files: int, seconds: float) -> None:
         self._files, self._done = files, 0
         if self.console.is_terminal and files:
-            self._bar = RichBar(TextColumn("audio {task.description}"), BarColumn(),
-                                TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
-                                console=self.console, transient=True)  # fmt: skip
+            self._bar = RichBar(
+                TextColumn("audio {task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
             self._task = self._bar.add_task(f"0/{files}", total=max(seconds, 1e-3))
             self._bar.start()
 

@@ -81,20 +81,21 @@ def _release_documents(
 ) -> list[Output]:
     artists = [by_slug[s] for s in release.artist_slugs if s in by_slug]
     names = ", ".join(a.name for a in artists) or ", ".join(release.artist_slugs)
-    author_url = urls.absolute(u.artist(artists[0])) if artists else None
-    common = {**provider, **_thumbnail(thumbnail(media.cover(release)), urls)}
+    # what every document of the release says after its title and author's name, in this order
+    author_url = {"author_url": urls.absolute(u.artist(artists[0]))} if artists else {}
+    common = {**author_url, **provider, **_thumbnail(thumbnail(media.cover(release)), urls)}
     outputs: list[Output] = []
     # Each embed follows its own setting (a track inherits its release's unless it overrides
     # it), the same rule that decides whether its embed page is built.
     if release.settings.embed:
         html = release_embed_code(urls, release, names)
-        doc = _document(release.title, names, author_url, html, RELEASE_EMBED_HEIGHT, common)
+        doc = _document(release.title, names, html, RELEASE_EMBED_HEIGHT, common)
         outputs.append(Output(u.release_oembed(release), doc))
     for track in release.tracks:
         if track.settings.embed:
             html = track_embed_code(urls, release, track)
             who = ", ".join(track.artists) or names
-            doc = _document(track.title, who, author_url, html, TRACK_EMBED_HEIGHT, common)
+            doc = _document(track.title, who, html, TRACK_EMBED_HEIGHT, common)
             outputs.append(Output(u.track_oembed(release, track), doc))
     return outputs
 
@@ -109,13 +110,9 @@ def _thumbnail(image: ImageVariant | None, urls: Urls) -> dict[str, Any]:
     }
 
 
-def _document(
-    title: str, author: str, author_url: str | None, html: str, height: int, common: dict[str, Any]
-) -> bytes:
+def _document(title: str, author: str, html: str, height: int, common: dict[str, Any]) -> bytes:
     doc: dict[str, Any] = {"version": "1.0", "type": "rich", "title": _one_line(title)}
     if author.strip():
         doc["author_name"] = _one_line(author)
-    if author_url:
-        doc["author_url"] = author_url
     doc |= {**common, "html": html, "width": EMBED_WIDTH, "height": height}
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

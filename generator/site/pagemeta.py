@@ -7,6 +7,7 @@ apply: `script_json` escapes <, > and & as JSON \\u escapes, so no title can clo
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -143,37 +144,41 @@ def website_ld(config: CatalogConfig, urls: Urls, search_path: str) -> dict[str,
     return data
 
 
-def cards(
-    *,
-    kind: str,
-    title: str,
-    description: str,
-    url: str,
-    site: str,
-    picture: Picture | None,
-    urls: Urls,
-    extra: tuple[Meta, ...] = (),
-) -> tuple[Meta, ...]:
+@dataclass(frozen=True)
+class Card:
+    """What a page's OpenGraph and Twitter cards say about it."""
+
+    kind: str  # og:type: website, profile, music.album, music.song
+    title: str
+    description: str
+    url: str  # absolute
+    site: str  # the catalog's title
+    picture: Picture | None = None
+    extra: tuple[Meta, ...] = ()  # between the OpenGraph and the Twitter tags
+
+
+def cards(card: Card, urls: Urls) -> tuple[Meta, ...]:
     """OpenGraph and Twitter card tags of a page."""
+    kind, title, description, picture = card.kind, card.title, card.description, card.picture
     meta: list[Meta] = [
         ("property", "og:type", kind),
         ("property", "og:title", title),
-        ("property", "og:url", url),
-        ("property", "og:site_name", site),
+        ("property", "og:url", card.url),
+        ("property", "og:site_name", card.site),
     ]
     if description:
         meta.append(("property", "og:description", description))
-    card = "summary"
+    twitter_card = "summary"
     if picture and picture.share:
-        card = "summary_large_image"
+        twitter_card = "summary_large_image"
         meta.append(("property", "og:image", urls.absolute(picture.share.path)))
         meta.append(("property", "og:image:type", picture.share.mime))
         if picture.share.width and picture.share.height:
             meta.append(("property", "og:image:width", str(picture.share.width)))
             meta.append(("property", "og:image:height", str(picture.share.height)))
         meta.append(("property", "og:image:alt", picture.alt))
-    meta.extend(extra)
-    meta.append(("name", "twitter:card", card))
+    meta.extend(card.extra)
+    meta.append(("name", "twitter:card", twitter_card))
     meta.append(("name", "twitter:title", title))
     if description:
         meta.append(("name", "twitter:description", description))
@@ -199,14 +204,16 @@ def release_cards(rv: ReleaseView, config: CatalogConfig, urls: Urls, descriptio
     if rv.tracks:
         extra.extend(audio_meta(rv.tracks[0], urls))
     return cards(
-        kind="music.album",
-        title=f"{rv.title} · {rv.artist_names}" if rv.artist_names else rv.title,
-        description=description,
-        url=urls.absolute(rv.path),
-        site=config.title,
-        picture=rv.cover,
-        urls=urls,
-        extra=tuple(extra),
+        Card(
+            kind="music.album",
+            title=f"{rv.title} · {rv.artist_names}" if rv.artist_names else rv.title,
+            description=description,
+            url=urls.absolute(rv.path),
+            site=config.title,
+            picture=rv.cover,
+            extra=tuple(extra),
+        ),
+        urls,
     )
 
 
@@ -219,12 +226,14 @@ def track_cards(rv: ReleaseView, tv: TrackView, config: CatalogConfig, urls: Url
         *audio_meta(tv, urls),
     ]
     return cards(
-        kind="music.song",
-        title=f"{tv.title} · {tv.artist}" if tv.artist else tv.title,
-        description=f"From {rv.title}" + (f" by {rv.artist_names}" if rv.artist_names else ""),
-        url=urls.absolute(tv.path),
-        site=config.title,
-        picture=rv.cover,
-        urls=urls,
-        extra=tuple(extra),
+        Card(
+            kind="music.song",
+            title=f"{tv.title} · {tv.artist}" if tv.artist else tv.title,
+            description=f"From {rv.title}" + (f" by {rv.artist_names}" if rv.artist_names else ""),
+            url=urls.absolute(tv.path),
+            site=config.title,
+            picture=rv.cover,
+            extra=tuple(extra),
+        ),
+        urls,
     )

@@ -26,6 +26,7 @@ from tunecamp.generator.site.context import Alternate, Page, RenderOptions, Site
 from tunecamp.generator.site.display import long_date
 from tunecamp.generator.site.genres import Tag
 from tunecamp.generator.site.pagemeta import (
+    Card,
     album_ld,
     cards,
     group_ld,
@@ -53,13 +54,15 @@ def home_page(site: Site) -> Output:
         title=config.title,
         description=description,
         meta=cards(
-            kind="website",
-            title=config.title,
-            description=description,
-            url=site.urls.absolute(u.home()),
-            site=config.title,
-            picture=None,
-            urls=site.urls,
+            Card(
+                kind="website",
+                title=config.title,
+                description=description,
+                url=site.urls.absolute(u.home()),
+                site=config.title,
+                picture=None,
+            ),
+            site.urls,
         ),
         json_ld=script_json(website_ld(config, site.urls, u.search())),
     )
@@ -82,13 +85,15 @@ def artist_page(site: Site, av: ArtistView) -> Output:
         description=description,
         noindex=not av.listed,
         meta=cards(
-            kind="profile",
-            title=a.name,
-            description=description,
-            url=site.urls.absolute(av.path),
-            site=site.catalog.config.title,
-            picture=av.picture,
-            urls=site.urls,
+            Card(
+                kind="profile",
+                title=a.name,
+                description=description,
+                url=site.urls.absolute(av.path),
+                site=site.catalog.config.title,
+                picture=av.picture,
+            ),
+            site.urls,
         ),
         json_ld=script_json(group_ld(av, site.urls)),
         alternates=site.artist_alternates((av,)),

@@ -137,10 +137,19 @@ def picture(images: ImageSet, alt: str, urls: Urls) -> Picture:
     )
 
 
-def track_view(
-    release: Release, track: Track, number: int, release_artists: str, media: Media, urls: Urls
-) -> TrackView:
-    tm = media.track(track)
+@dataclass(frozen=True)
+class OnRelease:
+    """What every track view of a release is made with."""
+
+    release: Release
+    artist_names: str  # the release's: a track shows its own artists only when they differ
+    media: Media
+    urls: Urls
+
+
+def track_view(on: OnRelease, track: Track, number: int) -> TrackView:
+    release, release_artists, urls = on.release, on.artist_names, on.urls
+    tm = on.media.track(track)
     artist = join_names(track.artists) or release_artists
     credits = track.credits or ""
     if track.composers:
@@ -171,6 +180,7 @@ def release_view(release: Release, artists: dict[str, Artist], media: Media, url
     images = media.cover(release)
     alt = images.description or f"Cover of {release.title}" + (f" by {names}" if names else "")
     path = u.release(release)
+    on = OnRelease(release, names, media, urls)
     return ReleaseView(
         release=release,
         path=path,
@@ -178,7 +188,7 @@ def release_view(release: Release, artists: dict[str, Artist], media: Media, url
         artists=by,
         artist_names=names,
         cover=picture(images, alt, urls),
-        tracks=tuple(track_view(release, t, i, names, media, urls) for i, t in enumerate(release.tracks, 1)),
+        tracks=tuple(track_view(on, t, i) for i, t in enumerate(release.tracks, 1)),
         tags=release_tags(release),
         multi_disc=len({t.disc for t in release.tracks}) > 1,
         duration=duration(sum(media.track(t).duration for t in release.tracks)),

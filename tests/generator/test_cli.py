@@ -88,9 +88,20 @@ def test_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, content)
     out = tmp_path / "public"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tunecamp.daemon.cli", "watch", str(content), "-o", str(out), "--no-transcode"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tunecamp.daemon.cli",
+            "watch",
+            str(content),
+            "-o",
+            str(out),
+            "--no-transcode",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         page = out / "releases/steam-and-static/index.html"
         assert proc.stdout is not None

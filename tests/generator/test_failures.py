@@ -85,8 +85,9 @@ def _mount_namespace() -> list[str] | None:
     if not shutil.which("unshare"):
         return None
     for prefix in (["unshare", "--mount"], ["unshare", "--map-root-user", "--mount"]):
-        probe = subprocess.run([*prefix, "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /tmp"],
-                               capture_output=True, check=False)  # fmt: skip
+        probe = subprocess.run(
+            [*prefix, "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /tmp"], capture_output=True, check=False
+        )
         if probe.returncode == 0:
             return prefix
     return None
@@ -116,8 +117,14 @@ def test_a_full_disk_is_one_line_naming_the_site_and_keeps_the_old_site(tmp_path
     disk.mkdir()
     out.mkdir()
     env = {"DISK": str(disk), "OUT": str(out), "SOURCE": str(EXAMPLE), "TUNECAMP": tunecamp_command()}
-    ran = subprocess.run([*prefix, "sh", "-c", FULL_DISK], env={**os.environ, **env},
-                         capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    ran = subprocess.run(
+        [*prefix, "sh", "-c", FULL_DISK],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert (out / "full.rc").is_file(), ran.stderr + (out / "first.log").read_text()
     full = subprocess.CompletedProcess(
         [], int((out / "full.rc").read_text()), "", (out / "full.err").read_text()

@@ -116,8 +116,12 @@ def watched(tmp_path: Path) -> Iterator[Watched]:
     assert first.ok, first.problems.items
     w = Watched(content, out, session, options)
     stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch, args=(watched_roots(content), w.rebuild, stop, WatchTiming(debounce=0.1)),
-                              kwargs={"ready": ready}, daemon=True)  # fmt: skip
+    thread = threading.Thread(
+        target=watch,
+        args=(watched_roots(content), w.rebuild, stop, WatchTiming(debounce=0.1)),
+        kwargs={"ready": ready},
+        daemon=True,
+    )
     thread.start()
     assert ready.wait(10)
     yield w
@@ -134,8 +138,14 @@ def test_a_title_edit_rebuilds_the_release_and_its_listings_only(watched: Watche
     changed = assert_rebuilt_exactly(watched, before)
     assert "releases/steam-and-static/index.html" in changed
     assert "releases/steam-and-static/kettle-song/index.html" in changed
-    assert {"index.html", "catalog.json", "feed.rss", "search.json", "artists/the-kettle-hums/index.html",
-            "tags/indie-pop/index.html"} <= changed  # fmt: skip
+    assert {
+        "index.html",
+        "catalog.json",
+        "feed.rss",
+        "search.json",
+        "artists/the-kettle-hums/index.html",
+        "tags/indie-pop/index.html",
+    } <= changed
     # another artist's release and pages are not touched at all
     assert not any("morning-tides" in p or "aurora-lane" in p for p in changed), changed
     assert report.stats.written + report.stats.linked < 60
@@ -145,8 +155,10 @@ def test_a_new_track_appears_and_a_deleted_one_disappears(watched: Watched) -> N
     release = watched.content / "releases/steam-and-static"
     before = files(watched.out)
     copy = release / "04 - Encore.mp3"  # tagged "Kettle Song" too: its slug is kettle-song-2
-    watched.edit(lambda: shutil.copyfile(release / "01 - Kettle Song.mp3", copy),
-                 until=lambda: (watched.out / "releases/steam-and-static/kettle-song-2/index.html").exists())  # fmt: skip
+    watched.edit(
+        lambda: shutil.copyfile(release / "01 - Kettle Song.mp3", copy),
+        until=lambda: (watched.out / "releases/steam-and-static/kettle-song-2/index.html").exists(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
     assert "releases/steam-and-static/kettle-song-2/index.html" in changed
     before = files(watched.out)
@@ -179,16 +191,20 @@ def test_a_new_release_folder_is_a_draft_until_published(watched: Watched) -> No
     assert "late-night" in report.summary.drafts
     assert assert_rebuilt_exactly(watched, before) == set()  # a draft reaches nothing
     before = files(watched.out)
-    watched.edit(lambda: (folder / "release.yaml").write_text("status: published\ntitle: Late Night\n"),
-                 until=lambda: (watched.out / "releases/late-night/index.html").exists())  # fmt: skip
+    watched.edit(
+        lambda: (folder / "release.yaml").write_text("status: published\ntitle: Late Night\n"),
+        until=lambda: (watched.out / "releases/late-night/index.html").exists(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
     assert "releases/late-night/index.html" in changed and "index.html" in changed
 
 
 def test_a_deleted_and_a_renamed_release(watched: Watched) -> None:
     before = files(watched.out)
-    watched.edit(lambda: shutil.rmtree(watched.content / "releases/steam-and-static"),
-                 until=lambda: not (watched.out / "releases/steam-and-static").exists())  # fmt: skip
+    watched.edit(
+        lambda: shutil.rmtree(watched.content / "releases/steam-and-static"),
+        until=lambda: not (watched.out / "releases/steam-and-static").exists(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
     assert not any(
         p.startswith(("audio/steam-and-static", "downloads/steam-and-static")) for p in files(watched.out)
@@ -196,8 +212,10 @@ def test_a_deleted_and_a_renamed_release(watched: Watched) -> None:
     assert "releases/steam-and-static/index.html" in changed
     before = files(watched.out)
     releases = watched.content / "releases"
-    watched.edit(lambda: (releases / "morning-tides").rename(releases / "evening-tides"),
-                 until=lambda: not (watched.out / "releases/morning-tides").exists())  # fmt: skip
+    watched.edit(
+        lambda: (releases / "morning-tides").rename(releases / "evening-tides"),
+        until=lambda: not (watched.out / "releases/morning-tides").exists(),
+    )
     assert_rebuilt_exactly(watched, before)
 
 
@@ -205,8 +223,10 @@ def test_a_new_cover_replaces_the_drawn_one(watched: Watched) -> None:
     before = files(watched.out)
     cover = watched.content / "releases/morning-tides/cover.jpg"
     target = watched.content / "releases/steam-and-static/cover.jpg"
-    watched.edit(lambda: shutil.copyfile(cover, target),
-                 until=lambda: not (watched.out / "releases/steam-and-static/cover.svg").exists())  # fmt: skip
+    watched.edit(
+        lambda: shutil.copyfile(cover, target),
+        until=lambda: not (watched.out / "releases/steam-and-static/cover.svg").exists(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
     assert "releases/steam-and-static/cover.svg" in changed
     assert not any("morning-tides/" in p for p in changed)
@@ -215,11 +235,15 @@ def test_a_new_cover_replaces_the_drawn_one(watched: Watched) -> None:
 def test_a_retagged_track_moves_to_its_new_page(watched: Watched) -> None:
     before = files(watched.out)
     track = watched.content / "releases/steam-and-static/01 - Kettle Song.mp3"
-    watched.edit(lambda: tag_file(track, {"title": "Kettle Song (Live)"}),
-                 until=lambda: (watched.out / "releases/steam-and-static/kettle-song-live/index.html").exists())  # fmt: skip
+    watched.edit(
+        lambda: tag_file(track, {"title": "Kettle Song (Live)"}),
+        until=lambda: (watched.out / "releases/steam-and-static/kettle-song-live/index.html").exists(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
-    assert {"releases/steam-and-static/kettle-song/index.html",
-            "releases/steam-and-static/kettle-song-live/index.html"} <= changed  # fmt: skip
+    assert {
+        "releases/steam-and-static/kettle-song/index.html",
+        "releases/steam-and-static/kettle-song-live/index.html",
+    } <= changed
     assert not (watched.out / "releases/steam-and-static/kettle-song").exists()
     assert not any("morning-tides" in p for p in changed)
 
@@ -227,8 +251,10 @@ def test_a_retagged_track_moves_to_its_new_page(watched: Watched) -> None:
 def test_a_deleted_cover_is_drawn_instead(watched: Watched) -> None:
     before = files(watched.out)
     cover = watched.content / "releases/b-sides-for-friends/cover.jpg"
-    watched.edit(lambda: cover.unlink(),
-                 until=lambda: (watched.out / "releases/b-sides-for-friends/cover.svg").exists())  # fmt: skip
+    watched.edit(
+        lambda: cover.unlink(),
+        until=lambda: (watched.out / "releases/b-sides-for-friends/cover.svg").exists(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
     assert "releases/b-sides-for-friends/cover.svg" in changed
     assert not any(p.startswith("releases/b-sides-for-friends/cover-") for p in files(watched.out))
@@ -243,8 +269,10 @@ def test_a_template_edit_rerenders_and_only_changed_pages_are_written(watched: W
     )
     before = files(watched.out)
     tag = (Path(__file__).resolve().parents[2] / "themes/default/templates/tag.html").read_text()
-    report = watched.edit(lambda: (theme / "templates/tag.html").write_text(tag.replace("</h1>", " (tag)</h1>")),
-                          until=lambda: "(tag)" in (watched.out / "tags/ambient/index.html").read_text())  # fmt: skip
+    report = watched.edit(
+        lambda: (theme / "templates/tag.html").write_text(tag.replace("</h1>", " (tag)</h1>")),
+        until=lambda: "(tag)" in (watched.out / "tags/ambient/index.html").read_text(),
+    )
     assert report.stats is not None
     rendered = report.stats.written + report.stats.unchanged + report.stats.linked
     assert rendered == len([p for p in before if p.startswith("tags/") and p != "tags/index.html"])
@@ -255,8 +283,10 @@ def test_a_template_edit_rerenders_and_only_changed_pages_are_written(watched: W
 def test_a_catalog_change_rebuilds_everything(watched: Watched) -> None:
     before = files(watched.out)
     catalog = watched.content / "catalog.yaml"
-    watched.edit(lambda: catalog.write_text(catalog.read_text().replace("Example Records", "Sample Records")),
-                 until=lambda: "Sample Records" in (watched.out / "index.html").read_text())  # fmt: skip
+    watched.edit(
+        lambda: catalog.write_text(catalog.read_text().replace("Example Records", "Sample Records")),
+        until=lambda: "Sample Records" in (watched.out / "index.html").read_text(),
+    )
     changed = assert_rebuilt_exactly(watched, before)
     assert {p for p in files(watched.out) if p.endswith(".html")} <= changed
 
@@ -359,8 +389,13 @@ def test_without_publish_errors_a_broken_save_keeps_the_last_good_site(tmp_path:
 def test_an_edit_saved_while_another_release_is_broken_is_published_with_the_fix(tmp_path: Path) -> None:
     content, out = tmp_path.resolve() / "content", tmp_path.resolve() / "public"
     shutil.copytree(EXAMPLE, content)
-    session = BuildSession(content, out, BuildOptions(transcode=False, cache_dir=tmp_path / "cache"),
-                           watching=True, publish_errors=False)  # fmt: skip
+    session = BuildSession(
+        content,
+        out,
+        BuildOptions(transcode=False, cache_dir=tmp_path / "cache"),
+        watching=True,
+        publish_errors=False,
+    )
     session.build()
     tides = content / "releases/morning-tides/release.yaml"
     steam = content / "releases/steam-and-static/release.yaml"
@@ -400,8 +435,22 @@ def test_random_edits_always_match_a_clean_build(tmp_path: Path, seed: int, fres
         )
 
     def edit(folder: Path, n: int) -> set[Path]:
-        kind = rng.choice(["title", "status", "genres", "artist", "date", "copy", "delete", "cover", "rename",
-                           "slug", "notes", "settings"])  # fmt: skip
+        kind = rng.choice(
+            [
+                "title",
+                "status",
+                "genres",
+                "artist",
+                "date",
+                "copy",
+                "delete",
+                "cover",
+                "rename",
+                "slug",
+                "notes",
+                "settings",
+            ]
+        )
         if kind == "title":
             return append(folder, f"title: Title {n}")
         if kind == "status":

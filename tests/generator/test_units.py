@@ -77,13 +77,38 @@ def test_the_path_list_covers_what_the_urls_module_makes() -> None:
     functions = {n for n, f in vars(u).items() if inspect.isfunction(f) and f.__module__ == u.__name__}
     not_files = {"release_unlock", "release_checkout", "page_file"}
     assert functions - not_files == {
-        "release", "track", "track_audio", "track_stream", "track_download", "release_zip",
-        "release_embed", "track_embed", "release_oembed", "track_oembed", "release_cover",
-        "release_playlist", "release_media_rss", "artist", "artist_feed", "artist_playlist",
-        "artist_picture", "tag", "tags_index", "home", "site_feed", "podcast_feed", "catalog_playlist",
-        "catalog_json", "catalog_schema", "sitemap", "robots", "search_index", "search", "theme_asset",
+        "release",
+        "track",
+        "track_audio",
+        "track_stream",
+        "track_download",
+        "release_zip",
+        "release_embed",
+        "track_embed",
+        "release_oembed",
+        "track_oembed",
+        "release_cover",
+        "release_playlist",
+        "release_media_rss",
+        "artist",
+        "artist_feed",
+        "artist_playlist",
+        "artist_picture",
+        "tag",
+        "tags_index",
+        "home",
+        "site_feed",
+        "podcast_feed",
+        "catalog_playlist",
+        "catalog_json",
+        "catalog_schema",
+        "sitemap",
+        "robots",
+        "search_index",
+        "search",
+        "theme_asset",
         "not_found",
-    }  # fmt: skip
+    }
 
 
 def test_slugs_that_look_like_site_files_stay_in_their_unit() -> None:

@@ -22,8 +22,10 @@ def test_duplicate_names_get_numbered() -> None:
 def test_zips_are_deterministic_and_hold_every_member(tmp_path: Path) -> None:
     (tmp_path / "01.flac").write_bytes(b"fLaC" * 1000)
     (tmp_path / "notes.md").write_text("# Notes\n" * 100)
-    members = [Member("Ada - Roads/01 - One.flac", tmp_path / "01.flac", "k1"),
-               Member("Ada - Roads/notes.md", tmp_path / "notes.md", "k2")]  # fmt: skip
+    members = [
+        Member("Ada - Roads/01 - One.flac", tmp_path / "01.flac", "k1"),
+        Member("Ada - Roads/notes.md", tmp_path / "notes.md", "k2"),
+    ]
     write_zip(members, tmp_path / "a.zip")
     write_zip(list(reversed(members)), tmp_path / "b.zip")
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()

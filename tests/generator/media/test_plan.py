@@ -10,9 +10,15 @@ from tunecamp.generator.media.plan import Product, analysis_key, plan_release, p
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
-    [("free", "public"), ("name-your-price", "public"), ("codes", "private"), ("paid", "private"),
-     ("external", None), ("none", None)],
-)  # fmt: skip
+    [
+        ("free", "public"),
+        ("name-your-price", "public"),
+        ("codes", "private"),
+        ("paid", "private"),
+        ("external", None),
+        ("none", None),
+    ],
+)
 def test_only_free_and_name_your_price_are_public(policy: str, expected: str | None) -> None:
     assert visibility(policy) == expected
 
@@ -23,8 +29,11 @@ def files(tmp_path: Path, make_audio) -> list[Path]:
 
 
 def test_a_protected_track_never_joins_a_public_zip(tmp_path: Path, files: list[Path]) -> None:
-    per_track = {"b.flac": settings(download="paid"), "c.flac": settings(download="none"),
-                 "d.flac": settings(download="external", external_url="https://example.org")}  # fmt: skip
+    per_track = {
+        "b.flac": settings(download="paid"),
+        "c.flac": settings(download="none"),
+        "d.flac": settings(download="external", external_url="https://example.org"),
+    }
     r = release(tmp_path / "r", files, settings_=settings(download="free"), track_settings=per_track)
     plan = plan_release(catalog(tmp_path, [r]), r)
     assert plan.zip_visibility == "public"
@@ -37,8 +46,12 @@ def test_a_protected_track_never_joins_a_public_zip(tmp_path: Path, files: list[
 
 def test_a_private_zip_holds_every_downloadable_track(tmp_path: Path, files: list[Path]) -> None:
     per_track = {"b.flac": settings(download="free"), "c.flac": settings(download="none")}
-    r = release(tmp_path / "r", files, settings_=settings(download="codes", download_formats=["opus-128"]),
-                track_settings=per_track)  # fmt: skip
+    r = release(
+        tmp_path / "r",
+        files,
+        settings_=settings(download="codes", download_formats=["opus-128"]),
+        track_settings=per_track,
+    )
     plan = plan_release(catalog(tmp_path, [r]), r)
     assert plan.zip_visibility == "private" and [f.name for f in plan.zip_formats] == ["opus-128"]
     assert [tp.track.source.name for tp in plan.zip_members()] == ["a.flac", "b.flac", "d.flac"]

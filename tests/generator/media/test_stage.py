@@ -53,8 +53,15 @@ def content(tmp_path: Path, make_audio) -> Path:
 
 def everything(folder: Path, **kwargs) -> Catalog:
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name[:2].isdigit())
-    r = release(folder, files, slug="everything", title="Everything", cover=folder / "cover.jpg",
-                extras=[folder / "extras" / "booklet.pdf"], **kwargs)  # fmt: skip
+    r = release(
+        folder,
+        files,
+        slug="everything",
+        title="Everything",
+        cover=folder / "cover.jpg",
+        extras=[folder / "extras" / "booklet.pdf"],
+        **kwargs,
+    )
     return catalog(folder.parent, [r])
 
 
@@ -80,8 +87,9 @@ def public_files(root: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_every_input_format_becomes_streams_downloads_and_zips(tmp_path: Path, content: Path, counted,
-                                                               ffmpeg: str) -> None:  # fmt: skip
+def test_every_input_format_becomes_streams_downloads_and_zips(
+    tmp_path: Path, content: Path, counted, ffmpeg: str
+) -> None:
     binary, log = counted
     cat = everything(content)
     media, problems = process_media(cat, options(tmp_path, binary), QUIET)
@@ -109,8 +117,11 @@ def test_every_input_format_becomes_streams_downloads_and_zips(tmp_path: Path, c
     with zipfile.ZipFile(zips["zip:flac"]) as zf:
         names = sorted(zf.namelist())
         assert zf.testzip() is None
-    assert names[-3:] == ["Ada Lovelace - Everything/cover.jpg", "Ada Lovelace - Everything/extras/booklet.pdf",
-                          "Ada Lovelace - Everything/notes.md"]  # fmt: skip
+    assert names[-3:] == [
+        "Ada Lovelace - Everything/cover.jpg",
+        "Ada Lovelace - Everything/extras/booklet.pdf",
+        "Ada Lovelace - Everything/notes.md",
+    ]
     assert names[0] == "Ada Lovelace - Everything/01 - Song 01-wav.flac" and len(names) == len(INPUTS) + 3
     cover = media.cover(r)
     assert cover.default.path == "releases/everything/cover-640.jpg"
@@ -147,8 +158,9 @@ def test_a_tag_change_retags_without_re_encoding(tmp_path: Path, make_audio, cou
     process_media(
         catalog(folder.parent, [release(folder, files, title="Old")]), options(tmp_path, binary), QUIET
     )
-    media, _ = process_media(catalog(folder.parent, [release(folder, files, title="New Title")]),
-                             options(tmp_path, binary), QUIET)  # fmt: skip
+    media, _ = process_media(
+        catalog(folder.parent, [release(folder, files, title="New Title")]), options(tmp_path, binary), QUIET
+    )
     assert len(runs(log)) == 1
     stream = next(o for o in media.outputs if o.path == "audio/r/1.opus")
     assert stream.source is not None and read_tags(stream.source)[0].album == "New Title"
@@ -161,14 +173,27 @@ def test_protected_downloads_never_reach_public(tmp_path: Path, make_audio) -> N
     for folder in ("mixed", "sold"):
         cover_jpeg(content / folder / "cover.jpg", 200)
     formats = ["flac", "alac", "wav", "aiff", "mp3-v0", "mp3-320", "aac", "vorbis", "opus-128"]
-    cat = catalog(content, [
-        release(content / "mixed", mixed, settings_=settings(download="free", download_formats=formats),
+    cat = catalog(
+        content,
+        [
+            release(
+                content / "mixed",
+                mixed,
+                settings_=settings(download="free", download_formats=formats),
                 cover=content / "mixed/cover.jpg",
-                track_settings={"2.flac": settings(download="paid", download_formats=formats),
-                                "3.flac": settings(download="codes", download_formats=["flac"])}),
-        release(content / "sold", sold, settings_=settings(download="paid", download_formats=["flac", "aac"]),
-                cover=content / "sold/cover.jpg"),
-    ])  # fmt: skip
+                track_settings={
+                    "2.flac": settings(download="paid", download_formats=formats),
+                    "3.flac": settings(download="codes", download_formats=["flac"]),
+                },
+            ),
+            release(
+                content / "sold",
+                sold,
+                settings_=settings(download="paid", download_formats=["flac", "aac"]),
+                cover=content / "sold/cover.jpg",
+            ),
+        ],
+    )
     media, problems = process_media(cat, options(tmp_path), QUIET)
     assert not problems, [str(p) for p in problems.items]
     public = tmp_path / "public"
@@ -203,8 +228,9 @@ def test_a_protected_download_that_is_also_the_stream_is_reported(tmp_path: Path
     folder = tmp_path / "content" / "r"
     files = [make_audio(folder / "1.flac", seconds=0.5)]
     paid_high = settings(download="paid", download_formats=["mp3-v0"], streaming="high")
-    _, problems = process_media(catalog(folder.parent, [release(folder, files, settings_=paid_high)]),
-                                options(tmp_path), QUIET)  # fmt: skip
+    _, problems = process_media(
+        catalog(folder.parent, [release(folder, files, settings_=paid_high)]), options(tmp_path), QUIET
+    )
     assert [p.level for p in problems.items] == ["warning"]
     assert "not really protected" in problems.items[0].message
 
@@ -334,8 +360,12 @@ def start_build(tmp_path: Path, make_audio, ffmpeg: str) -> tuple[subprocess.Pop
     binary, log = slow_ffmpeg(tmp_path, ffmpeg)
     tests_dir = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(tests_dir)}
-    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(tmp_path), binary], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, str(tmp_path), binary],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     return proc, log
 
 

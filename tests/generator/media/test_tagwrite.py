@@ -10,8 +10,18 @@ from conftest import PNG_1PX
 from tunecamp.generator.catalog.tags import read_embedded_cover, read_tags
 from tunecamp.generator.media.tagwrite import Cover, TagData, write_tags
 
-TAGS = TagData(title="Night Drive", artists=("Ada", "Bo"), album="Roads", album_artists=("Ada",), number=3,
-               total=9, disc=1, discs=2, date="2024-05-01", license="CC-BY-4.0")  # fmt: skip
+TAGS = TagData(
+    title="Night Drive",
+    artists=("Ada", "Bo"),
+    album="Roads",
+    album_artists=("Ada",),
+    number=3,
+    total=9,
+    disc=1,
+    discs=2,
+    date="2024-05-01",
+    license="CC-BY-4.0",
+)
 COVER = Cover(PNG_1PX, "image/png", 1, 1)
 
 

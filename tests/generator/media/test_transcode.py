@@ -39,8 +39,13 @@ def test_one_decode_feeds_every_encode_and_the_analysis(
     assert analysis is not None
     assert analysis.duration == pytest.approx(1.0, abs=0.05)
     assert analysis.channels == 1 and analysis.sample_rate in (44100, 48000)
-    assert analysis.codec == {"wav": "pcm", "aiff": "pcm", "ogg": "vorbis", "m4a": "aac",
-                              "alac.m4a": "alac"}.get(ext, ext)  # fmt: skip
+    assert analysis.codec == {
+        "wav": "pcm",
+        "aiff": "pcm",
+        "ogg": "vorbis",
+        "m4a": "aac",
+        "alac.m4a": "alac",
+    }.get(ext, ext)
     assert len(analysis.peaks) == PEAK_BUCKETS and analysis.loudness is not None
     for out in outputs:
         assert decoded_seconds(ffmpeg, out) == pytest.approx(1.0, abs=0.05), out.name
@@ -75,8 +80,9 @@ def test_silence_has_no_loudness(tmp_path: Path, make_audio, ffmpeg: str) -> Non
 def test_24_bit_masters_stay_24_bit_in_pcm_downloads(tmp_path: Path, make_audio, ffmpeg: str) -> None:
     wav = make_audio(tmp_path / "in.wav")
     source = tmp_path / "in24.flac"
-    subprocess.run([ffmpeg, "-v", "error", "-i", str(wav), "-c:a", "flac", "-sample_fmt", "s32", str(source)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-i", str(wav), "-c:a", "flac", "-sample_fmt", "s32", str(source)], check=True
+    )
     assert parse_probe(_log_of(ffmpeg, source)).bits_per_sample == 24  # type: ignore[union-attr]
     encode = Encode(DOWNLOADS["wav"], tmp_path / "out.wav", bits_per_sample=24)
     transcode(Decode(source, (encode,), False, tmp_path / "log", FOUR_HOURS), FFmpegRunner(ffmpeg))
@@ -135,8 +141,9 @@ def test_analysis_round_trips_through_json(tmp_path: Path, make_audio, ffmpeg: s
 def test_a_surround_master_encodes_to_every_format_in_one_run(tmp_path: Path, ffmpeg: str) -> None:
     source = tmp_path / "surround.flac"
     layout = "pan=5.1(side)|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0"
-    subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "sine=d=0.5", "-af", layout, str(source)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "sine=d=0.5", "-af", layout, str(source)], check=True
+    )
     formats = [*STREAM_FORMATS.values(), *DOWNLOADS.values()]
     analysis, outputs = run(tmp_path, ffmpeg, source, formats)
     assert analysis is not None and analysis.channels == 6
