@@ -8,7 +8,7 @@
                        podcast, catalog playlist, catalog.json and its schema, sitemap, robots.txt
 
 A full build renders every unit; an incremental one renders the units a change reached
-(`session.py` decides which) and leaves every other file of the site as it is. The unit of a
+(`incremental.py` decides which) and leaves every other file of the site as it is. The unit of a
 file follows from its path (`owner`): the URL scheme is the map from outputs to what they
 are made of.
 """
@@ -34,7 +34,7 @@ from tunecamp.generator.site.views import ArtistView, ReleaseView
 
 Unit = tuple[str, str]
 SITE: Unit = ("site", "")
-# The templates each kind of unit renders its pages with (render.py names them).
+# The templates each kind of unit renders its pages with (site/pages.py names them).
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "release": ("release.html", "track.html", "embed_release.html", "embed_track.html"),
     "artist": ("artist.html",),

@@ -34,7 +34,7 @@ class Image:
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What the file is, as mutagen reads it (the audio pipeline measures the rest)."""
+    """What the file is, as mutagen reads it (the media stage measures the rest)."""
 
     format: str  # mp3, flac, ogg, opus, m4a, wav, aiff
     codec: str  # mp3, flac, vorbis, opus, aac, alac, pcm

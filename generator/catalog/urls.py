@@ -35,7 +35,7 @@ def tag(tag_slug: str) -> str:
 
 
 def track_audio(r: Release, t: Track) -> str:
-    """The streamed file; until the audio pipeline lands, a link to the source."""
+    """The source itself, as `--no-transcode` streams it (media/plain.py)."""
     return f"audio/{r.slug}/{t.slug}{PurePosixPath(t.source.name).suffix.lower()}"
 
 

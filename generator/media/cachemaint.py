@@ -1,5 +1,5 @@
 """Looking after the media cache between builds (`tunecamp cache gc|verify`): `gc` drops what no
-source needs any more, `verify` checks every object against the record made with it (audiocache.py);
+source needs any more, `verify` checks every object against the record made with it (cache.py);
 `cache_gc` and `cache_verify` do so for a catalog, reading sources only to hash the ones the stat
 index does not know, and running no ffmpeg.
 

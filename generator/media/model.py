@@ -2,7 +2,7 @@
 
 Renderers (pages, feeds, playlists, catalog.json) read streams, downloads, peaks,
 loudness and image variants from here and never from the source files, so the audio
-pipeline can replace how they are made without touching a template.
+stage can replace how they are made without touching a template.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class TrackMedia:
     downloads: tuple[Download, ...] = ()
     peaks: tuple[int, ...] = ()  # 0..255 per bucket
     loudness: Loudness | None = None
-    # measured from the decoded audio by the audio pipeline (None from plain_media)
+    # measured from the decoded audio by the media stage (None from plain_media)
     sample_rate: int | None = None
     channels: int | None = None
     bitrate: int | None = None  # the source's, bits per second

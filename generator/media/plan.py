@@ -2,7 +2,7 @@
 
 Pure functions from the catalog to a plan: stream formats from the `streaming` preset,
 download files and zips from `download` and `download_formats`, public or private from
-the download policy, and the cache keys of every product. The pipeline runs the plan;
+the download policy, and the cache keys of every product. The media stage runs the plan;
 `tunecamp cache gc` reads the same keys to know what to keep.
 """
 

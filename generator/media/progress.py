@@ -1,6 +1,6 @@
 """Telling the person at the terminal how the media stage is going.
 
-The pipeline reports to a `Progress`: a rich bar with an ETA (weighted by audio length,
+The media stage reports to a `Progress`: a rich bar with an ETA (weighted by audio length,
 since a long track takes longer), a line per file in verbose mode, or nothing at all.
 """
 

@@ -15,6 +15,8 @@ import late), no `# fmt: skip`, no helper with more than five parameters.
 from __future__ import annotations
 
 import ast
+import fnmatch
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "generator"
@@ -141,3 +143,19 @@ def test_no_helper_takes_more_than_five_parameters() -> None:
                 if len(params) > 5:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}({', '.join(params)})")
     assert not long, "\n".join(long)
+
+
+def test_every_data_file_ships_in_the_wheel() -> None:
+    """A file that is not Python (the catalog.json schema, py.typed) ships only when pyproject's
+    package-data names it for its own package: moving it into a wing needs a new line there."""
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())
+    package_data = config["tool"]["setuptools"]["package-data"]
+    missing = []
+    for path in sorted(ROOT.rglob("*")):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        rel = path.relative_to(ROOT)
+        package = ".".join([PACKAGE, *rel.parent.parts])
+        if not any(fnmatch.fnmatch(rel.name, glob) for glob in package_data.get(package, ())):
+            missing.append(f"{rel} (package-data of {package})")
+    assert not missing, missing
