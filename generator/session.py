@@ -75,6 +75,7 @@ class BuildSession:
                 report = self._update(self.pending | set(changed), started)
                 if report is not None:
                     return report
+            self.pending = set()  # a full build sees everything
             inputs = self.job.inputs()
             return self._keep(full_build(self.job, inputs, self._tags(), started), inputs)
 
@@ -124,7 +125,7 @@ class BuildSession:
 
     def _keep(self, outcome: Outcome, inputs: Inputs) -> BuildReport:
         """Hold what a first or full build made, for the builds that follow."""
-        self.pending = set()  # a full build saw everything
+        self.pending = set()  # a first or full build saw everything
         self.last, self.site = outcome.built, outcome.site
         if outcome.built is not None:
             self.inputs, self.report, self.unsaved = inputs, outcome.report, False
