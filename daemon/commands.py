@@ -66,22 +66,12 @@ DATA_OPTION = click.option(
     default=None,
     help="Rebuild when content changes, and reload the open pages [default: $TUNECAMP_WATCH, else on].",
 )
-def serve(
-    content_dir: Path | None,
-    public_dir: Path | None,
-    data_dir: Path | None,
-    host: str | None,
-    port: int | None,
-    no_build: bool,
-    watch: bool | None,
-) -> None:
+def serve(no_build: bool, **settings: Path | str | int | bool | None) -> None:
     """Build the site if needed, then serve it with the daemon (admin, API, /health)."""
     from tunecamp.daemon.server import serve as run
 
-    config = config_from_env(
-        content_dir=content_dir, public_dir=public_dir, data_dir=data_dir, host=host, port=port, watch=watch
-    )
-    run(config, build=not no_build)
+    # the other options are settings, named as DaemonConfig's fields: they override the environment
+    run(config_from_env(**settings), build=not no_build)
 
 
 @click.group()

@@ -37,4 +37,4 @@ def load_refresher(name: str) -> Refresher:
     found = getattr(importlib.import_module(module), function, None)
     if not callable(found):
         raise ValueError(f"--after-build {name}: not a function (module:function)")
-    return found  # type: ignore[no-any-return]
+    return found

@@ -10,6 +10,7 @@ from tunecamp.daemon.subsonic.call import Call
 from tunecamp.daemon.subsonic.ids import parse, track_id
 from tunecamp.daemon.subsonic.items import song
 from tunecamp.daemon.subsonic.listening import (
+    PlayQueue,
     bookmarks,
     delete_bookmark,
     play_queue,
@@ -92,7 +93,8 @@ async def store_play_queue(call: Call) -> dict[str, Any]:
     position = call.integer("position", 0, low=0) or 0
     user_id, client = call.user.id, (call.text("c") or "")[:100]
     number = current.number if current else None
-    await call.db(lambda d: save_play_queue(d, user_id, tracks, number, position, client))
+    queue = PlayQueue(tracks, number, position, client)
+    await call.db(lambda d: save_play_queue(d, user_id, queue))
     return {}
 
 

@@ -13,6 +13,7 @@ import colorsys
 import hashlib
 import io
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +92,19 @@ def _source_bytes(path: Path, embedded: bool) -> bytes | None:
         return None
 
 
-def _render(
-    source: Path | None, embedded: bool, seed: str, text: str, size: int | None, target: Path
-) -> bytes:
+@dataclass(frozen=True)
+class Cover:
+    """Where a cover comes from, and what its placeholder shows when there is none."""
+
+    source: Path | None  # an image file, or the audio file whose picture it is
+    embedded: bool
+    seed: str  # the placeholder's colours
+    text: str  # the placeholder's words
+
+
+def _render(cover: Cover, size: int | None, target: Path) -> bytes:
     """Runs in a worker thread: read, resize, store; a placeholder when the source fails."""
-    data = _source_bytes(source, embedded) if source is not None else None
+    data = _source_bytes(cover.source, cover.embedded) if cover.source is not None else None
     image: bytes | None = None
     if data is not None:
         try:
@@ -103,7 +112,7 @@ def _render(
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
             image = None
     if image is None:
-        image = placeholder(seed, text, size or PLACEHOLDER_SIZE)
+        image = placeholder(cover.seed, cover.text, size or PLACEHOLDER_SIZE)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(image)
@@ -117,14 +126,14 @@ def _album_source(call: Call, album: Album) -> tuple[Path | None, bool]:
     return call.config.content_dir / album.cover, album.cover_embedded
 
 
-async def _image(
-    call: Call, source: Path | None, embedded: bool, seed: str, text: str, size: int | None
-) -> bytes:
+async def _image(call: Call, cover: Cover, size: int | None) -> bytes:
+    source = cover.source
     try:
         stat = source.stat() if source is not None else None
     except OSError:
         stat, source = None, None
-    identity = f"{CACHE_VERSION}|{source}|{stat.st_size if stat else ''}|{stat.st_mtime_ns if stat else ''}|{seed}|{text}|{size}"
+        cover = replace(cover, source=None)
+    identity = f"{CACHE_VERSION}|{source}|{stat.st_size if stat else ''}|{stat.st_mtime_ns if stat else ''}|{cover.seed}|{cover.text}|{size}"
     key = hashlib.sha256(identity.encode()).hexdigest()[:32]
     cached = _remembered(call, key)
     if cached is not None:
@@ -133,12 +142,12 @@ async def _image(
     try:
         data = await asyncio.to_thread(target.read_bytes)
     except OSError:
-        data = await asyncio.to_thread(_render, source, embedded, seed, text, size, target)
+        data = await asyncio.to_thread(_render, cover, size, target)
     _remember(call, key, data)
     return data
 
 
-def _cover_target(call: Call, view: View, raw: str) -> tuple[Path | None, bool, str, str]:
+def _cover_target(call: Call, view: View, raw: str) -> Cover:
     from tunecamp.daemon.subsonic.ids import parse
 
     item = parse(raw)
@@ -152,16 +161,16 @@ def _cover_target(call: Call, view: View, raw: str) -> tuple[Path | None, bool, 
     elif item.kind == "artist" and item.number in view.artist_albums:
         artist = view.library.artists[item.number]
         if artist.image:
-            return call.config.content_dir / artist.image, False, f"artist:{artist.id}", artist.name
+            return Cover(call.config.content_dir / artist.image, False, f"artist:{artist.id}", artist.name)
         latest = view.artist_albums[artist.id][-1]
         path, embedded = _album_source(call, latest)
-        return path, embedded, f"artist:{artist.id}", artist.name
+        return Cover(path, embedded, f"artist:{artist.id}", artist.name)
     elif item.kind == "playlist":
-        return None, False, f"playlist:{item.number}", "Playlist"
+        return Cover(None, False, f"playlist:{item.number}", "Playlist")
     if album is None:
         raise SubsonicError(NOT_FOUND, f"no cover art with ID {raw[:60]!r}")
     path, embedded = _album_source(call, album)
-    return path, embedded, f"album:{album.slug}", album.title
+    return Cover(path, embedded, f"album:{album.slug}", album.title)
 
 
 def _image_response(data: bytes) -> web.Response:
@@ -178,8 +187,7 @@ async def get_cover_art(call: Call) -> web.StreamResponse:
     raw = call.required("id")
     size = call.integer("size")
     size = None if size is None or size <= 0 else max(MIN_SIZE, min(MAX_SIZE, size))
-    source, embedded, seed, text = _cover_target(call, view, raw)
-    return _image_response(await _image(call, source, embedded, seed, text, size))
+    return _image_response(await _image(call, _cover_target(call, view, raw), size))
 
 
 async def get_avatar(call: Call) -> web.StreamResponse:
@@ -187,7 +195,7 @@ async def get_avatar(call: Call) -> web.StreamResponse:
     found = await call.db(lambda d: get_user_by_name(d, name))
     if found is None:
         raise SubsonicError(NOT_FOUND, f"no user named {name[:64]!r}")
-    return _image_response(await _image(call, None, False, f"user:{found.id}", found.username, 256))
+    return _image_response(await _image(call, Cover(None, False, f"user:{found.id}", found.username), 256))
 
 
 ENDPOINTS: dict[str, Any] = {"getCoverArt": get_cover_art, "getAvatar": get_avatar}

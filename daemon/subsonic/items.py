@@ -196,26 +196,29 @@ def artist_entry(artist: Artist, notes: Annotations = NO_ANNOTATIONS) -> dict[st
     }
 
 
-def found_items(
-    view: View,
-    artists: Sequence[Artist],
-    albums: Sequence[Album],
-    songs: Sequence[Track],
-    notes: Annotations,
-    *,
-    id3: bool,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Found:
+    """What a search or the starred list found."""
+
+    artists: Sequence[Artist]
+    albums: Sequence[Album]
+    songs: Sequence[Track]
+
+
+def found_items(view: View, found: Found, notes: Annotations, *, id3: bool) -> dict[str, Any]:
     """The artists, albums and songs of a search or starred answer, each left out when there are none.
 
     `id3` picks the ID3 elements (search3, getStarred2) over the folder ones (search2, getStarred).
     """
     body: dict[str, Any] = {}
-    if artists:
-        body["artist"] = [artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in artists]
-    if albums:
-        body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in albums]
-    if songs:
-        body["song"] = [song(t, view, notes) for t in songs]
+    if found.artists:
+        body["artist"] = [
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in found.artists
+        ]
+    if found.albums:
+        body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in found.albums]
+    if found.songs:
+        body["song"] = [song(t, view, notes) for t in found.songs]
     return body
 
 

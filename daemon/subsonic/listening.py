@@ -224,24 +224,26 @@ def create_playlist(db: Database, user_id: int, name: str, track_ids: Sequence[i
     return int(cursor.lastrowid)
 
 
-def update_playlist(
-    db: Database,
-    number: int,
-    *,
-    name: str | None = None,
-    comment: str | None = None,
-    public: bool | None = None,
-    track_ids: Sequence[int] | None = None,
-) -> None:
+@dataclass(frozen=True)
+class PlaylistChange:
+    """What updatePlaylist changes; None leaves it as it is."""
+
+    name: str | None = None
+    comment: str | None = None
+    public: bool | None = None
+    track_ids: Sequence[int] | None = None
+
+
+def update_playlist(db: Database, number: int, change: PlaylistChange) -> None:
     with db.atomic():
-        if name is not None:
-            db.execute("UPDATE playlists SET name = ? WHERE id = ?", [name, number])
-        if comment is not None:
-            db.execute("UPDATE playlists SET comment = ? WHERE id = ?", [comment, number])
-        if public is not None:
-            db.execute("UPDATE playlists SET public = ? WHERE id = ?", [int(public), number])
-        if track_ids is not None:
-            _set_tracks(db, number, track_ids)
+        if change.name is not None:
+            db.execute("UPDATE playlists SET name = ? WHERE id = ?", [change.name, number])
+        if change.comment is not None:
+            db.execute("UPDATE playlists SET comment = ? WHERE id = ?", [change.comment, number])
+        if change.public is not None:
+            db.execute("UPDATE playlists SET public = ? WHERE id = ?", [int(change.public), number])
+        if change.track_ids is not None:
+            _set_tracks(db, number, change.track_ids)
         db.execute("UPDATE playlists SET changed_at = ? WHERE id = ?", [now(), number])
 
 
@@ -286,19 +288,27 @@ def play_queue(db: Database, user_id: int) -> tuple[dict[str, Any], list[int]] |
     return rows[0], tracks
 
 
-def save_play_queue(
-    db: Database, user_id: int, track_ids: Sequence[int], current: int | None, position_ms: int, client: str
-) -> None:
+@dataclass(frozen=True)
+class PlayQueue:
+    """A user's play queue as savePlayQueue sends it."""
+
+    track_ids: Sequence[int]
+    current: int | None  # the song playing, by its ID
+    position_ms: int  # in the current song
+    client: str  # the app that saved it
+
+
+def save_play_queue(db: Database, user_id: int, queue: PlayQueue) -> None:
     with db.atomic():
         db.execute(
             "INSERT INTO play_queues (user_id, current_track_id, position_ms, changed_at, changed_by) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
             "current_track_id = excluded.current_track_id, position_ms = excluded.position_ms, "
             "changed_at = excluded.changed_at, changed_by = excluded.changed_by",
-            [user_id, current, position_ms, now(), client],
+            [user_id, queue.current, queue.position_ms, now(), queue.client],
         )
         db.execute("DELETE FROM play_queue_tracks WHERE user_id = ?", [user_id])
         db.conn.executemany(
             "INSERT INTO play_queue_tracks (user_id, position, track_id) VALUES (?, ?, ?)",
-            [(user_id, i, t) for i, t in enumerate(track_ids)],
+            [(user_id, i, t) for i, t in enumerate(queue.track_ids)],
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tunecamp.daemon.subsonic.call import Call
-from tunecamp.daemon.subsonic.items import Annotations, album_child, album_id3, found_items, song
+from tunecamp.daemon.subsonic.items import Annotations, Found, album_child, album_id3, found_items, song
 from tunecamp.daemon.subsonic.library import Album, Track, View, fold
 from tunecamp.daemon.subsonic.listening import starred
 from tunecamp.daemon.subsonic.now_playing import live
@@ -144,7 +144,7 @@ async def _starred(call: Call, key: str, id3: bool) -> dict[str, Any]:
     tracks = [view.tracks[n] for k, n, _ in rows if k == "track" and n in view.tracks]
     notes = await call.notes([t.id for t in tracks] + [t for a in albums for t in a.track_ids])
     artists = [view.library.artists[n] for n in artist_ids]
-    return {key: found_items(view, artists, albums, tracks, notes, id3=id3)}
+    return {key: found_items(view, Found(artists, albums, tracks), notes, id3=id3)}
 
 
 async def get_starred(call: Call) -> dict[str, Any]:

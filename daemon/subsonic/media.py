@@ -57,6 +57,16 @@ class Target:
     lossless: bool = False
 
 
+@dataclass(frozen=True)
+class Transcode:
+    """One on-the-fly transcode: into what, at what bitrate, from where in the song."""
+
+    target: Target
+    kbps: int
+    offset: float  # seconds into the song (timeOffset)
+    estimate: bool  # send a Content-Length estimated from the bitrate (estimateContentLength)
+
+
 def _target(name: str, kbps: int) -> Target:
     rate = f"{kbps}k"
     if name == "opus":
@@ -122,9 +132,9 @@ async def stream(call: Call) -> web.StreamResponse:
     target = _target(wanted or "mp3", max(32, min(kbps, 320)))
     if target.lossless and not allowed:
         target = _target("mp3", kbps)
-    estimate = call.flag("estimateContentLength")
+    plan = Transcode(target, kbps, offset, call.flag("estimateContentLength"))
     if call.request.method == "HEAD":
-        return await transcode(call, path, track, target, kbps, offset, estimate)
+        return await transcode(call, path, track, plan)
     slots, user_id = call.state.slots, call.user.id
     if not slots.take(user_id):
         fmt = None if wanted in (None, "raw") else wanted
@@ -133,7 +143,7 @@ async def stream(call: Call) -> web.StreamResponse:
         if not await slots.take_soon(user_id):
             return busy(call)
     try:
-        return await transcode(call, path, track, target, kbps, offset, estimate)
+        return await transcode(call, path, track, plan)
     finally:
         slots.give_back(user_id)
 
@@ -149,11 +159,10 @@ def busy(call: Call) -> web.Response:
     return response
 
 
-async def transcode(
-    call: Call, path: Path, track: Track, target: Target, kbps: int, offset: float, estimate: bool
-) -> web.StreamResponse:
+async def transcode(call: Call, path: Path, track: Track, plan: Transcode) -> web.StreamResponse:
     from tunecamp.generator.ffmpeg import ffmpeg_path
 
+    target, offset = plan.target, plan.offset
     if call.request.method == "HEAD":  # what the answer would be, without making it
         return web.Response(headers={"Content-Type": target.mime, "Accept-Ranges": "none"})
     args = [ffmpeg_path(), "-v", "error", "-nostdin"]
@@ -184,8 +193,8 @@ async def transcode(
         headers={"Content-Type": target.mime, "Accept-Ranges": "none", "Cache-Control": "no-store"}
     )
     length = None
-    if estimate and not target.lossless:
-        length = max(0, int((track.duration - offset) * kbps * 1000 / 8))
+    if plan.estimate and not target.lossless:
+        length = max(0, int((track.duration - offset) * plan.kbps * 1000 / 8))
         response.content_length = length
     request = call.request
     try:

@@ -15,6 +15,7 @@ from tunecamp.daemon.subsonic.items import Annotations, song
 from tunecamp.daemon.subsonic.library import View
 from tunecamp.daemon.subsonic.listening import (
     Playlist,
+    PlaylistChange,
     create_playlist,
     delete_playlist,
     get_playlist,
@@ -103,7 +104,9 @@ async def create(call: Call) -> dict[str, Any]:
         existing = await _owned(call, "playlistId", write=True)
         name = call.text("name")
         await call.db(
-            lambda d: update_playlist(d, existing.id, name=_name(name) if name else None, track_ids=tracks)
+            lambda d: update_playlist(
+                d, existing.id, PlaylistChange(name=_name(name) if name else None, track_ids=tracks)
+            )
         )
         return await _with_songs(call, existing.id)
     name = _name(call.required("name"))
@@ -137,10 +140,12 @@ async def update(call: Call) -> dict[str, Any]:
         lambda d: update_playlist(
             d,
             found.id,
-            name=_name(name) if name is not None else None,
-            comment=comment[:1000] if comment is not None else None,
-            public=public,
-            track_ids=tracks,
+            PlaylistChange(
+                name=_name(name) if name is not None else None,
+                comment=comment[:1000] if comment is not None else None,
+                public=public,
+                track_ids=tracks,
+            ),
         )
     )
     return {}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from tunecamp.daemon.subsonic.call import Call
-from tunecamp.daemon.subsonic.items import found_items
+from tunecamp.daemon.subsonic.items import Found, found_items
 from tunecamp.daemon.subsonic.library import View, fold
 
 MAX_COUNT = 500
@@ -62,7 +62,7 @@ async def _search(call: Call, key: str, id3: bool) -> dict[str, Any]:
     albums = _matching(by_name, view.album_keys, words, album_offset, album_count)
     songs = _matching(view.songs, view.song_keys, words, song_offset, song_count)
     notes = await call.notes([t.id for t in songs] + [t for a in albums for t in a.track_ids])
-    return {key: found_items(view, artists, albums, songs, notes, id3=id3)}
+    return {key: found_items(view, Found(artists, albums, songs), notes, id3=id3)}
 
 
 async def search2(call: Call) -> dict[str, Any]:

@@ -12,6 +12,7 @@ what one needs of another is handed over by create_app, never found missing at r
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,6 +94,20 @@ def test_each_feature_folder_is_a_room(feature: str) -> None:
     setups = [getattr(s, "__module__", "") for s in composition.FEATURES]
     assert f"tunecamp.daemon.{feature}.feature" in setups, f"{feature}.feature.setup is not in FEATURES"
     assert f"tunecamp.{feature}" in {s.name for s in SETS}, f"{feature}/schema.py's set is not in SETS"
+
+
+def test_every_template_and_asset_is_package_data() -> None:
+    """A file that is no module ships in the wheel only when a package-data glob of its package
+    takes it: a feature's templates/ and assets are listed in pyproject.toml beside its package."""
+    config = tomllib.loads((DAEMON.parent / "pyproject.toml").read_text())["tool"]["setuptools"]
+    shipped = set()
+    for package, globs in config["package-data"].items():
+        if package == "tunecamp.daemon" or package.startswith("tunecamp.daemon."):
+            folder = DAEMON.joinpath(*package.split(".")[2:])
+            shipped |= {path for pattern in globs for path in folder.glob(pattern)}
+    data = {p for p in DAEMON.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
+    missing = sorted(str(p.relative_to(DAEMON)) for p in data - shipped)
+    assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
 
 
 @pytest.mark.parametrize("feature", composition.FEATURES, ids=lambda s: s.__module__.split(".")[2])

@@ -101,7 +101,7 @@ async def test_close_stops_a_running_build(tmp_path: Path) -> None:
 
 async def test_a_watcher_build_waits_for_another_build_of_the_site(tmp_path: Path) -> None:
     content, public = tmp_path / "content", tmp_path / "public"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "content", content)
+    shutil.copytree(Path(__file__).resolve().parents[3] / "content", content)
     config = DaemonConfig(content_dir=content, public_dir=public, data_dir=tmp_path / "data",
                           build_transcode=False, watch=True)  # fmt: skip
     db = Db(tmp_path / "t.db")

@@ -66,7 +66,7 @@ def test_a_crash_is_reported_as_a_failed_build(tmp_path: Path, capsys: pytest.Ca
     assert done["event"] == "done" and not done["ok"] and done["error"]
 
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "content"
+EXAMPLE = Path(__file__).resolve().parents[3] / "content"
 
 
 def site_files(public: Path) -> dict[str, bytes]:

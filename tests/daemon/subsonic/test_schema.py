@@ -22,7 +22,7 @@ from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 from tunecamp.daemon.subsonic.endpoints import ENDPOINTS
 
 pytestmark = pytest.mark.slow
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 SPEC = REPO_ROOT.parent / "shared/specs/opensubsonic/openapi/openapi.json"
 SALT = "schemathesis"
 BINARY = {"stream", "download", "getCoverArt", "getAvatar"}
