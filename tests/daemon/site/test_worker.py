@@ -2,14 +2,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clirun import hold_build_lock
 
+from tunecamp.daemon.app import AFTER_BUILD
 from tunecamp.daemon.builds import STATE_FILE, content_fingerprint, is_stale, worker_command
+from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.db import Db
+from tunecamp.daemon.site.manager import BuildManager
 from tunecamp.daemon.site.worker import main
 
 
@@ -49,6 +55,32 @@ def test_if_changed_skips_an_unchanged_catalog(tmp_path: Path, capsys: pytest.Ca
     assert main(args) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[-1] == {"event": "done", "ok": True, "published": False, "skipped": True}
+
+
+def test_the_after_build_refreshers_run_after_the_index(
+    tmp_path: Path, make_audio: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The daemon names them on the worker's command line (create_app hands them to the manager)."""
+    content, public, data = tmp_path / "c", tmp_path / "p", tmp_path / "d"
+    (content / "releases/tides").mkdir(parents=True)
+    (content / "releases/tides/release.yaml").write_text("status: published\ntitle: Tides\n")
+    make_audio(content / "releases/tides/01 - One.flac", tags={"title": "One"})
+    folders = ["--content", str(content), "--public", str(public), "--data", str(data), "--index-only"]
+    assert main(folders) == 0  # the catalog index alone
+    tables = "SELECT (SELECT count(*) FROM catalog_tracks), (SELECT count(*) FROM catalog_track_media)"
+    with sqlite3.connect(data / "tunecamp.db") as conn:
+        assert conn.execute(tables).fetchone() == (1, 0)
+    config = DaemonConfig(content_dir=content, public_dir=public, data_dir=data)
+    command = BuildManager(config, Db(data / "unused.db"), AFTER_BUILD).command(index_only=True)
+    named = command[command.index("--after-build") :][:2]
+    assert named == ["--after-build", "tunecamp.daemon.subsonic.media_rows:refresh_media"]
+    assert main([*folders, *named]) == 0
+    with sqlite3.connect(data / "tunecamp.db") as conn:
+        assert conn.execute(tables).fetchone() == (1, 1)
+    capsys.readouterr()
+    assert main([*folders, "--after-build", "tunecamp.daemon.users:ROLES"]) == 2  # not a function
+    done = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert not done["ok"] and "--after-build tunecamp.daemon.users:ROLES" in done["error"]
 
 
 def test_a_crash_is_reported_as_a_failed_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
