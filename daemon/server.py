@@ -16,8 +16,8 @@ import subprocess
 from aiohttp import web
 
 from tunecamp.daemon.access_log import ACCESS_LOGGER, AccessLogger, configure_logging
-from tunecamp.daemon.app import create_app
-from tunecamp.daemon.build_worker import is_stale, worker_command
+from tunecamp.daemon.app import AFTER_BUILD, create_app
+from tunecamp.daemon.builds import is_stale, worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.error_reporting import init_sentry
 
@@ -36,7 +36,9 @@ def index_is_empty(config: DaemonConfig) -> bool:
 
 def build_now(config: DaemonConfig) -> bool:
     """Run the build worker in the foreground, its output on the console; True when it published."""
-    cmd = worker_command(config.content_dir, config.public_dir, config.data_dir, "--format", "text")
+    cmd = worker_command(
+        config.content_dir, config.public_dir, config.data_dir, "--format", "text", after_build=AFTER_BUILD
+    )
     if not config.build_transcode:
         cmd.append("--no-transcode")
     result = subprocess.run(cmd, stdin=subprocess.DEVNULL, check=False)

@@ -11,14 +11,14 @@ from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 
 from tunecamp.daemon.backup import BackupError, backup
-from tunecamp.daemon.cli import cli
+from tunecamp.daemon.cli import tunecamp
 from tunecamp.daemon.db import connect
 from tunecamp.daemon.users import credentials, verify_password_sync
 
 
 def run(data: Path, *args: str, input: str | None = None) -> Any:
     return CliRunner().invoke(
-        cli,
+        tunecamp(),
         [*args, "--data", str(data)],
         input=input,
         env={"TUNECAMP_BCRYPT_ROUNDS": "4"},
@@ -83,7 +83,7 @@ def test_no_duplicate_users_and_the_last_owner_stays(tmp_path: Path) -> None:
 
 
 async def test_backup_while_the_daemon_writes(client: TestClient, add_user: Any, tmp_path: Path) -> None:
-    from tunecamp.daemon.keys import CONFIG
+    from tunecamp.daemon.appkeys import CONFIG
 
     config = client.app[CONFIG]
     await add_user(client.app, "alice", "owner")

@@ -156,7 +156,7 @@ def test_a_master_hard_linked_by_an_older_build_is_unlinked(work: Path) -> None:
 def test_the_build_worker_refuses_the_catalog_as_its_public_folder(work: Path) -> None:
     before = checksums(work / "content")
     result = subprocess.run(
-        [sys.executable, "-m", "tunecamp.daemon.build_worker", "--format", "text", "--no-transcode",
+        [sys.executable, "-m", "tunecamp.daemon.site.worker", "--format", "text", "--no-transcode",
          "--content", str(work / "content"), "--public", str(work / "content"), "--data", str(work / "data")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
