@@ -101,7 +101,7 @@ def check_port(host: str, port: int) -> None:
 
 
 def serve(config: DaemonConfig, *, build: bool = True) -> None:
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     init_sentry(config.sentry_dsn, component="daemon")
     check_port(config.host, config.port)
     if not config.content_dir.is_dir():

@@ -89,9 +89,10 @@ async def announce(app: web.Application) -> None:
         url = f"{app[CONFIG].url}/admin/setup?token={token}"
         app[SETUP_URL] = url
         log.warning(
-            "no account yet: create the first Owner at %s (valid 24 h, once), "
+            "No account yet. Create the first Owner here (valid 24 h, once):\n%s\n"
             "or run `tunecamp user add NAME --role owner`",
             url,
+            extra={"box": True, "fields": {"setup_url": url}},
         )
 
 
