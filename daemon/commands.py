@@ -79,12 +79,21 @@ def user() -> None:
     """Manage accounts (works while the daemon runs)."""
 
 
-def open_database(data_dir: Path | None) -> tuple[Database, DaemonConfig]:
-    """The database of the data folder, migrated, and the settings; the caller closes it."""
+def open_database(data_dir: Path | None, *, create: bool = False) -> tuple[Database, DaemonConfig]:
+    """The database of the data folder, migrated, and the settings; the caller closes it.
+
+    Only `create` (adding an account before the daemon ever ran) makes a new database: any other
+    command run from the wrong folder says where it looked instead of showing an empty instance.
+    """
     from tunecamp.daemon.db import connect
     from tunecamp.daemon.migrations import apply_migrations
 
     config = config_from_env(data_dir=data_dir)
+    if not create and not config.database_path.is_file():
+        raise click.ClickException(
+            f"no TuneCamp database at {config.database_path.resolve()}; pass --data (or set "
+            "TUNECAMP_DATA_DIR) to the data folder `tunecamp serve` uses"
+        )
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db = connect(config.database_path)
     apply_migrations(db)
@@ -134,7 +143,7 @@ def user_add(
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     password = read_password(password_stdin)
-    db, config = open_database(data_dir)
+    db, config = open_database(data_dir, create=True)
     try:
         created = create_user(db, username, hash_password_sync(password, config.bcrypt_rounds), role)
         if artists:
@@ -143,7 +152,9 @@ def user_add(
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
-    click.echo(f"created {role} {username}; sign in at {config.url}/admin")
+    # the port of a daemon started elsewhere is unknown here: name an address only when it is set
+    where = f"at {config.public_url.rstrip('/')}/admin" if config.public_url else "at /admin of the daemon"
+    click.echo(f"created {role} {username}; sign in {where}")
 
 
 @user.command("list")
