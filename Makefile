@@ -23,8 +23,12 @@ install: $(VENV)/.installed
 relink:
 	$(UV) pip install -q --python $(BIN)/python --no-deps --reinstall-package tunecamp -e . --config-settings editable_mode=strict
 
+# The demo serves a working copy of the example catalog (.demo/content), so publishing from the
+# dashboard never edits the repository's own content/; files added to content/ later are copied in.
+DEMO := .demo
 demo: install relink
-	$(BIN)/tunecamp serve --content content --host $(HOST) --port $(PORT)
+	mkdir -p $(DEMO)/content && cp -R -n content/. $(DEMO)/content/
+	cd $(DEMO) && ../$(BIN)/tunecamp serve --content content --public public --data data --host $(HOST) --port $(PORT)
 
 test: install relink
 	$(BIN)/python -m pytest -q
@@ -45,4 +49,4 @@ lock:
 	$(UV) pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf public data build .pytest_cache .mypy_cache
+	rm -rf public data build .pytest_cache .mypy_cache $(DEMO)

@@ -109,48 +109,16 @@ def baseline(catalog: Catalog, work: Path, ffmpeg: str, jobs: int) -> float:
 
     def commands(track: Track) -> list[list[str]]:
         tags = [
-            "-metadata",
-            f"title={track.title}",
-            "-metadata",
-            f"album={release.title}",
-            "-metadata",
-            f"artist={', '.join(track.artists)}",
-            "-metadata",
-            f"track={track.number}",
+            *("-metadata", f"title={track.title}", "-metadata", f"album={release.title}"),
+            *("-metadata", f"artist={', '.join(track.artists)}", "-metadata", f"track={track.number}"),
         ]
+        head = (ffmpeg, "-v", "error", "-y", "-i", str(track.source), "-map", "0:a:0", "-map_metadata", "-1")
         cmds = [
-            [
-                ffmpeg,
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                str(track.source),
-                "-map",
-                "0:a:0",
-                "-map_metadata",
-                "-1",
-                *f.args,
-                *tags,
-                "-f",
-                f.muxer,
-                str(out / f"{track.slug}.{f.name}.{f.ext}"),
-            ]
+            [*head, *f.args, *tags, "-f", f.muxer, str(out / f"{track.slug}.{f.name}.{f.ext}")]
             for f in formats
         ]
-        cmds.append(
-            [
-                ffmpeg,
-                "-nostats",
-                "-i",
-                str(track.source),
-                "-af",
-                "ebur128=peak=true:framelog=verbose",
-                "-f",
-                "null",
-                "-",
-            ]
-        )
+        loudness = ("-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-")
+        cmds.append([ffmpeg, "-nostats", "-i", str(track.source), *loudness])
         return cmds
 
     def peaks(track: Track) -> None:

@@ -58,20 +58,9 @@ def make_sources(folder: Path) -> dict[tuple[str, int], Path]:
             path = folder / f"{tone}.{ext}"
             if not path.exists():
                 tmp = path.with_name(f"tmp-{path.name}")
+                tone_source = ("-f", "lavfi", "-i", f"sine=frequency={tone}:duration=0.2")
                 subprocess.run(
-                    [
-                        ffmpeg_path(),
-                        "-v",
-                        "error",
-                        "-y",
-                        "-f",
-                        "lavfi",
-                        "-i",
-                        f"sine=frequency={tone}:duration=0.2",
-                        *codec,
-                        str(tmp),
-                    ],
-                    check=True,
+                    [ffmpeg_path(), "-v", "error", "-y", *tone_source, *codec, str(tmp)], check=True
                 )
                 tmp.replace(path)
             sources[ext, tone] = path

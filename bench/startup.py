@@ -2,7 +2,7 @@
 
 - watch start-up: a watch session (as `tunecamp watch` and `tunecamp serve` keep) on the
   unchanged site, from nothing to ready for the first save; compared with the no-op build;
-- admin publish: the daemon's build worker (`python -m tunecamp.daemon.build_worker`, what the
+- admin publish: the daemon's build worker (`python -m tunecamp.daemon.site.worker`, what the
   dashboard, the admin API and Subsonic startScan run) after one release is published, as a
   whole process from start to exit (the site is live before its last step, the index refresh).
 """
@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +39,11 @@ def watch_startup(content: Path, out: Path, options: BuildOptions) -> float:
 
 
 def worker(content: Path, out: Path, data: Path) -> float:
-    command = [sys.executable, "-m", "tunecamp.daemon.build_worker", "--no-transcode",
-               "--content", str(content), "--public", str(out), "--data", str(data)]  # fmt: skip
+    from tunecamp.daemon.app import AFTER_BUILD
+    from tunecamp.daemon.builds import worker_command
+
+    # as the daemon runs it: the after-build refreshers too
+    command = worker_command(content, out, data, "--no-transcode", after_build=AFTER_BUILD)
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started

@@ -1,11 +1,15 @@
 """Logs as one JSON object per line: one per request (method, path, status, duration), and the rest.
 
-Structured lines are what log shippers and `jq` read (a terminal gets the same fields as text); the query string is left out of
-request lines because tokens and passwords travel in it (Subsonic's `p=`, `t=`).
+Structured lines are what log shippers and `jq` read; a person at a terminal gets short lines
+instead, without the polls that answer fine (the live preview's event stream, `/health`), and the
+one-time setup link in a box that stays readable (`TUNECAMP_LOG_FORMAT`: auto, console or json).
+The query string is left out of request lines because tokens and passwords travel in it
+(Subsonic's `p=`, `t=`).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -14,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from rich.console import Console
+from rich.panel import Panel
 
 from tunecamp.daemon.users import current_user
 
@@ -38,6 +44,8 @@ class ConsoleFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", {})
         stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        if getattr(record, "box", False):
+            return boxed(record.getMessage())
         if record.name == "tunecamp.access":
             line = f"{stamp} {fields['method']} {fields['path']} {fields['status']} {fields['ms']} ms"
         else:
@@ -50,10 +58,35 @@ class ConsoleFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(level: str = "info") -> None:
-    """JSON lines for log collectors; the same, readable, when a person watches the terminal."""
+def boxed(text: str) -> str:
+    """`text` framed, each line kept whole (a link broken over two lines cannot be clicked)."""
+    width = max(len(line) for line in text.splitlines()) + 4
+    out = io.StringIO()
+    Console(file=out, width=width, force_terminal=False, highlight=False).print(Panel(text, expand=False))
+    return out.getvalue().rstrip("\n")
+
+
+class QuietPolls(logging.Filter):
+    """On a terminal, the requests that come back every few seconds by themselves and went fine."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = getattr(record, "fields", {})
+        if record.name != "tunecamp.access" or fields.get("status", 500) >= 400:
+            return True
+        return not str(fields.get("path", "")).startswith(QUIET_PATHS)
+
+
+QUIET_PATHS = ("/health", "/_tunecamp/")
+
+
+def configure_logging(level: str = "info", fmt: str = "auto") -> None:
+    """JSON lines for log collectors; short lines when a person watches the terminal."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(ConsoleFormatter() if sys.stderr.isatty() else JsonFormatter())
+    if fmt == "console" or (fmt == "auto" and sys.stderr.isatty()):
+        handler.setFormatter(ConsoleFormatter())
+        handler.addFilter(QuietPolls())
+    else:
+        handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

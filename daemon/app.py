@@ -1,9 +1,19 @@
 """The daemon's aiohttp application, composed from its features.
 
-`/health` comes first and depends on nothing else; then the features, each owning its
-routes, handlers and SQL; the static site last, as the catch-all. Resources (the
-database thread, the token secret, the build manager) live in `cleanup_ctx`, so nothing
-happens before the app starts and everything is closed when it stops.
+Every feature is a folder with a `setup(app)` (its feature.py) that adds its routes, templates,
+state and cleanup; no feature imports another. What one needs of another is handed over here:
+
+- the build manager (site) is set up for every app, with the after-build refreshers of the
+  other features (the Subsonic API's media rows), since the admin, the Subsonic API and /health
+  ask it for builds through `appkeys.BUILDS`;
+- the HTML pages (html.py) are set up before the features, with the accounts feature's CSRF
+  token for their forms, so any feature's pages render whichever others are composed;
+- sign-in (accounts' session middleware and token signer) is set up for every app, since every
+  route's permission depends on who is calling.
+
+`/health` comes first and depends on nothing else; public/ (the site) last, as the catch-all.
+Resources (the database thread, the instance secret, the build manager) live in `cleanup_ctx`,
+so nothing happens before the app starts and everything is closed when it stops.
 """
 
 from __future__ import annotations
@@ -13,44 +23,31 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 from aiohttp import web
 
-from tunecamp.daemon import (
-    admin_api,
-    auth,
-    dashboard,
-    dashboard_subsonic,
-    health,
-    livereload,
-    onboarding,
-    previews,
-    static,
-    subsonic_app,
-    watcher,
-)
-from tunecamp.daemon.auth import AUTH, Auth, auth_middleware
-from tunecamp.daemon.builds import BUILDS, BuildManager
+from tunecamp.daemon import health, html
+from tunecamp.daemon.accounts import feature as accounts
+from tunecamp.daemon.accounts.sessions import auth_middleware, csrf_token, signer_ctx
+from tunecamp.daemon.admin import feature as admin
+from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
+from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.errors import error_middleware, protocol_log
-from tunecamp.daemon.keys import CONFIG, DB
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
 from tunecamp.daemon.roles import access_middleware, check_routes
-from tunecamp.daemon.tokens import Signer, resolve_secret
+from tunecamp.daemon.secret import InstanceSecret, resolve_secret
+from tunecamp.daemon.site import feature as site
+from tunecamp.daemon.site import public
+from tunecamp.daemon.site.manager import builds_ctx
+from tunecamp.daemon.subsonic import feature as subsonic
+from tunecamp.daemon.subsonic.media_rows import refresh_media
 
 log = logging.getLogger("tunecamp.daemon")
 Feature = Callable[[web.Application], None]
 
-# Every feature is a `setup(app)` that adds its routes (and its state and cleanup, if any).
-FEATURES: tuple[Feature, ...] = (
-    auth.setup,
-    onboarding.setup,
-    admin_api.setup,
-    previews.setup,
-    dashboard.setup,
-    dashboard_subsonic.setup,
-    watcher.setup,
-    livereload.setup,
-    subsonic_app.setup,
-)
+FEATURES: tuple[Feature, ...] = (accounts.setup, admin.setup, site.setup, subsonic.setup)
+
+# Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
+AFTER_BUILD: tuple[Refresher, ...] = (refresh_media,)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -61,17 +58,9 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     log.info("database closed")
 
 
-async def auth_ctx(app: web.Application) -> AsyncIterator[None]:
-    secret, source = resolve_secret(app[CONFIG])
-    app[AUTH] = Auth(Signer(secret), source)
+async def secret_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[SECRET] = InstanceSecret(*resolve_secret(app[CONFIG]))
     yield
-
-
-async def builds_ctx(app: web.Application) -> AsyncIterator[None]:
-    manager = BuildManager(app[CONFIG], app[DB])
-    app[BUILDS] = manager
-    yield
-    await manager.close()
 
 
 def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> web.Application:
@@ -84,9 +73,10 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app[DB] = Db(config.database_path)  # opened by database_ctx, on the database thread
     app[LOGIN_LIMITS] = LoginLimits.from_config(config)
     health.setup(app)  # first: answers whatever else is broken
-    app.cleanup_ctx.extend([database_ctx, auth_ctx, builds_ctx])
+    html.setup(app, csrf_token)
+    app.cleanup_ctx.extend([database_ctx, secret_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])
     for setup in features:
         setup(app)
-    static.setup(app)  # last: the catch-all
+    public.setup(app)  # last: the catch-all
     check_routes(app)
     return app

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +91,19 @@ class RefreshStats:
         return {"new": self.new, "kept": self.kept, "missing": self.missing}
 
 
+@dataclass
+class _Tally:
+    """How many rows of each kind (artists, albums, tracks) a refresh added and kept."""
+
+    new: Counter[str] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)
+
+
 def refresh(db: Database, catalog: Catalog) -> RefreshStats:
     """Bring the index in line with a scanned catalog, drafts included, in one transaction."""
     root = catalog.content_dir.resolve()
     now = _now()
-    new: Counter[str] = Counter()
-    kept: Counter[str] = Counter()
+    tally = _Tally()
     with db.atomic():
         # artists
         known = [
@@ -114,7 +121,7 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
                 "missing": 0,
                 "updated_at": now,
             }
-            artist_ids[artist.slug] = _save(db, "catalog_artists", found, row, new, kept, "artists")
+            artist_ids[artist.slug] = _save(db, "artists", found, row, tally)
         _mark_missing(db, "catalog_artists", set(artist_ids.values()))
 
         # tracks first (their matches help find a renamed album), then albums
@@ -177,7 +184,7 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
                 "missing": 0,
                 "updated_at": now,
             }
-            album_ids[release.slug] = _save(db, "catalog_albums", found, row, new, kept, "albums")
+            album_ids[release.slug] = _save(db, "albums", found, row, tally)
         _mark_missing(db, "catalog_albums", set(album_ids.values()))
 
         seen_tracks = set()
@@ -199,38 +206,32 @@ def refresh(db: Database, catalog: Catalog) -> RefreshStats:
                 "missing": 0,
                 "updated_at": now,
             }
-            seen_tracks.add(_save(db, "catalog_tracks", found, row, new, kept, "tracks"))
+            seen_tracks.add(_save(db, "tracks", found, row, tally))
         _mark_missing(db, "catalog_tracks", seen_tracks)
     missing = {
         kind: int(db.execute(f"SELECT count(*) FROM catalog_{kind} WHERE missing = 1").fetchone()[0])
         for kind in ("artists", "albums", "tracks")
     }
-    return RefreshStats(dict(new), dict(kept), missing)
+    return RefreshStats(dict(tally.new), dict(tally.kept), missing)
 
 
-def _save(
-    db: Database,
-    table: str,
-    found: int | None,
-    row: dict[str, Any],
-    new: Counter[str],
-    kept: Counter[str],
-    kind: str,
-) -> int:
+def _save(db: Database, kind: str, found: int | None, row: dict[str, Any], tally: _Tally) -> int:
+    """Insert `row` into catalog_<kind>, or update the row `found`; its ID."""
+    table = f"catalog_{kind}"
     columns = list(row)
     if found is None:
         cursor = db.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [row[c] for c in columns],
         )
-        new[kind] += 1
+        tally.new[kind] += 1
         assert cursor.lastrowid is not None
         return int(cursor.lastrowid)
     db.execute(
         f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
         [*(row[c] for c in columns), found],
     )
-    kept[kind] += 1
+    tally.kept[kind] += 1
     return found
 
 

@@ -63,6 +63,7 @@ class DaemonConfig:
     watch: bool = field(default=True, metadata={"env": "TUNECAMP_WATCH"})
     live_reload: bool = field(default=True, metadata={"env": "TUNECAMP_LIVE_RELOAD"})
     log_level: str = field(default="info", metadata={"env": "TUNECAMP_LOG_LEVEL"})
+    log_format: str = field(default="auto", metadata={"env": "TUNECAMP_LOG_FORMAT"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
 
     @classmethod
@@ -94,6 +95,8 @@ class DaemonConfig:
             raise ConfigError("TUNECAMP_JWT_SECRET: at least 32 bytes (try `openssl rand -hex 32`)")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"TUNECAMP_LOG_LEVEL={self.log_level}: debug, info, warning or error")
+        if self.log_format not in ("auto", "console", "json"):
+            raise ConfigError(f"TUNECAMP_LOG_FORMAT={self.log_format}: auto, console or json")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"TUNECAMP_PUBLIC_URL={self.public_url}: an http(s) URL")
         if not 0 <= self.login_slow_delay <= 30:

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tunecamp.daemon.keys import CONFIG, DB
+from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB
 from tunecamp.daemon.roles import PUBLIC, requires
 
 CHECK_TIMEOUT = 2.0
@@ -54,8 +54,6 @@ def _ffmpeg() -> dict[str, Any]:
 
 
 def build_status(app: web.Application) -> dict[str, Any]:
-    from tunecamp.daemon.builds import BUILDS
-
     builds = app.get(BUILDS)
     if builds is None:
         return {"state": "disabled"}

@@ -7,15 +7,17 @@ contexts, which stop a running build and close the database.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sqlite3
 import subprocess
 
 from aiohttp import web
 
 from tunecamp.daemon.access_log import ACCESS_LOGGER, AccessLogger, configure_logging
-from tunecamp.daemon.app import create_app
-from tunecamp.daemon.build_worker import is_stale, worker_command
+from tunecamp.daemon.app import AFTER_BUILD, create_app
+from tunecamp.daemon.builds import is_stale, worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.error_reporting import init_sentry
 
@@ -34,7 +36,9 @@ def index_is_empty(config: DaemonConfig) -> bool:
 
 def build_now(config: DaemonConfig) -> bool:
     """Run the build worker in the foreground, its output on the console; True when it published."""
-    cmd = worker_command(config.content_dir, config.public_dir, config.data_dir, "--format", "text")
+    cmd = worker_command(
+        config.content_dir, config.public_dir, config.data_dir, "--format", "text", after_build=AFTER_BUILD
+    )
     if not config.build_transcode:
         cmd.append("--no-transcode")
     result = subprocess.run(cmd, stdin=subprocess.DEVNULL, check=False)
@@ -80,9 +84,26 @@ def check_public_folder(config: DaemonConfig, *, building: bool) -> None:
         raise SystemExit(f"{exc} (--public / TUNECAMP_PUBLIC_DIR)") from None
 
 
+def check_port(host: str, port: int) -> None:
+    """Say in one line that the port is taken, before building and printing the banner for nothing."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        socket.create_server((host or "0.0.0.0", port), family=family).close()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            return  # anything else (a host that is not ours...) aiohttp reports in full
+        raise SystemExit(
+            f"port {port} on {host} is already in use (another TuneCamp, or another program); pick "
+            f"another: `make demo PORT={port + 123}` or `tunecamp serve --port {port + 123}`"
+        ) from None
+
+
 def serve(config: DaemonConfig, *, build: bool = True) -> None:
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     init_sentry(config.sentry_dsn, component="daemon")
+    check_port(config.host, config.port)
     if not config.content_dir.is_dir():
         raise SystemExit(
             f"{config.content_dir} is not a folder; create a catalog with "

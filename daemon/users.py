@@ -1,8 +1,9 @@
-"""Accounts: the users table, roles, artist assignments and password hashes.
+"""Accounts: the users table, roles, artist assignments and password hashes; who is calling.
 
-The SQL functions take a sqlite-utils Database and run on the database thread (through
-`Db.run`); hashing is slow on purpose, so it runs in a worker thread of its own and
-never on the event loop or the database thread.
+Shared by every feature: accounts signs people in (accounts/), the admin manages them, the
+Subsonic API checks its own credentials against them. The SQL functions take a sqlite-utils
+Database and run on the database thread (through `Db.run`); hashing is slow on purpose, so it
+runs in a worker thread of its own and never on the event loop or the database thread.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import bcrypt
 from aiohttp import web
 from sqlite_utils import Database
 
+from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.db import row_id
+from tunecamp.daemon.errors import http_error
 from tunecamp.generator.catalog.slugs import is_safe_slug
 
 ROLES = ("owner", "manager", "curator", "listener")  # most to least powerful
@@ -55,6 +59,17 @@ def current_user(request: web.Request) -> User | None:
 
 def set_current_user(request: web.Request, user: User | None) -> None:
     request[_USER_KEY] = user
+
+
+async def target_user(request: web.Request) -> User:
+    """The account a route's `{user_id}` names (the admin's and the Subsonic credentials' routes), or a 404."""
+    user_id = row_id(request.match_info["user_id"])
+    if user_id is None:
+        raise http_error(404, "no such user")
+    user = await request.app[DB].run(lambda db: get_user(db, user_id))
+    if user is None:
+        raise http_error(404, "no such user")
+    return user
 
 
 # --- checks ---------------------------------------------------------------

@@ -116,26 +116,8 @@ def runs(log: Path) -> list[int]:
 
 def decoded_seconds(ffmpeg: str, path: Path) -> float:
     """The length of a file as ffmpeg decodes it (samples counted at 48 kHz)."""
-    pcm = subprocess.run(
-        [
-            ffmpeg,
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-map",
-            "0:a:0",
-            "-ac",
-            "1",
-            "-ar",
-            "48000",
-            "-f",
-            "s16le",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    args = ("-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "s16le", "-")
+    pcm = subprocess.run([ffmpeg, *args], capture_output=True, check=True).stdout
     return len(pcm) / 2 / 48000
 
 

@@ -20,12 +20,12 @@ import httpx
 from aiohttp import web
 
 from tunecamp.daemon.app import create_app
-from tunecamp.daemon.app_passwords import PasswordBox, create_api_key, set_app_password
 from tunecamp.daemon.catalog_index import refresh
 from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.db import connect
 from tunecamp.daemon.migrations import apply_migrations
-from tunecamp.daemon.subsonic_index import refresh_media
+from tunecamp.daemon.subsonic.credentials import PasswordBox, create_api_key, set_app_password
+from tunecamp.daemon.subsonic.media_rows import refresh_media
 from tunecamp.daemon.users import create_user, hash_password_sync
 from tunecamp.generator.catalog.scan import scan
 

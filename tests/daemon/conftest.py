@@ -11,10 +11,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from tunecamp.daemon.accounts.sessions import SIGNER
 from tunecamp.daemon.app import create_app
-from tunecamp.daemon.auth import AUTH
+from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig, Rate
-from tunecamp.daemon.keys import DB
 from tunecamp.daemon.users import User, create_user, get_user_by_name, hash_password_sync, set_artists
 
 PASSWORD = "correct horse battery"
@@ -113,9 +113,7 @@ async def _add_user(
 async def _token_for(app: web.Application, username: str, ttl: int = 3600, now: float | None = None) -> str:
     user = await app[DB].run(lambda db: get_user_by_name(db, username))
     assert user is not None
-    return app[AUTH].signer.issue(
-        user.id, user.token_generation, ttl, now if now is not None else time.time()
-    )
+    return app[SIGNER].issue(user.id, user.token_generation, ttl, now if now is not None else time.time())
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tunecamp.daemon.auth import COOKIE
+from tunecamp.daemon.accounts.sessions import COOKIE
 from tunecamp.daemon.bodies import MAX_DEPTH, MalformedBody, parse_json
 
 JSON = {"Content-Type": "application/json"}

@@ -11,19 +11,48 @@ from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 
 from tunecamp.daemon.backup import BackupError, backup
-from tunecamp.daemon.cli import cli
+from tunecamp.daemon.cli import tunecamp
 from tunecamp.daemon.db import connect
 from tunecamp.daemon.users import credentials, verify_password_sync
 
 
 def run(data: Path, *args: str, input: str | None = None) -> Any:
     return CliRunner().invoke(
-        cli,
+        tunecamp(),
         [*args, "--data", str(data)],
         input=input,
         env={"TUNECAMP_BCRYPT_ROUNDS": "4"},
         catch_exceptions=False,
     )
+
+
+def test_a_command_run_from_the_wrong_folder_says_where_it_looked(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "not-the-data"
+    for args in (
+        ["user", "list"],
+        ["user", "set-role", "bob", "manager"],
+        ["user", "api-key", "bob", "--list"],
+    ):
+        result = run(elsewhere, *args)
+        assert result.exit_code == 1, args
+        assert f"no TuneCamp database at {(elsewhere / 'tunecamp.db').resolve()}" in " ".join(
+            result.output.split()
+        )
+    assert not elsewhere.exists()  # nothing was created
+
+
+def test_user_add_names_no_address_it_cannot_know(tmp_path: Path) -> None:
+    added = run(
+        tmp_path / "data", "user", "add", "alice", "--role", "owner", input="a long enough password\n"
+    )
+    assert "sign in at /admin of the daemon" in added.output and ":8000" not in added.output
+    result = CliRunner().invoke(
+        tunecamp(),
+        ["user", "add", "bob", "--role", "listener", "--data", str(tmp_path / "data")],
+        input="another long one\n",
+        env={"TUNECAMP_BCRYPT_ROUNDS": "4", "TUNECAMP_PUBLIC_URL": "https://music.example.org/"},
+    )
+    assert "sign in at https://music.example.org/admin" in result.output
 
 
 def test_user_add_list_set_role_passwd(tmp_path: Path) -> None:
@@ -60,6 +89,7 @@ def test_user_add_list_set_role_passwd(tmp_path: Path) -> None:
 def test_user_errors_are_clear(
     tmp_path: Path, args: tuple[str, ...], stdin: str | None, message: str
 ) -> None:
+    assert run(tmp_path, "user", "add", "someone", input="long enough password\n").exit_code == 0
     result = run(tmp_path, *args, input=stdin)
     assert result.exit_code != 0 and message in result.output
 
@@ -83,7 +113,7 @@ def test_no_duplicate_users_and_the_last_owner_stays(tmp_path: Path) -> None:
 
 
 async def test_backup_while_the_daemon_writes(client: TestClient, add_user: Any, tmp_path: Path) -> None:
-    from tunecamp.daemon.keys import CONFIG
+    from tunecamp.daemon.appkeys import CONFIG
 
     config = client.app[CONFIG]
     await add_user(client.app, "alice", "owner")

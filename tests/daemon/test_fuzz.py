@@ -21,13 +21,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from raw_http import Headers, send_raw
 
+from tunecamp.daemon.accounts.sessions import COOKIE
+from tunecamp.daemon.admin.previews import preview_dir
 from tunecamp.daemon.app import create_app
-from tunecamp.daemon.auth import COOKIE
-from tunecamp.daemon.build_worker import content_fingerprint
+from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.builds import content_fingerprint
 from tunecamp.daemon.catalog_index import refresh
 from tunecamp.daemon.config import DaemonConfig, Rate
-from tunecamp.daemon.keys import DB
-from tunecamp.daemon.previews import preview_dir
 from tunecamp.daemon.roles import PUBLIC, route_table
 from tunecamp.generator.catalog.model import Artist, Catalog, CatalogConfig, Release
 from tunecamp.generator.catalog.settings import Settings

@@ -5,8 +5,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp.test_utils import TestClient
 
 from tunecamp.daemon.app import create_app
+from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig
-from tunecamp.daemon.keys import DB
 
 
 async def test_healthy(client: TestClient) -> None:

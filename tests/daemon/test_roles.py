@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tunecamp.daemon.builds import BUILDS
-from tunecamp.daemon.keys import DB
+from tunecamp.daemon.appkeys import BUILDS, DB
 from tunecamp.daemon.roles import COLUMNS, MATRIX, account_change_refusal, route_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "roles.md"

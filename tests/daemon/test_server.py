@@ -114,3 +114,16 @@ def test_serve_refuses_a_public_folder_over_the_catalog_or_the_data(tmp_path: Pa
     assert "TUNECAMP_PUBLIC_DIR" in result.stderr
     assert master.read_bytes() == b"fLaC the only copy"
     assert sorted(p.name for p in content.rglob("*")) == ["01 - Master.flac", "album", "releases"]
+
+
+def test_a_busy_port_is_one_line_saying_how_to_pick_another(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        command = serve_command(tmp_path / "content", tmp_path / "public", tmp_path / "data", port)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert f"--port {port + 123}" in result.stderr and "PORT=" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "TuneCamp is serving" not in result.stdout  # no banner for a server that never starts

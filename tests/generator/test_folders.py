@@ -159,7 +159,7 @@ def test_the_build_worker_refuses_the_catalog_as_its_public_folder(work: Path) -
         [
             sys.executable,
             "-m",
-            "tunecamp.daemon.build_worker",
+            "tunecamp.daemon.site.worker",
             "--format",
             "text",
             "--no-transcode",

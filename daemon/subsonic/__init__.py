@@ -1,0 +1,23 @@
+"""The Subsonic/OpenSubsonic API under /rest, and the credentials music apps sign in with.
+
+- feature.py       setup(app): the feature's state, /rest, the credentials' API and pages
+- dispatch.py      one /rest request: parameters, format, caller, errors always as Subsonic answers
+- endpoints.py     every endpoint's name and handler; the spec's full list
+- call.py          Call (one request's parameters, caller, state) and the feature's state
+- auth.py          u+p, u+t+s or apiKey -> the caller, rate-limited
+- credentials.py   app passwords (sealed with the instance secret) and API keys, in SQL
+- account_api.py   /api/subsonic and /api/admin/users/{id}/subsonic-...: managing credentials
+- account_pages.py /admin/subsonic and /admin/users/{id}/subsonic: the same as pages
+- commands.py      `tunecamp user subsonic-password` and `tunecamp user api-key`
+- render.py        answers as XML, JSON or JSONP; error codes
+- ids.py, items.py  Subsonic IDs; songs, albums and artists as Subsonic elements
+- library.py       the catalog as apps see it: an in-memory snapshot of the catalog index
+- listening.py     each user's state in SQL: stars, ratings, plays, playlists, bookmarks, play queue
+- media_rows.py    the catalog's extra rows the API needs, refreshed after each build
+- endpoint modules, side by side: system.py, browse.py, lists.py, search.py, media.py (stream),
+  download.py, covers.py, annotation.py (star, rating, scrobble), playlists.py, bookmarks.py
+- what several endpoints share: lookup.py (an ID's item), sources.py (a song's file),
+  now_playing.py, slots.py (transcode caps), streamed_zip.py
+- schema.py        the feature's tables; its migration set
+- templates/       apps.html (rendered as "subsonic/apps.html")
+"""

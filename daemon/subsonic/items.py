@@ -1,0 +1,233 @@
+"""Library items as Subsonic elements: songs (Child), albums, artists, with the user's state.
+
+Pure functions from the snapshot and the caller's annotations to response dicts. Values
+that are unknown are None (left out by the renderer); IDs are strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tunecamp.daemon.subsonic.ids import album_id, artist_id, track_id
+from tunecamp.daemon.subsonic.library import Album, Artist, Track, View
+from tunecamp.daemon.subsonic.render import Clean, iso
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """One user's stars, ratings and plays for the items of one response."""
+
+    stars: dict[tuple[str, int], str] = field(default_factory=dict)
+    ratings: dict[tuple[str, int], int] = field(default_factory=dict)
+    plays: dict[int, tuple[int, str]] = field(default_factory=dict)  # track -> (count, last played)
+
+    def starred(self, kind: str, number: int) -> str | None:
+        return iso(self.stars.get((kind, number)))
+
+    def rating(self, kind: str, number: int) -> int | None:
+        return self.ratings.get((kind, number))
+
+    def album_plays(self, album: Album) -> tuple[int, str | None]:
+        counts = [self.plays[t] for t in album.track_ids if t in self.plays]
+        return sum(c for c, _ in counts), max((last for _, last in counts), default=None)
+
+
+NO_ANNOTATIONS = Annotations()
+
+
+def _safe(part: str) -> str:
+    return part.replace("/", "_").replace("\\", "_").strip() or "_"
+
+
+def _artist_refs(view: View, ids: tuple[int, ...]) -> list[dict[str, Any]]:
+    artists = view.library.artists
+    return [{"id": artist_id(i), "name": artists[i].name} for i in ids if i in artists]
+
+
+def _compact(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def _song_base(track: Track, view: View) -> dict[str, Any]:
+    album = view.library.albums[track.album_id]
+    genres = view.track_genres(track)
+    number = f"{track.number:02d} - " if track.number else ""
+    return _compact(
+        {
+            "id": track_id(track.id),
+            "parent": album_id(album.id),
+            "isDir": False,
+            "title": track.title,
+            "album": album.title,
+            "artist": track.artist,
+            "track": track.number or None,
+            "year": track.year,
+            "genre": genres[0] if genres else None,
+            "coverArt": album_id(album.id),
+            "size": track.size,
+            "contentType": track.mime,
+            "suffix": track.suffix,
+            "duration": round(track.duration),
+            "bitRate": round(track.bitrate / 1000) if track.bitrate else None,
+            "bitDepth": track.bits_per_sample,
+            "samplingRate": track.sample_rate,
+            "channelCount": track.channels,
+            "path": f"{_safe(album.artist_name)}/{_safe(album.title)}/{number}{_safe(track.title)}.{track.suffix}",
+            "isVideo": False,
+            "discNumber": track.disc,
+            "created": track.created,
+            "albumId": album_id(album.id),
+            "artistId": artist_id(track.artist_ids[0]) if track.artist_ids else None,
+            "type": "music",
+            "mediaType": "song",
+            "musicBrainzId": track.musicbrainz_id,
+            "isrc": [track.isrc] if track.isrc else None,
+            "genres": [{"name": g} for g in genres],
+            "artists": _artist_refs(view, track.artist_ids),
+            "displayArtist": track.artist,
+            "albumArtists": _artist_refs(view, album.artist_ids),
+            "displayAlbumArtist": album.artist_name,
+            "explicitStatus": "explicit" if track.explicit else None,
+        }
+    )
+
+
+def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    base = view.memo.get(("song", track.id))
+    if base is None:
+        base = view.memo[("song", track.id)] = _song_base(track, view)
+    item = Clean(base)
+    plays = notes.plays.get(track.id)
+    item["playCount"] = plays[0] if plays else 0
+    if plays:
+        item["played"] = iso(plays[1])
+    if (starred := notes.stars.get(("track", track.id))) is not None:
+        item["starred"] = iso(starred)
+    if (rating := notes.ratings.get(("track", track.id))) is not None:
+        item["userRating"] = rating
+    return item
+
+
+def _album_base(album: Album, view: View) -> dict[str, Any]:
+    tracks = view.album_tracks(album)
+    return _compact(
+        {
+            "id": album_id(album.id),
+            "name": album.title,
+            "artist": album.artist_name,
+            "artistId": artist_id(album.artist_id) if album.artist_id else None,
+            "coverArt": album_id(album.id),
+            "songCount": len(tracks),
+            "duration": round(sum(t.duration for t in tracks)),
+            "created": album.created,
+            "year": album.year,
+            "genre": album.genres[0] if album.genres else None,
+            "genres": [{"name": g} for g in album.genres],
+            "artists": _artist_refs(view, album.artist_ids),
+            "displayArtist": album.artist_name,
+            "recordLabels": [{"name": album.label}] if album.label else None,
+            "releaseDate": {"year": album.year} if album.year else None,
+            "explicitStatus": "explicit" if album.explicit else None,
+            "isCompilation": False,
+        }
+    )
+
+
+def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    base = view.memo.get(("album", album.id))
+    if base is None:
+        base = view.memo[("album", album.id)] = _album_base(album, view)
+    item = Clean(base)
+    count, last = notes.album_plays(album)
+    item["playCount"] = count
+    if last:
+        item["played"] = iso(last)
+    if (starred := notes.stars.get(("album", album.id))) is not None:
+        item["starred"] = iso(starred)
+    if (rating := notes.ratings.get(("album", album.id))) is not None:
+        item["userRating"] = rating
+    return item
+
+
+def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    """An album as a directory entry (getAlbumList, getMusicDirectory, search2)."""
+    count, last = notes.album_plays(album)
+    return {
+        "id": album_id(album.id),
+        "parent": artist_id(album.artist_id) if album.artist_id else None,
+        "isDir": True,
+        "title": album.title,
+        "album": album.title,
+        "artist": album.artist_name,
+        "year": album.year,
+        "genre": album.genres[0] if album.genres else None,
+        "coverArt": album_id(album.id),
+        "duration": round(sum(t.duration for t in view.album_tracks(album))),
+        "playCount": count,
+        "played": iso(last),
+        "created": album.created,
+        "starred": notes.starred("album", album.id),
+        "userRating": notes.rating("album", album.id),
+        "albumId": album_id(album.id),
+        "artistId": artist_id(album.artist_id) if album.artist_id else None,
+        "mediaType": "album",
+    }
+
+
+def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    return {
+        "id": artist_id(artist.id),
+        "name": artist.name,
+        "coverArt": artist_id(artist.id),
+        "albumCount": len(view.artist_albums.get(artist.id, ())),
+        "starred": notes.starred("artist", artist.id),
+    }
+
+
+def artist_entry(artist: Artist, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    """An artist as a folder (getIndexes, search2, getStarred)."""
+    return {
+        "id": artist_id(artist.id),
+        "name": artist.name,
+        "starred": notes.starred("artist", artist.id),
+        "userRating": notes.rating("artist", artist.id),
+    }
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search or the starred list found."""
+
+    artists: Sequence[Artist]
+    albums: Sequence[Album]
+    songs: Sequence[Track]
+
+
+def found_items(view: View, found: Found, notes: Annotations, *, id3: bool) -> dict[str, Any]:
+    """The artists, albums and songs of a search or starred answer, each left out when there are none.
+
+    `id3` picks the ID3 elements (search3, getStarred2) over the folder ones (search2, getStarred).
+    """
+    body: dict[str, Any] = {}
+    if found.artists:
+        body["artist"] = [
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in found.artists
+        ]
+    if found.albums:
+        body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in found.albums]
+    if found.songs:
+        body["song"] = [song(t, view, notes) for t in found.songs]
+    return body
+
+
+IGNORED_ARTICLES = "The El La Los Las Le Les"
+
+
+def index_letter(name: str) -> str:
+    words = name.split(maxsplit=1)
+    if len(words) == 2 and words[0] in IGNORED_ARTICLES.split():
+        name = words[1]
+    first = name[:1].upper()
+    return first if first.isalpha() else "#"
