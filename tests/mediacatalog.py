@@ -162,3 +162,12 @@ def bad_inputs(tmp_path: Path, make_audio: Any) -> dict[str, tuple[Path, str]]:
         "no audio stream": (picture, "no audio stream"),
         "header claiming hours": (_flac_claiming(tmp_path, make_audio, 6 * 3600), "over the 4:00:00 limit"),
     }
+
+
+def one_release_catalog(content: Path, make_audio: Any, seconds: float) -> Path:
+    """A catalog of one published release with one FLAC track of `seconds` (builds, locks, caches)."""
+    (content / "releases" / "r").mkdir(parents=True)
+    (content / "catalog.yaml").write_text("title: T\n")
+    (content / "releases" / "r" / "release.yaml").write_text("title: R\nstatus: published\n")
+    make_audio(content / "releases" / "r" / "01 One.flac", seconds=seconds)
+    return content

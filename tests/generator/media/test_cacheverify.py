@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 from clirun import tunecamp
-from mediacatalog import decoded_seconds
+from mediacatalog import decoded_seconds, one_release_catalog
 
 SECONDS = 1.0
 
 
 @pytest.fixture
 def content(tmp_path: Path, make_audio) -> Path:  # type: ignore[no-untyped-def]
-    content = tmp_path / "content"
-    (content / "releases" / "r").mkdir(parents=True)
-    (content / "catalog.yaml").write_text("title: T\n")
-    (content / "releases" / "r" / "release.yaml").write_text("title: R\nstatus: published\n")
-    make_audio(content / "releases" / "r" / "01 One.flac", seconds=SECONDS)
-    return content
+    return one_release_catalog(tmp_path / "content", make_audio, SECONDS)
 
 
 def built(content: Path, public: Path) -> tuple[Path, Path]:
