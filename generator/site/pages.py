@@ -65,6 +65,7 @@ def home_page(site: Site) -> Output:
             site.urls,
         ),
         json_ld=script_json(website_ld(config, site.urls, u.search())),
+        alternates=activity_alternates(site, u.ap_label(), True),
     )
     return site.render(
         "home.html",
@@ -73,6 +74,13 @@ def home_page(site: Site) -> Output:
         artists=site.views.listed_artists,
         description_html=Markup(config.description_html),
     )
+
+
+def activity_alternates(site: Site, document: str, published: bool) -> tuple[Alternate, ...]:
+    """The ActivityPub document of a page (`published`: it has one), for fediverse servers and apps."""
+    if not site.catalog.config.daemon_url or not published:
+        return ()
+    return (Alternate("application/activity+json", "ActivityPub", site.urls.absolute(document)),)
 
 
 def artist_page(site: Site, av: ArtistView) -> Output:
@@ -96,7 +104,7 @@ def artist_page(site: Site, av: ArtistView) -> Output:
             site.urls,
         ),
         json_ld=script_json(group_ld(av, site.urls)),
-        alternates=site.artist_alternates((av,)),
+        alternates=(*activity_alternates(site, u.ap_artist(a), av.listed), *site.artist_alternates((av,))),
     )
     return site.render("artist.html", page, av=av, bio_html=Markup(a.bio_html))
 
@@ -135,9 +143,13 @@ def release_page(site: Site, rv: ReleaseView) -> Output:
         noindex=rv.noindex,
         meta=release_cards(rv, site.catalog.config, site.urls, description),
         json_ld=script_json(album_ld(rv, site.urls)),
-        alternates=release_alternates(site, rv, oembed),
+        alternates=(
+            *activity_alternates(site, u.ap_note(rv.release), rv.release.is_listed),
+            *release_alternates(site, rv, oembed),
+        ),
     )
-    return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv))
+    fediverse = site.federation.of(rv.release.slug)
+    return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv), fediverse=fediverse)
 
 
 def track_page(site: Site, rv: ReleaseView, tv: TrackView) -> Output:

@@ -17,7 +17,7 @@ from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.model import Artist, Release
 from tunecamp.generator.media.model import Stream
 from tunecamp.generator.media.plan import PROTECTED_POLICIES
-from tunecamp.generator.media.previews import FEDERATED_TRACKS
+from tunecamp.generator.media.previews import FEDERATED_TRACKS, cut
 from tunecamp.generator.site.activitypub.actors import image
 from tunecamp.generator.site.activitypub.vocabulary import (
     AS,
@@ -109,16 +109,19 @@ def announce(site: Site, rv: ReleaseView, a: Addresses) -> dict[str, Any]:
     }
 
 
-def federated_stream(site: Site, rv: ReleaseView, tv: TrackView) -> tuple[Stream, bool] | None:
-    """What a post plays of a track, and whether it is a preview: the preview for paid or
-    code-locked downloads (None when there is none), else the MP3 stream, else the first."""
+def federated_stream(site: Site, tv: TrackView) -> tuple[Stream, float, bool] | None:
+    """What a post plays of a track, how long it lasts, and whether it is a preview: the preview
+    for paid or code-locked downloads (None when there is none), else the MP3 stream, else the first."""
     if tv.track.settings.download in PROTECTED_POLICIES:
         preview = site.media.preview(tv.track)
-        return (preview, True) if preview is not None else None
+        if preview is None:
+            return None
+        fed = site.catalog.config.federation
+        return preview, cut(tv.media.duration, fed.preview_start, fed.preview_length).length, True
     streams = tv.media.streams
     if not streams:
         return None
-    return next((s for s in streams if s.codec == "mp3"), streams[0]), False
+    return next((s for s in streams if s.codec == "mp3"), streams[0]), tv.media.duration, False
 
 
 def attachments(site: Site, rv: ReleaseView) -> list[dict[str, Any]]:
@@ -126,18 +129,17 @@ def attachments(site: Site, rv: ReleaseView) -> list[dict[str, Any]]:
     cover_doc = image(site, cover) if cover.blurhash else None  # a generated SVG cover is not attached
     docs: list[dict[str, Any]] = []
     for tv in rv.tracks[:FEDERATED_TRACKS]:
-        found = federated_stream(site, rv, tv)
+        found = federated_stream(site, tv)
         if found is None:
             continue
-        stream, preview = found
-        length = float(stream.bitrate and stream.size * 8 / stream.bitrate or tv.media.duration)
+        stream, length, preview = found
         name = f"{tv.number}. {tv.title}" + (f" — {tv.artist}" if tv.shows_artist else "")
         doc: dict[str, Any] = {
             "type": "Document",
             "mediaType": stream.mime.split(";", 1)[0].strip(),
             "url": site.urls.absolute(stream.path),
             "name": name + (" (preview)" if preview else ""),
-            "duration": iso_duration(round(length if preview else tv.media.duration)),
+            "duration": iso_duration(length),
         }
         if cover_doc is not None:
             doc["blurhash"] = cover_doc["blurhash"]
@@ -166,9 +168,9 @@ def audio(site: Site, rv: ReleaseView, tv: TrackView, a: Addresses) -> dict[str,
         "to": [PUBLIC],
         "cc": [a.user(author(rv).slug, "followers")],
     }
-    found = federated_stream(site, rv, tv)
+    found = federated_stream(site, tv)
     if found is not None:
-        stream, _ = found
+        stream = found[0]
         doc["url"] = [
             {"type": "Link", "mediaType": "text/html", "href": site.urls.absolute(tv.path)},
             {
