@@ -12,6 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from PIL import Image as PILImage
+
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
 BASE = "https://music.example.org"
@@ -30,7 +32,7 @@ FILES = {
     "artists/ana/bio.md": "Ana plays *slow* things.\n",
     "releases/free-one/release.yaml": (
         "status: published\ntitle: Free One\nartist: ana\ndate: 2025-05-01\n"
-        "genres: [Indie Pop, drone]\ndownload: free\n"
+        "genres: [Indie Pop, drone]\ndownload: free\ncover: cover.jpg\ncover_description: A red square\n"
     ),
     "releases/paid-one/release.yaml": (
         "status: published\ntitle: Paid One\nartist: ana\ndate: 2025-06-01\ndownload: paid\nprice: 5\n"
@@ -58,6 +60,7 @@ def write_catalog(content: Path, catalog_yaml: str = CATALOG) -> Path:
         (content / name).write_text(text)
     for n in range(1, 6):
         tone(content / f"releases/free-one/0{n} - Song {n}.flac", freq=220 + 40 * n)
+    PILImage.new("RGB", (300, 300), (200, 30, 40)).save(content / "releases/free-one/cover.jpg", quality=90)
     tone(content / "releases/paid-one/01 - Long.flac", seconds=PAID_SECONDS)
     tone(content / "releases/hidden-one/01 - Secret.flac", freq=330)
     tone(content / "releases/bo-draft/01 - Unfinished.flac", freq=550)

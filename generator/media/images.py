@@ -194,6 +194,7 @@ class Picture:
 
 
 BLURHASH_VERSION = 1
+BLURHASH_SIZE = 32  # pixels a side
 BLURHASH_COMPONENTS = (4, 3)  # what Mastodon computes for its own attachments
 
 
@@ -208,9 +209,13 @@ def cover_blurhash(pic: Picture, cache: AudioCache, problems: Problems) -> str |
     if isinstance(found, dict) and isinstance(found.get("blurhash"), str):
         return str(found["blurhash"])
     try:
-        with cache.path(smallest[3], _suffix(smallest[2])).open("rb") as f:
-            x, y = BLURHASH_COMPONENTS
-            value = str(blurhash.encode(f, x_components=x, y_components=y))
+        with PILImage.open(cache.path(smallest[3], _suffix(smallest[2]))) as im:
+            small = im.convert("RGB")
+            small.thumbnail((BLURHASH_SIZE, BLURHASH_SIZE))  # a blur needs few pixels: fast in pure Python
+        w, h, data = small.width, small.height, small.tobytes()
+        rows = [[tuple(data[(y * w + x) * 3 : (y * w + x) * 3 + 3]) for x in range(w)] for y in range(h)]
+        x, y = BLURHASH_COMPONENTS
+        value = str(blurhash.encode(rows, components_x=x, components_y=y))
     except (OSError, ValueError) as exc:
         problems.warning(pic.original, f"no BlurHash for this picture: {exc}")
         return None

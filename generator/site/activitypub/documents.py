@@ -75,3 +75,12 @@ def site_documents(site: Site) -> list[Output]:
         *paged([], lambda _: u.ap_instance_outbox(), a.doc),
         document(u.ap_manifest(), manifest(site, a, notes)),
     ]
+
+
+def render_activitypub(site: Site) -> list[Output]:
+    """Every document of the site in one list (a build writes them unit by unit instead)."""
+    return [
+        *site_documents(site),
+        *(out for av in site.views.artists for out in artist_documents(site, av)),
+        *(out for rv in site.views.releases for out in release_documents(site, rv)),
+    ]

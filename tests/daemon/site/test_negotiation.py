@@ -93,6 +93,6 @@ async def test_pages_without_a_document_stay_pages(client: TestClient) -> None:
 
 def test_accept_parsing() -> None:
     assert wants_activity(AP) and wants_activity(LD) and wants_activity(f"{AP};q=0.9, text/html;q=0.8")
-    assert not wants_activity("application/ld+json; profile=\"https://example.org/other\"")
+    assert not wants_activity('application/ld+json; profile="https://example.org/other"')
     assert not wants_activity(f"text/html, {AP};q=0.9") and not wants_activity(f"{AP};q=0")
     assert not wants_activity(f"{AP};q=bad")

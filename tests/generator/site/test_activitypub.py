@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import blurhash
 import pytest
 from fedcatalog import BASE, CATALOG, DAEMON, tone, write_catalog, write_interactions, write_keys
 
@@ -124,8 +125,18 @@ def test_a_free_release_is_a_create_note_with_playable_audio(built: Built) -> No
         assert a["url"].startswith(f"{BASE}/audio/free-one/") and a["url"].endswith(".mp3")
         assert (built.out / a["url"].removeprefix(f"{BASE}/")).is_file()
         assert a["duration"] == "PT1S" and a["name"].startswith(("1. ", "2. ", "3. ", "4. "))
-    # generated covers are SVG: Mastodon takes no SVG, so no image is attached
-    assert not [a for a in note["attachment"] if a["type"] == "Image"]
+    (cover,) = [a for a in note["attachment"] if a["type"] == "Image"]
+    assert cover["mediaType"] == "image/jpeg" and cover["name"] == "A red square"
+    assert cover["url"] == f"{BASE}/releases/free-one/cover-300.jpg" and (
+        cover["width"],
+        cover["height"],
+    ) == (300, 300)
+    r, g, b = blurhash.decode(cover["blurhash"], 4, 4)[2][2]  # a real BlurHash of the red cover
+    assert r > 150 and g < 80 and b < 80
+    assert all(a["icon"]["url"] == cover["url"] and a["blurhash"] == cover["blurhash"] for a in audio)
+    # a generated cover is SVG, which Mastodon does not take: not attached
+    paid = built.doc("ap/releases/paid-one/note.json")
+    assert not [a for a in paid["attachment"] if a["type"] == "Image"]
     tags = {t["name"]: t for t in note["tag"]}
     assert set(tags) == {"#IndiePop", "#Drone"} and tags["#IndiePop"]["type"] == "Hashtag"
     assert tags["#IndiePop"]["href"] == f"{BASE}/tags/indie-pop/"
