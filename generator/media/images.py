@@ -198,13 +198,23 @@ BLURHASH_SIZE = 32  # pixels a side
 BLURHASH_COMPONENTS = (4, 3)  # what Mastodon computes for its own attachments
 
 
+def _smallest_jpeg(pic: Picture) -> list[Any] | None:
+    jpegs = [v for v in pic.manifest["variants"] if v[2] == "image/jpeg"]
+    return min(jpegs, key=lambda v: v[0]) if jpegs else None
+
+
+def blurhash_key(pic: Picture) -> str:
+    """Where a picture's BlurHash is kept in the cache (`tunecamp cache gc` keeps it)."""
+    smallest = _smallest_jpeg(pic)
+    return key("blurhash", BLURHASH_VERSION, BLURHASH_COMPONENTS, smallest[3] if smallest else None)
+
+
 def cover_blurhash(pic: Picture, cache: AudioCache, problems: Problems) -> str | None:
     """The BlurHash of a picture, from its smallest JPEG variant, computed once per content."""
-    jpegs = [v for v in pic.manifest["variants"] if v[2] == "image/jpeg"]
-    if not jpegs:
+    smallest = _smallest_jpeg(pic)
+    if smallest is None:
         return None
-    smallest = min(jpegs, key=lambda v: v[0])
-    bkey = key("blurhash", BLURHASH_VERSION, BLURHASH_COMPONENTS, smallest[3])
+    bkey = blurhash_key(pic)
     found = cache.read_json(bkey)
     if isinstance(found, dict) and isinstance(found.get("blurhash"), str):
         return str(found["blurhash"])

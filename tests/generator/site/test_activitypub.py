@@ -16,6 +16,7 @@ import pytest
 from fedcatalog import BASE, CATALOG, DAEMON, tone, write_catalog, write_interactions, write_keys
 
 from tunecamp.generator.build import build
+from tunecamp.generator.media.cachemaint import cache_gc
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.report import BuildReport
@@ -388,3 +389,13 @@ def test_a_changed_interactions_file_rebuilds_only_the_pages_it_reaches(built: B
     assert "publicKey" in copy.doc("ap/artists/ana.json") and "publicKey" not in copy.doc("ap/label.json")
     # and a build with nothing new does nothing
     assert copy.rebuild().skipped
+
+
+def test_cache_gc_keeps_previews_and_blurhashes(built: Built) -> None:
+    cached = built.data / "cache" / "media" / "objects"
+    preview = (built.out / "audio/paid-one/long.preview.mp3").stat().st_ino  # hard-linked from the cache
+    hashes = {p for p in cached.rglob("*.json") if '"blurhash"' in p.read_text()}
+    assert hashes
+    cache_gc(built.content, built.data / "cache")
+    assert any(p.stat().st_ino == preview for p in cached.rglob("*.mp3"))
+    assert all(p.exists() for p in hashes)
