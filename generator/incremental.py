@@ -35,7 +35,7 @@ from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output, WriteStats, write_in_place
 from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.report import BuildReport
-from tunecamp.generator.site.activitypub.inputs import FILES, FederationInputs, federation_dir
+from tunecamp.generator.site.activitypub.inputs import FILES, FOLDER, FederationInputs, federation_dir
 from tunecamp.generator.site.context import RenderOptions, Site
 from tunecamp.generator.site.genres import release_tags
 from tunecamp.generator.site.pages import check_cover_descriptions
@@ -74,8 +74,10 @@ def update(job: Job, before: Before, changed: set[Path], tags: TagIndex, started
     state = rescan(before.built.scan, content, tag_reader=tags.read) if content else before.built.scan
     if state is None:
         return None
-    now = job.data_inputs()  # before they are read, like the folders
-    data_digests = {name: now.get(name) for name in data}
+    # every export's digest, taken before they are read like the folders': the pages show what
+    # they hold now, whether or not the caller saw them change
+    now = job.data_inputs()
+    data_digests = {name: now.get(name) for name in {*data, *now, *(f"{FOLDER}/{n}" for n in FILES)}}
     report, built, site = _rebuild(job, before, state, templates, started)
     return Update(report, built, site, digests, data_digests, bool(templates))
 

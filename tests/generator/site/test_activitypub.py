@@ -20,6 +20,7 @@ from tunecamp.generator.media.cachemaint import cache_gc
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.report import BuildReport
+from tunecamp.generator.session import BuildSession
 from tunecamp.generator.site.activitypub.outbox import paged
 from tunecamp.generator.site.activitypub.vocabulary import PAGE_SIZE
 
@@ -399,3 +400,15 @@ def test_cache_gc_keeps_previews_and_blurhashes(built: Built) -> None:
     cache_gc(built.content, built.data / "cache")
     assert any(p.stat().st_ino == preview for p in cached.rglob("*.mp3"))
     assert all(p.exists() for p in hashes)
+
+
+def test_a_watch_session_told_of_the_export_rebuilds_the_page(built: Built, tmp_path: Path) -> None:
+    copy = _copy(built, tmp_path)
+    session = BuildSession(copy.content, copy.out, copy.options, watching=True)
+    session.build()
+    path = write_interactions(copy.data, {"free-one": {"likes": 2, "boosts": 5, "replies": []}})
+    report = session.build({path})
+    assert report.stats is not None and report.stats.written == 1
+    assert "5 boosts" in (copy.out / "releases/free-one/index.html").read_text()
+    session.close()
+    assert copy.rebuild().skipped  # the state it left names the export it showed
