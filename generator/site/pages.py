@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -27,6 +28,7 @@ from tunecamp.generator.site.display import long_date
 from tunecamp.generator.site.genres import Tag
 from tunecamp.generator.site.pagemeta import (
     Card,
+    Meta,
     album_ld,
     cards,
     group_ld,
@@ -81,6 +83,16 @@ def activity_alternates(site: Site, document: str, published: bool) -> tuple[Alt
     if not site.catalog.config.daemon_url or not published:
         return ()
     return (Alternate("application/activity+json", "ActivityPub", site.urls.absolute(document)),)
+
+
+def creator_meta(site: Site, rv: ReleaseView) -> tuple[Meta, ...]:
+    """Mastodon's author attribution: a link to this page in a post names the artist's account.
+
+    The handle's host is base_url's: fediverse servers take an account's domain from its actor's id."""
+    if not site.catalog.config.daemon_url or not rv.release.is_listed or not rv.artists:
+        return ()
+    host = urlsplit(site.catalog.config.base_url).netloc
+    return (("name", "fediverse:creator", f"@{rv.artists[0].slug}@{host}"),)
 
 
 def artist_page(site: Site, av: ArtistView) -> Output:
@@ -141,7 +153,7 @@ def release_page(site: Site, rv: ReleaseView) -> Output:
         title=site.title(rv.title, rv.artist_names),
         description=description,
         noindex=rv.noindex,
-        meta=release_cards(rv, site.catalog.config, site.urls, description),
+        meta=(*release_cards(rv, site.catalog.config, site.urls, description), *creator_meta(site, rv)),
         json_ld=script_json(album_ld(rv, site.urls)),
         alternates=(
             *activity_alternates(site, u.ap_note(rv.release), rv.release.is_listed),

@@ -156,6 +156,7 @@ def test_a_free_release_is_a_create_note_with_playable_audio(built: Built) -> No
     assert track["license"] == "https://creativecommons.org/licenses/by/4.0/"
     page = (built.out / "releases/free-one/index.html").read_text()
     assert f'href="{BASE}/ap/releases/free-one/note.json"' in page
+    assert '<meta name="fediverse:creator" content="@ana@music.example.org"' in page  # Mastodon's byline
 
 
 def _decoded_seconds_and_lufs(path: Path) -> tuple[float, float]:
