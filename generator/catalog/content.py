@@ -40,7 +40,19 @@ CATALOG_KEYS = (
     | SETTING_KEYS
 )
 ARTIST_KEYS = (
-    frozenset({"name", "slug", "location", "image", "image_description", "links", "federation"})
+    frozenset(
+        {
+            "name",
+            "slug",
+            "location",
+            "image",
+            "image_description",
+            "links",
+            "federation",
+            "moved_to",
+            "also_known_as",
+        }
+    )
     | SETTING_KEYS
 )
 RELEASE_KEYS = (

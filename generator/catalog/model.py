@@ -97,6 +97,8 @@ class Artist:
     location: str | None = None
     source_dir: Path | None = None  # None for an artist known only from tags
     manually_approves_followers: bool | None = None  # artist.yaml's federation override; None: the catalog's
+    moved_to: str | None = None  # the fediverse account the artist moved to (its actor URL): `movedTo`
+    also_known_as: tuple[str, ...] = ()  # accounts the artist moved from: `alsoKnownAs`
 
 
 @dataclass(frozen=True)

@@ -257,9 +257,30 @@ def read_artists(content_dir: Path, config: CatalogConfig, problems: Problems) -
                 location=c.text_value(data, "location", path, problems),
                 source_dir=folder,
                 manually_approves_followers=artist_federation(data, path, problems),
+                moved_to=next(iter(_actor_urls(data, "moved_to", path, problems)), None),
+                also_known_as=_actor_urls(data, "also_known_as", path, problems),
             )
         )
     return artists
+
+
+def _actor_urls(data: dict[str, Any], key: str, path: Path, problems: Problems) -> tuple[str, ...]:
+    """`moved_to` (one URL) or `also_known_as` (a list): fediverse actor URLs, http(s) only."""
+    value = data.get(key)
+    if value is None:
+        return ()
+    values = [value] if key == "moved_to" else value
+    if not isinstance(values, list) or not all(
+        isinstance(v, str) and v.startswith(("https://", "http://")) and " " not in v for v in values
+    ):
+        shape = (
+            "an account's actor URL (https://...)"
+            if key == "moved_to"
+            else "a list of actor URLs (https://...)"
+        )
+        problems.error(path, f"expected {shape}; it is ignored", key=key)
+        return ()
+    return tuple(values)
 
 
 def _links(value: Any, path: Path, problems: Problems) -> tuple[Link, ...]:

@@ -51,6 +51,10 @@ def person(site: Site, av: ArtistView, a: Addresses) -> dict[str, Any]:
         "attachment": _links(site, av),
         "tag": [],
     }
+    if artist.moved_to:  # `tunecamp federation move` writes moved_to; Mastodon shows "has moved"
+        doc["movedTo"] = artist.moved_to
+    if artist.also_known_as:
+        doc["alsoKnownAs"] = list(artist.also_known_as)
     dates = [rv.release.date for rv in av.releases if rv.release.date]
     if dates:
         doc["published"] = iso_date(min(dates))

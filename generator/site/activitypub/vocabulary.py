@@ -32,6 +32,8 @@ TERMS: dict[str, Any] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "blurhash": "toot:blurhash",
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
 }

@@ -413,3 +413,21 @@ def test_a_watch_session_told_of_the_export_rebuilds_the_page(built: Built, tmp_
     assert "5 boosts" in (copy.out / "releases/free-one/index.html").read_text()
     session.close()
     assert copy.rebuild().skipped  # the state it left names the export it showed
+
+
+def test_a_moved_artist_names_its_new_account(built: Built, tmp_path: Path) -> None:
+    copy = tmp_path / "content"
+    shutil.copytree(built.content, copy)
+    artist = copy / "artists/ana/artist.yaml"
+    artist.write_text(
+        artist.read_text()
+        + 'moved_to: "https://new.example/users/ana"\nalso_known_as: ["https://old.example/users/ana"]\n'
+    )
+    report = build(copy, tmp_path / "public", BuildOptions(data_dir=built.data, jobs=2))
+    assert report.ok, report.problems.errors
+    person = json.loads((tmp_path / "public/ap/artists/ana.json").read_text())
+    assert person["movedTo"] == "https://new.example/users/ana"
+    assert person["alsoKnownAs"] == ["https://old.example/users/ana"]
+    artist.write_text(artist.read_text().replace('"https://new.example/users/ana"', "[1, 2]"))
+    report = build(copy, tmp_path / "public", BuildOptions(data_dir=built.data, jobs=2))
+    assert [p.key for p in report.problems.errors] == ["moved_to"]
