@@ -45,7 +45,7 @@ def write_catalog(content: Path, make_audio: Any) -> Path:
     from PIL import Image
 
     files = {
-        "catalog.yaml": "title: Test Label\nbase_url: http://127.0.0.1:8000\n",
+        "catalog.yaml": "title: Test Label\nbase_url: http://127.0.0.1:8000\ndaemon_url: http://127.0.0.1:8000\n",
         "artists/aurora/artist.yaml": "name: Aurora Lane\n",
         "artists/aurora/bio.md": "Ambient from the coast.\n",
         "artists/brook/artist.yaml": "name: Brook Ferris\n",

@@ -154,6 +154,8 @@ class CatalogConfig:
     allow_html: bool = False  # raw HTML in Markdown: off unless the catalog opts in
     podcast: PodcastInfo = field(default_factory=PodcastInfo)
     feed_limit: int = 50  # releases per feed, newest first; 0 for all
+    # Where the daemon answers (unlock codes, payments): no trailing slash; "" for a static-only site.
+    daemon_url: str = ""
     source_file: Path | None = None
 
 

@@ -173,6 +173,10 @@ def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
     if not base_url.startswith(("http://", "https://")):
         problems.error(path, f"{base_url!r} is not an http(s) URL; using {DEFAULT_BASE_URL}", key="base_url")
         base_url = DEFAULT_BASE_URL
+    daemon_url = c.text_value(data, "daemon_url", path, problems) or ""
+    if daemon_url and not daemon_url.startswith(("http://", "https://")):
+        problems.error(path, f"{daemon_url!r} is not an http(s) URL; it is ignored", key="daemon_url")
+        daemon_url = ""
     allow_html = c.bool_value(data, "allow_html", False, path, problems)
     description = c.text_value(data, "description", path, problems) or ""
     description_html = render_markdown(description, allow_html=allow_html)
@@ -189,6 +193,7 @@ def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
         podcast=_podcast(data.get("podcast"), path, problems),
         feed_limit=50 if (limit := c.int_value(data, "feed_limit", path, problems)) is None else limit,
         source_file=path if path.is_file() else None,
+        daemon_url=daemon_url.rstrip("/"),
     )
 
 
