@@ -54,6 +54,9 @@ class DaemonConfig:
     login_slow_delay: float = field(default=2.0, metadata={"env": "TUNECAMP_LOGIN_SLOW_DELAY"})
     trust_proxy_hops: int = field(default=0, metadata={"env": "TUNECAMP_TRUST_PROXY_HOPS"})
     max_body: int = field(default=1024 * 1024, metadata={"env": "TUNECAMP_MAX_BODY"})
+    unlock_rate_address: Rate = field(default=Rate(10, 300), metadata={"env": "TUNECAMP_UNLOCK_RATE_ADDRESS"})
+    unlock_rate_release: Rate = field(default=Rate(60, 300), metadata={"env": "TUNECAMP_UNLOCK_RATE_RELEASE"})
+    grant_ttl: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_GRANT_TTL"})
     transcode_max: int = field(default=0, metadata={"env": "TUNECAMP_TRANSCODE_MAX"})  # 0: twice the cores
     transcode_max_per_user: int = field(default=2, metadata={"env": "TUNECAMP_TRANSCODE_MAX_PER_USER"})
     shutdown_timeout: float = field(default=30.0, metadata={"env": "TUNECAMP_SHUTDOWN_TIMEOUT"})
@@ -101,6 +104,8 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_PUBLIC_URL={self.public_url}: an http(s) URL")
         if not 0 <= self.login_slow_delay <= 30:
             raise ConfigError(f"TUNECAMP_LOGIN_SLOW_DELAY={self.login_slow_delay:g}: 0 to 30 seconds")
+        if not 60 <= self.grant_ttl <= 7 * 24 * 3600:
+            raise ConfigError(f"TUNECAMP_GRANT_TTL={self.grant_ttl}: 60 seconds to 7 days")
         if self.transcode_max < 0:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX={self.transcode_max}: 0 (twice the cores) or more")
         if self.transcode_max_per_user < 1:

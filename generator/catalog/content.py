@@ -118,7 +118,8 @@ def settings_from(
     for link in values.get("payment", ()):
         if not link.secure:
             problems.warning(
-                path, f"{link.url!r} is not https: a payment page should be; use its https:// address",
+                path,
+                f"{link.url!r} is not https: a payment page should be; use its https:// address",
                 key=where + "payment",
             )
     return parent.override(values)

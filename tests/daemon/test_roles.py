@@ -20,6 +20,8 @@ PARAMS = {
     "name": "admin.css",
     "path": "",
     "key_id": "999999",
+    "release": "tides",
+    "code_id": "999999",
 }
 
 

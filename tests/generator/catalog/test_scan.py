@@ -480,10 +480,15 @@ def test_a_payment_link_that_is_not_https_is_a_warning(tmp_path: Path, make_audi
     )
     catalog, problems = scan(content)
     assert problems.errors == []
-    warned = {(p.path.relative_to(content).as_posix(), p.key) for p in problems.warnings if "https" in p.message}
+    warned = {
+        (p.path.relative_to(content).as_posix(), p.key) for p in problems.warnings if "https" in p.message
+    }
     assert warned == {("artists/ada/artist.yaml", "payment"), ("releases/tape/release.yaml", "payment")}
     tape = next(r for r in catalog.releases if r.slug == "tape")
-    assert [link.url for link in tape.settings.payment] == ["https://liberapay.com/ada", "http://pay.example.org/x"]
+    assert [link.url for link in tape.settings.payment] == [
+        "https://liberapay.com/ada",
+        "http://pay.example.org/x",
+    ]
 
 
 def test_a_bad_daemon_url_is_named(tmp_path: Path, make_audio: MakeAudio) -> None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 import re
 import shutil
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -23,8 +23,8 @@ from tests.generator.render_fixtures import (
 )
 from tests.generator.sitelinks import broken_links, local_name, parse
 from tunecamp.generator.catalog.model import Catalog
-from tunecamp.generator.catalog.settings import PaymentLink
 from tunecamp.generator.catalog.scan import scan
+from tunecamp.generator.catalog.settings import PaymentLink
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plain import plain_media
@@ -565,10 +565,19 @@ def test_payment_links_show_for_every_policy_that_has_them(catalog: Catalog, med
     assert free is not None and not elements(free, "details")
     assert "Support the artist" in text(free)
     hrefs = [a.get("href") for a in elements(free, "a")]
-    assert hrefs == ["/sub/releases/engines/engines.zip", "https://liberapay.com/ada", "https://ko-fi.com/ada"]
-    paid = download_box(release_page(with_settings(catalog, download="paid", price=Decimal(9), payment=LINKS), media))
+    assert hrefs == [
+        "/sub/releases/engines/engines.zip",
+        "https://liberapay.com/ada",
+        "https://ko-fi.com/ada",
+    ]
+    paid = download_box(
+        release_page(with_settings(catalog, download="paid", price=Decimal(9), payment=LINKS), media)
+    )
     assert paid is not None and "€9.00" in text(paid) and "Pay with" in text(paid)
-    assert [a.get("href") for a in elements(paid, "a")] == ["https://liberapay.com/ada", "https://ko-fi.com/ada"]
+    assert [a.get("href") for a in elements(paid, "a")] == [
+        "https://liberapay.com/ada",
+        "https://ko-fi.com/ada",
+    ]
     plain = download_box(release_page(with_settings(catalog, download="name-your-price"), media))
     assert plain is not None and not elements(plain, "details")  # nothing to ask for: straight to the files
 
