@@ -55,7 +55,9 @@ async def protected_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(
         path,
         headers={
-            "Content-Type": content_type(PurePosixPath(path.name)),
+            "Content-Type": "application/zip"
+            if path.suffix == ".zip"
+            else content_type(PurePosixPath(path.name)),
             "Content-Disposition": f'attachment; filename="{path.name}"',
             "Cache-Control": "private, no-store",
             "Referrer-Policy": "no-referrer",

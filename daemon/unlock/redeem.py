@@ -113,4 +113,10 @@ async def redeem(request: web.Request) -> web.StreamResponse:
         return page
     if as_json:
         return web.json_response(body, headers={"Cache-Control": "no-store"})
-    return render(request, "unlock/download.html", release=album, **body)
+    return render(
+        request,
+        "unlock/download.html",
+        release=album,
+        downloads=body["downloads"],
+        expires_at=body["expires_at"],
+    )
