@@ -60,3 +60,11 @@ def of_user(db: Database, user_id: int) -> list[dict[str, Any]]:
             [user_id],
         )
     )
+
+
+def releases_of(db: Database, user_id: int) -> set[str]:
+    """The slugs of the releases an account holds."""
+    return {
+        r[0]
+        for r in db.execute("SELECT DISTINCT release_slug FROM entitlements WHERE user_id = ?", [user_id])
+    }
