@@ -28,7 +28,9 @@ _SEPARATORS = str.maketrans("", "", "- \t")
 
 
 def new_code() -> str:
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    # 60 random bits, five per symbol: 32 symbols make every one equally likely
+    bits = secrets.randbits(LENGTH * 5)
+    symbols = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(LENGTH))
     return "-".join(symbols[i : i + GROUP_SIZE] for i in range(0, LENGTH, GROUP_SIZE))
 
 
