@@ -78,5 +78,19 @@ def find(config: DaemonConfig, release: str, relative: str) -> Path | None:
     return candidate
 
 
+def links(config: DaemonConfig, release: str, grant: str) -> list[dict[str, object]]:
+    """The release's downloads as an answer lists them: absolute URLs that carry the grant."""
+    return [
+        {
+            "format": f.format,
+            "kind": f.kind,
+            "name": f.relative.name,
+            "size": f.size,
+            "url": f"{config.url}{f.path}?grant={grant}",
+        }
+        for f in release_files(config, release)
+    ]
+
+
 def has_files(config: DaemonConfig, release: str) -> bool:
     return is_slug(release) and (store(config) / release).is_dir()

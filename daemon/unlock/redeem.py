@@ -19,7 +19,7 @@ from tunecamp.daemon.appkeys import CONFIG, DB
 from tunecamp.daemon.bodies import read_form, read_json
 from tunecamp.daemon.grants import GRANTS
 from tunecamp.daemon.html import render
-from tunecamp.daemon.protected import is_slug, release_files
+from tunecamp.daemon.protected import is_slug, links
 from tunecamp.daemon.ratelimit import retry_after
 from tunecamp.daemon.roles import PUBLIC, plain_form, requires
 from tunecamp.daemon.unlock.codes import CodeHasher
@@ -56,20 +56,6 @@ async def _release(request: web.Request, slug: str) -> dict[str, Any]:
     return rows[0]
 
 
-def downloads(request: web.Request, release: str, token: str) -> list[dict[str, Any]]:
-    base = request.app[CONFIG].url
-    return [
-        {
-            "format": f.format,
-            "kind": f.kind,
-            "name": f.relative.name,
-            "size": f.size,
-            "url": f"{base}{f.path}?grant={token}",
-        }
-        for f in release_files(request.app[CONFIG], release)
-    ]
-
-
 async def _redeem(request: web.Request, release: str, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
     limits = request.app[UNLOCK_LIMITS]
     wait = limits.attempt(request, release)
@@ -91,7 +77,7 @@ async def _redeem(request: web.Request, release: str, code: str) -> tuple[dict[s
         release, request.app[CONFIG].grant_ttl, "code", str(code_id), user.id if user else None
     )
     expires = dt.datetime.fromtimestamp(grant.expires, dt.UTC).isoformat(timespec="seconds")
-    body = {"grant": token, "expires_at": expires, "downloads": downloads(request, release, token)}
+    body = {"grant": token, "expires_at": expires, "downloads": links(request.app[CONFIG], release, token)}
     return body, album
 
 
