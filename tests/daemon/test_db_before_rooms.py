@@ -70,7 +70,9 @@ def test_the_database_of_before_migrates_without_error(tmp_path: Path) -> None:
     assert apply_migrations(db) == []
     db.close()
     before = _schema(BEFORE)
-    assert [row for row in _schema(path) if not row[2].startswith(("unlock_", "entitlements", "payments_"))] == before
+    assert [
+        row for row in _schema(path) if not row[2].startswith(("unlock_", "entitlements", "payments_"))
+    ] == before
 
 
 async def _json(client: TestClient, path: str, **params: str) -> Any:

@@ -18,10 +18,13 @@ from subsonic_fixtures import index_catalog, lavfi_audio
 from tunecamp.daemon.accounts.sessions import SIGNER
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig, Rate
+from tunecamp.daemon.db import connect
+from tunecamp.daemon.payments.releases import refresh_prices
 from tunecamp.daemon.unlock import store
 from tunecamp.daemon.unlock.redeem import HASHER
 from tunecamp.daemon.users import create_user, get_user_by_name, hash_password_sync, set_artists
 from tunecamp.generator.build import build
+from tunecamp.generator.catalog.scan import scan
 from tunecamp.generator.options import BuildOptions
 
 SECRET = "unlock-tests-secret-0123456789abcdef"
@@ -32,6 +35,8 @@ CATALOG = {
     "releases/tape/release.yaml": "status: published\ntitle: Tape\nartist: ada\ndownload: codes\n"
     "download_formats: [flac, mp3-v0]\n",
     "releases/sold/release.yaml": "status: published\ntitle: Sold\nartist: bo\ndownload: paid\nprice: 5\n"
+    "download_formats: [mp3-v0]\n",
+    "releases/rare/release.yaml": "status: published\ntitle: Rare\nartist: bo\ndownload: paid\nprice: 2\n"
     "download_formats: [mp3-v0]\n",
     "releases/open/release.yaml": "status: published\ntitle: Open\nartist: ada\ndownload: free\n"
     "download_formats: [mp3-v0]\n",
@@ -65,6 +70,7 @@ def build_shop(root: Path) -> Shop:
     lavfi_audio(content / "releases/tape/01 - Side A.flac", 1.0, 300, {"title": "Side A"})
     lavfi_audio(content / "releases/tape/02 - Side B.flac", 1.0, 350, {"title": "Side B"})
     lavfi_audio(content / "releases/sold/01 - Lantern.flac", 1.0, 400, {"title": "Lantern"})
+    lavfi_audio(content / "releases/rare/01 - Gem.flac", 1.0, 500, {"title": "Gem"})
     lavfi_audio(content / "releases/open/01 - Door.flac", 1.0, 450, {"title": "Door"})
     config = DaemonConfig(
         content_dir=content,
@@ -81,6 +87,11 @@ def build_shop(root: Path) -> Shop:
     report = build(content, config.public_dir, BuildOptions(jobs=2))
     assert report.ok, report.problems.errors
     index_catalog(config)
+    db = connect(config.database_path)
+    try:
+        refresh_prices(db, scan(content)[0])  # the payments feature's after-build refresher
+    finally:
+        db.close()
     return Shop(root, config)
 
 
