@@ -116,7 +116,9 @@ def embedded_chain(chain_id: int = 0) -> Chain:
         w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))
     accounts = list(w3.eth.accounts)
     owner, artists, buyers = accounts[0], tuple(accounts[1:4]), tuple(accounts[4:10])
-    keys: dict[str, bytes] = {str(a): bytes(k) for a, k in zip(accounts, backend.account_keys, strict=False)}
+    keys: dict[str, bytes] = {
+        str(a): k.to_bytes() for a, k in zip(accounts, backend.account_keys, strict=False)
+    }
     token = deploy(w3, "DemoToken", owner)
     contract = w3.eth.contract(
         address=deploy(w3, "TuneCampSales", owner, token.address, DEMO_FEE_BPS),
