@@ -58,6 +58,8 @@ async def _offer(request: web.Request, slug: str) -> dict[str, Any]:
         "release": slug,
         "title": row["title"],
         "release_id": "0x" + release_id(slug).hex(),
+        # the calldata of purchase(release_id), so a page needs no ABI encoder
+        "purchase_data": chain.contract.encode_abi("purchase", args=[release_id(slug)]),
         "chain_id": chain.chain_id,
         "contract": chain.contract.address,
         "artist": None if artist == NO_TOKEN else artist,
@@ -187,8 +189,30 @@ async def redownload(request: web.Request) -> web.Response:
     return web.json_response(_granted(request, receipt.release, receipt.tx_hash, user.id if user else None))
 
 
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+@requires(PUBLIC)
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=CORS)
+
+
+async def _cors(request: web.Request, response: web.StreamResponse) -> None:
+    # the release pages may live on another origin (a CDN) than the daemon; nothing here reads
+    # cookies, so any origin may call it (credentials are never allowed)
+    if request.path.startswith("/api/payments/"):
+        response.headers.update({"Access-Control-Allow-Origin": "*"})
+
+
 def setup(app: web.Application) -> None:
+    app.on_response_prepare.append(_cors)
     r = app.router
+    r.add_route("OPTIONS", "/api/payments/{tail:.*}", preflight)
     r.add_get("/api/payments/releases/{slug}", offer)
     r.add_get("/api/payments/releases/{slug}/pay", pay_page)
     r.add_post("/api/payments/nonce", nonce)
