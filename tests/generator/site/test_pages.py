@@ -573,11 +573,15 @@ def test_payment_links_show_for_every_policy_that_has_them(catalog: Catalog, med
     paid = download_box(
         release_page(with_settings(catalog, download="paid", price=Decimal(9), payment=LINKS), media)
     )
-    assert paid is not None and "€9.00" in text(paid) and "Pay with" in text(paid)
+    assert paid is not None and "€9.00" in text(paid) and "Buy with a wallet" in text(paid)
     assert [a.get("href") for a in elements(paid, "a")] == [
+        f"{DAEMON_URL}/api/payments/releases/engines/pay",  # the wallet way, by hand (no JS)
         "https://liberapay.com/ada",
         "https://ko-fi.com/ada",
     ]
+    assert [b for b in elements(paid, "button") if b.get("data-buy") is not None]
+    (box,) = [d for d in elements(paid, "div") if d.get("data-buy-box") is not None]
+    assert (box.get("data-daemon"), box.get("data-release")) == (DAEMON_URL, "engines")
     plain = download_box(release_page(with_settings(catalog, download="name-your-price"), media))
     assert plain is not None and not elements(plain, "details")  # nothing to ask for: straight to the files
 
