@@ -95,9 +95,11 @@ class GrantSigner:
 
 def looks_like_grant(token: str) -> bool:
     """Whether a Bearer token says it is a grant (unverified: only where to verify it is decided here)."""
+    if not token.isascii() or len(token) > 4096:  # header bytes that are not text: no grant
+        return False
     try:
         return jwt.get_unverified_header(token).get("typ") == TYPE
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, ValueError):
         return False
 
 
