@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -107,10 +108,27 @@ def connect(config: DaemonConfig) -> Chain:
 _EMBEDDED = threading.Lock()
 
 
+def eth_tester_modules() -> tuple[Any, Any, type[Exception]]:
+    """(EthereumTester, PyEVMBackend, TransactionFailed), imported without their side effect.
+
+    py-evm raises the interpreter's recursion limit to 100,000 when imported; with it, a deeply
+    nested JSON body overflows the C stack and kills the process instead of raising the
+    RecursionError that bodies.py turns into a 400. The contract calls nothing deeply, so the
+    limit is put back.
+    """
+    limit = sys.getrecursionlimit()
+    try:
+        from eth_tester import EthereumTester, PyEVMBackend
+        from eth_tester.exceptions import TransactionFailed
+    finally:
+        sys.setrecursionlimit(limit)
+    return EthereumTester, PyEVMBackend, TransactionFailed
+
+
 def embedded_chain(chain_id: int = 0) -> Chain:
-    from eth_tester import EthereumTester, PyEVMBackend
     from web3 import EthereumTesterProvider
 
+    EthereumTester, PyEVMBackend, _ = eth_tester_modules()
     with _EMBEDDED:
         backend = PyEVMBackend()
         w3 = Web3(EthereumTesterProvider(EthereumTester(backend)))

@@ -8,14 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from eth_tester.exceptions import TransactionFailed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3.exceptions import ContractLogicError
 
-from tunecamp.daemon.payments.chain import NO_TOKEN, Chain, artifact, deploy, embedded_chain, release_id
+from tunecamp.daemon.payments.chain import (
+    NO_TOKEN,
+    Chain,
+    artifact,
+    deploy,
+    embedded_chain,
+    eth_tester_modules,
+    release_id,
+)
 
-REVERTS = (TransactionFailed, ContractLogicError)
+REVERTS = (eth_tester_modules()[2], ContractLogicError)
 
 
 @pytest.fixture(scope="module")

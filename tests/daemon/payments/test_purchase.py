@@ -177,3 +177,17 @@ async def test_the_no_js_payment_page_names_the_contract(client: TestClient) -> 
     page = await client.get("/api/payments/releases/sold/pay")
     text = await page.text()
     assert page.status == 200 and w.chain.contract.address in text and "purchase(0x" in text
+
+
+async def test_the_demo_chain_leaves_deep_json_a_400(client: TestClient) -> None:
+    # py-evm raises the recursion limit at import; a deeply nested body must still be refused
+    # (RecursionError -> 400), not overflow the C stack
+    import sys
+
+    await wallet(client, 0)  # the embedded chain is running
+    assert sys.getrecursionlimit() <= 10_000
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = await client.post(
+        "/api/payments/nonce", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400 and "nested deeper" in (await response.json())["error"]
