@@ -11,7 +11,6 @@ POST /api/payments/redownload            {receipt} -> a fresh grant and download
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from decimal import Decimal
 from typing import Any
@@ -28,7 +27,7 @@ from tunecamp.daemon.html import render
 from tunecamp.daemon.payments import signin
 from tunecamp.daemon.payments.chain import NO_TOKEN, Chain, list_on_demo_chain, release_id
 from tunecamp.daemon.payments.receipts import InvalidReceipt
-from tunecamp.daemon.payments.releases import paid_release
+from tunecamp.daemon.payments.releases import demo_artist, paid_release
 from tunecamp.daemon.payments.state import PAYMENTS, RECEIPTS
 from tunecamp.daemon.payments.verify import NotAPurchase, Purchase, verify_purchase
 from tunecamp.daemon.protected import is_slug, links
@@ -45,7 +44,7 @@ async def _release(request: web.Request, slug: str) -> tuple[dict[str, Any], Cha
         raise http_error(404, f"no release {slug!r} for sale here")
     chain = await request.app[PAYMENTS].chain(request.app)
     if chain.demo is not None:  # the demo chain lists every paid release at its demo price
-        index = sum(map(ord, json.loads(row["artist_slugs"])[0] if row["artist_slugs"] != "[]" else slug))
+        index = await request.app[DB].run(lambda db: demo_artist(db, slug))
         price = Decimal(row["price"]) if row["price"] else None
         await chain.run(lambda: list_on_demo_chain(chain, slug, index, price))
     return row, chain

@@ -39,3 +39,9 @@ def paid_release(db: Database, slug: str) -> dict[str, Any] | None:
 
 def paid_releases(db: Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM payments_releases WHERE policy = 'paid' ORDER BY slug"))
+
+
+def demo_artist(db: Database, slug: str) -> int:
+    """Which demo artist account sells a release on the demo chain: one per artist of the catalog."""
+    firsts = {r["slug"]: (json.loads(r["artist_slugs"]) or [r["slug"]])[0] for r in paid_releases(db)}
+    return sorted(set(firsts.values())).index(firsts[slug]) if slug in firsts else 0

@@ -22,6 +22,7 @@ PARAMS = {
     "key_id": "999999",
     "release": "tides",
     "code_id": "999999",
+    "tail": "releases/tides",
 }
 
 
