@@ -8,7 +8,7 @@ from aiohttp import web
 
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import CONFIG, SECRET
-from tunecamp.daemon.unlock import files, manage, redeem
+from tunecamp.daemon.unlock import files, library, manage, redeem
 from tunecamp.daemon.unlock.codes import CodeHasher
 from tunecamp.daemon.unlock.limits import UNLOCK_LIMITS, UnlockLimits
 
@@ -24,4 +24,5 @@ def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(hasher_ctx)
     app.router.add_post("/api/unlock/redeem", redeem.redeem)
     app.router.add_get("/api/unlock/files/{release}/{path:.+}", files.protected_file)
+    app.router.add_get("/api/unlock/library", library.library)
     manage.setup(app)

@@ -177,3 +177,20 @@ async def test_malformed_bodies_are_400(client: TestClient) -> None:
     ):
         response = await client.post(REDEEM, data=data, headers={"Content-Type": kind})
         assert response.status == 400, (data, await response.text())
+
+
+async def test_the_library_lists_what_an_account_holds_with_fresh_links(
+    client: TestClient, shop: Shop
+) -> None:
+    token = await add_account(client.app, "collector", "listener")
+    bearer = {"Authorization": f"Bearer {token}"}
+    empty = await client.get("/api/unlock/library", headers=bearer)
+    assert empty.status == 200 and (await empty.json()) == {"releases": []}
+    (code,) = await make_codes(client.app, "tape")
+    assert (await redeem(client, code, **bearer)).status == 200
+    body = await (await client.get("/api/unlock/library", headers=bearer)).json()
+    (tape,) = body["releases"]
+    assert (tape["release"], tape["title"], tape["how"]) == ("tape", "Tape", ["code"])
+    url = tape["downloads"][0]["url"].removeprefix(shop.config.url)
+    assert (await client.get(url)).status == 200  # the link carries its own grant
+    assert (await client.get("/api/unlock/library")).status == 401
