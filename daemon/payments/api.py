@@ -11,12 +11,15 @@ POST /api/payments/redownload            {receipt} -> a fresh grant and download
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 from sqlite_utils import Database
+from web3 import Web3
 
 from tunecamp.daemon import entitlements
 from tunecamp.daemon.appkeys import CONFIG, DB
@@ -70,6 +73,14 @@ async def _offer(request: web.Request, slug: str) -> dict[str, Any]:
     }
 
 
+def _demo(request: web.Request, chain: Chain) -> dict[str, Any] | None:
+    """What a listener needs to pay on the demo chain from a browser wallet (well-known test keys)."""
+    if chain.demo is None:
+        return None
+    accounts = [{"address": a, "key": "0x" + chain.demo.keys[a].hex()} for a in chain.demo.buyers[:3]]
+    return {"rpc_url": f"{request.app[CONFIG].url}/api/payments/rpc", "accounts": accounts}
+
+
 @requires(PUBLIC)
 async def offer(request: web.Request) -> web.Response:
     return web.json_response(await _offer(request, request.match_info["slug"]))
@@ -77,7 +88,9 @@ async def offer(request: web.Request) -> web.Response:
 
 @requires(PUBLIC)
 async def pay_page(request: web.Request) -> web.Response:
-    return render(request, "payments/pay.html", offer=await _offer(request, request.match_info["slug"]))
+    offer = await _offer(request, request.match_info["slug"])
+    chain = await request.app[PAYMENTS].chain(request.app)
+    return render(request, "payments/pay.html", offer=offer, demo=_demo(request, chain))
 
 
 def _daemon(request: web.Request, chain: Chain) -> signin.Daemon:
@@ -188,6 +201,43 @@ async def redownload(request: web.Request) -> web.Response:
     return web.json_response(_granted(request, receipt.release, receipt.tx_hash, user.id if user else None))
 
 
+RPC_PREFIXES = ("eth_", "net_", "web3_")
+
+
+@requires(PUBLIC)
+async def demo_rpc(request: web.Request) -> web.Response:
+    """The embedded demo chain over JSON-RPC, so a browser wallet can pay on it (demo only).
+
+    Only `eth_`, `net_` and `web3_` methods: the test chain's own controls (mining, snapshots,
+    unlocking accounts) stay out of reach.
+    """
+    chain = await request.app[PAYMENTS].chain(request.app)
+    if chain.demo is None:
+        raise http_error(404, "no demo chain here: the daemon verifies payments on a real chain")
+    call = await read_json(request)
+    method, params, ident = call.get("method"), call.get("params", []), call.get("id")
+    if not isinstance(method, str) or not method.startswith(RPC_PREFIXES) or not isinstance(params, list):
+        error = {"code": -32601, "message": "method not available on the demo chain"}
+        return web.json_response({"jsonrpc": "2.0", "id": ident, "error": error})
+    answer = await chain.run(lambda: chain.w3.provider.make_request(method, params))  # type: ignore[arg-type]
+    return web.json_response({**_wire(dict(answer)), "id": ident, "jsonrpc": "2.0"})
+
+
+def _wire(value: Any) -> Any:
+    """eth-tester's answer as JSON-RPC spells it: quantities and bytes as 0x-hex."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return hex(value)
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(v) for v in value]
+    return json.loads(Web3.to_json(value))
+
+
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -217,3 +267,4 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/payments/nonce", nonce)
     r.add_post("/api/payments/verify", verify)
     r.add_post("/api/payments/redownload", redownload)
+    r.add_post("/api/payments/rpc", demo_rpc)

@@ -191,3 +191,33 @@ async def test_the_demo_chain_leaves_deep_json_a_400(client: TestClient) -> None
         "/api/payments/nonce", data=deep, headers={"Content-Type": "application/json"}
     )
     assert response.status == 400 and "nested deeper" in (await response.json())["error"]
+
+
+async def test_a_wallet_pays_through_the_demo_chains_json_rpc(client: TestClient) -> None:
+    from eth_account import Account
+
+    w = await wallet(client, 5)
+    assert w.chain.demo is not None
+
+    async def rpc(method: str, *params: Any) -> Any:
+        response = await client.post(
+            "/api/payments/rpc", json={"jsonrpc": "2.0", "id": 7, "method": method, "params": list(params)}
+        )
+        body = await response.json()
+        assert response.status == 200 and body["id"] == 7, body
+        return body
+
+    assert int((await rpc("eth_chainId"))["result"], 16) == w.chain.chain_id
+    assert "error" in await rpc("evm_mine")  # the test chain's controls stay out of reach
+    offer = await w.offer("rare")
+    nonce = int((await rpc("eth_getTransactionCount", w.address, "latest"))["result"], 16)
+    gas_price = int((await rpc("eth_gasPrice"))["result"], 16)
+    tx = {"to": offer["contract"], "value": int(offer["price_wei"]), "data": offer["purchase_data"], "gas": 200_000,
+          "gasPrice": gas_price, "nonce": nonce, "chainId": w.chain.chain_id}  # fmt: skip
+    signed = Account.sign_transaction(tx, w.chain.demo.keys[w.address])
+    sent = await rpc("eth_sendRawTransaction", "0x" + signed.raw_transaction.hex().removeprefix("0x"))
+    message, signature = await w.sign_in("rare")
+    response = await w.verify("rare", sent["result"], message, signature)
+    assert response.status == 200, await response.text()
+    page = await (await client.get("/api/payments/releases/rare/pay")).text()
+    assert "/api/payments/rpc" in page and w.chain.demo.buyers[0] in page
