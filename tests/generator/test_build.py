@@ -207,3 +207,7 @@ def test_the_example_sells_with_a_paycurtain_and_a_code(example_site: Path) -> N
     assert 'action="http://127.0.0.1:8000/api/unlock/redeem"' in b_sides
     assert 'name="release" value="b-sides-for-friends"' in b_sides
     assert not (example_site / "downloads/b-sides-for-friends").exists()  # behind codes: the private store
+    steam = (example_site / "releases/steam-and-static/index.html").read_text()
+    assert "data-buy" in steam and "€3.00" in steam  # sold on the demo chain
+    assert 'href="http://127.0.0.1:8000/api/payments/releases/steam-and-static/pay"' in steam
+    assert not (example_site / "downloads/steam-and-static").exists()
