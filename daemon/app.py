@@ -32,6 +32,9 @@ from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.errors import error_middleware, protocol_log
+from tunecamp.daemon.grants import GRANTS, GrantSigner
+from tunecamp.daemon.payments import feature as payments
+from tunecamp.daemon.payments.releases import refresh_prices
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
 from tunecamp.daemon.roles import access_middleware, check_routes
 from tunecamp.daemon.secret import InstanceSecret, resolve_secret
@@ -40,14 +43,22 @@ from tunecamp.daemon.site import public
 from tunecamp.daemon.site.manager import builds_ctx
 from tunecamp.daemon.subsonic import feature as subsonic
 from tunecamp.daemon.subsonic.media_rows import refresh_media
+from tunecamp.daemon.unlock import feature as unlock
 
 log = logging.getLogger("tunecamp.daemon")
 Feature = Callable[[web.Application], None]
 
-FEATURES: tuple[Feature, ...] = (accounts.setup, admin.setup, site.setup, subsonic.setup)
+FEATURES: tuple[Feature, ...] = (
+    accounts.setup,
+    admin.setup,
+    site.setup,
+    subsonic.setup,
+    unlock.setup,
+    payments.setup,
+)
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
-AFTER_BUILD: tuple[Refresher, ...] = (refresh_media,)
+AFTER_BUILD: tuple[Refresher, ...] = (refresh_media, refresh_prices)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -60,6 +71,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def secret_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SECRET] = InstanceSecret(*resolve_secret(app[CONFIG]))
+    app[GRANTS] = GrantSigner(app[SECRET].value)  # download grants: unlock/ and payments/ issue them
     yield
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,13 @@ class DaemonConfig:
     login_slow_delay: float = field(default=2.0, metadata={"env": "TUNECAMP_LOGIN_SLOW_DELAY"})
     trust_proxy_hops: int = field(default=0, metadata={"env": "TUNECAMP_TRUST_PROXY_HOPS"})
     max_body: int = field(default=1024 * 1024, metadata={"env": "TUNECAMP_MAX_BODY"})
+    unlock_rate_address: Rate = field(default=Rate(10, 300), metadata={"env": "TUNECAMP_UNLOCK_RATE_ADDRESS"})
+    unlock_rate_release: Rate = field(default=Rate(60, 300), metadata={"env": "TUNECAMP_UNLOCK_RATE_RELEASE"})
+    grant_ttl: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_GRANT_TTL"})
+    web3_rpc_url: str = field(default="", metadata={"env": "TUNECAMP_WEB3_RPC_URL"}, repr=False)
+    web3_chain_id: int = field(default=0, metadata={"env": "TUNECAMP_WEB3_CHAIN_ID"})
+    web3_contract: str = field(default="", metadata={"env": "TUNECAMP_WEB3_CONTRACT"})
+    web3_confirmations: int = field(default=1, metadata={"env": "TUNECAMP_WEB3_CONFIRMATIONS"})
     transcode_max: int = field(default=0, metadata={"env": "TUNECAMP_TRANSCODE_MAX"})  # 0: twice the cores
     transcode_max_per_user: int = field(default=2, metadata={"env": "TUNECAMP_TRANSCODE_MAX_PER_USER"})
     shutdown_timeout: float = field(default=30.0, metadata={"env": "TUNECAMP_SHUTDOWN_TIMEOUT"})
@@ -101,6 +109,18 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_PUBLIC_URL={self.public_url}: an http(s) URL")
         if not 0 <= self.login_slow_delay <= 30:
             raise ConfigError(f"TUNECAMP_LOGIN_SLOW_DELAY={self.login_slow_delay:g}: 0 to 30 seconds")
+        if not 60 <= self.grant_ttl <= 7 * 24 * 3600:
+            raise ConfigError(f"TUNECAMP_GRANT_TTL={self.grant_ttl}: 60 seconds to 7 days")
+        if self.web3_rpc_url and not self.web3_rpc_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                "TUNECAMP_WEB3_RPC_URL: an http(s) JSON-RPC URL, or empty for the embedded demo chain"
+            )
+        if self.web3_rpc_url and not re.fullmatch(r"0x[0-9a-fA-F]{40}", self.web3_contract):
+            raise ConfigError("TUNECAMP_WEB3_CONTRACT: the sales contract's address (0x and 40 hex digits)")
+        if not 1 <= self.web3_confirmations <= 1000:
+            raise ConfigError(f"TUNECAMP_WEB3_CONFIRMATIONS={self.web3_confirmations}: 1 to 1000")
+        if self.web3_chain_id < 0:
+            raise ConfigError(f"TUNECAMP_WEB3_CHAIN_ID={self.web3_chain_id}: 0 (ask the node) or a chain id")
         if self.transcode_max < 0:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX={self.transcode_max}: 0 (twice the cores) or more")
         if self.transcode_max_per_user < 1:

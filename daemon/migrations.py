@@ -24,11 +24,13 @@ from collections.abc import Callable
 
 from sqlite_utils import Database, Migrations
 
-from tunecamp.daemon import schema
+from tunecamp.daemon import entitlements, schema
 from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
+from tunecamp.daemon.payments import schema as payments
 from tunecamp.daemon.site import schema as site
 from tunecamp.daemon.subsonic import schema as subsonic
+from tunecamp.daemon.unlock import schema as unlock
 
 instance = Migrations("tunecamp.instance")
 catalog = Migrations("tunecamp.catalog")
@@ -52,6 +54,9 @@ SETS: tuple[Migrations, ...] = (
     admin.MIGRATIONS,
     site.MIGRATIONS,
     subsonic.MIGRATIONS,
+    entitlements.MIGRATIONS,
+    unlock.MIGRATIONS,
+    payments.MIGRATIONS,
 )
 
 

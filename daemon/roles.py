@@ -96,6 +96,24 @@ def guarded(handler: Handler, permission: str) -> Handler:
     return requires(permission)(wrapper)
 
 
+PLAIN_FORM_ATTR = "__tunecamp_plain_form__"
+
+
+def plain_form(handler: H) -> H:
+    """Mark a POST route that pages of the static site post to, without a CSRF token.
+
+    The static site cannot carry the session's CSRF token (the redeem box of a release page).
+    A request to such a route that the dashboard cookie would sign in, but which has no valid CSRF
+    token, is served as anonymous instead of refused: it can do nothing a stranger could not.
+    """
+    setattr(handler, PLAIN_FORM_ATTR, True)
+    return handler
+
+
+def takes_plain_forms(request: web.Request) -> bool:
+    return bool(getattr(request.match_info.handler, PLAIN_FORM_ATTR, False))
+
+
 def grant(permission: str, role: str | None) -> Grant:
     return MATRIX[permission][1][role or ANYONE]
 

@@ -45,7 +45,7 @@ def write_catalog(content: Path, make_audio: Any) -> Path:
     from PIL import Image
 
     files = {
-        "catalog.yaml": "title: Test Label\nbase_url: http://127.0.0.1:8000\n",
+        "catalog.yaml": "title: Test Label\nbase_url: http://127.0.0.1:8000\ndaemon_url: http://127.0.0.1:8000\n",
         "artists/aurora/artist.yaml": "name: Aurora Lane\n",
         "artists/aurora/bio.md": "Ambient from the coast.\n",
         "artists/brook/artist.yaml": "name: Brook Ferris\n",
@@ -154,7 +154,9 @@ def add_users(config: DaemonConfig) -> dict[str, str]:
 
 
 @contextmanager
-def serve(config: DaemonConfig) -> Iterator[tuple[str, web.Application, asyncio.AbstractEventLoop]]:
+def serve(
+    config: DaemonConfig, listen_port: int = 0
+) -> Iterator[tuple[str, web.Application, asyncio.AbstractEventLoop]]:
     loop = asyncio.new_event_loop()
     app = create_app(config)
     runner = web.AppRunner(app, access_log=None)
@@ -164,7 +166,7 @@ def serve(config: DaemonConfig) -> Iterator[tuple[str, web.Application, asyncio.
     def main() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", listen_port)
         loop.run_until_complete(site.start())
         server = site._server
         assert server is not None

@@ -22,7 +22,9 @@ from tunecamp.daemon.accounts.tokens import Claims, InvalidToken, Signer
 from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.errors import http_error
+from tunecamp.daemon.grants import looks_like_grant
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS
+from tunecamp.daemon.roles import takes_plain_forms
 from tunecamp.daemon.users import User, credentials, current_user, get_user, set_current_user, verify_password
 
 COOKIE = "tunecamp_session"
@@ -69,6 +71,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path == "/health":  # needs no caller: no credential, however broken, may fail it
         return await handler(request)
     header = request.headers.get("Authorization")
+    if header is not None and looks_like_grant(header.partition(" ")[2].strip()):
+        return await handler(request)  # a download grant, checked by the download routes (grants.py)
     if header is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -83,7 +87,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         except InvalidToken:
             return await handler(request)  # a stale cookie is just being signed out
         if request.method not in SAFE_METHODS:
-            await _check_csrf(request, claims)
+            try:
+                await _check_csrf(request, claims)
+            except web.HTTPForbidden:
+                if not takes_plain_forms(request):
+                    raise
+                return await handler(request)  # a static page's form: served as anonymous (roles.plain_form)
     else:
         return await handler(request)
     set_current_user(request, user)

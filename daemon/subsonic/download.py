@@ -1,7 +1,9 @@
 """download: a song's original file, or a whole album or artist as a zip (as Navidrome does).
 
 The download policy holds for every track: `free` and `name-your-price` tracks are for
-everyone, the rest (`paid`, `codes`, `external`, `none`) only for Curators and above. An
+everyone, the rest (`paid`, `codes`, `external`, `none`) only for Curators and above, and
+`paid` and `codes` ones also for an account that holds the release (a code it redeemed or a
+purchase it made while signed in: entitlements.py). An
 album whose every track the caller may have, in the very format of the sources (FLAC
 masters and a FLAC zip), gets the zip the audio pipeline built (from public/, or the
 private store for codes and paid releases), with Range; anything else is zipped on the fly
@@ -10,11 +12,14 @@ from the source files of the tracks the caller may download (streamed_zip.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from tunecamp.daemon import entitlements
+from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.subsonic.call import Call
 from tunecamp.daemon.subsonic.library import Album, Track, View
 from tunecamp.daemon.subsonic.render import NOT_AUTHORIZED, NOT_FOUND, SubsonicError
@@ -36,8 +41,32 @@ def _staff(call: Call) -> bool:
     return call.caller is not None and call.caller.sees_drafts
 
 
+async def owned_albums(call: Call, view: View) -> frozenset[int]:
+    """The albums the caller unlocked with a code or bought (entitlements.py)."""
+    if call.caller is None:
+        return frozenset()
+    user_id = call.user.id
+    slugs = await call.request.app[DB].run(lambda db: entitlements.releases_of(db, user_id))
+    return frozenset(a.id for a in view.albums.values() if a.slug in slugs) if slugs else frozenset()
+
+
+@dataclass(frozen=True)
+class Rights:
+    staff: bool
+    owned: frozenset[int] = frozenset()  # album IDs
+
+    def may_download(self, track: Track) -> bool:
+        if self.staff or track.download in PUBLIC_POLICIES:
+            return True
+        return track.album_id in self.owned and track.download in PROTECTED_POLICIES
+
+
+async def rights(call: Call, view: View) -> Rights:
+    return Rights(_staff(call), await owned_albums(call, view))
+
+
 def may_download(track: Track, staff: bool) -> bool:
-    return staff or track.download in PUBLIC_POLICIES
+    return Rights(staff).may_download(track)
 
 
 def _refusal(policy: str | None) -> SubsonicError:
@@ -92,17 +121,17 @@ async def _zip(call: Call, members: list[ZipMember], filename: str) -> web.Strea
         ) from None
 
 
-async def download_track(call: Call, track: Track) -> web.StreamResponse:
-    if not may_download(track, _staff(call)):
+async def download_track(call: Call, track: Track, can: Rights) -> web.StreamResponse:
+    if not can.may_download(track):
         raise _refusal(track.download)
     path = source_path(call, track)
     disposition = attachment(f"{track.title}.{track.suffix}")
     return file_response(path, track.mime, **{"Content-Disposition": disposition})
 
 
-async def download_album(call: Call, view: View, album: Album) -> web.StreamResponse:
+async def download_album(call: Call, view: View, album: Album, can: Rights) -> web.StreamResponse:
     every = view.album_tracks(album)
-    tracks = [t for t in every if may_download(t, _staff(call))]
+    tracks = [t for t in every if can.may_download(t)]
     if not tracks:
         raise _refusal(album.download if every else "none")
     filename = safe_name(f"{album.artist_name} - {album.title}") + ".zip"
@@ -113,11 +142,11 @@ async def download_album(call: Call, view: View, album: Album) -> web.StreamResp
     return await _zip(call, _album_members(call, view, album, tracks, folder), filename)
 
 
-async def download_artist(call: Call, view: View, artist_id: int) -> web.StreamResponse:
+async def download_artist(call: Call, view: View, artist_id: int, can: Rights) -> web.StreamResponse:
     artist = view.library.artists[artist_id]
     members: list[ZipMember] = []
     for album in view.artist_albums.get(artist_id, []):
-        tracks = [t for t in view.album_tracks(album) if may_download(t, _staff(call))]
+        tracks = [t for t in view.album_tracks(album) if can.may_download(t)]
         members += _album_members(
             call, view, album, tracks, f"{safe_name(artist.name)}/{safe_name(album.title)}"
         )
@@ -129,12 +158,13 @@ async def download_artist(call: Call, view: View, artist_id: int) -> web.StreamR
 async def download(call: Call) -> web.StreamResponse:
     view = await call.view()
     item = call.item("id", "track", "album", "artist")
+    can = await rights(call, view)
     if item.kind == "track" and item.number in view.tracks:
-        return await download_track(call, view.tracks[item.number])
+        return await download_track(call, view.tracks[item.number], can)
     if item.kind == "album" and item.number in view.albums:
-        return await download_album(call, view, view.albums[item.number])
+        return await download_album(call, view, view.albums[item.number], can)
     if item.kind == "artist" and item.number in view.artist_albums:
-        return await download_artist(call, view, item.number)
+        return await download_artist(call, view, item.number, can)
     raise SubsonicError(NOT_FOUND, f"{item} not found")
 
 

@@ -31,13 +31,14 @@ from typing import Any
 from aiohttp import web
 
 from tunecamp.daemon.subsonic.call import Call, Subsonic
+from tunecamp.daemon.subsonic.download import owned_albums
 from tunecamp.daemon.subsonic.library import Track, View
 from tunecamp.daemon.subsonic.lookup import find_track
 from tunecamp.daemon.subsonic.now_playing import mark_now_playing
 from tunecamp.daemon.subsonic.render import GENERIC, SubsonicError, error_response
 from tunecamp.daemon.subsonic.sources import file_response, source_path
 from tunecamp.generator.media.formats import can_pass_through, stream_formats
-from tunecamp.generator.media.plan import PUBLIC_POLICIES
+from tunecamp.generator.media.plan import PROTECTED_POLICIES, PUBLIC_POLICIES
 
 log = logging.getLogger("tunecamp.subsonic")
 CHUNK = 64 * 1024
@@ -117,7 +118,13 @@ async def stream(call: Call) -> web.StreamResponse:
     staff = call.caller is not None and call.caller.sees_drafts
     path = source_path(call, track)
     mark_now_playing(call, track)
-    allowed = original_allowed(track, staff)
+    # an account that unlocked or bought the release streams its originals, as staff do
+    owned = (
+        not staff
+        and track.download in PROTECTED_POLICIES
+        and track.album_id in await owned_albums(call, view)
+    )
+    allowed = original_allowed(track, staff or owned)
     fits = not max_kbps or (track.bitrate is not None and track.bitrate <= max_kbps * 1000)
     as_is = wanted in (None, "raw", track.suffix) or (wanted == "mp3" and track.codec == "mp3")
     if allowed and fits and as_is and offset == 0:

@@ -131,6 +131,13 @@ def settings_from(
     values, errors = parse_settings(data)
     for key, message in errors.items():
         problems.error(path, f"{message}; the inherited value is used", key=where + key)
+    for link in values.get("payment", ()):
+        if not link.secure:
+            problems.warning(
+                path,
+                f"{link.url!r} is not https: a payment page should be; use its https:// address",
+                key=where + "payment",
+            )
     return parent.override(values)
 
 

@@ -159,7 +159,8 @@ class CatalogConfig:
     podcast: PodcastInfo = field(default_factory=PodcastInfo)
     feed_limit: int = 50  # releases per feed, newest first; 0 for all
     source_file: Path | None = None
-    daemon_url: str | None = None  # the daemon's public origin; None: no ActivityPub documents
+    # The daemon's public origin, no trailing slash (codes, payments, inboxes); None: a static-only site
+    daemon_url: str | None = None
     federation: FederationConfig = field(default_factory=FederationConfig)
 
 

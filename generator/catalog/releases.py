@@ -28,7 +28,7 @@ from tunecamp.generator.catalog.model import (
     Status,
     Track,
 )
-from tunecamp.generator.catalog.settings import Settings
+from tunecamp.generator.catalog.settings import DAEMON_POLICIES, Settings
 from tunecamp.generator.catalog.slugs import is_safe_slug, slugify, unique_slug
 from tunecamp.generator.catalog.tags import TagError, TrackTags, read_lyrics_file
 from tunecamp.generator.problems import Problems
@@ -137,11 +137,14 @@ def read_release(
     notes_html = render_markdown(notes, allow_html=config.allow_html)
     credits = c.text_value(data, "credits", meta, problems) or ""
     extras_dir = folder / "extras"
+    status = _status(data.get("status"), meta, problems)
+    if status != "draft" and not config.daemon_url:
+        _needs_daemon(slug, meta if has_meta else folder, settings, tracks, problems)
     return Release(
         slug=slug,
         title=c.text_value(data, "title", meta, problems) or first.album or folder.name,
         artist_slugs=tuple(dict.fromkeys(a.slug for a in release_artists)),
-        status=_status(data.get("status"), meta, problems),
+        status=status,
         tracks=tracks,
         settings=settings,
         source_dir=folder,
@@ -205,6 +208,21 @@ def _track_overrides(
         if path is not None:
             overrides[path] = (where, entry)
     return overrides
+
+
+def _needs_daemon(
+    slug: str, where: Path, settings: Settings, tracks: tuple[Track, ...], problems: Problems
+) -> None:
+    """A release sold or unlocked through the daemon cannot be offered by a site that names none."""
+    policies = dict.fromkeys(p for p in (settings.download, *(t.settings.download for t in tracks)))
+    for policy in policies:
+        if policy in DAEMON_POLICIES:
+            problems.error(
+                where,
+                f"release {slug!r} has `download: {policy}`, which the daemon serves: set `daemon_url` in "
+                "catalog.yaml to the daemon's address, or choose another download policy",
+                key="download",
+            )
 
 
 def _tracks(

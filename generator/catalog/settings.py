@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 DOWNLOAD_POLICIES = ("free", "name-your-price", "codes", "paid", "external", "none")
 STREAMING_PRESETS = ("standard", "frugal", "high")
@@ -27,6 +28,37 @@ DOWNLOAD_FORMATS = (
 )
 
 
+# Policies whose downloads only the daemon can hand out (after a code or a payment).
+DAEMON_POLICIES = ("codes", "paid")
+# Hosts of the payment services people know by name, for a link written without a label.
+PAYMENT_SERVICES = {
+    "liberapay.com": "Liberapay",
+    "ko-fi.com": "Ko-fi",
+    "paypal.me": "PayPal",
+    "www.paypal.com": "PayPal",
+    "paypal.com": "PayPal",
+    "buy.stripe.com": "Stripe",
+    "donate.stripe.com": "Stripe",
+    "www.patreon.com": "Patreon",
+    "patreon.com": "Patreon",
+    "opencollective.com": "Open Collective",
+    "www.buymeacoffee.com": "Buy Me a Coffee",
+    "buymeacoffee.com": "Buy Me a Coffee",
+}
+
+
+@dataclass(frozen=True)
+class PaymentLink:
+    """Where a listener pays without a wallet: Liberapay, Ko-fi, PayPal.me, a Stripe Payment Link..."""
+
+    label: str
+    url: str
+
+    @property
+    def secure(self) -> bool:
+        return self.url.startswith("https://")
+
+
 @dataclass(frozen=True)
 class Settings:
     license: str | None = None
@@ -38,6 +70,7 @@ class Settings:
     external_url: str | None = None
     embed: bool = True
     explicit: bool = False
+    payment: tuple[PaymentLink, ...] = ()
 
     def override(self, values: Mapping[str, Any]) -> Settings:
         """A copy with `values` (already parsed by `parse_settings`) applied."""
@@ -90,6 +123,25 @@ def _url(value: Any) -> str:
     return text
 
 
+def _payment_link(item: Any) -> PaymentLink:
+    if isinstance(item, dict):
+        unknown = set(item) - {"label", "url"}
+        if unknown or "url" not in item:
+            raise ValueError("each payment link is a URL, or a mapping with `url` and an optional `label`")
+        url, label = _url(item["url"]), _str(item.get("label", "")) if item.get("label") is not None else ""
+    else:
+        url, label = _url(item), ""
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        raise ValueError(f"{url!r} has no host")
+    return PaymentLink(label or PAYMENT_SERVICES.get(host, host.removeprefix("www.")), url)
+
+
+def _payment(value: Any) -> tuple[PaymentLink, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(dict.fromkeys(_payment_link(item) for item in items))
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -106,6 +158,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "external_url": _url,
     "embed": _bool,
     "explicit": _bool,
+    "payment": _payment,
 }
 SETTING_KEYS = frozenset(f.name for f in fields(Settings))
 assert PARSERS.keys() == SETTING_KEYS

@@ -145,14 +145,14 @@ def theme_asset(name: str) -> str:
     return f"static/{name}"
 
 
-def release_unlock(r: Release) -> str:
-    """The daemon endpoint that takes a download code for a release (POST, form field `code`)."""
-    return f"api/releases/{r.slug}/unlock"
+def unlock_redeem() -> str:
+    """The daemon endpoint that takes a download code (POST `release`, `code`; daemon/unlock/)."""
+    return "api/unlock/redeem"
 
 
-def release_checkout(r: Release) -> str:
-    """The daemon endpoint that starts a purchase of a paid release."""
-    return f"api/releases/{r.slug}/checkout"
+def daemon_endpoint(daemon_url: str, path: str) -> str:
+    """A daemon path at the catalog's `daemon_url` (the static site may live elsewhere)."""
+    return f"{daemon_url.rstrip('/')}/{path}"
 
 
 def track_preview(r: Release, t: Track) -> str:

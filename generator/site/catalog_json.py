@@ -192,6 +192,7 @@ def _release(release: Release, media: Media, urls: Urls) -> Json:
             "formats": list(settings.download_formats) if policy not in ("none", "external") else None,
             "external_url": settings.external_url if policy == "external" else None,
             "files": [_download(d, urls) for d in media.release_downloads.get(release.slug, ())],
+            "payment": [{"label": p.label, "url": p.url} for p in settings.payment] or None,
         }
     )
     album_loudness = media.release_loudness.get(release.slug)

@@ -76,7 +76,7 @@ def documented() -> dict[str, str]:
     """variable -> field, from the one reference table of docs/configuration.md."""
     rows = {}
     for line in DOC.read_text().splitlines():
-        m = re.match(r"^\|\s*`([A-Z_]+)`\s*\|\s*`([a-z_]+)`\s*\|", line)
+        m = re.match(r"^\|\s*`([A-Z0-9_]+)`\s*\|\s*`([a-z0-9_]+)`\s*\|", line)
         if m:
             rows[m.group(1)] = m.group(2)
     return rows

@@ -169,6 +169,9 @@ DEFAULTS = {
     "build_id": "1",
     "name": "ping",
     "path": "index.html",
+    "release": "tides",
+    "code_id": "1",
+    "tail": "releases/tides",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -20,6 +20,9 @@ PARAMS = {
     "name": "admin.css",
     "path": "",
     "key_id": "999999",
+    "release": "tides",
+    "code_id": "999999",
+    "tail": "releases/tides",
 }
 
 

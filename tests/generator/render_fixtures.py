@@ -69,6 +69,9 @@ def _track(
     return track(path, info, slug, title, number, artists=artists, settings=settings, **extra)  # type: ignore[arg-type]
 
 
+DAEMON_URL = "https://daemon.example.org"
+
+
 def real_catalog(root: Path, make_audio: object, *, label_mode: bool = True, seconds: float = 1.0) -> Catalog:
     content = root / "content"
     base = Settings(license="CC-BY-SA-4.0")
@@ -79,6 +82,7 @@ def real_catalog(root: Path, make_audio: object, *, label_mode: bool = True, sec
         description="Songs from the basement.",
         description_html="<p>Songs from the <em>basement</em>.</p>",
         settings=base,
+        daemon_url=DAEMON_URL,
     )
     ada = Artist(
         "ada",

@@ -196,3 +196,18 @@ def test_a_replaced_output_folder_is_rebuilt(tmp_path: Path) -> None:
     out.mkdir()
     report = build(content, out)
     assert not report.skipped and (out / "index.html").is_file()
+
+
+def test_the_example_sells_with_a_paycurtain_and_a_code(example_site: Path) -> None:
+    tides = (example_site / "releases/morning-tides/index.html").read_text()
+    box = tides.split('class="box download-box"', 1)[1].split("</section>", 1)[0]
+    assert "https://pay.example.org/aurora-lane" in box  # inherited from artist.yaml
+    assert box.index("pay.example.org") < box.index("<details") < box.index("morning-tides-flac.zip")
+    b_sides = (example_site / "releases/b-sides-for-friends/index.html").read_text()
+    assert 'action="http://127.0.0.1:8000/api/unlock/redeem"' in b_sides
+    assert 'name="release" value="b-sides-for-friends"' in b_sides
+    assert not (example_site / "downloads/b-sides-for-friends").exists()  # behind codes: the private store
+    steam = (example_site / "releases/steam-and-static/index.html").read_text()
+    assert "data-buy" in steam and "€3.00" in steam  # sold on the demo chain
+    assert 'href="http://127.0.0.1:8000/api/payments/releases/steam-and-static/pay"' in steam
+    assert not (example_site / "downloads/steam-and-static").exists()

@@ -90,7 +90,7 @@ def test_the_path_list_covers_what_the_urls_module_makes() -> None:
     # A new URL function needs a row in PATHS (and maybe a rule in owner()): the URL scheme is the
     # map from paths to units. The daemon's endpoints are never files of the site.
     functions = {n for n, f in vars(u).items() if inspect.isfunction(f) and f.__module__ == u.__name__}
-    not_files = {"release_unlock", "release_checkout", "page_file"}
+    not_files = {"unlock_redeem", "daemon_endpoint", "page_file"}
     assert functions - not_files == {
         "release",
         "track",

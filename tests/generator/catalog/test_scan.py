@@ -432,3 +432,67 @@ def test_a_file_deleted_while_it_is_read_is_a_problem_and_the_next_rescan_clears
     fixed = rescan(broken, {folder / gone.name})
     assert fixed is not None and not fixed.problems().errors
     assert [t.title for t in fixed.catalog.releases[0].tracks] == ["Fine"]
+
+
+# --- selling: payment links and the daemon a release needs ------------------------------------
+
+
+def selling_catalog(root: Path, make_audio: MakeAudio, catalog_yaml: str, release_yaml: str) -> Path:
+    write(root / "catalog.yaml", "title: Shop\n" + catalog_yaml)
+    write(root / "artists/ada/artist.yaml", "name: Ada\npayment:\n  - http://tips.example.org/ada\n")
+    make_audio(root / "releases/tape/01 One.mp3", tags={"title": "One", "artist": "Ada"})
+    write(root / "releases/tape/release.yaml", "status: published\nartist: ada\n" + release_yaml)
+    make_audio(root / "releases/draft/01 Two.mp3", tags={"title": "Two", "artist": "Ada"})
+    write(root / "releases/draft/release.yaml", "artist: ada\ndownload: paid\n")
+    return root
+
+
+@pytest.mark.parametrize("policy", ["codes", "paid"])
+def test_a_release_the_daemon_serves_needs_a_daemon_url(
+    tmp_path: Path, make_audio: MakeAudio, policy: str
+) -> None:
+    content = selling_catalog(tmp_path / "c", make_audio, "", f"download: {policy}\n")
+    catalog, problems = scan(content)
+    (error,) = problems.errors  # the draft is not built, so it needs nothing yet
+    assert error.path == content / "releases/tape/release.yaml" and error.key == "download"
+    assert "'tape'" in error.message and f"download: {policy}" in error.message
+    assert "daemon_url" in error.message
+    assert catalog.config.daemon_url == ""
+
+
+def test_a_track_sold_alone_needs_the_daemon_too(tmp_path: Path, make_audio: MakeAudio) -> None:
+    release_yaml = "tracks:\n  - file: 01 One.mp3\n    download: codes\n"
+    content = selling_catalog(tmp_path / "c", make_audio, "", release_yaml)
+    (error,) = scan(content)[1].errors
+    assert "download: codes" in error.message
+
+
+def test_with_a_daemon_url_it_builds(tmp_path: Path, make_audio: MakeAudio) -> None:
+    yaml = "daemon_url: https://daemon.example.org/\n"
+    content = selling_catalog(tmp_path / "c", make_audio, yaml, "download: codes\n")
+    catalog, problems = scan(content)
+    assert problems.errors == [] and catalog.config.daemon_url == "https://daemon.example.org"
+
+
+def test_a_payment_link_that_is_not_https_is_a_warning(tmp_path: Path, make_audio: MakeAudio) -> None:
+    content = selling_catalog(
+        tmp_path / "c", make_audio, "", "payment: [https://liberapay.com/ada, http://pay.example.org/x]\n"
+    )
+    catalog, problems = scan(content)
+    assert problems.errors == []
+    warned = {
+        (p.path.relative_to(content).as_posix(), p.key) for p in problems.warnings if "https" in p.message
+    }
+    assert warned == {("artists/ada/artist.yaml", "payment"), ("releases/tape/release.yaml", "payment")}
+    tape = next(r for r in catalog.releases if r.slug == "tape")
+    assert [link.url for link in tape.settings.payment] == [
+        "https://liberapay.com/ada",
+        "http://pay.example.org/x",
+    ]
+
+
+def test_a_bad_daemon_url_is_named(tmp_path: Path, make_audio: MakeAudio) -> None:
+    content = selling_catalog(tmp_path / "c", make_audio, "daemon_url: ftp://x\n", "download: free\n")
+    catalog, problems = scan(content)
+    assert [(p.key, "ftp://x" in p.message) for p in problems.errors] == [("daemon_url", True)]
+    assert catalog.config.daemon_url == ""

@@ -277,3 +277,25 @@ def test_docs_describe_every_field(schema: dict[str, Any]) -> None:
     collect(schema)
     documented = set(re.findall(r"`([a-z_$]+)`", DOCS.read_text(encoding="utf-8")))
     assert sorted(names - documented) == []
+
+
+def test_payment_links_are_listed_with_the_download_policy(schema: dict[str, Any]) -> None:
+    from tunecamp.generator.catalog.settings import PaymentLink
+
+    catalog = hostile_catalog()
+    links = (
+        PaymentLink("Liberapay", "https://liberapay.com/ada"),
+        PaymentLink("Tip jar", "https://tips.example.org/"),
+    )
+    older = next(r for r in catalog.releases if r.slug == "older")
+    releases = tuple(
+        replace(r, settings=replace(r.settings, payment=links)) if r is older else r for r in catalog.releases
+    )
+    doc = json.loads(render(replace(catalog, releases=releases))["catalog.json"])
+    got = next(r for r in doc["releases"] if r["slug"] == "older")
+    assert got["download"]["payment"] == [
+        {"label": "Liberapay", "url": "https://liberapay.com/ada"},
+        {"label": "Tip jar", "url": "https://tips.example.org/"},
+    ]
+    assert all("payment" not in r["download"] for r in doc["releases"] if r["slug"] != "older")
+    validator(closed(schema)).validate(doc)

@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -11,10 +12,19 @@ import html5lib
 import pytest
 
 from tests.generator.catalog_fixtures import HOSTILE_TITLE, hostile_catalog, hostile_media
-from tests.generator.render_fixtures import ARTIST_ADA, BASE_URL, HOSTILE, PEAKS, real_catalog, real_media
+from tests.generator.render_fixtures import (
+    ARTIST_ADA,
+    BASE_URL,
+    DAEMON_URL,
+    HOSTILE,
+    PEAKS,
+    real_catalog,
+    real_media,
+)
 from tests.generator.sitelinks import broken_links, local_name, parse
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
+from tunecamp.generator.catalog.settings import PaymentLink
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plain import plain_media
@@ -482,11 +492,15 @@ def test_download_box_follows_the_policy(catalog: Catalog, media: Media, pages: 
     assert [a.get("href") for a in elements(free, "a")] == ["/sub/releases/engines/engines.zip"]
     paid = download_box(pages["releases/quiet/index.html"])
     assert paid is not None and "€7.00" in text(paid)
-    assert [f.get("action") for f in elements(paid, "form")] == ["/sub/api/releases/quiet/checkout"]
+    # no wallet configured in a static build: the only form is the daemon's redeem form
+    assert [f.get("action") for f in elements(paid, "form")] == [f"{DAEMON_URL}/api/unlock/redeem"]
     codes = download_box(pages["releases/codes/index.html"])
     assert codes is not None and [f.get("action") for f in elements(codes, "form")] == [
-        "/sub/api/releases/codes/unlock"
+        f"{DAEMON_URL}/api/unlock/redeem"
     ]
+    (form,) = elements(codes, "form")
+    fields = {i.get("name"): i.get("value") for i in elements(form, "input")}
+    assert form.get("method") == "post" and fields == {"release": "codes", "code": None}
     nyp = download_box(pages["releases/hidden/index.html"])
     assert nyp is not None and "suggested €3.50" in text(nyp)
     assert [a.get("href") for a in elements(nyp, "a")] == [
@@ -512,6 +526,78 @@ def test_download_box_follows_the_policy(catalog: Catalog, media: Media, pages: 
             assert box is None
         else:
             assert box is not None and [a.get("href") for a in elements(box, "a")] == [expected]
+
+
+def with_settings(catalog: Catalog, **values: object) -> Catalog:
+    releases = tuple(replace(r, settings=replace(r.settings, **values)) for r in catalog.releases)
+    return replace(catalog, releases=releases)
+
+
+def release_page(catalog: Catalog, media: Media, slug: str = "engines") -> bytes:
+    return next(
+        o.data
+        for o in render_pages(catalog, media, Urls(BASE_URL))
+        if o.path == f"releases/{slug}/index.html" and o.data
+    )
+
+
+LINKS = (PaymentLink("Liberapay", "https://liberapay.com/ada"), PaymentLink("Ko-fi", "https://ko-fi.com/ada"))
+
+
+def test_name_your_price_asks_first_and_lets_the_listener_go_on(catalog: Catalog, media: Media) -> None:
+    cat = with_settings(catalog, download="name-your-price", price=Decimal("5"), payment=LINKS)
+    box = download_box(release_page(cat, media))
+    assert box is not None and "suggested €5.00" in text(box)
+    pay = [a for a in elements(box, "a") if a.get("data-payment") is not None]
+    assert [(text(a).strip(), a.get("href")) for a in pay] == [
+        ("Liberapay", "https://liberapay.com/ada"),
+        ("Ko-fi", "https://ko-fi.com/ada"),
+    ]
+    # the soft paycurtain: the free files are one click further, inside <details>, no JS needed
+    (curtain,) = elements(box, "details")
+    assert "Continue to the free download" in text(elements(curtain, "summary")[0])
+    assert [a.get("href") for a in elements(curtain, "a")] == ["/sub/releases/engines/engines.zip"]
+    # the payment links come before the curtain in the box
+    order = [el for el in box.iter() if el is curtain or el is pay[0]]
+    assert order == [pay[0], curtain]
+
+
+def test_payment_links_show_for_every_policy_that_has_them(catalog: Catalog, media: Media) -> None:
+    free = download_box(release_page(with_settings(catalog, download="free", payment=LINKS), media))
+    assert free is not None and not elements(free, "details")
+    assert "Support the artist" in text(free)
+    hrefs = [a.get("href") for a in elements(free, "a")]
+    assert hrefs == [
+        "/sub/releases/engines/engines.zip",
+        "https://liberapay.com/ada",
+        "https://ko-fi.com/ada",
+    ]
+    paid = download_box(
+        release_page(with_settings(catalog, download="paid", price=Decimal(9), payment=LINKS), media)
+    )
+    assert paid is not None and "€9.00" in text(paid) and "Buy with a wallet" in text(paid)
+    assert [a.get("href") for a in elements(paid, "a")] == [
+        f"{DAEMON_URL}/api/payments/releases/engines/pay",  # the wallet way, by hand (no JS)
+        "https://liberapay.com/ada",
+        "https://ko-fi.com/ada",
+    ]
+    assert [b for b in elements(paid, "button") if b.get("data-buy") is not None]
+    (box,) = [d for d in elements(paid, "div") if d.get("data-buy-box") is not None]
+    assert (box.get("data-daemon"), box.get("data-release")) == (DAEMON_URL, "engines")
+    plain = download_box(release_page(with_settings(catalog, download="name-your-price"), media))
+    assert plain is not None and not elements(plain, "details")  # nothing to ask for: straight to the files
+
+
+def test_no_form_without_a_daemon(catalog: Catalog, media: Media) -> None:
+    # the build reports the missing daemon_url as an error (test_scan); the page shows no dead form
+    cat = replace(catalog, config=replace(catalog.config, daemon_url=""))
+    for slug in ("quiet", "codes"):
+        box = download_box(release_page(cat, media, slug))
+        assert box is not None and elements(box, "form") == []
+    for page in render_pages(cat, media, Urls(BASE_URL)):
+        if page.path.endswith(".html") and page.data:
+            actions = {f.get("action") for f in elements(parse(page.data), "form")}
+            assert actions <= {"/sub/search/"}, page.path  # the site's own search page, a file
 
 
 # --- search index, tags, extra head --------------------------------------------------------------
