@@ -457,7 +457,7 @@ def test_a_release_the_daemon_serves_needs_a_daemon_url(
     assert error.path == content / "releases/tape/release.yaml" and error.key == "download"
     assert "'tape'" in error.message and f"download: {policy}" in error.message
     assert "daemon_url" in error.message
-    assert catalog.config.daemon_url == ""
+    assert catalog.config.daemon_url is None
 
 
 def test_a_track_sold_alone_needs_the_daemon_too(tmp_path: Path, make_audio: MakeAudio) -> None:
@@ -495,4 +495,4 @@ def test_a_bad_daemon_url_is_named(tmp_path: Path, make_audio: MakeAudio) -> Non
     content = selling_catalog(tmp_path / "c", make_audio, "daemon_url: ftp://x\n", "download: free\n")
     catalog, problems = scan(content)
     assert [(p.key, "ftp://x" in p.message) for p in problems.errors] == [("daemon_url", True)]
-    assert catalog.config.daemon_url == ""
+    assert catalog.config.daemon_url is None

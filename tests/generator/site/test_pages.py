@@ -590,7 +590,7 @@ def test_payment_links_show_for_every_policy_that_has_them(catalog: Catalog, med
 
 def test_no_form_without_a_daemon(catalog: Catalog, media: Media) -> None:
     # the build reports the missing daemon_url as an error (test_scan); the page shows no dead form
-    cat = replace(catalog, config=replace(catalog.config, daemon_url=""))
+    cat = replace(catalog, config=replace(catalog.config, daemon_url=None))
     for slug in ("quiet", "codes"):
         box = download_box(release_page(cat, media, slug))
         assert box is not None and elements(box, "form") == []
