@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.report import BuildReport
+from tunecamp.generator.words import plural
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 OUTPUT = click.option(
@@ -203,12 +204,13 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
     s, stats = report.summary, report.stats
     if report.skipped:
         console.print(
-            f"nothing changed since the last build of {output}/ ({s.releases} releases, "
-            f"{s.tracks} tracks); use --clean to rebuild anyway"
+            f"nothing changed since the last build of {output}/ ({plural(s.releases, 'release', 'releases')}, "
+            f"{plural(s.tracks, 'track', 'tracks')}); use --clean to rebuild anyway"
         )
     else:
         console.print(
-            f"built {s.releases} releases, {s.tracks} tracks into {output}/ in {report.seconds:.1f} s"
+            f"built {plural(s.releases, 'release', 'releases')}, {plural(s.tracks, 'track', 'tracks')} "
+            f"into {output}/ in {report.seconds:.1f} s"
             + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
         )
     for slug in s.drafts:
@@ -217,7 +219,8 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
         )
     if not report.ok:
         console.print(
-            f"[red]{len(report.problems.errors)} problem(s): the files above were skipped or partly ignored[/red]"
+            f"[red]{plural(len(report.problems.errors), 'problem', 'problems')}: the files above were "
+            "skipped or partly ignored[/red]"
         )
 
 
@@ -261,7 +264,11 @@ def watch(
         waiting = (lambda held: console.print(f"{escape(str(held))}; waiting")) if changed else None
         report = session.build(changed or None, on_locked=waiting)
         print_problems(report.problems)
-        state = "[green]ok[/green]" if report.ok else f"[red]{len(report.problems.errors)} problem(s)[/red]"
+        state = (
+            "[green]ok[/green]"
+            if report.ok
+            else f"[red]{plural(len(report.problems.errors), 'problem', 'problems')}[/red]"
+        )
         what = f" ({report.stats.written} written)" if report.stats else ""
         console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms{what}: {state}")
         for slug in sorted(set(report.summary.drafts) - drafts):
@@ -418,8 +425,8 @@ def cache_gc(
     content = catalog_folder(content, content_opt)
     stats = run_gc(content, _cache_dir(content, data_dir, cache_dir))
     console.print(
-        f"removed {stats.removed} files ({stats.removed_bytes / 1e6:.1f} MB), "
-        f"kept {stats.kept} ({stats.kept_bytes / 1e6:.1f} MB)"
+        f"removed {plural(stats.removed, 'file', 'files')} ({stats.removed_bytes / 1e6:.1f} MB), "
+        f"kept {stats.kept:,} ({stats.kept_bytes / 1e6:.1f} MB)"
     )
 
 
@@ -454,7 +461,7 @@ def cache_verify(
             "removed, the next build makes it again"
         )
     console.print(
-        f"checked {stats.checked} files ({stats.checked_bytes / 1e6:.1f} MB): "
+        f"checked {plural(stats.checked, 'file', 'files')} ({stats.checked_bytes / 1e6:.1f} MB): "
         f"{len(stats.damaged)} damaged"
         + (f", {stats.recorded} made by an older TuneCamp recorded as they are" if stats.recorded else "")
     )

@@ -19,6 +19,7 @@ from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.job import Job
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plain import plain_media
+from tunecamp.generator.media.plan import check_download_formats
 from tunecamp.generator.media.progress import BarProgress, QuietProgress
 from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
@@ -40,10 +41,13 @@ def media(job: Job, catalog: Catalog, *, write_private: bool = True) -> tuple[Me
     """
     o = job.options
     if not o.transcode:
-        return plain_media(catalog), Problems()
-    progress = BarProgress(o.verbose) if o.progress else QuietProgress()
-    options = MediaOptions(job.cache_dir, job.private_dir, jobs=o.jobs, verbose=o.verbose, verify=o.clean)
-    return process_media(catalog, options, progress, write_private=write_private)
+        made, problems = plain_media(catalog), Problems()
+    else:
+        progress = BarProgress(o.verbose) if o.progress else QuietProgress()
+        options = MediaOptions(job.cache_dir, job.private_dir, jobs=o.jobs, verbose=o.verbose, verify=o.clean)
+        made, problems = process_media(catalog, options, progress, write_private=write_private)
+    check_download_formats(catalog.public_releases, problems)
+    return made, problems
 
 
 def site(

@@ -130,10 +130,7 @@ def with_status(text: str, status: str, meta: Path) -> str:
         pairs = _status_pairs(root)
         old = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or exc
-        raise PublishError(f"{meta}: invalid YAML{where}: {reason}; fix it first") from None
+        raise PublishError(f"{meta}: invalid YAML{c.yaml_error_place(exc, text)}; fix it first") from None
     except _TAG_MISMATCH as exc:
         raise PublishError(
             f"{meta}: invalid YAML: a value does not fit its !!tag ({exc}); fix it first"

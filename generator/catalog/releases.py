@@ -122,7 +122,7 @@ def read_release(
         c.list_value(data, "artist", meta, problems)
         or first.album_artists
         or first.artists
-        or ("Unknown Artist",)
+        or _untagged_artist(folder, artists, problems)
     )
     release_artists = [artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
@@ -149,7 +149,7 @@ def read_release(
         cover=cover,
         notes_html=notes_html,
         summary=summary(notes_html) if notes_html else "",
-        credits_html=render_markdown(credits, allow_html=config.allow_html),
+        credits_html=render_markdown(credits, allow_html=config.allow_html, line_breaks=True),
         genres=genres,
         catalog_number=c.text_value(data, "catalog_number", meta, problems),
         label=c.text_value(data, "label", meta, problems),
@@ -169,6 +169,24 @@ def _status(value: Any, meta: Path, problems: Problems) -> Status:
             return status
     problems.error(meta, f"{value!r} is not one of: {', '.join(STATUSES)}; kept as draft", key="status")
     return "draft"
+
+
+def _untagged_artist(folder: Path, artists: dict[str, Artist], problems: Problems) -> tuple[str, ...]:
+    """Who made a release whose release.yaml and tags name no one: the catalog's only artist (the
+    one folder in artists/), else the artist of a folder named "Artist - Title", else a warning."""
+    own = [a for a in artists.values() if a.source_dir is not None]
+    if len(own) == 1:
+        return (own[0].name,)
+    named, dash, _ = folder.name.partition(" - ")
+    if dash and named.strip():
+        return (named.strip(),)
+    problems.warning(
+        folder,
+        "no artist: its audio has no artist tags and release.yaml names none, so it is shown as "
+        "Unknown Artist; add `artist: <slug or name>` to its release.yaml",
+        key="artist",
+    )
+    return ("Unknown Artist",)
 
 
 def artist_for(name: str, artists: dict[str, Artist], config: CatalogConfig) -> Artist:

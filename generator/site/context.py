@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
 
 from tunecamp.generator.catalog import urls as u
+from tunecamp.generator.catalog.dates import written
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
@@ -40,6 +42,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "price": price,
     "format_label": format_label,
     "long_date": long_date,
+    "datetime_attr": written,
     "join_names": join_names,
     "iso_duration": iso_duration,
 }
@@ -83,6 +86,11 @@ class Site:
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
 
+    @cached_property
+    def tag_names(self) -> dict[str, str]:
+        """Each tag's one spelling (genres.py), which release and track pages show too."""
+        return {t.slug: t.name for t in self.tags}
+
     def render(self, template: str, page: Page, **context: Any) -> Output:
         html = self.theme.render(
             template,
@@ -95,6 +103,7 @@ class Site:
             theme_version=self.theme.version,
             site_alternates=self.site_alternates(),
             tag_pages=self.tag_slugs,
+            tag_names=self.tag_names,
             **context,
         )
         # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).
