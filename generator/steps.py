@@ -29,7 +29,7 @@ from tunecamp.generator.site.context import RenderOptions, Site, make_site
 
 def scan(job: Job, tags: TagIndex) -> ScanState:
     """Every release folder, its tags through the index (saved at once: a later step may fail)."""
-    state = scan_state(job.content_dir, tag_reader=tags.read)
+    state = scan_state(job.content_dir, tag_reader=tags.read, serving_url=job.options.serving_url)
     tags.save()
     return state
 

@@ -47,7 +47,7 @@ class Events:
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
-    return build_options(args.data, transcode=not args.no_transcode)
+    return build_options(args.data, transcode=not args.no_transcode, serving_url=args.serving_url)
 
 
 def preview(args: argparse.Namespace, events: Events) -> int:
@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--if-changed", action="store_true", help="skip when content/ is as last published")
     parser.add_argument("--preview", metavar="SLUG", help="build only this release, into --public")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="the preview's base URL")
+    parser.add_argument("--serving-url", default=None, help="stands in for init's placeholder base_url")
     parser.add_argument("--format", choices=("json", "text"), default="json")
     args = parser.parse_args(argv)
     from tunecamp.daemon.error_reporting import init_sentry

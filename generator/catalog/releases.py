@@ -126,9 +126,15 @@ def read_release(
     )
     release_artists = [artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
+    settings = _download_checked(settings, meta if has_meta else folder, problems)
     overrides = _track_overrides(data.get("tracks"), folder, meta, problems)
     here = _Folder(folder, meta, listing, problems)
-    tracks = _tracks(here, read, overrides, release_artists, settings)
+    tracks = tuple(
+        t
+        if t.settings == settings
+        else replace(t, settings=_download_checked(t.settings, t.source, problems))
+        for t in _tracks(here, read, overrides, release_artists, settings)
+    )
 
     genres = c.list_value(data, "genres", meta, problems) or _common_genres(tracks)
     date = c.date_value(data, "date", meta, problems) or next((t.date for t in tracks if t.date), None)
@@ -159,6 +165,20 @@ def read_release(
         metadata_file=meta if has_meta else None,
         credited=tuple(names),
     )
+
+
+def _download_checked(settings: Settings, where: Path, problems: Problems) -> Settings:
+    """`download: external` needs the address to send buyers to: without one there is nothing to
+    offer, so it is a warning and no Download box (`download: none`)."""
+    if settings.download != "external" or settings.external_url:
+        return settings
+    problems.warning(
+        where,
+        "download: external without external_url: no Download box is shown; add "
+        "`external_url: https://...` (your shop's page for it) or choose another download policy",
+        key="external_url",
+    )
+    return replace(settings, download="none")
 
 
 def _status(value: Any, meta: Path, problems: Problems) -> Status:

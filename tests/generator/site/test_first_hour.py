@@ -122,3 +122,32 @@ def test_a_yaml_syntax_error_names_a_line_of_the_file(tmp_path: Path, text: str,
     assert load_yaml(write(tmp_path / "release.yaml", text), problems) is None
     message = problems.errors[0].message
     assert f"at line {line}," in message, message
+
+
+def test_download_external_without_an_address_warns_and_shows_no_box(one_artist: Path) -> None:
+    meta = one_artist / "releases/monthly/release.yaml"
+    meta.write_text(meta.read_text() + "download: external\n")
+    out, report = built(one_artist)
+    warning = next(p for p in report.problems.warnings if p.key == "external_url")
+    assert warning.path == meta and "no Download box" in warning.message
+    assert "download-box" not in (out / "releases/monthly/index.html").read_text()
+
+
+def test_the_placeholder_base_url_warns_and_a_preview_serves_its_own_address(one_artist: Path) -> None:
+    from tunecamp.generator.catalog.skeleton import CATALOG_YAML
+
+    write(one_artist / "catalog.yaml", CATALOG_YAML.replace("download: free", "download: none"))
+    out, report = built(one_artist)
+    warning = next(p for p in report.problems.warnings if p.key == "base_url")
+    assert "placeholder" in warning.message
+    assert "https://music.example.org/releases/" in (out / "feed.rss").read_text()
+    preview = one_artist.parent / "preview"
+    options = BuildOptions(
+        transcode=False, data_dir=one_artist.parent / "data", serving_url="http://127.0.0.1:8123"
+    )
+    report = build(one_artist, preview, options)
+    assert "this preview uses http://127.0.0.1:8123" in next(
+        p.message for p in report.problems.warnings if p.key == "base_url"
+    )
+    feed = (preview / "feed.rss").read_text()
+    assert "http://127.0.0.1:8123/releases/" in feed and "music.example.org" not in feed
