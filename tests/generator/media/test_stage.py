@@ -264,7 +264,7 @@ def test_bad_inputs_are_one_line_errors_and_the_rest_builds(tmp_path: Path, make
     # the bad files claim lossy codecs, so the zip is the lossy stand-in of the FLAC asked for
     zipped = next(o for o in media.outputs if o.path.endswith("-mp3-v0.zip"))
     with zipfile.ZipFile(io.BytesIO(zipped.source.read_bytes())) as zf:  # type: ignore[union-attr]
-        assert [n.rsplit("/", 1)[1] for n in zf.namelist()] == ["01 - Song good.mp3"]
+        assert [n.rsplit("/", 1)[1] for n in zf.namelist()] == ["01 - Song good.mp3", "cover.png"]
 
 
 def test_cache_gc_removes_what_no_source_needs(tmp_path: Path, make_audio, counted) -> None:
@@ -303,8 +303,16 @@ def test_no_cover_anywhere_gives_the_procedural_one(tmp_path: Path, make_audio) 
     folder = tmp_path / "content" / "r"
     cat = catalog(folder.parent, [release(folder, [make_audio(folder / "1.wav", seconds=0.5)])])
     media, _ = process_media(cat, options(tmp_path), QUIET)
-    assert media.cover(cat.releases[0]).default.mime == "image/svg+xml"
-    assert any(o.path == "releases/r/cover.svg" and o.data for o in media.outputs)
+    cover = media.cover(cat.releases[0])
+    # rasterised, at the sizes real covers have: share cards and oEmbed consumers show no SVG
+    assert cover.default.mime == "image/jpeg" and cover.description == "Generated cover for An Album"
+    assert {v.width for v in cover.srcset("image/webp")} == {160, 320, 640, 1200}
+    assert cover.original is not None and (cover.original.mime, cover.original.width) == ("image/png", 1200)
+    original = next(o for o in media.outputs if o.path == "releases/r/cover.png")
+    with PILImage.open(original.source) as im:  # type: ignore[arg-type]
+        assert im.size == (1200, 1200) and len(set(im.convert("RGB").getdata())) > 100  # drawn, not blank
+    again, _ = process_media(cat, options(tmp_path), QUIET)  # from the cache: drawn once
+    assert again.cover(cat.releases[0]) == cover
 
 
 def test_verbose_mode_prints_a_line_per_file(tmp_path: Path, make_audio) -> None:
