@@ -175,12 +175,22 @@ def reached(before: Site, after: Site, changed: set[str], releases: Iterable[Rel
     if not changed:
         return set()  # a draft edited, or only templates: no release's files moved
     units: set[Unit] = {SITE, *(("release", slug) for slug in changed)}
+    # the pages at a changed release's old addresses list its tracks too (slughistory.py)
+    for redirects in (before.redirects, after.redirects):
+        units.update(("release", old) for old, now in redirects.items() if now in changed)
     artists = {a for r in releases for a in r.artist_slugs}
     tags = {slug for r in releases for slug, _ in release_tags(r)}
     # release pages show tag links only to tags that have a page, and feeds of listed artists only
     flipped_tags = before.tag_slugs ^ after.tag_slugs
     listed_before = {av.artist.slug for av in before.views.listed_artists}
     listed = listed_before ^ {av.artist.slug for av in after.views.listed_artists}
+    # every page shows a tag by one spelling, its oldest release's (genres.py): a new spelling moves
+    renamed = {
+        t
+        for t in before.tag_names.keys() | after.tag_names.keys()
+        if before.tag_names.get(t) != after.tag_names.get(t)
+    }
+    flipped_tags |= renamed
     if flipped_tags or listed:
         for rv in after.views.releases:
             tagged = flipped_tags.intersection(s for s, _ in rv.tags)

@@ -25,6 +25,7 @@ from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.context import RenderOptions, Site, make_site
+from tunecamp.generator.slughistory import update_redirects
 
 
 def scan(job: Job, tags: TagIndex) -> ScanState:
@@ -62,5 +63,6 @@ def site(
     `kept`: what a build after a change keeps of the last context (its memo, and its theme unless a
     template changed); a full build starts from nothing.
     """
-    options = replace(kept or RenderOptions(), extra_head=job.options.extra_head)
+    redirects = update_redirects(catalog, job.data_dir)  # a release whose slug changed keeps its old URL
+    options = replace(kept or RenderOptions(), extra_head=job.options.extra_head, redirects=redirects)
     return make_site(catalog, media, Urls(catalog.config.base_url), options, problems)

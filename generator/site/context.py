@@ -6,7 +6,7 @@ feed and unit of that build reads them from the `Site` (pages.py, units.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -82,6 +82,7 @@ class Site:
     extra_head: Markup
     tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
     memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
+    redirects: Mapping[str, str] = field(default_factory=dict)  # old release slug -> its slug now
 
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
@@ -136,6 +137,7 @@ class RenderOptions:
     theme: str | Theme | None = None  # a name or path (default: the catalog's), or a loaded theme to reuse
     extra_head: str = ""  # trusted HTML added to every page's <head> (the preview server's live reload)
     memo: Memo | None = None  # fragments kept across a watch session's builds; None: a throwaway one
+    redirects: Mapping[str, str] = field(default_factory=dict)  # old release slug -> its slug now
 
 
 def make_site(
@@ -158,7 +160,8 @@ def make_site(
     tags = listed_tags(catalog, memo)
     views = site_views(catalog, media, urls, memo)
     slugs = frozenset(t.slug for t in tags)
-    return Site(catalog, media, urls, theme, views, tags, Markup(options.extra_head), slugs, memo)
+    extra_head = Markup(options.extra_head)
+    return Site(catalog, media, urls, theme, views, tags, extra_head, slugs, memo, options.redirects)
 
 
 def _theme(catalog: Catalog, urls: Urls, name: str, problems: Problems | None) -> Theme:

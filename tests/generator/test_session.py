@@ -225,10 +225,10 @@ def test_a_new_cover_replaces_the_drawn_one(watched: Watched) -> None:
     target = watched.content / "releases/steam-and-static/cover.jpg"
     watched.edit(
         lambda: shutil.copyfile(cover, target),
-        until=lambda: not (watched.out / "releases/steam-and-static/cover.svg").exists(),
+        until=lambda: not (watched.out / "releases/steam-and-static/cover.png").exists(),
     )
     changed = assert_rebuilt_exactly(watched, before)
-    assert "releases/steam-and-static/cover.svg" in changed
+    assert "releases/steam-and-static/cover.png" in changed
     assert not any("morning-tides/" in p for p in changed)
 
 
@@ -253,11 +253,12 @@ def test_a_deleted_cover_is_drawn_instead(watched: Watched) -> None:
     cover = watched.content / "releases/b-sides-for-friends/cover.jpg"
     watched.edit(
         lambda: cover.unlink(),
-        until=lambda: (watched.out / "releases/b-sides-for-friends/cover.svg").exists(),
+        until=lambda: (watched.out / "releases/b-sides-for-friends/cover.png").exists(),
     )
     changed = assert_rebuilt_exactly(watched, before)
-    assert "releases/b-sides-for-friends/cover.svg" in changed
-    assert not any(p.startswith("releases/b-sides-for-friends/cover-") for p in files(watched.out))
+    assert "releases/b-sides-for-friends/cover.png" in changed
+    assert "releases/b-sides-for-friends/cover.jpg" not in files(watched.out)  # the drawn one's sizes only
+    assert "releases/b-sides-for-friends/cover-640.jpg" in changed
 
 
 def test_a_template_edit_rerenders_and_only_changed_pages_are_written(watched: Watched) -> None:
