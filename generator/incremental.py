@@ -37,6 +37,7 @@ from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.report import BuildReport
 from tunecamp.generator.site.context import RenderOptions, Site
 from tunecamp.generator.site.genres import release_tags
+from tunecamp.generator.site.listings import more_from_artist
 from tunecamp.generator.site.pages import check_cover_descriptions
 from tunecamp.generator.snapshot import Built, outputs_by_release, outputs_by_unit
 from tunecamp.generator.units import SITE, TEMPLATES, Unit, render_unit
@@ -196,9 +197,25 @@ def reached(before: Site, after: Site, changed: set[str], releases: Iterable[Rel
             tagged = flipped_tags.intersection(s for s, _ in rv.tags)
             if tagged or listed.intersection(rv.release.artist_slugs):
                 units.add(("release", rv.release.slug))
+    units.update(("release", slug) for slug in _more_moved(before, after, artists))
     units.update(("artist", a) for a in artists | listed)
     units.update(("tag", t) for t in tags | flipped_tags)
     return units
+
+
+def _more_moved(before: Site, after: Site, artists: set[str]) -> set[str]:
+    """Releases of `artists` whose "More from" list (listings.py) shows other releases now."""
+    if not artists:
+        return set()
+    old = {rv.release.slug: rv for rv in before.views.releases}
+    moved = set()
+    for rv in after.views.releases:
+        if rv.release.artist_slugs and rv.release.artist_slugs[0] in artists:
+            was = old.get(rv.release.slug)
+            shown = [o.release for o in more_from_artist(after.views, rv)]
+            if was is None or shown != [o.release for o in more_from_artist(before.views, was)]:
+                moved.add(rv.release.slug)
+    return moved
 
 
 def using(site: Site, templates: set[str]) -> set[Unit]:

@@ -40,7 +40,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "release": ("release.html", "track.html", "embed_release.html", "embed_track.html"),
     "artist": ("artist.html",),
     "tag": ("tag.html",),
-    "site": ("home.html", "tags.html", "search.html", "404.html"),
+    "site": ("home.html", "releases.html", "tags.html", "search.html", "404.html"),
 }
 _RELEASE_ROOTS = frozenset({"releases", "audio", "downloads", "embed", "oembed"})
 

@@ -35,6 +35,8 @@ PAGES = {
     "track": ("/releases/morning-tides/first-light/", "releases/morning-tides/first-light/index.html"),
     "tag": ("/tags/ambient/", "tags/ambient/index.html"),
     "tags": ("/tags/", "tags/index.html"),
+    "releases": ("/releases/", "releases/index.html"),
+    "releases by title": ("/releases-by/title/", "releases-by/title/index.html"),
     "search": ("/search/?q=tide", "search/index.html"),
     "404": ("/no-such-page/", "404.html"),
     "release embed": ("/embed/morning-tides/", "embed/morning-tides/index.html"),

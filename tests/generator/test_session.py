@@ -518,7 +518,9 @@ def test_tunecamp_build_resumes_from_the_last_build_and_rebuilds_only_what_chang
     report = build(content, out, options)
     assert report.stats is not None and report.ok
     rendered = report.stats.written + report.stats.unchanged + report.stats.linked
-    others = [p for p in before if owner(p)[0] == "release" and owner(p)[1] != "steam-and-static"]
+    # b-sides-for-friends shows steam-and-static under "More from The Kettle Hums": it is rendered too
+    mentioning = ("steam-and-static", "b-sides-for-friends")
+    others = [p for p in before if owner(p)[0] == "release" and owner(p)[1] not in mentioning]
     assert others and rendered <= len(before) - len(others)  # the other releases' units were not rendered
     changed = assert_rebuilt_exactly(
         Watched(content, out, BuildSession(content, out, options), options), before
