@@ -25,6 +25,7 @@ from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.context import RenderOptions, Site, make_site
+from tunecamp.generator.site.podcast import check_podcast_artwork
 from tunecamp.generator.slughistory import update_redirects
 
 
@@ -65,4 +66,6 @@ def site(
     """
     redirects = update_redirects(catalog, job.data_dir)  # a release whose slug changed keeps its old URL
     options = replace(kept or RenderOptions(), extra_head=job.options.extra_head, redirects=redirects)
+    if problems is not None:
+        check_podcast_artwork(catalog, media, problems)
     return make_site(catalog, media, Urls(catalog.config.base_url), options, problems)

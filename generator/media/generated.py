@@ -1,7 +1,7 @@
 """The procedural cover as a picture like any other: rasterised, then sized as real covers are.
 
 Mastodon, Discord, Slack and oEmbed consumers show no SVG, so a release without a cover gets its
-procedural cover (cover.py) drawn to a 1200x1200 PNG by resvg, then the JPEG and WebP widths every
+procedural cover (cover.py) drawn to a 1400x1400 PNG by resvg (the podcast directories' minimum), then the JPEG and WebP widths every
 cover has (images.py), through the media cache: drawn once per title and slug. The PNG is its
 "original" (the og:image and oEmbed thumbnail), and the JPEG is embedded in its transcodes' tags.
 """
@@ -20,12 +20,15 @@ from tunecamp.generator.media.images import Picture, cached_picture, picture
 # resvg maps the SVG's `sans-serif` to this family; DejaVu ships with nearly every Linux (the Docker
 # image installs fonts-dejavu-core). Without it the cover is drawn without its title.
 SANS = "DejaVu Sans"
-VERSION = 1  # of the drawing: a new version draws every generated cover again
+VERSION = 2  # of the drawing: a new version draws every generated cover again
+# Drawn at the smallest size Apple Podcasts takes for artwork (1400 to 3000 px square).
+SIZE = 1400
 
 
 def rasterise(svg: bytes) -> bytes:
-    """PNG bytes of an SVG, at its own size."""
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg.decode("utf-8"), sans_serif_family=SANS))
+    """PNG bytes of a square SVG, SIZE pixels wide."""
+    text = svg.decode("utf-8")
+    return bytes(resvg_py.svg_to_bytes(svg_string=text, sans_serif_family=SANS, width=SIZE, height=SIZE))
 
 
 def description(release: Release) -> str:
