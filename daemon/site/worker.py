@@ -50,6 +50,14 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     return build_options(args.data, transcode=not args.no_transcode, serving_url=args.serving_url)
 
 
+# Every page of a preview says it is not public: a banner the page's own script cannot hide.
+DRAFT_BANNER = (
+    "<style>body::before{content:'Draft \\2014  not public: a preview only you and the other editors see';"
+    "display:block;position:sticky;top:0;z-index:1000;padding:.5rem 1rem;text-align:center;"
+    "font:600 .95rem/1.4 system-ui,sans-serif;background:#7a4b00;color:#fff}</style>"
+)
+
+
 def preview(args: argparse.Namespace, events: Events) -> int:
     """Build one release, whatever its status, into a site of its own under `--base-url`."""
     import tempfile
@@ -58,7 +66,7 @@ def preview(args: argparse.Namespace, events: Events) -> int:
 
     from tunecamp.generator.build import build
     from tunecamp.generator.catalog.publish import find_release_folder, set_status
-    from tunecamp.generator.output import link_or_copy
+    from tunecamp.generator.output import copy_file, link_or_copy
 
     content, out = args.content.resolve(), args.public.resolve()
     folder = find_release_folder(content, args.preview)
@@ -78,8 +86,12 @@ def preview(args: argparse.Namespace, events: Events) -> int:
         if (content / "artists").is_dir():
             shutil.copytree(content / "artists", work / "artists", copy_function=link)
         shutil.copytree(folder, work / "releases" / folder.name, copy_function=link)
-        set_status(work, args.preview, "unlisted")  # replaces the linked file, never the original
-        options = dataclasses.replace(_options(args), transcode=False)
+        meta = work / "releases" / folder.name / "release.yaml"
+        if meta.exists():  # a copy, not the hard link: the status is written in place, never into content/
+            meta.unlink()
+            copy_file(folder / "release.yaml", meta)
+        set_status(work, args.preview, "unlisted")
+        options = dataclasses.replace(_options(args), transcode=False, extra_head=DRAFT_BANNER)
         report = build(work, out, options)
     for p in report.problems.items:
         events.emit("problem", level=p.level, path=str(p.path), key=p.key, message=p.message)
