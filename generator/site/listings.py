@@ -78,6 +78,5 @@ def more_from_artist(views: SiteViews, rv: ReleaseView) -> tuple[ReleaseView, ..
     """Other listed releases of the release's first artist, newest first, a few."""
     if not rv.release.artist_slugs:
         return ()
-    first = rv.release.artist_slugs[0]
-    others = (o for o in views.listed_releases if o is not rv and first in o.release.artist_slugs)
+    others = (o for o in views.listed_by_artist.get(rv.release.artist_slugs[0], ()) if o is not rv)
     return tuple(o for o, _ in zip(others, range(MORE_FROM_ARTIST), strict=False))
