@@ -62,6 +62,16 @@ def catalog_settings(
     return {"content_dir": content_dir, "data_dir": data_dir, "public_dir": public_dir}
 
 
+# serve has its own -c/--content (the catalog it serves), so only --data here
+DATA_ONLY = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The data folder [default: $TUNECAMP_DATA_DIR, else data/ beside the catalog folder].",
+)
+
+
 def _remember_content(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
     ctx.meta["tunecamp.content"] = value
 
@@ -111,7 +121,7 @@ def config_for_command(data_dir: Path | None) -> DaemonConfig:
     help="Where the site is built and served from [default: $TUNECAMP_PUBLIC_DIR, else public/ beside "
     "the catalog folder].",
 )
-@DATA_OPTION
+@DATA_ONLY
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port [default: 8000].")
 @click.option("--no-build", is_flag=True, help="Serve public/ as it is, even if out of date.")

@@ -183,9 +183,9 @@ def check_podcast_artwork(catalog: Catalog, media: Media, problems: Problems) ->
     for release in feed_releases(catalog.listed_releases, catalog.config.feed_limit):
         image = artwork(media.cover(release))
         w, h = image.width, image.height
-        if image.mime in RASTER and w and h and w == h and ARTWORK_MIN <= w <= ARTWORK_MAX:
-            continue
-        size = f"{w}x{h} px" if w and h else "of unknown size"
+        if not (w and h) or (image.mime in RASTER and w == h and ARTWORK_MIN <= w <= ARTWORK_MAX):
+            continue  # sized (or of unknown size: a --no-transcode preview measures no picture)
+        size = f"{w}x{h} px"
         problems.warning(
             release.cover.source if release.cover and not release.cover.embedded_in else release.source_dir,
             f"the podcast artwork of release {release.slug!r} is {size}: Apple Podcasts and other "

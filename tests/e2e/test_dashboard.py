@@ -129,5 +129,6 @@ def test_the_table_follows_the_rebuild_a_publish_starts(browser: Browser, daemon
         page.evaluate("() => { window.sameDocument = true; }")
         expect(page.locator("tr[data-slug=night-drafts] .badge")).to_have_text("published", timeout=60_000)
         assert page.evaluate("() => window.sameDocument === true")  # updated in place, not reloaded
+        assert not (EXAMPLE / "releases/night-drafts/release.yaml").exists()  # the daemon's own copy changed
     finally:
         page.context.close()

@@ -74,8 +74,9 @@ def test_the_same_catalog_option_on_every_command(tmp_path: Path) -> None:
         command: click.Command = group
         for name in path:
             command = command.commands[name]  # type: ignore[attr-defined]
-        flags = {opt for p in command.params for opt in getattr(p, "opts", ())}
-        assert {"-c", "--content"} <= flags, path
+        opts = [opt for p in command.params for opt in getattr(p, "opts", ())]
+        assert {"-c", "--content"} <= set(opts), path
+        assert len(opts) == len(set(opts)), path  # a second -c would swallow the first's value
 
 
 def test_no_catalog_here_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
