@@ -19,9 +19,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TUNECAMP_FFMPEG=/usr/bin/ffmpeg \
     TUNECAMP_LIVE_RELOAD=false
 
-# Debian's ffmpeg (with libmp3lame, libopus, libvorbis); nothing else from apt.
+# Debian's ffmpeg (with libmp3lame, libopus, libvorbis) and DejaVu (the title on generated covers); nothing else.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 tunecamp \

@@ -30,7 +30,12 @@ demo: install relink
 	mkdir -p $(DEMO)/content && cp -R -n content/. $(DEMO)/content/
 	cd $(DEMO) && ../$(BIN)/tunecamp serve --content content --public public --data data --host $(HOST) --port $(PORT)
 
-test: install relink
+# The browser tests' tools (axe-core, the Nu Html Checker), pinned in tests/e2e/package-lock.json.
+E2E_TOOLS := tests/e2e/node_modules/.package-lock.json
+$(E2E_TOOLS): tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund
+
+test: install relink $(E2E_TOOLS)
 	$(BIN)/python -m pytest -q
 
 test-fast: install relink

@@ -101,10 +101,17 @@ def is_stale(content_dir: Path, public_dir: Path, data_dir: Path) -> bool:
     return read_state(data_dir).get("fingerprint") != content_fingerprint(content_dir)
 
 
-def build_options(data_dir: Path, *, transcode: bool) -> BuildOptions:
-    """The generator's options for a daemon build: its cache and private store live in data/."""
+def build_options(data_dir: Path, *, transcode: bool, serving_url: str | None = None) -> BuildOptions:
+    """The generator's options for a daemon build: its cache and private store live in data/.
+
+    `serving_url`: the daemon's own address, used while catalog.yaml keeps init's placeholder base_url.
+    """
     from tunecamp.generator.options import BuildOptions
 
     return BuildOptions(
-        data_dir=data_dir, transcode=transcode, private_dir=data_dir / "private", cache_dir=data_dir / "cache"
+        data_dir=data_dir,
+        transcode=transcode,
+        private_dir=data_dir / "private",
+        cache_dir=data_dir / "cache",
+        serving_url=serving_url,
     )

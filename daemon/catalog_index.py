@@ -267,3 +267,10 @@ def album_tracks(db: Database, album_id: int) -> list[dict[str, Any]]:
         "SELECT * FROM catalog_tracks WHERE album_id = ? AND missing = 0 ORDER BY disc, number", [album_id]
     )
     return [{**r, "genres": json.loads(r["genres"])} for r in rows]
+
+
+def artist_names(db: Database) -> dict[str, str]:
+    """Every indexed artist's name by slug (the dashboard shows names, not slugs)."""
+    return {
+        r["slug"]: r["name"] for r in db.query("SELECT slug, name FROM catalog_artists WHERE missing = 0")
+    }

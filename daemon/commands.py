@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,13 +32,75 @@ def config_from_env(**overrides: object) -> DaemonConfig:
         raise click.ClickException(str(exc)) from None
 
 
-DATA_OPTION = click.option(
+def catalog_settings(
+    content_dir: Path | None, data_dir: Path | None = None, public_dir: Path | None = None
+) -> dict[str, Path | None]:
+    """The folders by the one rule of every command (generator/catalog/location.py).
+
+    The catalog: --content, else $TUNECAMP_CONTENT_DIR, else the current folder when it holds a
+    catalog.yaml, else ./content. The data and site folders: their option, else their variable,
+    else data/ and public/ beside the catalog folder.
+    """
+    from tunecamp.generator.catalog.location import CatalogNotFound, beside, find_catalog
+
+    env = {k: v for k, v in os.environ.items() if v.strip()}
+    catalog: Path | None = None
+    try:
+        if content_dir is not None:
+            catalog = content_dir = find_catalog(content_dir)
+        elif "TUNECAMP_CONTENT_DIR" in env:
+            catalog = find_catalog(Path(env["TUNECAMP_CONTENT_DIR"]))
+        else:
+            catalog = content_dir = find_catalog(None)
+    except CatalogNotFound:
+        pass  # the defaults stand; serve names the missing folder, the user commands the database
+    if catalog is not None:
+        if data_dir is None and "TUNECAMP_DATA_DIR" not in env:
+            data_dir = beside(catalog, "data")
+        if public_dir is None and "TUNECAMP_PUBLIC_DIR" not in env:
+            public_dir = beside(catalog, "public")
+    return {"content_dir": content_dir, "data_dir": data_dir, "public_dir": public_dir}
+
+
+# serve has its own -c/--content (the catalog it serves), so only --data here
+DATA_ONLY = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The data folder [default: $TUNECAMP_DATA_DIR or ./data].",
+    help="The data folder [default: $TUNECAMP_DATA_DIR, else data/ beside the catalog folder].",
 )
+
+
+def _remember_content(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    ctx.meta["tunecamp.content"] = value
+
+
+def DATA_OPTION(command: Any) -> Any:
+    """--data, and -c/--content for finding the data folder beside the catalog (open_database)."""
+    command = click.option(
+        "-c",
+        "--content",
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_remember_content,
+        help="The catalog folder, to find the data folder beside it [default: as `tunecamp build`].",
+    )(command)
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The data folder [default: $TUNECAMP_DATA_DIR, else data/ beside the catalog folder].",
+    )(command)
+
+
+def config_for_command(data_dir: Path | None) -> DaemonConfig:
+    """The settings of a command with DATA_OPTION: its data folder found by the one rule."""
+    ctx = click.get_current_context(silent=True)
+    content = ctx.meta.get("tunecamp.content") if ctx else None
+    folders = catalog_settings(content, data_dir)
+    return config_from_env(data_dir=folders["data_dir"], content_dir=folders["content_dir"])
 
 
 @click.command()
@@ -48,16 +110,18 @@ DATA_OPTION = click.option(
     "content_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The catalog folder [default: $TUNECAMP_CONTENT_DIR or ./content].",
+    help="The catalog folder [default: $TUNECAMP_CONTENT_DIR, else the current folder when it has a "
+    "catalog.yaml, else ./content].",
 )
 @click.option(
     "--public",
     "public_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where the site is built and served from [default: ./public].",
+    help="Where the site is built and served from [default: $TUNECAMP_PUBLIC_DIR, else public/ beside "
+    "the catalog folder].",
 )
-@DATA_OPTION
+@DATA_ONLY
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port [default: 8000].")
 @click.option("--no-build", is_flag=True, help="Serve public/ as it is, even if out of date.")
@@ -71,7 +135,14 @@ def serve(no_build: bool, **settings: Path | str | int | bool | None) -> None:
     from tunecamp.daemon.server import serve as run
 
     # the other options are settings, named as DaemonConfig's fields: they override the environment
-    run(config_from_env(**settings), build=not no_build)
+    folders = catalog_settings(
+        _path(settings.pop("content_dir")), _path(settings.pop("data_dir")), _path(settings.pop("public_dir"))
+    )
+    run(config_from_env(**folders, **settings), build=not no_build)
+
+
+def _path(value: object) -> Path | None:
+    return value if isinstance(value, Path) else None
 
 
 @click.group()
@@ -88,7 +159,7 @@ def open_database(data_dir: Path | None, *, create: bool = False) -> tuple[Datab
     from tunecamp.daemon.db import connect
     from tunecamp.daemon.migrations import apply_migrations
 
-    config = config_from_env(data_dir=data_dir)
+    config = config_for_command(data_dir)
     if not create and not config.database_path.is_file():
         raise click.ClickException(
             f"no TuneCamp database at {config.database_path.resolve()}; pass --data (or set "
@@ -229,7 +300,7 @@ def backup(destination: Path | None, data_dir: Path | None) -> None:
     from tunecamp.daemon.backup import BackupError, default_destination
     from tunecamp.daemon.backup import backup as run
 
-    config = config_from_env(data_dir=data_dir)
+    config = config_for_command(data_dir)
     try:
         path = run(config.database_path, destination or default_destination(config.data_dir))
     except BackupError as exc:

@@ -10,6 +10,7 @@ accounts feature, handed over by `create_app`.
 
 from __future__ import annotations
 
+import datetime
 import importlib.resources
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from aiohttp import web
 from tunecamp.daemon.roles import PUBLIC, grant, requires
 from tunecamp.daemon.users import current_user
 
-ASSETS = {"admin.css": "text/css", "admin.js": "text/javascript"}
+ASSETS = {"admin.css": "text/css", "admin.js": "text/javascript", "favicon.svg": "image/svg+xml"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["isotime"] = isotime
     app[PAGES] = Pages(env, csrf_token, folders)
     app.router.add_get("/admin/static/{name}", asset)
 
@@ -72,6 +74,12 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
             "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
         },
     )
+
+
+def isotime(seconds: float, human: bool = False) -> str:
+    """A Unix time as <time datetime> wants it, or as people read it ("2026-12-02 15:40 UTC")."""
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if human else moment.isoformat(timespec="seconds")
 
 
 @requires(PUBLIC)

@@ -37,7 +37,14 @@ def index_is_empty(config: DaemonConfig) -> bool:
 def build_now(config: DaemonConfig) -> bool:
     """Run the build worker in the foreground, its output on the console; True when it published."""
     cmd = worker_command(
-        config.content_dir, config.public_dir, config.data_dir, "--format", "text", after_build=AFTER_BUILD
+        config.content_dir,
+        config.public_dir,
+        config.data_dir,
+        "--format",
+        "text",
+        "--serving-url",
+        config.url,
+        after_build=AFTER_BUILD,
     )
     if not config.build_transcode:
         cmd.append("--no-transcode")

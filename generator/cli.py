@@ -14,26 +14,59 @@ from rich.markup import escape
 
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.report import BuildReport
+from tunecamp.generator.words import plural
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 OUTPUT = click.option(
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    default="public",
-    show_default=True,
-    help="Where the site is written (replaced atomically).",
+    default=None,
+    help="Where the site is written (replaced atomically) [default: public/ beside the catalog folder].",
 )
 NO_TRANSCODE = click.option(
     "--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews)."
 )
-CONTENT = click.argument("content", type=click.Path(file_okay=False, path_type=Path), default="content")
+CONTENT_HELP = (
+    "The catalog folder (holding catalog.yaml) [default: the current folder when it has a "
+    "catalog.yaml, else ./content]."
+)
+
+
+def CONTENT(command: Any) -> Any:
+    """`-c/--content DIR`, and `DIR` as an argument too (`tunecamp build DIR` as before)."""
+    command = click.option(
+        "-c", "--content", "content_opt", type=click.Path(file_okay=False, path_type=Path), help=CONTENT_HELP
+    )(command)
+    return click.argument(
+        "content", type=click.Path(file_okay=False, path_type=Path), required=False, metavar="[DIR]"
+    )(command)
+
+
+def catalog_folder(content: Path | None, content_opt: Path | None = None) -> Path:
+    """The catalog folder by the one rule (location.py), or a one-line error saying where it looked."""
+    from tunecamp.generator.catalog.location import CatalogNotFound, find_catalog
+
+    if content is not None and content_opt is not None and content != content_opt:
+        raise click.UsageError(f"two catalog folders given ({content} and --content {content_opt}); give one")
+    try:
+        return find_catalog(content if content is not None else content_opt)
+    except CatalogNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def output_folder(output: Path | None, catalog: Path) -> Path:
+    from tunecamp.generator.catalog.location import beside
+
+    return output if output is not None else beside(catalog, "public")
+
+
 DATA = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="TUNECAMP_DATA_DIR",
-    help="Build cache and private downloads [default: $TUNECAMP_DATA_DIR, else data/ beside CONTENT].",
+    help="Build cache and private downloads [default: $TUNECAMP_DATA_DIR, else data/ beside the catalog folder].",
 )
 FORCE = click.option(
     "--force",
@@ -72,30 +105,44 @@ def cli(debug: bool) -> None:
 
     \b
     Start here:
-      tunecamp init my-music          create a catalog skeleton
-      tunecamp build my-music         build the site into ./public
-      tunecamp publish my-album -c my-music   make a draft release public
-      tunecamp serve --content my-music    preview at http://127.0.0.1:8000
+      tunecamp init my-music && cd my-music   a folder with a catalog skeleton in content/
+      tunecamp build                  build the site into ./public
+      tunecamp publish my-album       make a draft release public
+      tunecamp serve                  preview at http://127.0.0.1:8000
+
+    Every command finds the catalog the same way: the current folder when it holds a
+    catalog.yaml, else ./content, or the folder given with -c/--content.
     """
     if debug:  # a failing rebuild in `watch` logs its traceback too (watch.py)
         logging.getLogger("tunecamp").setLevel(logging.DEBUG)
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="content")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--artist", default="Your Name", help="Name of the first artist.")
 def init(directory: Path, artist: str) -> None:
-    """Create a catalog skeleton in DIRECTORY (default: ./content)."""
+    """Create a catalog skeleton in DIRECTORY/content (default: ./content).
+
+    DIRECTORY is the project: the catalog goes in its content/ folder, the site is built into
+    its public/ and the build cache kept in its data/, so `cd DIRECTORY && tunecamp build` works.
+    A DIRECTORY named content, or one already holding a catalog.yaml, is the catalog itself.
+    """
+    from tunecamp.generator.catalog.location import CATALOG_FILE
+    from tunecamp.generator.catalog.location import CONTENT as CONTENT_NAME
     from tunecamp.generator.catalog.skeleton import init_catalog
 
-    created = init_catalog(directory, artist)
+    is_catalog = directory.name == CONTENT_NAME or (directory / CATALOG_FILE).is_file()
+    catalog = directory if is_catalog else directory / CONTENT_NAME
+    created = init_catalog(catalog, artist)
     for path in created:
         console.print(f"created {path}")
     if not created:
-        console.print(f"{directory} already has a catalog; nothing changed")
+        console.print(f"{catalog} already has a catalog; nothing changed")
+    project = catalog.parent
+    go = "" if project == Path(".") else f"cd {project} && "
     console.print(
-        f"\nNext: put a release folder with audio in {directory / 'releases'}/, then "
-        f"`tunecamp build {directory}`."
+        f"\nNext: put a release folder with audio in {catalog / 'releases'}/, then "
+        f"`{go}tunecamp build` (and `tunecamp serve` to preview it)."
     )
 
 
@@ -115,8 +162,9 @@ def init(directory: Path, artist: str) -> None:
 @DATA
 @FORCE
 def build(
-    content: Path,
-    output: Path,
+    content: Path | None,
+    content_opt: Path | None,
+    output: Path | None,
     no_transcode: bool,
     jobs: int | None,
     verbose: bool,
@@ -124,7 +172,7 @@ def build(
     data_dir: Path | None,
     force: bool,
 ) -> None:
-    """Build the static site of CONTENT (default: ./content).
+    """Build the static site of the catalog (DIR, or --content; see `tunecamp --help`).
 
     The site replaces OUTPUT whole, so OUTPUT must be a new or empty folder or a site TuneCamp
     built; it can never be the content folder, a folder around it, or the data folder.
@@ -132,8 +180,8 @@ def build(
     from tunecamp.generator.build import build as run_build
     from tunecamp.generator.options import BuildOptions
 
-    if not content.is_dir():
-        raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
+    content = catalog_folder(content, content_opt)
+    output = output_folder(output, content)
     options = BuildOptions(
         data_dir=data_dir,
         transcode=not no_transcode,
@@ -156,12 +204,13 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
     s, stats = report.summary, report.stats
     if report.skipped:
         console.print(
-            f"nothing changed since the last build of {output}/ ({s.releases} releases, "
-            f"{s.tracks} tracks); use --clean to rebuild anyway"
+            f"nothing changed since the last build of {output}/ ({plural(s.releases, 'release', 'releases')}, "
+            f"{plural(s.tracks, 'track', 'tracks')}); use --clean to rebuild anyway"
         )
     else:
         console.print(
-            f"built {s.releases} releases, {s.tracks} tracks into {output}/ in {report.seconds:.1f} s"
+            f"built {plural(s.releases, 'release', 'releases')}, {plural(s.tracks, 'track', 'tracks')} "
+            f"into {output}/ in {report.seconds:.1f} s"
             + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
         )
     if report.catalog is not None and not report.catalog.config.daemon_url:
@@ -169,10 +218,13 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
             "no daemon_url in catalog.yaml: no ActivityPub documents, the site cannot be followed from the fediverse"
         )
     for slug in s.drafts:
-        console.print(f"  draft, not built: {slug}  (publish with `tunecamp publish {slug} -c {content}`)")
+        console.print(
+            f"  draft, not built: {slug}  (publish with `tunecamp publish {slug}{content_flag(content)}`)"
+        )
     if not report.ok:
         console.print(
-            f"[red]{len(report.problems.errors)} problem(s): the files above were skipped or partly ignored[/red]"
+            f"[red]{plural(len(report.problems.errors), 'problem', 'problems')}: the files above were "
+            "skipped or partly ignored[/red]"
         )
 
 
@@ -182,8 +234,15 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
 @NO_TRANSCODE
 @DATA
 @FORCE
-def watch(content: Path, output: Path, no_transcode: bool, data_dir: Path | None, force: bool) -> None:
-    """Build CONTENT, then rebuild on every change until Ctrl-C.
+def watch(
+    content: Path | None,
+    content_opt: Path | None,
+    output: Path | None,
+    no_transcode: bool,
+    data_dir: Path | None,
+    force: bool,
+) -> None:
+    """Build the catalog, then rebuild on every change until Ctrl-C.
 
     After the first build only what a change reaches is rebuilt: an edited release's pages,
     the listings that show it, the feeds and catalog.json.
@@ -195,8 +254,8 @@ def watch(content: Path, output: Path, no_transcode: bool, data_dir: Path | None
     from tunecamp.generator.session import BuildSession
     from tunecamp.generator.watch import watch as run_watch
 
-    if not content.is_dir():
-        raise click.ClickException(f"{content} is not a folder; create one with `tunecamp init {content}`")
+    content = catalog_folder(content, content_opt)
+    output = output_folder(output, content)
     options = BuildOptions(data_dir=data_dir, transcode=not no_transcode, progress=True, force=force)
     session = BuildSession(content, output, options, watching=True)
     drafts: set[str] = set()
@@ -209,13 +268,17 @@ def watch(content: Path, output: Path, no_transcode: bool, data_dir: Path | None
         waiting = (lambda held: console.print(f"{escape(str(held))}; waiting")) if changed else None
         report = session.build(changed or None, on_locked=waiting)
         print_problems(report.problems)
-        state = "[green]ok[/green]" if report.ok else f"[red]{len(report.problems.errors)} problem(s)[/red]"
+        state = (
+            "[green]ok[/green]"
+            if report.ok
+            else f"[red]{plural(len(report.problems.errors), 'problem', 'problems')}[/red]"
+        )
         what = f" ({report.stats.written} written)" if report.stats else ""
         console.print(f"rebuilt {output}/ in {report.seconds * 1000:.0f} ms{what}: {state}")
         for slug in sorted(set(report.summary.drafts) - drafts):
             console.print(
                 f"  {slug} is a draft: nothing of it is published; when it is ready, run "
-                f"`tunecamp publish {slug} -c {content}`"
+                f"`tunecamp publish {slug}{content_flag(content)}`"
             )
         drafts.clear()
         drafts.update(report.summary.drafts)
@@ -246,41 +309,87 @@ def print_problems(problems: Problems) -> None:
         console.print(f"[{colour}]{p.level}[/{colour}] {escape(where)}: {escape(p.message)}")
 
 
-def _set_status(content: Path, release: str, status: str) -> None:
-    from tunecamp.generator.catalog.publish import PublishError, set_status
+def content_flag(content: Path) -> str:
+    """` -c DIR` for a command to print, or nothing when run from here the catalog is found anyway."""
+    from tunecamp.generator.catalog.location import CatalogNotFound, find_catalog
 
     try:
-        path = set_status(content, release, status)
-    except PublishError as exc:
-        raise click.ClickException(str(exc)) from None
-    console.print(f"{release} is now {status} ({path}); rebuild with `tunecamp build {content}`")
+        if find_catalog(None).resolve() == content.resolve():
+            return ""
+    except CatalogNotFound:
+        pass
+    return f" -c {content}"
 
 
 CONTENT_OPTION = click.option(
-    "-c",
-    "--content",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="content",
-    show_default=True,
-    help="The catalog folder.",
+    "-c", "--content", type=click.Path(file_okay=False, path_type=Path), default=None, help=CONTENT_HELP
+)
+ALL_DRAFTS = click.option("--all-drafts", is_flag=True, help="Every release that is a draft now.")
+BUILD_AFTER = click.option(
+    "--build", "build_after", is_flag=True, help="Build the site once afterwards (as `tunecamp build`)."
 )
 
 
+def _set_status(
+    content: Path | None, releases: tuple[str, ...], status: str, all_drafts: bool
+) -> tuple[Path, bool]:
+    """Change the releases' status, print each change, and say how the site catches up."""
+    from tunecamp.generator.catalog.publish import PublishError, publish_many
+
+    if not releases and not all_drafts:
+        raise click.UsageError(
+            "name at least one release (a slug or a glob such as 'live-*'), or --all-drafts"
+        )
+    folder = catalog_folder(content)
+    try:
+        result = publish_many(folder, releases, status, all_drafts=all_drafts)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    for change in result.changed:
+        console.print(f"{change.slug}: {change.before} -> {status}  ({escape(str(change.meta))})")
+    for slug in result.unchanged:
+        console.print(f"{slug}: already {status}, unchanged")
+    if not result.changed:
+        console.print("nothing changed" if result.unchanged else "no draft to change")
+    return folder, bool(result.changed)
+
+
+def _after(folder: Path, changed: bool, build_after: bool) -> None:
+    if build_after:
+        ctx = click.get_current_context()
+        ctx.invoke(build, content=folder)
+    elif changed:
+        console.print(
+            "a running `tunecamp serve` or `tunecamp watch` rebuilds the site once by itself; "
+            f"otherwise run `tunecamp build{content_flag(folder)}`"
+        )
+
+
 @cli.command()
-@click.argument("release")
+@click.argument("releases", nargs=-1)
 @CONTENT_OPTION
 @click.option("--unlisted", is_flag=True, help="Reachable by URL but listed nowhere.")
-def publish(release: str, content: Path, unlisted: bool) -> None:
-    """Publish the draft RELEASE (its slug)."""
-    _set_status(content, release, "unlisted" if unlisted else "published")
+@ALL_DRAFTS
+@BUILD_AFTER
+def publish(
+    releases: tuple[str, ...], content: Path | None, unlisted: bool, all_drafts: bool, build_after: bool
+) -> None:
+    """Publish the draft RELEASES: slugs, or globs such as 'live-*' (quote them).
+
+    Only the named releases' release.yaml files are read and changed: one line each.
+    """
+    folder, changed = _set_status(content, releases, "unlisted" if unlisted else "published", all_drafts)
+    _after(folder, changed, build_after)
 
 
 @cli.command()
-@click.argument("release")
+@click.argument("releases", nargs=-1, required=True)
 @CONTENT_OPTION
-def unpublish(release: str, content: Path) -> None:
-    """Turn RELEASE back into a draft: it disappears from the site at the next build."""
-    _set_status(content, release, "draft")
+@BUILD_AFTER
+def unpublish(releases: tuple[str, ...], content: Path | None, build_after: bool) -> None:
+    """Turn RELEASES (slugs or globs) back into drafts: they leave the site at the next build."""
+    folder, changed = _set_status(content, releases, "draft", False)
+    _after(folder, changed, build_after)
 
 
 @cli.group()
@@ -311,16 +420,17 @@ def _cache_dir(content: Path, data_dir: Path | None, cache_dir: Path | None) -> 
 @CONTENT
 @DATA
 @CACHE_DIR
-def cache_gc(content: Path, data_dir: Path | None, cache_dir: Path | None) -> None:
-    """Remove what no file of CONTENT needs any more. Run it between builds, not during one."""
+def cache_gc(
+    content: Path | None, content_opt: Path | None, data_dir: Path | None, cache_dir: Path | None
+) -> None:
+    """Remove what no file of the catalog needs any more. Run it between builds, not during one."""
     from tunecamp.generator.media.cachemaint import cache_gc as run_gc
 
-    if not content.is_dir():
-        raise click.ClickException(f"{content} is not a folder")
+    content = catalog_folder(content, content_opt)
     stats = run_gc(content, _cache_dir(content, data_dir, cache_dir))
     console.print(
-        f"removed {stats.removed} files ({stats.removed_bytes / 1e6:.1f} MB), "
-        f"kept {stats.kept} ({stats.kept_bytes / 1e6:.1f} MB)"
+        f"removed {plural(stats.removed, 'file', 'files')} ({stats.removed_bytes / 1e6:.1f} MB), "
+        f"kept {stats.kept:,} ({stats.kept_bytes / 1e6:.1f} MB)"
     )
 
 
@@ -328,17 +438,24 @@ def cache_gc(content: Path, data_dir: Path | None, cache_dir: Path | None) -> No
 @CONTENT
 @DATA
 @CACHE_DIR
-def cache_verify(content: Path, data_dir: Path | None, cache_dir: Path | None) -> None:
+def cache_verify(
+    content: Path | None, content_opt: Path | None, data_dir: Path | None, cache_dir: Path | None
+) -> None:
     """Check every file of the media cache against the size and hash recorded when it was made.
 
     A damaged file is removed, so the next build makes it again, and named with the file of CONTENT
     it was made from; the command then exits with 1. Run it between builds, not during one.
     """
     from tunecamp.generator.buildstate import forget_builds
+    from tunecamp.generator.catalog.location import CatalogNotFound, find_catalog
     from tunecamp.generator.media.cachemaint import cache_verify as run_verify
 
-    folder = _cache_dir(content, data_dir, cache_dir)
-    stats = run_verify(content if content.is_dir() else None, folder)
+    try:  # without a catalog the damaged files are still found, only not named by their source
+        catalog: Path | None = find_catalog(content or content_opt)
+    except CatalogNotFound:
+        catalog = None
+    folder = _cache_dir(catalog or Path("content"), data_dir, cache_dir)
+    stats = run_verify(catalog, folder)
     if stats.damaged:  # the site holds the same damaged files (hard links): a skipped build would keep them
         forget_builds(folder)
     for d in stats.damaged:
@@ -348,7 +465,7 @@ def cache_verify(content: Path, data_dir: Path | None, cache_dir: Path | None) -
             "removed, the next build makes it again"
         )
     console.print(
-        f"checked {stats.checked} files ({stats.checked_bytes / 1e6:.1f} MB): "
+        f"checked {plural(stats.checked, 'file', 'files')} ({stats.checked_bytes / 1e6:.1f} MB): "
         f"{len(stats.damaged)} damaged"
         + (f", {stats.recorded} made by an older TuneCamp recorded as they are" if stats.recorded else "")
     )

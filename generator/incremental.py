@@ -38,6 +38,7 @@ from tunecamp.generator.report import BuildReport
 from tunecamp.generator.site.activitypub.inputs import FILES, FOLDER, FederationInputs, federation_dir
 from tunecamp.generator.site.context import RenderOptions, Site
 from tunecamp.generator.site.genres import release_tags
+from tunecamp.generator.site.listings import more_from_artist
 from tunecamp.generator.site.pages import check_cover_descriptions
 from tunecamp.generator.snapshot import Built, outputs_by_release, outputs_by_unit
 from tunecamp.generator.units import SITE, TEMPLATES, Unit, render_unit
@@ -183,17 +184,28 @@ def reached(before: Site, after: Site, changed: set[str], releases: Iterable[Rel
     if not changed:
         return set()  # a draft edited, or only templates: no release's files moved
     units: set[Unit] = {SITE, *(("release", slug) for slug in changed)}
+    # the pages at a changed release's old addresses list its tracks too (slughistory.py)
+    for redirects in (before.redirects, after.redirects):
+        units.update(("release", old) for old, now in redirects.items() if now in changed)
     artists = {a for r in releases for a in r.artist_slugs}
     tags = {slug for r in releases for slug, _ in release_tags(r)}
     # release pages show tag links only to tags that have a page, and feeds of listed artists only
     flipped_tags = before.tag_slugs ^ after.tag_slugs
     listed_before = {av.artist.slug for av in before.views.listed_artists}
     listed = listed_before ^ {av.artist.slug for av in after.views.listed_artists}
+    # every page shows a tag by one spelling, its oldest release's (genres.py): a new spelling moves
+    renamed = {
+        t
+        for t in before.tag_names.keys() | after.tag_names.keys()
+        if before.tag_names.get(t) != after.tag_names.get(t)
+    }
+    flipped_tags |= renamed
     if flipped_tags or listed:
         for rv in after.views.releases:
             tagged = flipped_tags.intersection(s for s, _ in rv.tags)
             if tagged or listed.intersection(rv.release.artist_slugs):
                 units.add(("release", rv.release.slug))
+    units.update(("release", slug) for slug in _more_moved(before, after, artists))
     units.update(("artist", a) for a in artists | listed)
     units.update(("tag", t) for t in tags | flipped_tags)
     return units
@@ -212,6 +224,21 @@ def exported(before: FederationInputs, site: Site) -> set[Unit]:
         if slug in public and before.interactions.get(slug) != after.interactions.get(slug):
             units.add(("release", slug))
     return units
+
+
+def _more_moved(before: Site, after: Site, artists: set[str]) -> set[str]:
+    """Releases of `artists` whose "More from" list (listings.py) shows other releases now."""
+    if not artists:
+        return set()
+    old = {rv.release.slug: rv for rv in before.views.releases}
+    moved = set()
+    for rv in after.views.releases:
+        if rv.release.artist_slugs and rv.release.artist_slugs[0] in artists:
+            was = old.get(rv.release.slug)
+            shown = [o.release for o in more_from_artist(after.views, rv)]
+            if was is None or shown != [o.release for o in more_from_artist(before.views, was)]:
+                moved.add(rv.release.slug)
+    return moved
 
 
 def using(site: Site, templates: set[str]) -> set[Unit]:

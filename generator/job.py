@@ -53,7 +53,7 @@ class Job:
     def inputs(self) -> Inputs:
         """What this build reads, digested: content/, the themes, our code and the options that shape output."""
         o = self.options
-        extra = repr((o.transcode, o.extra_head, o.private_dir, self.cache_dir))
+        extra = repr((o.transcode, o.extra_head, o.private_dir, self.cache_dir, o.serving_url))
         inputs = read_inputs(input_roots(self.content_dir), self.content_dir, extra=extra)
         return Inputs.of(inputs.rest, inputs.folders, self.data_inputs())
 

@@ -25,4 +25,7 @@ class BuildOptions:
     progress: bool = False  # a progress bar on the terminal (the CLI turns it on)
     extra_head: str = ""  # HTML added to every page's <head> (the preview server's live reload)
     clean: bool = False  # ignore what the last build left: re-read every tag, rewrite every file
+    # The address a preview server serves the site at: it replaces a catalog.yaml base_url that is
+    # still the placeholder `tunecamp init` wrote, so the preview's feeds and share links work.
+    serving_url: str | None = None
     force: bool = False  # build into a non-empty folder that is not a TuneCamp site (never over content/data)

@@ -19,17 +19,20 @@ from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.job import Job
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plain import plain_media
+from tunecamp.generator.media.plan import check_download_formats
 from tunecamp.generator.media.progress import BarProgress, QuietProgress
 from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.activitypub.inputs import check_keys, read_inputs
 from tunecamp.generator.site.context import RenderOptions, Site, make_site
+from tunecamp.generator.site.podcast import check_podcast_artwork
+from tunecamp.generator.slughistory import update_redirects
 
 
 def scan(job: Job, tags: TagIndex) -> ScanState:
     """Every release folder, its tags through the index (saved at once: a later step may fail)."""
-    state = scan_state(job.content_dir, tag_reader=tags.read)
+    state = scan_state(job.content_dir, tag_reader=tags.read, serving_url=job.options.serving_url)
     tags.save()
     return state
 
@@ -41,10 +44,13 @@ def media(job: Job, catalog: Catalog, *, write_private: bool = True) -> tuple[Me
     """
     o = job.options
     if not o.transcode:
-        return plain_media(catalog), Problems()
-    progress = BarProgress(o.verbose) if o.progress else QuietProgress()
-    options = MediaOptions(job.cache_dir, job.private_dir, jobs=o.jobs, verbose=o.verbose, verify=o.clean)
-    return process_media(catalog, options, progress, write_private=write_private)
+        made, problems = plain_media(catalog), Problems()
+    else:
+        progress = BarProgress(o.verbose) if o.progress else QuietProgress()
+        options = MediaOptions(job.cache_dir, job.private_dir, jobs=o.jobs, verbose=o.verbose, verify=o.clean)
+        made, problems = process_media(catalog, options, progress, write_private=write_private)
+    check_download_formats(catalog.public_releases, problems)
+    return made, problems
 
 
 def site(
@@ -64,5 +70,9 @@ def site(
     check_keys(catalog, federation, job.data_dir, read)
     if problems is not None:
         problems.extend(read)
-    options = replace(kept or RenderOptions(), extra_head=job.options.extra_head, federation=federation)
+        check_podcast_artwork(catalog, media, problems)
+    redirects = update_redirects(catalog, job.data_dir)  # a release whose slug changed keeps its old URL
+    options = replace(
+        kept or RenderOptions(), extra_head=job.options.extra_head, federation=federation, redirects=redirects
+    )
     return make_site(catalog, media, Urls(catalog.config.base_url), options, problems)

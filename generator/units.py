@@ -34,6 +34,7 @@ from tunecamp.generator.site.playlists import (
     render_catalog_playlist,
     render_release_playlist,
 )
+from tunecamp.generator.site.redirects import redirect_pages
 from tunecamp.generator.site.sitemap import render_sitemap
 from tunecamp.generator.site.views import ArtistView, ReleaseView
 
@@ -44,7 +45,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "release": ("release.html", "track.html", "embed_release.html", "embed_track.html"),
     "artist": ("artist.html",),
     "tag": ("tag.html",),
-    "site": ("home.html", "tags.html", "search.html", "404.html"),
+    "site": ("home.html", "releases.html", "tags.html", "search.html", "404.html"),
 }
 _RELEASE_ROOTS = frozenset({"releases", "audio", "downloads", "embed", "oembed"})
 
@@ -113,7 +114,7 @@ def render_unit(site: Site, unit: Unit) -> list[Output]:
     kind, slug = unit
     if kind == "release":
         rv = next((rv for rv in site.views.releases if rv.release.slug == slug), None)
-        return release_unit(site, rv) if rv else []
+        return release_unit(site, rv) if rv else moved_unit(site, slug)
     if kind == "artist":
         av = next((av for av in site.views.artists if av.artist.slug == slug), None)
         return artist_unit(site, av) if av else []
@@ -132,3 +133,12 @@ def all_units(site: Site) -> Iterator[Output]:
         yield from release_unit(site, rv)
     for tag in site.tags:
         yield tag_page(site, tag)
+    for old in site.redirects:
+        yield from moved_unit(site, old)
+
+
+def moved_unit(site: Site, old: str) -> list[Output]:
+    """The pages left at a release's old address when its slug changed (slughistory.py)."""
+    now = site.redirects.get(old)
+    release = next((r for r in site.catalog.public_releases if r.slug == now), None)
+    return redirect_pages(release, old, site.urls, site.catalog.config.language) if release else []

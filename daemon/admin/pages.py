@@ -9,6 +9,7 @@ The only script follows a running build's log.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,8 +17,9 @@ from aiohttp import web
 
 from tunecamp.daemon import catalog_index
 from tunecamp.daemon.admin import releases, user_admin
-from tunecamp.daemon.appkeys import BUILDS, DB
+from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB
 from tunecamp.daemon.bodies import read_form
+from tunecamp.daemon.builds import read_state
 from tunecamp.daemon.html import render
 from tunecamp.daemon.roles import (
     BUILDS_RUN,
@@ -40,19 +42,35 @@ async def home(request: web.Request) -> web.Response:
     user = current_user(request)
     assert user is not None
     rows = await request.app[DB].run(catalog_index.albums)
+    names = await request.app[DB].run(catalog_index.artist_names)
+    public = request.app[CONFIG].public_dir
     may_all = grant(CONTENT_MANAGE, user.role) == "yes"
     for row in rows:
         row["manageable"] = may_all or bool(set(row["artist_slugs"]) & set(user.artists))
         row["preview_url"] = releases.preview_url(row["slug"])
+        row["artists"] = [
+            {"name": names.get(slug, slug), "image": _picture(public, f"artists/{slug}/image")}
+            for slug in row["artist_slugs"]
+        ]
+        row["cover"] = _picture(public, f"releases/{row['slug']}/cover") if row["status"] != "draft" else None
     builds = request.app[BUILDS]
     return render(
         request,
         "admin/index.html",
         releases=rows,
         build=builds.summary(),
+        built_at=read_state(request.app[CONFIG].data_dir).get("finished_at"),  # the last published build
         may_build=grant(BUILDS_RUN, user.role) == "yes",
         may_users=grant(USERS_MANAGE, user.role) == "yes",
     )
+
+
+def _picture(public: Path, stem: str) -> str | None:
+    """The smallest picture the built site has for `stem` (cover-160.jpg...), as a site URL."""
+    for suffix in ("-160.jpg", "-160.webp", ".svg", ".png", ".jpg"):
+        if (public / f"{stem}{suffix}").is_file():
+            return f"/{stem}{suffix}"
+    return None
 
 
 async def _status(request: web.Request, status: str) -> web.StreamResponse:

@@ -35,3 +35,27 @@ async function followBuild(pre) {
 
 const log = document.getElementById("build-log");
 if (log) followBuild(log);
+
+// On the dashboard, a rebuild that is running (after a Publish, say) ends with the table and the
+// summary as the new site has them: no "now published" flash beside a row still saying "draft".
+async function refreshWhenBuilt(summary) {
+  const id = summary.dataset.running;
+  for (;;) {
+    const response = await fetch(`/api/admin/builds/${id}?wait=20`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const { build } = await response.json();
+    if (build.state !== "running") break;
+  }
+  const page = await fetch(window.location.pathname, { credentials: "same-origin" });
+  if (!page.ok) return;
+  const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
+  for (const selector of ["#build-summary", "table.releases tbody"]) {
+    const old = document.querySelector(selector), updated = fresh.querySelector(selector);
+    if (old && updated) old.replaceWith(updated);
+  }
+  const next = document.getElementById("build-summary");
+  if (next && next.dataset.running) refreshWhenBuilt(next);  // a queued rebuild started meanwhile
+}
+
+const summary = document.getElementById("build-summary");
+if (summary && summary.dataset.running) refreshWhenBuilt(summary);

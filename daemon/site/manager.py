@@ -156,7 +156,9 @@ class BuildManager:
 
     def command(self, index_only: bool, if_changed: bool = False) -> list[str]:
         c = self.config
-        cmd = worker_command(c.content_dir, c.public_dir, c.data_dir, after_build=self.after_build)
+        cmd = worker_command(
+            c.content_dir, c.public_dir, c.data_dir, "--serving-url", c.url, after_build=self.after_build
+        )
         if not c.build_transcode:
             cmd.append("--no-transcode")
         if index_only:
@@ -206,7 +208,7 @@ class BuildManager:
 
         if self.session is None:
             c = self.config
-            options = build_options(c.data_dir, transcode=c.build_transcode)
+            options = build_options(c.data_dir, transcode=c.build_transcode, serving_url=c.url)
             self.session = BuildSession(
                 c.content_dir, c.public_dir, options, watching=True, publish_errors=False
             )

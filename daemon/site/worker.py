@@ -47,7 +47,15 @@ class Events:
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
-    return build_options(args.data, transcode=not args.no_transcode)
+    return build_options(args.data, transcode=not args.no_transcode, serving_url=args.serving_url)
+
+
+# Every page of a preview says it is not public: a banner the page's own script cannot hide.
+DRAFT_BANNER = (
+    "<style>body::before{content:'Draft \\2014  not public: a preview only you and the other editors see';"
+    "display:block;position:sticky;top:0;z-index:1000;padding:.5rem 1rem;text-align:center;"
+    "font:600 .95rem/1.4 system-ui,sans-serif;background:#7a4b00;color:#fff}</style>"
+)
 
 
 def preview(args: argparse.Namespace, events: Events) -> int:
@@ -58,7 +66,7 @@ def preview(args: argparse.Namespace, events: Events) -> int:
 
     from tunecamp.generator.build import build
     from tunecamp.generator.catalog.publish import find_release_folder, set_status
-    from tunecamp.generator.output import link_or_copy
+    from tunecamp.generator.output import copy_file, link_or_copy
 
     content, out = args.content.resolve(), args.public.resolve()
     folder = find_release_folder(content, args.preview)
@@ -78,8 +86,12 @@ def preview(args: argparse.Namespace, events: Events) -> int:
         if (content / "artists").is_dir():
             shutil.copytree(content / "artists", work / "artists", copy_function=link)
         shutil.copytree(folder, work / "releases" / folder.name, copy_function=link)
-        set_status(work, args.preview, "unlisted")  # replaces the linked file, never the original
-        options = dataclasses.replace(_options(args), transcode=False)
+        meta = work / "releases" / folder.name / "release.yaml"
+        if meta.exists():  # a copy, not the hard link: the status is written in place, never into content/
+            meta.unlink()
+            copy_file(folder / "release.yaml", meta)
+        set_status(work, args.preview, "unlisted")
+        options = dataclasses.replace(_options(args), transcode=False, extra_head=DRAFT_BANNER)
         report = build(work, out, options)
     for p in report.problems.items:
         events.emit("problem", level=p.level, path=str(p.path), key=p.key, message=p.message)
@@ -157,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--if-changed", action="store_true", help="skip when content/ is as last published")
     parser.add_argument("--preview", metavar="SLUG", help="build only this release, into --public")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="the preview's base URL")
+    parser.add_argument("--serving-url", default=None, help="stands in for init's placeholder base_url")
     parser.add_argument("--format", choices=("json", "text"), default="json")
     args = parser.parse_args(argv)
     from tunecamp.daemon.error_reporting import init_sentry

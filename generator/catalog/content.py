@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from tunecamp.generator.catalog.dates import PartialDate, Precision
 from tunecamp.generator.catalog.settings import SETTING_KEYS, Settings, parse_settings
 from tunecamp.generator.problems import Problems
 
@@ -96,10 +97,7 @@ def load_yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.error(path, f"invalid YAML{where}: {reason}")
+        problems.error(path, f"invalid YAML{yaml_error_place(exc, text)}")
         return None
     except (ValueError, LookupError, AttributeError, TypeError) as exc:
         # PyYAML's constructors raise these, not YAMLError, for a value that does not fit its
@@ -189,6 +187,24 @@ def bool_value(data: Mapping[str, Any], key: str, default: bool, path: Path, pro
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
+def yaml_error_place(exc: yaml.YAMLError, text: str) -> str:
+    """` at line L, column C: what`, pointing at a line of the file.
+
+    A construct left open (a quote, a bracket) is only noticed at the end of the file, one line
+    past its last: the line where it was opened is the one to fix, so that line is named.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return f": {reason}"
+    context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    at_end = mark.index >= len(text.rstrip())
+    if at_end and opened is not None:
+        return f" at line {opened.line + 1}, column {opened.column + 1}: {context or 'opened here'} never closed ({reason})"
+    line = min(mark.line + 1, max(1, text.count("\n") + (0 if text.endswith("\n") else 1)))
+    return f" at line {line}, column {mark.column + 1}: {reason}"
+
+
 def parse_date(value: Any) -> dt.date | None:
     """A date from YAML (a date or text) or a tag: '2024', '2024-05', '2024-05-01T10:00'."""
     if isinstance(value, dt.datetime):
@@ -196,12 +212,13 @@ def parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int) and 1000 <= value <= 9999:
-        return dt.date(value, 1, 1)
+        return PartialDate(value, precision="year")
     m = _DATE_RE.match(str(value).strip()) if isinstance(value, str) else None
     if not m:
         return None
+    precision: Precision = "day" if m.group(3) else "month" if m.group(2) else "year"
     try:
-        return dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+        return PartialDate(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1), precision)
     except ValueError:
         return None
 

@@ -57,11 +57,16 @@ _TAGS = set(
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"}}
 
 
-def render_markdown(text: str, *, allow_html: bool = False) -> str:
-    """Markdown to HTML; raw HTML and unsafe URLs are removed unless `allow_html`."""
+def render_markdown(text: str, *, allow_html: bool = False, line_breaks: bool = False) -> str:
+    """Markdown to HTML; raw HTML and unsafe URLs are removed unless `allow_html`.
+
+    `line_breaks`: every line break stays one (`credits:`, written a person per line), not only
+    Markdown's two trailing spaces.
+    """
     if not text.strip():
         return ""
-    rendered = markdown.markdown(text, extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    extensions = ["extra", "sane_lists", "smarty", *(["nl2br"] if line_breaks else [])]
+    rendered = markdown.markdown(text, extensions=extensions, output_format="html")
     if allow_html:
         return rendered
     return nh3.clean(

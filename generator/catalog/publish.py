@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -18,8 +19,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from tunecamp.generator.catalog import content as c
 from tunecamp.generator.catalog.model import STATUSES
-from tunecamp.generator.catalog.slugs import slugify
+from tunecamp.generator.catalog.release_folders import (
+    PublishError,
+    ReleaseFolder,
+    find_release_folder,
+    release_folders,
+    select_releases,
+)
 from tunecamp.generator.problems import Problems
+
+__all__ = ["PublishError", "find_release_folder", "publish_many", "set_status", "with_status"]
 
 _STR = "tag:yaml.org,2002:str"
 # A save by the artist's editor between our read and our rename would be lost; we look again
@@ -30,44 +39,75 @@ _ATTEMPTS = 3
 _TAG_MISMATCH = (ValueError, LookupError, AttributeError, TypeError)
 
 
-class PublishError(Exception):
-    pass
-
-
-def find_release_folder(content_dir: Path, slug: str) -> Path:
-    """The folder under releases/ whose slug (from release.yaml or its name) is `slug`."""
-    releases = content_dir / "releases"
-    if not releases.is_dir():
-        raise PublishError(f"{releases} does not exist")
-    by_name = None
-    for folder in sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        meta = folder / "release.yaml"
-        declared = None
-        if meta.is_file():
-            # The build's own reading, so a slug found here is the slug the site uses.
-            problems = Problems()
-            try:
-                data = c.load_yaml(meta, problems) or {}
-            except _TAG_MISMATCH:
-                data = {}
-            declared = c.text_value(data, "slug", meta, problems)
-        if declared == slug:
-            return folder
-        if declared is None and slugify(folder.name) == slug:
-            by_name = folder
-    if by_name is None:
-        raise PublishError(f"no release with the slug {slug!r} in {releases}")
-    return by_name
-
-
 def set_status(content_dir: Path, release_slug: str, status: str) -> Path:
     """Write `status` into the release's release.yaml (created if missing); returns its path.
 
     A file that already says `status` is not written at all (no rebuild from the watcher).
     """
+    meta = find_release_folder(content_dir, release_slug) / "release.yaml"
+    write_status(meta, status)
+    return meta
+
+
+@dataclass(frozen=True)
+class Change:
+    slug: str
+    meta: Path
+    before: str  # the status it had
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    changed: tuple[Change, ...]
+    unchanged: tuple[str, ...]  # slugs that already had the status
+
+
+def publish_many(
+    content_dir: Path, patterns: tuple[str, ...], status: str, *, all_drafts: bool = False
+) -> PublishResult:
+    """Set `status` on the releases named by slugs or globs (and every draft with `all_drafts`).
+
+    Only those releases' release.yaml are read and written (with `all_drafts`, every release.yaml
+    is read once, as finding the drafts needs). Every name is checked before any file changes.
+    """
     if status not in STATUSES:
         raise PublishError(f"{status!r} is not one of: {', '.join(STATUSES)}")
-    meta = find_release_folder(content_dir, release_slug) / "release.yaml"
+    chosen = {r.folder: r for r in select_releases(content_dir, patterns)} if patterns else {}
+    named = set(chosen)
+    if all_drafts:
+        for r in release_folders(content_dir):
+            chosen.setdefault(r.folder, r)
+    changed, unchanged = [], []
+    for r in chosen.values():
+        before = _current_status(r)
+        if r.folder not in named and before != "draft":
+            continue
+        if write_status(r.meta, status):
+            changed.append(Change(r.slug, r.meta, before))
+        else:
+            unchanged.append(r.slug)
+    return PublishResult(tuple(changed), tuple(unchanged))
+
+
+def _current_status(release: ReleaseFolder) -> str:
+    try:
+        raw = release.meta.read_bytes()
+    except OSError:
+        return "draft"
+    if b"status" not in raw and b"\\" not in raw:  # no status written: a draft
+        return "draft"
+    try:
+        data = c.load_yaml(release.meta, Problems()) or {}
+    except _TAG_MISMATCH:
+        data = {}
+    value = data.get("status")
+    return value if isinstance(value, str) and value in STATUSES else "draft"
+
+
+def write_status(meta: Path, status: str) -> bool:
+    """Write `status` into `meta`; False when it already said so (then nothing is written)."""
+    if status not in STATUSES:
+        raise PublishError(f"{status!r} is not one of: {', '.join(STATUSES)}")
     # Through a symlink the link stays and its target is edited.
     target = meta.resolve()
     _check_backup(target)
@@ -75,9 +115,9 @@ def set_status(content_dir: Path, release_slug: str, status: str) -> Path:
         before = _read(target, meta)
         after = with_status(before.decode("utf-8") if before is not None else "", status, meta)
         if before is not None and after.encode("utf-8") == before:
-            return meta
+            return False
         if _replace_if_unchanged(target, before, after.encode("utf-8")):
-            return meta
+            return True
     raise PublishError(f"{meta} keeps changing while its status is written; try again")
 
 
@@ -90,10 +130,7 @@ def with_status(text: str, status: str, meta: Path) -> str:
         pairs = _status_pairs(root)
         old = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or exc
-        raise PublishError(f"{meta}: invalid YAML{where}: {reason}; fix it first") from None
+        raise PublishError(f"{meta}: invalid YAML{c.yaml_error_place(exc, text)}; fix it first") from None
     except _TAG_MISMATCH as exc:
         raise PublishError(
             f"{meta}: invalid YAML: a value does not fit its !!tag ({exc}); fix it first"

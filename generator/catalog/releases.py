@@ -122,13 +122,19 @@ def read_release(
         c.list_value(data, "artist", meta, problems)
         or first.album_artists
         or first.artists
-        or ("Unknown Artist",)
+        or _untagged_artist(folder, artists, problems)
     )
     release_artists = [artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
+    settings = _download_checked(settings, meta if has_meta else folder, problems)
     overrides = _track_overrides(data.get("tracks"), folder, meta, problems)
     here = _Folder(folder, meta, listing, problems)
-    tracks = _tracks(here, read, overrides, release_artists, settings)
+    tracks = tuple(
+        t
+        if t.settings == settings
+        else replace(t, settings=_download_checked(t.settings, t.source, problems))
+        for t in _tracks(here, read, overrides, release_artists, settings)
+    )
 
     genres = c.list_value(data, "genres", meta, problems) or _common_genres(tracks)
     date = c.date_value(data, "date", meta, problems) or next((t.date for t in tracks if t.date), None)
@@ -152,7 +158,7 @@ def read_release(
         cover=cover,
         notes_html=notes_html,
         summary=summary(notes_html) if notes_html else "",
-        credits_html=render_markdown(credits, allow_html=config.allow_html),
+        credits_html=render_markdown(credits, allow_html=config.allow_html, line_breaks=True),
         genres=genres,
         catalog_number=c.text_value(data, "catalog_number", meta, problems),
         label=c.text_value(data, "label", meta, problems),
@@ -164,6 +170,20 @@ def read_release(
     )
 
 
+def _download_checked(settings: Settings, where: Path, problems: Problems) -> Settings:
+    """`download: external` needs the address to send buyers to: without one there is nothing to
+    offer, so it is a warning and no Download box (`download: none`)."""
+    if settings.download != "external" or settings.external_url:
+        return settings
+    problems.warning(
+        where,
+        "download: external without external_url: no Download box is shown; add "
+        "`external_url: https://...` (your shop's page for it) or choose another download policy",
+        key="external_url",
+    )
+    return replace(settings, download="none")
+
+
 def _status(value: Any, meta: Path, problems: Problems) -> Status:
     if value is None:
         return "draft"
@@ -172,6 +192,24 @@ def _status(value: Any, meta: Path, problems: Problems) -> Status:
             return status
     problems.error(meta, f"{value!r} is not one of: {', '.join(STATUSES)}; kept as draft", key="status")
     return "draft"
+
+
+def _untagged_artist(folder: Path, artists: dict[str, Artist], problems: Problems) -> tuple[str, ...]:
+    """Who made a release whose release.yaml and tags name no one: the catalog's only artist (the
+    one folder in artists/), else the artist of a folder named "Artist - Title", else a warning."""
+    own = [a for a in artists.values() if a.source_dir is not None]
+    if len(own) == 1:
+        return (own[0].name,)
+    named, dash, _ = folder.name.partition(" - ")
+    if dash and named.strip():
+        return (named.strip(),)
+    problems.warning(
+        folder,
+        "no artist: its audio has no artist tags and release.yaml names none, so it is shown as "
+        "Unknown Artist; add `artist: <slug or name>` to its release.yaml",
+        key="artist",
+    )
+    return ("Unknown Artist",)
 
 
 def artist_for(name: str, artists: dict[str, Artist], config: CatalogConfig) -> Artist:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tunecamp.generator.catalog import content as c
 from tunecamp.generator.catalog.federation import artist_federation, daemon_url, federation_config
@@ -33,6 +34,7 @@ from tunecamp.generator.problems import Problem, Problems
 
 TagReader = Callable[[Path], tuple[TrackTags, AudioInfo]]
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+PLACEHOLDER_HOST = "music.example.org"  # skeleton.py's base_url
 
 
 def scan(content_dir: Path, *, tag_reader: TagReader = read_tags) -> tuple[Catalog, Problems]:
@@ -62,10 +64,12 @@ class ScanState:
         return Problems(items + list(self.slug_problems))
 
 
-def scan_state(content_dir: Path, *, tag_reader: TagReader = read_tags) -> ScanState:
+def scan_state(
+    content_dir: Path, *, tag_reader: TagReader = read_tags, serving_url: str | None = None
+) -> ScanState:
     problems = Problems()
     content_dir = content_dir.resolve()
-    config = read_catalog_config(content_dir, problems)
+    config = read_catalog_config(content_dir, problems, serving_url)
     folder_artists = tuple(read_artists(content_dir, config, problems))
     artists = {a.slug: a for a in folder_artists}
     folders = {
@@ -170,7 +174,10 @@ def _subfolders(path: Path) -> list[Path]:
         return sorted(Path(e.path) for e in entries if not e.name.startswith((".", "_")) and e.is_dir())
 
 
-def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
+def read_catalog_config(
+    content_dir: Path, problems: Problems, serving_url: str | None = None
+) -> CatalogConfig:
+    """catalog.yaml; `serving_url` (a preview server's address) stands in for the placeholder base_url."""
     path = content_dir / "catalog.yaml"
     data: dict[str, Any] = {}
     if not path.is_file():
@@ -182,6 +189,15 @@ def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
     if not base_url.startswith(("http://", "https://")):
         problems.error(path, f"{base_url!r} is not an http(s) URL; using {DEFAULT_BASE_URL}", key="base_url")
         base_url = DEFAULT_BASE_URL
+    if urlsplit(base_url).hostname == PLACEHOLDER_HOST:
+        problems.warning(
+            path,
+            f"base_url is still {base_url}, the placeholder `tunecamp init` wrote: feeds, share links, "
+            "playlists and the sitemap would point there; set the address your site will live at"
+            + (f" (this preview uses {serving_url})" if serving_url else ""),
+            key="base_url",
+        )
+        base_url = serving_url or base_url
     allow_html = c.bool_value(data, "allow_html", False, path, problems)
     description = c.text_value(data, "description", path, problems) or ""
     description_html = render_markdown(description, allow_html=allow_html)

@@ -43,9 +43,11 @@ Put each release in its own folder here, e.g. releases/first-album/ with:
   release.yaml                              title, artist, date, status... (see docs/content.md)
   notes.md                                  liner notes in Markdown
 
-A new folder is a draft: it is built into nothing until you publish it:
+A new folder is a draft: it is built into nothing until you publish it. From the
+folder `tunecamp init` made (the one holding content/), or from content/ itself:
 
   tunecamp publish first-album
+  tunecamp build
 """
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from slugify import slugify as _transliterated
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
 def slugify(text: str) -> str:
-    """'Ça va — Live!' -> 'ca-va-live'; empty when nothing URL-safe is left."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """'Ça va — Live!' -> 'ca-va-live', 'Øresund' -> 'oresund', 'Привет' -> 'privet', 'とうきょう' ->
+    'toukiyou' (transliterated by text-unidecode through python-slugify); empty when nothing is left."""
+    slug = _transliterated(text, max_length=80, word_boundary=False, separator="-")
+    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")  # what slugify may keep that a slug may not
     return slug[:80].rstrip("-")
 
 

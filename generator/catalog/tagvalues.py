@@ -9,6 +9,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from tunecamp.generator.catalog.dates import PartialDate, Precision
+
 
 def clean_values(values: Iterable[str]) -> list[str]:
     """Stripped, NUL-free, non-empty values."""
@@ -48,9 +50,15 @@ def parse_date(value: str) -> tuple[dt.date | None, int | None]:
         return None, None
     year = int(match.group(1))
     month, day = int(match.group(2) or 1), int(match.group(3) or 1)
-    for m, d in ((month, day), (month, 1), (1, 1)):  # an impossible day or month loses only itself
+    written: Precision = "day" if match.group(3) else "month" if match.group(2) else "year"
+    tries: tuple[tuple[int, int, Precision], ...] = (
+        (month, day, written),
+        (month, 1, "month"),
+        (1, 1, "year"),
+    )
+    for m, d, precision in tries:  # an impossible day or month loses only itself
         try:
-            return dt.date(year, m, d), year
+            return PartialDate(year, m, d, precision), year
         except ValueError:
             continue
     return None, year  # unreachable: January 1st always exists

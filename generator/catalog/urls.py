@@ -18,6 +18,14 @@ def home() -> str:
     return ""
 
 
+def releases_list(sort: str = "date", number: int = 1) -> str:
+    """The Releases page: newest first at releases/, other orders and pages under releases-by/
+    (never under releases/, where a release slug could take the name)."""
+    if sort == "date" and number == 1:
+        return "releases/"
+    return f"releases-by/{sort}/" + (f"{number}/" if number > 1 else "")
+
+
 def artist(a: Artist) -> str:
     return f"artists/{a.slug}/"
 

@@ -16,6 +16,7 @@ from tunecamp.generator.catalog import urls
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.media.cache import AudioCache
 from tunecamp.generator.media.cover import generated_cover
+from tunecamp.generator.media.generated import description as generated_description
 from tunecamp.generator.media.images import Picture, cover_blurhash
 from tunecamp.generator.media.model import Download, ImageSet, Loudness, Media, Stream, TrackMedia
 from tunecamp.generator.media.plan import ReleasePlan, TrackPlan
@@ -88,7 +89,7 @@ def assemble(
     cover_sets: dict[str, ImageSet] = {}
     for release in catalog.public_releases:
         pic = made.covers.get(release.slug)
-        description = release.cover.description if release.cover else None
+        description = release.cover.description if release.cover else generated_description(release)
         if pic is None:
             cover_sets[release.slug], svg = generated_cover(release)
             files.public.append(svg)

@@ -115,6 +115,10 @@ def cache_sources(catalog: Catalog, cache: AudioCache) -> dict[str, Path]:
         if image is not None and pic is not None:
             sources.update(dict.fromkeys(pic.keys, image.source))
             sources[blurhash_key(pic)] = image.source
+    for release in catalog.public_releases:  # generated covers: made from the release's title
+        pic = covers.get(release.slug)
+        if release.cover is None and pic is not None:
+            sources.update(dict.fromkeys(pic.keys, release.source_dir))
     tagged: dict[tuple[Path, Product], tuple[str, Path]] = {}
     for rp in plan_catalog(catalog):
         cover = covers.get(rp.release.slug)

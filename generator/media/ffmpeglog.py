@@ -87,11 +87,12 @@ def parse_loudness(log: str) -> Loudness | None:
     return None if lufs <= -70.0 else Loudness(lufs, float(peak[1]))  # -70 LUFS: silence (or < 400 ms)
 
 
+# In this order: a file ffmpeg cannot read at all has no audio stream either, and the first is the cause.
 _REASONS = (
-    ("matches no streams", "no audio stream"),
-    ("Decoder (codec", "unsupported codec"),
     ("Invalid data found", "not audio ffmpeg can read"),
     ("End of file", "not audio ffmpeg can read"),
+    ("matches no streams", "no audio stream"),
+    ("Decoder (codec", "unsupported codec"),
 )
 
 

@@ -8,9 +8,11 @@ the download policy, and the cache keys of every product. The media stage runs t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tunecamp.generator.catalog.dates import written
 from tunecamp.generator.catalog.model import Catalog, Release, Track
 from tunecamp.generator.media.analysis import ANALYSIS_VERSION, PEAK_BUCKETS, PIPE_RATE
 from tunecamp.generator.media.cache import key
@@ -22,6 +24,7 @@ from tunecamp.generator.media.formats import (
     stream_formats,
 )
 from tunecamp.generator.media.tagwrite import TagData
+from tunecamp.generator.problems import Problems
 
 Visibility = Literal["public", "private"]
 PUBLIC_POLICIES = frozenset({"free", "name-your-price"})  # files in public/
@@ -82,7 +85,7 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
     names = {a.slug: a.name for a in catalog.artists}
     album_artists = tuple(names.get(slug, slug) for slug in release.artist_slugs)
     zip_vis = visibility(release.settings.download)
-    zip_formats = tuple(download_format(f) for f in release.settings.download_formats) if zip_vis else ()
+    zip_formats = offered_formats(release.settings.download_formats, release.tracks) if zip_vis else ()
     discs = max((t.disc for t in release.tracks), default=1)
     plans = []
     for track in release.tracks:
@@ -99,7 +102,7 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
             total=sum(1 for t in release.tracks if t.disc == track.disc),
             disc=track.disc,
             discs=discs,
-            date=date.isoformat() if date else None,
+            date=written(date) if date else None,
             license=track.settings.license,
         )
         plans.append(
@@ -108,7 +111,9 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
                 track=track,
                 tags=tags,
                 streams=_streams(track),
-                downloads=tuple(Product(download_format(f)) for f in track.settings.download_formats)
+                downloads=tuple(
+                    Product(f) for f in offered_formats(track.settings.download_formats, (track,))
+                )
                 if track_vis
                 else (),
                 download_visibility=track_vis,
@@ -118,6 +123,40 @@ def plan_release(catalog: Catalog, release: Release) -> ReleasePlan:
     return ReleasePlan(
         release, tuple(plans), zip_vis if any(p.zip_formats for p in plans) else None, zip_formats
     )
+
+
+LOSSLESS_CODECS = frozenset({"flac", "alac", "pcm"})
+# offered instead when a release asks only for lossless formats and has a lossy master
+LOSSY_STAND_IN = "mp3-v0"
+
+
+def offered_formats(names: tuple[str, ...], tracks: tuple[Track, ...]) -> tuple[Format, ...]:
+    """The download formats asked for, without the lossless ones when a master is lossy: a FLAC
+    made from an MP3 is bigger and no better (check_download_formats warns)."""
+    formats = tuple(download_format(n) for n in names)
+    if all(t.audio.codec in LOSSLESS_CODECS for t in tracks):
+        return formats
+    kept = tuple(f for f in formats if not f.lossless)
+    return kept or ((download_format(LOSSY_STAND_IN),) if formats else ())
+
+
+def check_download_formats(releases: Iterable[Release], problems: Problems) -> None:
+    """A warning naming each release that asks for lossless downloads of lossy masters."""
+    for release in releases:
+        wanted = {n for t in release.tracks for n in t.settings.download_formats} | set(
+            release.settings.download_formats
+        )
+        lossless = sorted(n for n in wanted if download_format(n).lossless)
+        lossy = sorted({t.source.name for t in release.tracks if t.audio.codec not in LOSSLESS_CODECS})
+        if lossless and lossy:
+            some = ", ".join(lossy[:3]) + (" ..." if len(lossy) > 3 else "")
+            problems.warning(
+                release.metadata_file or release.source_dir,
+                f"release {release.slug!r} asks for {', '.join(lossless)} downloads, but {some} "
+                f"{'is' if len(lossy) == 1 else 'are'} lossy (MP3, Ogg, Opus, AAC): lossless formats "
+                "are offered only from lossless masters (FLAC, ALAC, WAV, AIFF)",
+                key="download_formats",
+            )
 
 
 def _streams(track: Track) -> tuple[Product, ...]:

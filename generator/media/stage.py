@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from tunecamp.generator.catalog.model import Catalog, Image
+from tunecamp.generator.catalog.model import Catalog, Image, Release
 from tunecamp.generator.media.archives import Member, release_extras, write_zip, zip_key, zip_plan
 from tunecamp.generator.media.assemble import Made, assemble
 from tunecamp.generator.media.cache import AudioCache, Interrupted
 from tunecamp.generator.media.ffmpeg import FFmpegRunner, ffmpeg_path
+from tunecamp.generator.media.generated import generated_picture
 from tunecamp.generator.media.images import ImageError, Picture, load_picture
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plan import Product, ReleasePlan, TrackPlan, plan_catalog
@@ -76,7 +77,7 @@ def process_media(
 def catalog_pictures(
     catalog: Catalog,
     cache: AudioCache,
-    mapper: Mapper[Image | None, Picture | None],
+    mapper: Mapper[Any, Picture | None],  # map, or a pool's: over releases, then over artists
     problems: Problems,
     render: bool,
 ) -> tuple[dict[str, Picture | None], dict[str, Picture | None]]:
@@ -92,9 +93,19 @@ def catalog_pictures(
                 problems.error(image.embedded_in or image.source, f"{exc}; picture not used")
             return None
 
+    def cover(release: Release) -> Picture | None:
+        if release.cover is not None:
+            return load(release.cover)
+        try:  # no picture: the procedural cover, rasterised
+            return generated_picture(release, cache, render)
+        except (ImageError, OSError) as exc:
+            if render:
+                problems.warning(release.source_dir, f"its generated cover could not be drawn: {exc}")
+            return None
+
     releases, artists = catalog.public_releases, catalog.artists
-    covers = list(mapper(load, [r.cover for r in releases]))
-    pictures = list(mapper(load, [a.image for a in artists]))
+    covers = list(mapper(cover, releases))
+    pictures = list(mapper(lambda artist: load(artist.image), artists))
     return (
         {r.slug: c for r, c in zip(releases, covers, strict=True)},
         {a.slug: p for a, p in zip(artists, pictures, strict=True)},

@@ -6,13 +6,15 @@ feed and unit of that build reads them from the `Site` (pages.py, units.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
 
 from tunecamp.generator.catalog import urls as u
+from tunecamp.generator.catalog.dates import written
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
@@ -41,6 +43,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "price": price,
     "format_label": format_label,
     "long_date": long_date,
+    "datetime_attr": written,
     "join_names": join_names,
     "iso_duration": iso_duration,
 }
@@ -81,9 +84,15 @@ class Site:
     tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
     memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
     federation: FederationInputs = field(default_factory=FederationInputs)  # what the daemon exported
+    redirects: Mapping[str, str] = field(default_factory=dict)  # old release slug -> its slug now
 
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
+
+    @cached_property
+    def tag_names(self) -> dict[str, str]:
+        """Each tag's one spelling (genres.py), which release and track pages show too."""
+        return {t.slug: t.name for t in self.tags}
 
     def render(self, template: str, page: Page, **context: Any) -> Output:
         html = self.theme.render(
@@ -97,6 +106,7 @@ class Site:
             theme_version=self.theme.version,
             site_alternates=self.site_alternates(),
             tag_pages=self.tag_slugs,
+            tag_names=self.tag_names,
             **context,
         )
         # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).
@@ -130,6 +140,7 @@ class RenderOptions:
     extra_head: str = ""  # trusted HTML added to every page's <head> (the preview server's live reload)
     memo: Memo | None = None  # fragments kept across a watch session's builds; None: a throwaway one
     federation: FederationInputs | None = None  # keys, likes, boosts and replies (data/federation/)
+    redirects: Mapping[str, str] = field(default_factory=dict)  # old release slug -> its slug now
 
 
 def make_site(
@@ -153,7 +164,10 @@ def make_site(
     views = site_views(catalog, media, urls, memo)
     slugs = frozenset(t.slug for t in tags)
     federation = options.federation or FederationInputs()
-    return Site(catalog, media, urls, theme, views, tags, Markup(options.extra_head), slugs, memo, federation)
+    extra_head = Markup(options.extra_head)
+    return Site(
+        catalog, media, urls, theme, views, tags, extra_head, slugs, memo, federation, options.redirects
+    )
 
 
 def _theme(catalog: Catalog, urls: Urls, name: str, problems: Problems | None) -> Theme:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from tunecamp.generator.catalog.dates import precision_of
+
 # C0/C1 controls (but tab, newline, return), lone surrogates and non-characters: they
 # make HTML parse errors or cannot be encoded at all, and no title needs them.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
@@ -82,6 +84,12 @@ def format_label(fmt: str) -> str:
 
 
 def long_date(date: dt.date) -> str:
+    """As much as the artist wrote: "2026", "May 2026" or "1 May 2026"."""
+    precision = precision_of(date)
+    if precision == "year":
+        return str(date.year)
+    if precision == "month":
+        return f"{date:%B %Y}"
     return f"{date.day} {date:%B %Y}"
 
 

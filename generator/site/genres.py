@@ -1,7 +1,9 @@
 """Tags (genres) as the site groups them: a tag page per slug, listing releases.
 
 A release carries its own genres and those of its tracks. Two spellings that make the
-same slug ("Indie Pop", "indie-pop") are one tag, shown by the spelling met first.
+same slug ("Indie Pop", "indie-pop") are one tag, shown everywhere (tag pages, the tags page,
+every release and track page) by the spelling of the oldest release that has it: the first
+spelling the artist used.
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ def listed_tags(catalog: Catalog, memo: Memo | None = None) -> tuple[Tag, ...]:
     memo = fresh(memo)
     names: dict[str, str] = {}
     releases: dict[str, list[Release]] = {}
-    for release in catalog.listed_releases:
+    for release in catalog.listed_releases:  # newest first
         for slug, name in memo.get("tags", release, partial(release_tags, release)):
-            names.setdefault(slug, name)
+            names[slug] = name  # so the oldest release's spelling is the one left
             releases.setdefault(slug, []).append(release)
     ordered = sorted(names, key=lambda s: _sort_key(names[s]))
     return tuple(Tag(slug, names[slug], tuple(releases[slug])) for slug in ordered)

@@ -26,6 +26,7 @@ from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.context import Alternate, Page, RenderOptions, Site, make_site
 from tunecamp.generator.site.display import long_date
 from tunecamp.generator.site.genres import Tag
+from tunecamp.generator.site.listings import more_from_artist, releases_pages
 from tunecamp.generator.site.pagemeta import (
     Card,
     Meta,
@@ -161,7 +162,9 @@ def release_page(site: Site, rv: ReleaseView) -> Output:
         ),
     )
     fediverse = site.federation.of(rv.release.slug)
-    return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv), fediverse=fediverse)
+    more = more_from_artist(site.views, rv)
+    artist_views = _artist_views(site, rv)
+    return site.render("release.html", page, rv=rv, artist_views=artist_views, fediverse=fediverse, more=more)
 
 
 def track_page(site: Site, rv: ReleaseView, tv: TrackView) -> Output:
@@ -273,11 +276,12 @@ def render_pages(
 
 
 def site_pages(site: Site) -> list[Output]:
-    """The pages of the whole site: home, tags, search (and its index), 404."""
+    """The pages of the whole site: home, the Releases pages, tags, search (and its index), 404."""
     return [
         home_page(site),
         tags_page(site),
         search_page(site),
         not_found_page(site),
+        *releases_pages(site),
         Output(u.search_index(), data=search_index(site.views, site.tags, site.urls, site.memo)),
     ]

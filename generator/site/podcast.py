@@ -21,7 +21,8 @@ from functools import partial
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.model import Catalog, Release, Track
 from tunecamp.generator.catalog.urls import Urls
-from tunecamp.generator.media.model import Media
+from tunecamp.generator.media.model import Media, Stream
+from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.memo import Memo, fresh
 from tunecamp.generator.site.syndication import (
     GENERATOR,
@@ -43,6 +44,9 @@ PODCAST_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 PERFORMER = {"group": "audio post-production", "role": "music contributor"}
 COMPOSER = {"group": "audio post-production", "role": "composer"}
 EPISODE_LEVEL = 2  # rss > channel > item
+# Apple Podcasts plays MP3 and AAC enclosures only; Opus goes in podcast:alternateEnclosure.
+ENCLOSURE_CODECS = ("mp3", "aac", "alac", "flac", "vorbis", "opus", "pcm")
+ARTWORK_MIN, ARTWORK_MAX = 1400, 3000  # Apple Podcasts: square JPEG or PNG artwork, in pixels
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -130,9 +134,18 @@ def episodes(release: Release, media: Media, urls: Urls) -> bytes:
     )
 
 
+def enclosures(streams: tuple[Stream, ...]) -> tuple[Stream, tuple[Stream, ...]]:
+    """The enclosure every podcast app plays (MP3, else AAC, else what there is) and the others,
+    offered as `podcast:alternateEnclosure` (Opus: smaller, for the apps that take it)."""
+    ranked = sorted(
+        streams, key=lambda s: ENCLOSURE_CODECS.index(s.codec) if s.codec in ENCLOSURE_CODECS else 9
+    )
+    return ranked[0], tuple(ranked[1:])
+
+
 def _episode(release: Release, track: Track, minute: int, media: Media, urls: Urls) -> ET.Element:
     tm = media.track(track)
-    stream = tm.streams[0]
+    stream, others = enclosures(tm.streams)
     page = urls.absolute(u.track(release, track))
     item = ET.Element("item")
     sub(item, "title", track.title)
@@ -142,6 +155,11 @@ def _episode(release: Release, track: Track, minute: int, media: Media, urls: Ur
     if day := release_date(release):
         sub(item, "pubDate", rfc822(day, minutes=minute))
     sub(item, "enclosure", url=urls.absolute(stream.path), length=stream.size, type=stream.mime)
+    for alt in others:
+        alternate = sub(
+            item, "podcast:alternateEnclosure", type=alt.mime, length=alt.size, bitrate=alt.bitrate or None
+        )
+        sub(alternate, "podcast:source", uri=urls.absolute(alt.path))
     sub(item, "itunes:author", join_names(track.artists))
     sub(item, "itunes:image", href=urls.absolute(artwork(media.cover(release)).path))
     sub(item, "itunes:duration", str(round(tm.duration)))
@@ -155,3 +173,22 @@ def _episode(release: Release, track: Track, minute: int, media: Media, urls: Ur
     for name in track.composers:
         sub(item, "podcast:person", name, **COMPOSER)
     return item
+
+
+def check_podcast_artwork(catalog: Catalog, media: Media, problems: Problems) -> None:
+    """A warning per release whose cover is too small (or not square) for podcast directories, when
+    the catalog names a podcast owner (the sign it is meant for Apple Podcasts and the others)."""
+    if not catalog.config.podcast.owner_email:
+        return
+    for release in feed_releases(catalog.listed_releases, catalog.config.feed_limit):
+        image = artwork(media.cover(release))
+        w, h = image.width, image.height
+        if not (w and h) or (image.mime in RASTER and w == h and ARTWORK_MIN <= w <= ARTWORK_MAX):
+            continue  # sized (or of unknown size: a --no-transcode preview measures no picture)
+        size = f"{w}x{h} px"
+        problems.warning(
+            release.cover.source if release.cover and not release.cover.embedded_in else release.source_dir,
+            f"the podcast artwork of release {release.slug!r} is {size}: Apple Podcasts and other "
+            f"directories need a square JPEG or PNG of {ARTWORK_MIN} to {ARTWORK_MAX} px; use a larger cover",
+            key="cover",
+        )

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.output import Output
+from tunecamp.generator.words import plural
 
 DEFAULT_THEME = "default"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -164,6 +165,6 @@ def load_theme(
             f'<svg class="icon {escape(cls)}" aria-hidden="true" focusable="false"><use href="{href}"></use></svg>'
         )
 
-    env.globals.update(u=u, link=urls.link, absolute=urls.absolute, asset=asset, icon=icon)
+    env.globals.update(u=u, link=urls.link, absolute=urls.absolute, asset=asset, icon=icon, plural=plural)
     env.filters.update(filters or {})
     return Theme(name, folders, env, assets, tuple(outputs), digest.hexdigest()[:12])

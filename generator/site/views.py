@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from markupsafe import Markup
 
@@ -225,6 +225,15 @@ class SiteViews:
     @property
     def listed_artists(self) -> tuple[ArtistView, ...]:
         return tuple(av for av in self.artists if av.listed)
+
+    @cached_property
+    def listed_by_artist(self) -> dict[str, tuple[ReleaseView, ...]]:
+        """Listed releases by artist slug, newest first: made once, not once per release page."""
+        found: dict[str, list[ReleaseView]] = {}
+        for rv in self.listed_releases:
+            for slug in rv.release.artist_slugs:
+                found.setdefault(slug, []).append(rv)
+        return {slug: tuple(rvs) for slug, rvs in found.items()}
 
 
 def site_views(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> SiteViews:

@@ -141,3 +141,27 @@ def test_backup_command(tmp_path: Path) -> None:
     assert len(copies) == 1
     with sqlite3.connect(copies[0]) as conn:
         assert conn.execute("SELECT username FROM users").fetchall() == [("alice",)]
+
+
+def test_the_data_folder_is_found_beside_the_catalog_from_either_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tunecamp init my-music`: from my-music/ or my-music/content/ (or with -c), one data/ folder."""
+    monkeypatch.chdir(tmp_path)
+    env = {"TUNECAMP_BCRYPT_ROUNDS": "4", "TUNECAMP_DATA_DIR": "", "TUNECAMP_CONTENT_DIR": ""}
+    assert CliRunner().invoke(tunecamp(), ["init", "my-music"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "my-music")
+    added = CliRunner().invoke(
+        tunecamp(), ["user", "add", "ada", "--role", "owner"], input="a long password\n", env=env
+    )
+    assert added.exit_code == 0, added.output
+    assert (tmp_path / "my-music/data/tunecamp.db").is_file()
+    for where, args in (
+        (tmp_path / "my-music/content", []),
+        (tmp_path, ["-c", "my-music"]),
+        (tmp_path, ["-c", "my-music/content"]),
+    ):
+        monkeypatch.chdir(where)
+        listed = CliRunner().invoke(tunecamp(), ["user", "list", *args], env=env)
+        assert listed.exit_code == 0 and listed.output.startswith("ada\towner"), (where, args, listed.output)
+    assert not (tmp_path / "data").exists() and not (tmp_path / "my-music/content/data").exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -45,7 +46,7 @@ def test_example_catalog_builds_every_output(example_site: Path) -> None:
         "artists/aurora-lane/feed.rss",
         "embed/morning-tides/index.html",
         "oembed/morning-tides.json",
-        "releases/steam-and-static/cover.svg",
+        "releases/steam-and-static/cover.png",  # its generated cover, rasterised
     ]:
         assert (example_site / path).is_file(), path
 
@@ -211,3 +212,13 @@ def test_the_example_sells_with_a_paycurtain_and_a_code(example_site: Path) -> N
     assert "data-buy" in steam and "€3.00" in steam  # sold on the demo chain
     assert 'href="http://127.0.0.1:8000/api/payments/releases/steam-and-static/pay"' in steam
     assert not (example_site / "downloads/steam-and-static").exists()
+
+
+def test_a_release_without_a_cover_shares_a_raster_picture(example_site: Path) -> None:
+    """og:image and the oEmbed thumbnail of a release with no cover: its generated cover as PNG/JPEG."""
+
+    page = (example_site / "releases/steam-and-static/index.html").read_text()
+    image = re.search(r'<meta property="og:image" content="([^"]+)"', page)
+    assert image and image.group(1).endswith((".png", ".jpg")), image
+    oembed = json.loads((example_site / "oembed/steam-and-static.json").read_text())
+    assert oembed["thumbnail_url"].endswith((".png", ".jpg")) and oembed["thumbnail_width"] >= 640

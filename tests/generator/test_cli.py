@@ -3,6 +3,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -15,12 +16,76 @@ def test_init_creates_a_skeleton_that_builds(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["init", str(tmp_path / "music"), "--artist", "Ada Lovelace"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "music/artists/ada-lovelace/artist.yaml").is_file()
+    assert (tmp_path / "music/content/artists/ada-lovelace/artist.yaml").is_file()
     again = runner.invoke(cli, ["init", str(tmp_path / "music"), "--artist", "Ada Lovelace"])
     assert "nothing changed" in again.output
     built = runner.invoke(cli, ["build", str(tmp_path / "music"), "-o", str(tmp_path / "public")])
     assert built.exit_code == 0, built.output
     assert (tmp_path / "public/index.html").is_file()
+
+
+def test_init_then_cd_then_build_and_the_readme_hint_works_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tunecamp init my-music && cd my-music && tunecamp build`, then releases/README.txt's commands."""
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["init", "my-music"])
+    assert result.exit_code == 0, result.output
+    assert "cd my-music && tunecamp build" in result.output
+    monkeypatch.chdir(tmp_path / "my-music")
+    built = runner.invoke(cli, ["build", "--no-transcode"])
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "my-music/public/index.html").is_file()
+    assert (tmp_path / "my-music/data").is_dir()  # beside the catalog, as `serve` keeps it
+
+    shutil.copytree(EXAMPLE / "releases/night-drafts", tmp_path / "my-music/content/releases/first-album")
+    (tmp_path / "my-music/content/releases/first-album/release.yaml").write_text("title: First\n")
+    readme = (tmp_path / "my-music/content/releases/README.txt").read_text()
+    commands = [line.split() for line in readme.splitlines() if line.startswith("  tunecamp ")]
+    assert [c[1] for c in commands] == ["publish", "build"]
+    for where in (tmp_path / "my-music", tmp_path / "my-music/content"):  # both, as the README says
+        monkeypatch.chdir(where)
+        (tmp_path / "my-music/content/releases/first-album/release.yaml").write_text("title: First\n")
+        for command in commands:
+            ran = runner.invoke(
+                cli, [*command[1:], "--no-transcode"] if command[1] == "build" else command[1:]
+            )
+            assert ran.exit_code == 0, (where, command, ran.output)
+        assert (tmp_path / "my-music/public/releases/first-album/index.html").is_file()
+
+
+def test_the_same_catalog_option_on_every_command(tmp_path: Path) -> None:
+    """-c/--content on every command that reads the catalog; `build DIR` stays an alias."""
+    from tunecamp.daemon.cli import tunecamp
+
+    group = tunecamp()
+    paths = [
+        ("build",),
+        ("watch",),
+        ("publish",),
+        ("unpublish",),
+        ("cache", "gc"),
+        ("cache", "verify"),
+        ("serve",),
+    ]
+    paths += [("user", name) for name in group.commands["user"].commands]  # type: ignore[attr-defined]
+    for path in paths:
+        command: click.Command = group
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        opts = [opt for p in command.params for opt in getattr(p, "opts", ())]
+        assert {"-c", "--content"} <= set(opts), path
+        assert len(opts) == len(set(opts)), path  # a second -c would swallow the first's value
+
+
+def test_no_catalog_here_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert f"no catalog in {tmp_path}" in result.output and "tunecamp init" in result.output
+    result = CliRunner().invoke(cli, ["publish", "x"])
+    assert result.exit_code == 1 and "no catalog in" in result.output
 
 
 def test_build_publish_unpublish_cycle(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2] / "generator"
 PACKAGE = "tunecamp.generator"
 WINGS = ("catalog", "media", "site")
 # Shared by the wings and the orchestration, and importing neither.
-LEAVES = frozenset({"problems", "output", "cachefile"})
+LEAVES = frozenset({"problems", "output", "cachefile", "words"})
 MAY_IMPORT = {
     "catalog": {"catalog"},
     "media": {"catalog", "media"},

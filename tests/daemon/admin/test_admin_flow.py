@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tunecamp.daemon.app import create_app
-from tunecamp.daemon.appkeys import BUILDS
+from tunecamp.daemon.appkeys import BUILDS, CONFIG
 from tunecamp.daemon.config import DaemonConfig
 
 pytestmark = pytest.mark.slow
@@ -111,8 +111,13 @@ async def test_a_failed_build_leaves_the_site_as_it_was(
 
 async def test_preview_of_a_draft(site_client: TestClient, add_user: Any, token_for: Any) -> None:
     auth = await headers(site_client, add_user, token_for, "curator", ("x",))
+    meta = site_client.app[CONFIG].content_dir / "releases/drafty/release.yaml"
+    written = meta.read_bytes()
     r = await site_client.get("/admin/preview/drafty/releases/drafty/", headers=auth)
-    assert r.status == 200 and "Night Drafts" in await r.text()
+    page = await r.text()
+    assert r.status == 200 and "Night Drafts" in page
+    assert "Draft \\2014  not public" in page  # the banner on every page of a preview
+    assert meta.read_bytes() == written  # the preview's status was written into its own copy
     listener = await headers(site_client, add_user, token_for, "listener")
     assert (await site_client.get("/admin/preview/drafty/releases/drafty/", headers=listener)).status == 403
     assert (await site_client.get("/releases/drafty/")).status == 404  # still a draft

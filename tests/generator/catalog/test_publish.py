@@ -162,7 +162,7 @@ def test_declared_slug_wins_over_folder_name(content: Path) -> None:
 @pytest.mark.parametrize(
     ("written", "message"),
     [
-        (b"title: [unclosed\n", r"invalid YAML at line 2, column 1: .*; fix it first"),
+        (b"title: [unclosed\n", r"invalid YAML at line 1, column 8: .*never closed.*; fix it first"),
         (b"a: 1\n---\nb: 2\n", "invalid YAML"),
         (b"status: draft\ntitle: A\nstatus: draft\n", r"\[status\]: the key appears on lines 1, 3; keep one"),
         (b"a: &s draft\nstatus: *s\n", r"\[status\]: an alias"),

@@ -27,6 +27,7 @@ from tunecamp.generator.media.progress import BarProgress, QuietProgress
 from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.output import write_site
+from tunecamp.generator.problems import Problems
 
 INPUTS = ["wav", "aiff", "flac", "mp3", "ogg", "opus", "m4a", "alac.m4a"]
 AUDIO_SUFFIXES = {".opus", ".mp3", ".flac", ".m4a", ".ogg", ".wav", ".aiff"}
@@ -102,7 +103,8 @@ def test_every_input_format_becomes_streams_downloads_and_zips(
         tm = media.track(track)
         assert tm.duration == pytest.approx(1.0, abs=0.05), track.source.name
         assert [s.mime for s in tm.streams] == ["audio/ogg; codecs=opus", "audio/mpeg"]
-        assert [d.format for d in tm.downloads] == ["flac", "mp3-v0"]
+        lossless = track.audio.codec in ("flac", "alac", "pcm")  # FLAC only from lossless masters
+        assert [d.format for d in tm.downloads] == (["flac", "mp3-v0"] if lossless else ["mp3-v0"])
         assert len(tm.peaks) == 1000 and tm.loudness is not None and tm.channels == 1
         for item in (*tm.streams, *tm.downloads):
             path = public / item.path
@@ -113,8 +115,8 @@ def test_every_input_format_becomes_streams_downloads_and_zips(
             assert read_embedded_cover(path) is not None
     assert "everything" in media.release_loudness
     zips = {d.format: public / d.path for d in media.release_downloads["everything"]}
-    assert set(zips) == {"zip:flac", "zip:mp3-v0"}
-    with zipfile.ZipFile(zips["zip:flac"]) as zf:
+    assert set(zips) == {"zip:mp3-v0"}  # some masters are lossy: no FLAC zip
+    with zipfile.ZipFile(zips["zip:mp3-v0"]) as zf:
         names = sorted(zf.namelist())
         assert zf.testzip() is None
     assert names[-3:] == [
@@ -122,7 +124,7 @@ def test_every_input_format_becomes_streams_downloads_and_zips(
         "Ada Lovelace - Everything/extras/booklet.pdf",
         "Ada Lovelace - Everything/notes.md",
     ]
-    assert names[0] == "Ada Lovelace - Everything/01 - Song 01-wav.flac" and len(names) == len(INPUTS) + 3
+    assert names[0] == "Ada Lovelace - Everything/01 - Song 01-wav.mp3" and len(names) == len(INPUTS) + 3
     cover = media.cover(r)
     assert cover.default.path == "releases/everything/cover-640.jpg"
     assert (public / "releases/everything/cover.jpg").read_bytes() == (content / "cover.jpg").read_bytes()
@@ -259,9 +261,10 @@ def test_bad_inputs_are_one_line_errors_and_the_rest_builds(tmp_path: Path, make
             assert expected in text, text
         assert media.tracks[folder / name].streams == ()
     assert len(media.tracks[good].streams) == 2
-    zipped = next(o for o in media.outputs if o.path.endswith("-flac.zip"))
+    # the bad files claim lossy codecs, so the zip is the lossy stand-in of the FLAC asked for
+    zipped = next(o for o in media.outputs if o.path.endswith("-mp3-v0.zip"))
     with zipfile.ZipFile(io.BytesIO(zipped.source.read_bytes())) as zf:  # type: ignore[union-attr]
-        assert [n.rsplit("/", 1)[1] for n in zf.namelist()] == ["01 - Song good.flac"]
+        assert [n.rsplit("/", 1)[1] for n in zf.namelist()] == ["01 - Song good.mp3", "cover.png"]
 
 
 def test_cache_gc_removes_what_no_source_needs(tmp_path: Path, make_audio, counted) -> None:
@@ -300,8 +303,16 @@ def test_no_cover_anywhere_gives_the_procedural_one(tmp_path: Path, make_audio) 
     folder = tmp_path / "content" / "r"
     cat = catalog(folder.parent, [release(folder, [make_audio(folder / "1.wav", seconds=0.5)])])
     media, _ = process_media(cat, options(tmp_path), QUIET)
-    assert media.cover(cat.releases[0]).default.mime == "image/svg+xml"
-    assert any(o.path == "releases/r/cover.svg" and o.data for o in media.outputs)
+    cover = media.cover(cat.releases[0])
+    # rasterised, at the sizes real covers have: share cards and oEmbed consumers show no SVG
+    assert cover.default.mime == "image/jpeg" and cover.description == "Generated cover for An Album"
+    assert {v.width for v in cover.srcset("image/webp")} == {160, 320, 640, 1280}
+    assert cover.original is not None and (cover.original.mime, cover.original.width) == ("image/png", 1400)
+    original = next(o for o in media.outputs if o.path == "releases/r/cover.png")
+    with PILImage.open(original.source) as im:  # type: ignore[arg-type]
+        assert im.size == (1400, 1400) and len(set(im.convert("RGB").getdata())) > 100  # drawn, not blank
+    again, _ = process_media(cat, options(tmp_path), QUIET)  # from the cache: drawn once
+    assert again.cover(cat.releases[0]) == cover
 
 
 def test_verbose_mode_prints_a_line_per_file(tmp_path: Path, make_audio) -> None:
@@ -479,7 +490,7 @@ def test_the_cache_gc_command_reads_the_catalog_itself(tmp_path: Path, make_audi
     stray.write_bytes(b"left over")
     result = CliRunner().invoke(cli, ["cache", "gc", str(content), "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
-    assert "removed 1 files" in result.output and not stray.exists()
+    assert "removed 1 file (" in result.output and not stray.exists()
     missing = CliRunner().invoke(cli, ["cache", "gc", str(content), "--cache-dir", str(tmp_path / "nowhere")])
     assert missing.exit_code != 0 and "no media cache" in missing.output
 
@@ -496,3 +507,26 @@ def test_a_file_saved_during_its_encode_is_not_cached(tmp_path: Path, make_audio
     assert list((tmp_path / "cache/media/objects").rglob("*.opus")) == []
     media, problems = process_media(cat, options(tmp_path), QUIET)
     assert not problems and len(media.track(cat.releases[0].tracks[0]).streams) == 2
+
+
+def test_lossless_downloads_only_from_lossless_masters(tmp_path: Path, make_audio) -> None:
+    from tunecamp.generator.media.plan import check_download_formats
+
+    lossy, lossless = tmp_path / "content" / "lossy", tmp_path / "content" / "lossless"
+    asks = settings(download="free", download_formats=["flac", "mp3-v0", "wav"])
+    rel_lossy = release(lossy, [make_audio(lossy / "1.mp3", seconds=0.5)], settings_=asks)
+    rel_lossless = release(lossless, [make_audio(lossless / "1.flac", seconds=0.5)], settings_=asks)
+    media, _ = process_media(
+        catalog(tmp_path / "content", [rel_lossy, rel_lossless]), options(tmp_path), QUIET
+    )
+    formats = {
+        r: [d.format for d in media.tracks[r.tracks[0].source].downloads] for r in (rel_lossy, rel_lossless)
+    }
+    assert formats[rel_lossy] == ["mp3-v0"]
+    assert formats[rel_lossless] == ["flac", "mp3-v0", "wav"]
+    zips = sorted(o.path.rsplit("/", 1)[1] for o in media.outputs if o.path.endswith(".zip"))
+    assert [z for z in zips if "lossy" in z] == ["lossy-mp3-v0.zip"]
+    problems = Problems()
+    check_download_formats([rel_lossy, rel_lossless], problems)
+    assert [p.level for p in problems.items] == ["warning"]
+    assert "'lossy' asks for flac, wav downloads, but 1.mp3 is lossy" in problems.items[0].message

@@ -254,10 +254,10 @@ def test_embed_links_follow_each_embed_setting() -> None:
 
 def test_genres_link_their_tag_pages() -> None:
     catalog = hostile_catalog()
-    engines = replace(catalog.releases[0], genres=("Drum  & Bass", "Drum & Bass", "موسيقى", " "))
+    engines = replace(catalog.releases[0], genres=("Drum  & Bass", "Drum & Bass", "🎵🎶", " "))
     doc = json.loads(render(replace(catalog, releases=(engines,)))["catalog.json"])
     genres = doc["releases"][0]["genres"]
-    assert [g["name"] for g in genres] == ["Drum & Bass", "موسيقى"]
+    assert [g["name"] for g in genres] == ["Drum & Bass", "🎵🎶"]
     assert genres[0]["url"] == f"{BASE_URL}/tags/drum-bass/"
     assert genres[1]["url"].startswith(f"{BASE_URL}/tags/tag-")
 
