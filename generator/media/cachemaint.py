@@ -119,6 +119,7 @@ def cache_sources(catalog: Catalog, cache: AudioCache) -> dict[str, Path]:
         pic = covers.get(release.slug)
         if release.cover is None and pic is not None:
             sources.update(dict.fromkeys(pic.keys, release.source_dir))
+            sources[blurhash_key(pic)] = release.source_dir
     tagged: dict[tuple[Path, Product], tuple[str, Path]] = {}
     for rp in plan_catalog(catalog):
         cover = covers.get(rp.release.slug)

@@ -126,7 +126,9 @@ def federated_stream(site: Site, tv: TrackView) -> tuple[Stream, float, bool] | 
 
 def attachments(site: Site, rv: ReleaseView) -> list[dict[str, Any]]:
     cover = site.media.cover(rv.release)
-    cover_doc = image(site, cover) if cover.blurhash else None  # a generated SVG cover is not attached
+    cover_doc = (
+        image(site, cover) if cover.blurhash else None
+    )  # only a raster cover has one (an SVG is not attached)
     docs: list[dict[str, Any]] = []
     for tv in rv.tracks[:FEDERATED_TRACKS]:
         found = federated_stream(site, tv)

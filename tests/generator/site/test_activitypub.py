@@ -136,9 +136,11 @@ def test_a_free_release_is_a_create_note_with_playable_audio(built: Built) -> No
     r, g, b = blurhash.decode(cover["blurhash"], 4, 4)[2][2]  # a real BlurHash of the red cover
     assert r > 150 and g < 80 and b < 80
     assert all(a["icon"]["url"] == cover["url"] and a["blurhash"] == cover["blurhash"] for a in audio)
-    # a generated cover is SVG, which Mastodon does not take: not attached
+    # a release without a cover attaches its generated cover, rasterised (Mastodon takes no SVG)
     paid = built.doc("ap/releases/paid-one/note.json")
-    assert not [a for a in paid["attachment"] if a["type"] == "Image"]
+    (drawn,) = [a for a in paid["attachment"] if a["type"] == "Image"]
+    assert drawn["mediaType"] == "image/jpeg" and drawn["url"].startswith(f"{BASE}/releases/paid-one/cover-")
+    assert drawn["blurhash"]
     tags = {t["name"]: t for t in note["tag"]}
     assert set(tags) == {"#IndiePop", "#Drone"} and tags["#IndiePop"]["type"] == "Hashtag"
     assert tags["#IndiePop"]["href"] == f"{BASE}/tags/indie-pop/"
