@@ -27,6 +27,7 @@ from sqlite_utils import Database, Migrations
 from tunecamp.daemon import schema
 from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
+from tunecamp.daemon.federation import schema as federation
 from tunecamp.daemon.site import schema as site
 from tunecamp.daemon.subsonic import schema as subsonic
 
@@ -52,6 +53,7 @@ SETS: tuple[Migrations, ...] = (
     admin.MIGRATIONS,
     site.MIGRATIONS,
     subsonic.MIGRATIONS,
+    federation.MIGRATIONS,
 )
 
 

@@ -1,0 +1,15 @@
+"""The federation feature: ActivityPub inboxes, keys, WebFinger, NodeInfo, delivery and moderation.
+
+- feature.py: `setup(app)`, the routes and the state of the feature;
+- schema.py: the migration set `tunecamp.federation` (keys, remote actors, followers, likes,
+  boosts, comments, blocks, flags; the delivery queue's tables are appended by queue_schema.py);
+- keys.py: one RSA key per local actor, kept in the database, the public ones exported for the site;
+- signatures.py: HTTP signatures, draft-cavage and RFC 9421, signed and verified;
+- remote.py: remote actors and their keys, fetched through the outbound client and cached;
+- manifest.py: the site's actors and release notes, read from public/ap/manifest.json;
+- webfinger.py and nodeinfo.py: the discovery endpoints;
+- inbox.py: the inbox routes (reading, verifying, blocks, de-duplication) and the collections;
+- activities.py: what each verified activity does (Follow, Like, Announce, Create, Delete...);
+- moderation.py: the store of followers, reactions, comments, blocks and flags the dashboard calls;
+- export.py: data/federation/interactions.json for the generator, and the rebuild it asks for.
+"""
