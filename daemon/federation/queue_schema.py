@@ -46,18 +46,15 @@ def m101_delivery_queue(db: Database) -> None:
         CREATE TABLE fed_published (
             note_id TEXT PRIMARY KEY,
             release TEXT NOT NULL,
-            actor TEXT NOT NULL,
+            actor TEXT NOT NULL,                -- the artist's username (its key signs)
+            actor_id TEXT NOT NULL,
+            label TEXT,                         -- the label's username, whose followers got the Announce
             hash TEXT NOT NULL,
             create_id TEXT NOT NULL,
             announce_id TEXT,
             state TEXT NOT NULL CHECK (state IN ('live', 'deleted')),
             updated_at REAL NOT NULL
         );
-        CREATE TABLE fed_sync (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            manifest_hash TEXT,
-            synced_at REAL
-        )
     """,
     )
 
