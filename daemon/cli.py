@@ -17,12 +17,13 @@ import click
 def tunecamp() -> click.Group:
     """The `tunecamp` group, with every command of the generator and of the daemon."""
     from tunecamp.daemon import commands
+    from tunecamp.daemon.federation import commands as federation
     from tunecamp.daemon.subsonic import commands as subsonic
     from tunecamp.generator.cli import cli
 
     for command in (subsonic.user_subsonic_password, subsonic.user_api_key):
         commands.user.add_command(command)
-    for command in (commands.serve, commands.user, commands.backup):
+    for command in (commands.serve, commands.user, commands.backup, federation.keys, federation.federation):
         cli.add_command(command)
     return cli
 

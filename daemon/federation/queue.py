@@ -217,8 +217,10 @@ def failed(db: Database, limit: int) -> list[dict[str, Any]]:
         """,
         [limit],
     ).fetchall()
-    keys = ("id", "activity_id", "type", "actor", "inbox", "state", "attempts", "next_at")
-    keys += ("last_status", "last_error", "created_at", "updated_at")
+    keys = (
+        *("id", "activity_id", "type", "actor", "inbox", "state", "attempts", "next_at"),
+        *("last_status", "last_error", "created_at", "updated_at"),
+    )
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
