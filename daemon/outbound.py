@@ -46,11 +46,14 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 class OutboundError(Exception):
     """A remote URL that could not be fetched, or may not be: `reason` says which."""
 
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+    def __init__(
+        self, url: str, reason: str, status: int | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status  # the remote's HTTP status, when it answered with an error
+        self.headers = dict(headers or {})  # its answer's headers (Retry-After...), empty without an answer
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,7 @@ class Outbound:
                 url = urljoin(url, location)
                 continue
             if status >= 400:
-                raise OutboundError(url, f"HTTP {status}", status)
+                raise OutboundError(url, f"HTTP {status}", status, answer_headers)
             return Response(url, status, answer_headers, data)
         raise OutboundError(url, f"more than {MAX_REDIRECTS} redirects")
 
