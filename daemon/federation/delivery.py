@@ -33,7 +33,7 @@ from tunecamp.daemon.appkeys import DB, OUTBOUND
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import audience
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore
-from tunecamp.daemon.federation.queue import Delivery, DeliveryQueue, SqliteQueue
+from tunecamp.daemon.federation.queue import Activity, Delivery, DeliveryQueue, SqliteQueue
 from tunecamp.daemon.federation.signatures import sign_cavage
 from tunecamp.daemon.outbound import Outbound, OutboundError
 
@@ -309,6 +309,18 @@ def follows_gone(db: Db) -> Gone:
         return await db.run(lambda database: audience.remove_gone(database, inbox))
 
     return gone
+
+
+def deliverer(app: web.Application) -> Callable[[str, dict[str, Any], list[str]], Awaitable[None]]:
+    """`(username, activity, inboxes)`: queue an activity signed by that local actor (an Accept,
+    a Reject...) and wake the worker; what the inbox's service is handed as its `deliver`."""
+
+    async def deliver(username: str, activity: dict[str, Any], inboxes: list[str]) -> None:
+        worker = app[WORKER]
+        if await worker.queue.enqueue(Activity(str(activity["id"]), username, activity), inboxes):
+            worker.wake()
+
+    return deliver
 
 
 async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
