@@ -32,6 +32,7 @@ from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.errors import error_middleware, protocol_log
+from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
 from tunecamp.daemon.roles import access_middleware, check_routes
@@ -45,7 +46,7 @@ from tunecamp.daemon.subsonic.media_rows import refresh_media
 log = logging.getLogger("tunecamp.daemon")
 Feature = Callable[[web.Application], None]
 
-FEATURES: tuple[Feature, ...] = (accounts.setup, admin.setup, site.setup, subsonic.setup)
+FEATURES: tuple[Feature, ...] = (accounts.setup, admin.setup, site.setup, subsonic.setup, federation.setup)
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
 AFTER_BUILD: tuple[Refresher, ...] = (refresh_media,)

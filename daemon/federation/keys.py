@@ -97,6 +97,10 @@ class KeyStore:
         username = row["username"]
         return ActorKey(username, self.key_id(username), row["private_pem"], row["public_pem"])
 
+    def cached(self, username: str) -> ActorKey | None:
+        """The actor's key if it has been read since the last change, without the database."""
+        return self._cache.get(username)
+
     async def get(self, username: str) -> ActorKey | None:
         """The actor's key, or None when it has none yet."""
         if username in self._cache:

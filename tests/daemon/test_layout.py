@@ -57,7 +57,7 @@ def _crossings(path: Path, home: str | None) -> list[str]:
 
 
 def test_the_features_are_the_folders() -> None:
-    assert FEATURES == ["accounts", "admin", "site", "subsonic"]
+    assert FEATURES == ["accounts", "admin", "federation", "site", "subsonic"]
 
 
 @pytest.mark.parametrize("feature", FEATURES)
