@@ -129,7 +129,8 @@ async def decide_follow(request: web.Request) -> web.StreamResponse:
     else:
         raise web.HTTPBadRequest(text="decision: approve, reject or remove")
     to = f"{BASE}/followers/{quote(username)}"
-    raise _back(to, f"{remote}: {decision}d" if done else f"{remote}: no such follower or request")
+    said = {"approve": "approved", "reject": "rejected", "remove": "removed"}[decision]
+    raise _back(to, f"{remote}: {said}" if done else f"{remote}: no such follower or request")
 
 
 @requires(MODERATION)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fedsite import Site
 from sqlite_utils import Database
 
 from tunecamp.daemon.db import connect
@@ -17,102 +16,6 @@ from tunecamp.daemon.federation.publishing import ManifestUnreadable, SiteInFlux
 from tunecamp.daemon.migrations import apply_migrations
 
 B = "http://site.test"
-AS = "https://www.w3.org/ns/activitystreams"
-
-
-def digest(doc: dict[str, Any]) -> str:
-    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class Site:
-    """public/ as the generator writes it: actors, per release a Note, its Create and the label's Announce."""
-
-    def __init__(self, public: Path) -> None:
-        self.public = public
-        self.releases: dict[str, dict[str, str]] = {}
-
-    def note(self, slug: str, artist: str = "aurora", text: str = "New release") -> dict[str, Any]:
-        return {
-            "@context": AS,
-            "id": f"{B}/ap/releases/{slug}/note.json",
-            "type": "Note",
-            "attributedTo": f"{B}/ap/artists/{artist}.json",
-            "content": f"<p>{text}</p>",
-            "to": [AS + "#Public"],
-            "cc": [f"{B}/users/{artist}/followers"],
-        }
-
-    def publish(self, slug: str, artist: str = "aurora", text: str = "New release") -> None:
-        self.releases[slug] = {"artist": artist, "text": text}
-        self.write()
-
-    def unpublish(self, slug: str) -> None:
-        del self.releases[slug]
-        self.write()
-
-    def write(self) -> None:
-        notes = []
-        for slug, r in self.releases.items():
-            note = self.note(slug, r["artist"], r["text"])
-            create = {
-                "@context": AS,
-                "id": f"{B}/ap/releases/{slug}/create.json",
-                "type": "Create",
-                "actor": note["attributedTo"],
-                "object": note,
-                "to": note["to"],
-                "cc": note["cc"],
-            }
-            announce = {
-                "@context": AS,
-                "id": f"{B}/ap/releases/{slug}/announce.json",
-                "type": "Announce",
-                "actor": f"{B}/ap/label.json",
-                "object": note["id"],
-                "to": note["to"],
-            }
-            for doc in (note, create, announce):
-                path = self.public / doc["id"][len(B) + 1 :]
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(doc))
-            notes.append(
-                {
-                    "release": slug,
-                    "actor": r["artist"],
-                    "id": note["id"],
-                    "create": create["id"],
-                    "announce": announce["id"],
-                    "hash": digest(note),
-                    "published": "2026-01-01T00:00:00Z",
-                }
-            )
-        manifest = {
-            "version": 1,
-            "base_url": B,
-            "daemon_url": B,
-            "actors": [
-                {
-                    "username": "aurora",
-                    "kind": "artist",
-                    "id": f"{B}/ap/artists/aurora.json",
-                    "url": f"{B}/artists/aurora/",
-                    "name": "Aurora",
-                    "manually_approves_followers": False,
-                },
-                {
-                    "username": "label",
-                    "kind": "label",
-                    "id": f"{B}/ap/label.json",
-                    "url": f"{B}/",
-                    "name": "Label",
-                    "manually_approves_followers": False,
-                },
-            ],
-            "notes": notes,
-        }
-        (self.public / "ap").mkdir(parents=True, exist_ok=True)
-        (self.public / "ap/manifest.json").write_text(json.dumps(manifest))
 
 
 @pytest.fixture
