@@ -185,6 +185,10 @@ class Outbound:
         self._resolver = GuardedResolver(lookup, config.allow_loopback)
         self._session: aiohttp.ClientSession | None = None
 
+    def set_lookup(self, lookup: Lookup) -> None:
+        """Resolve host names with `lookup` from now on (tests map names to loopback servers)."""
+        self._resolver.lookup = lookup
+
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(

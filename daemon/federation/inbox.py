@@ -14,6 +14,7 @@ proxies the site's /inbox here, so the sender signed a URL with the site's host.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -69,12 +70,22 @@ def signed_urls(request: web.Request, fed: Federation) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f"{o.rstrip('/')}{request.path_qs}" for o in origins if o))
 
 
+def too_large(size: int) -> web.HTTPException:
+    # errors.http_error cannot make this one: aiohttp's 413 wants the sizes
+    return web.HTTPRequestEntityTooLarge(
+        max_size=MAX_BODY,
+        actual_size=size,
+        text=json.dumps({"error": f"an activity is at most {MAX_BODY} bytes", "status": 413}),
+        content_type="application/json",
+    )
+
+
 async def read_body(request: web.Request) -> bytes:
     if request.content_length is not None and request.content_length > MAX_BODY:
-        raise http_error(413, f"an activity is at most {MAX_BODY} bytes")
+        raise too_large(request.content_length)
     body = await request.content.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
-        raise http_error(413, f"an activity is at most {MAX_BODY} bytes")
+        raise too_large(len(body))
     return body
 
 

@@ -42,7 +42,7 @@ class Blocks:
 
     def blocked(self, host: str, actor: str, username: str = "") -> bool:
         """Whether `actor` (on `host`) is blocked for the instance, or for `username` when given."""
-        host = host.lower()
+        host = _hostname(host)
         scopes = ("", username) if username else ("",)
         for scope in scopes:
             if (actor, scope) in self.actors:
@@ -54,6 +54,14 @@ class Blocks:
             if (host, scope) in self.domains:
                 return True
         return False
+
+
+def _hostname(netloc: str) -> str:
+    """A host without its port: a domain block covers every port."""
+    host = netloc.lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def add_block(
@@ -70,8 +78,8 @@ def add_block(
     )
     # blocking removes what the blocked already left here
     if kind == "domain":
-        pattern = ["%://" + value + "/%", "%." + value + "/%"]
-        where = "(actor LIKE ? OR actor LIKE ?)"
+        pattern = [f"%{sep}{value}{end}%" for sep in ("://", ".") for end in ("/", ":")]
+        where = "(actor LIKE ? OR actor LIKE ? OR actor LIKE ? OR actor LIKE ?)"
     else:
         pattern, where = [value], "actor = ?"
     scope, scope_args = ("AND username = ?", [username]) if username else ("", [])

@@ -71,7 +71,7 @@ async def test_a_signed_post_verifies(scheme: str, pair: tuple[str, str]) -> Non
 async def test_a_tampered_body_is_refused(scheme: str, pair: tuple[str, str]) -> None:
     headers = SIGNERS[scheme]("POST", URL, {}, BODY, KEY_ID, pair[0])
     _, resolve = resolver(pair[1])
-    with pytest.raises(SignatureError, match="(?i)digest"):
+    with pytest.raises(SignatureError, match=r"(?i)digest"):
         await verify(request(headers, body=b'{"type":"Undo"}'), resolve)  # type: ignore[arg-type]
 
 
