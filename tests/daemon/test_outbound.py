@@ -133,7 +133,7 @@ async def test_a_redirect_inside_is_refused(
     server: tuple[TestServer, list], client: Outbound, target: str
 ) -> None:
     srv, _ = server
-    with pytest.raises(OutboundError, match="private|link-local|not public"):
+    with pytest.raises(OutboundError, match=r"private|link-local|not public"):
         await client.get(f"http://localtest:{srv.port}/redirect?to={target}")
 
 

@@ -28,6 +28,7 @@ from tunecamp.daemon.federation.signatures import sign_cavage, sign_rfc9421
 BASE = "https://site.example"
 DAEMON = "https://daemon.example"
 AS = "https://www.w3.org/ns/activitystreams"
+NOTE_URL = f"{BASE}/ap/releases/tides/note.json"
 
 
 def manifest(manual: bool = False) -> dict[str, Any]:
@@ -97,6 +98,7 @@ class Remote:
     actors: dict[str, RemoteActor] = field(default_factory=dict)
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     fetches: list[str] = field(default_factory=list)
+    fetch_headers: list[dict[str, str]] = field(default_factory=list)
     daemon: TestClient | None = None
 
     @property
@@ -185,6 +187,7 @@ def remote_app(remote: Remote) -> web.Application:
     async def actor(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         remote.fetches.append(str(request.url))
+        remote.fetch_headers.append(dict(request.headers))
         if name not in remote.actors:
             raise web.HTTPNotFound()
         if remote.actors[name].gone:
