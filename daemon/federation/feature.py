@@ -15,7 +15,6 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -25,7 +24,6 @@ from tunecamp.daemon.federation import delivery, inbox, moderation, nodeinfo, pu
 from tunecamp.daemon.federation.export import Exporter
 from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.manifest import Manifest, ManifestFile
-from tunecamp.daemon.federation.queue import Activity, SqliteQueue
 from tunecamp.daemon.federation.remote import RemoteActors
 from tunecamp.daemon.federation.service import FEDERATION, Federation
 from tunecamp.daemon.federation.signatures import sign_cavage
@@ -117,18 +115,6 @@ async def watch_manifest(app: web.Application, fed: Federation) -> None:
             log.exception("making keys for the new manifest failed")
 
 
-def deliverer(app: web.Application) -> Any:
-    queue = SqliteQueue(app[DB])
-
-    async def deliver(username: str, activity: dict[str, Any], inboxes: list[str]) -> None:
-        await queue.enqueue(Activity(str(activity["id"]), username, activity), inboxes)
-        worker = app.get(delivery.WORKER)
-        if worker is not None:
-            worker.wake()
-
-    return deliver
-
-
 async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     config, db = app[CONFIG], app[DB]
     keys = app[KEYS] = KeyStore(db)
@@ -138,7 +124,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         keys=keys,
         remote=RemoteActors(db, app[OUTBOUND]),
         exporter=Exporter(db, config.data_dir, lambda: app.get(BUILDS)),
-        deliver=deliverer(app),
+        deliver=delivery.deliverer(app),
         data_dir=config.data_dir,
     )
     watcher = None
