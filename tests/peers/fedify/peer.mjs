@@ -2,7 +2,7 @@
 //   node peer.mjs [--first-knock rfc9421|draft-cavage-http-signatures-12]
 // prints "listening <port>" once ready. The actor is /users/peer; the test drives it with
 //   POST /control/follow {handle}  POST /control/undo {handle}  POST /control/reply {note, content}
-//   POST /control/fetch {url}      GET /control/inbox (what its inbox received and answered)
+//   POST /control/fetch {url}      POST /control/get {url}   GET /control/inbox (what its inbox received and answered)
 import http from "node:http";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
 import { Accept, Announce, Create, Delete, Endpoints, Follow, Mention, Note, Person, PUBLIC_COLLECTION, Reject, Undo, Update } from "@fedify/vocab";
@@ -58,6 +58,11 @@ const control = {
   async fetch(ctx, { url }) {
     const found = await ctx.lookupObject(url);
     return found == null ? null : await found.toJsonLd();
+  },
+  async get(_ctx, { url }) {  // a plain GET, as a client playing an attachment would
+    const response = await fetch(url);
+    const bytes = (await response.arrayBuffer()).byteLength;
+    return { status: response.status, type: response.headers.get("content-type"), bytes };
   },
 };
 
