@@ -30,7 +30,12 @@ demo: install relink
 	mkdir -p $(DEMO)/content && cp -R -n content/. $(DEMO)/content/
 	cd $(DEMO) && ../$(BIN)/tunecamp serve --content content --public public --data data --host $(HOST) --port $(PORT)
 
-test: install relink
+# The Fedify peer the federation tests run (tests/peers/fedify): installed from its lock when missing.
+PEER := tests/peers/fedify
+$(PEER)/node_modules/.package-lock.json: $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --no-audit --no-fund
+
+test: install relink $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
 
 test-fast: install relink
