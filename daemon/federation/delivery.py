@@ -150,7 +150,13 @@ class DeliveryWorker:
         s = self.settings
         while True:
             free = s.concurrency - len(self._tasks)
-            claimed = await self.queue.claim(free, s.lease) if free > 0 else []
+            try:
+                claimed = await self.queue.claim(free, s.lease) if free > 0 else []
+                due = None if claimed else await self.queue.next_due()
+            except Exception:  # the database is busy or going away: try again after a nap
+                log.exception("the delivery queue could not be read")
+                await asyncio.sleep(s.idle_poll)
+                continue
             for delivery in claimed:
                 task = asyncio.create_task(self._attempt(delivery))
                 self._tasks.add(task)
@@ -158,7 +164,6 @@ class DeliveryWorker:
             if claimed:
                 continue
             self.stats.last_run = time.time()
-            due = await self.queue.next_due()
             nap = s.idle_poll if due is None else min(s.idle_poll, max(0.05, due - time.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), nap)
@@ -331,6 +336,9 @@ async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
         SqliteQueue(db), outbound_sender(app[OUTBOUND]), signing_keys(db), follows_gone(db), settings
     )
     app[WORKER] = worker
+    if db.error is not None:  # no database, no queue: /health says why; the pages answer 503
+        yield
+        return
     async with running(worker):
         yield
 

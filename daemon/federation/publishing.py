@@ -309,6 +309,9 @@ PUBLISHER = web.AppKey("federation_publisher", Publisher)
 
 async def publishing_ctx(app: web.Application) -> AsyncIterator[None]:
     publisher = app[PUBLISHER] = Publisher(app)
+    if app[DB].error is not None:  # no database: nothing to compare with
+        yield
+        return
     task = asyncio.create_task(publisher.run())
     yield
     task.cancel()
