@@ -3,13 +3,14 @@
 The daemon never reads the catalog to know who its actors are: the build that wrote the actor
 documents also wrote this manifest (the contract's format), so WebFinger, the inbox and
 NodeInfo answer for exactly the actors the site publishes. It is re-read when its file
-changes (one stat per call), and an absent or broken file is an empty manifest, logged once.
+changes (one stat a second at most), and an absent or broken file is an empty manifest, logged once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,13 +128,19 @@ class Manifest:
 class ManifestFile:
     """public/ap/manifest.json, parsed again whenever the file changes."""
 
-    def __init__(self, public_dir: Path) -> None:
+    def __init__(self, public_dir: Path, recheck: float = 1.0) -> None:
         self.path = public_dir / MANIFEST
+        self.recheck = recheck  # seconds between two looks at the file (the inbox asks on every POST)
+        self._checked = -recheck
         self._stamp: tuple[int, int] | None = None
         self._manifest = Manifest()
         self._warned: str | None = None
 
     def get(self) -> Manifest:
+        now = time.monotonic()
+        if now - self._checked < self.recheck:
+            return self._manifest
+        self._checked = now
         try:
             stat = self.path.stat()
         except OSError:

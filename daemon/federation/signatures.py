@@ -71,6 +71,7 @@ class VerifiedKey:
     key_id: str
     scheme: str  # "cavage" or "rfc9421"
     covers_body: bool
+    url: str = ""  # the URL the sender signed
 
 
 @dataclass(frozen=True)
@@ -320,7 +321,7 @@ def _check_cavage(request: SignedRequest, params: Mapping[str, str], key: rsa.RS
             key.verify(signature, "\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
         except CryptoInvalidSignature:
             continue
-        return VerifiedKey(params["keyId"], "cavage", "digest" in covered)
+        return VerifiedKey(params["keyId"], "cavage", "digest" in covered, url)
     raise BadSignature("signature does not verify with the actor's key", params["keyId"])
 
 
@@ -383,7 +384,7 @@ def _check_rfc9421(request: SignedRequest, key_id: str, key: rsa.RSAPublicKey) -
             if "created" in str(exc) or "expires" in str(exc) or "age" in str(exc):
                 raise SignatureError(f"date: {exc}", key_id) from None
             continue
-        return VerifiedKey(key_id, "rfc9421", bool(request.body))
+        return VerifiedKey(key_id, "rfc9421", bool(request.body), url)
     raise BadSignature(f"signature does not verify with the actor's key ({last})", key_id)
 
 
