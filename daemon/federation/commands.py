@@ -84,9 +84,9 @@ def rebuild(config: DaemonConfig) -> None:
             time.sleep(1)
             continue
         if not report.ok:
-            raise click.ClickException(
-                f"the site did not build ({len(report.problems.errors)} errors): run `tunecamp build`"
-            )
+            errors = report.problems.errors
+            first = str(errors[0]) if errors else "see `tunecamp build`"
+            raise click.ClickException(f"the site did not build ({len(errors)} errors; the first: {first})")
         return
     raise click.ClickException("another build held the site for two minutes; try again")
 
