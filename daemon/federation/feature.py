@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB, OUTBOUND
-from tunecamp.daemon.federation import delivery, inbox, moderation, nodeinfo, publishing, webfinger
+from tunecamp.daemon.federation import dashboard, delivery, inbox, moderation, nodeinfo, publishing, webfinger
 from tunecamp.daemon.federation.export import Exporter
 from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.manifest import Manifest, ManifestFile
@@ -68,7 +69,7 @@ async def ensure_keys(app: web.Application, fed: Federation, manifest: Manifest)
         rows = await fed.db.run(
             lambda db: list(db.query("SELECT slug FROM catalog_artists WHERE missing = 0"))
         )
-        names = [row["slug"] for row in rows] + [instance_username(manifest, app[CONFIG].url)]
+        names = [row["slug"] for row in rows]  # the instance actor is needed once the site federates
     made = await fed.keys.ensure_all(names)
     await fed.keys.export_public(app[CONFIG].data_dir)
     if made:
@@ -97,22 +98,24 @@ def protect(app: web.Application) -> None:
             os.chmod(name, 0o600)
 
 
-async def watch_manifest(app: web.Application, fed: Federation) -> None:
-    """After a build: keys for new actors, and a rebuild when some were made (their documents need them)."""
-    known = fed.manifest.get()
+async def watch_manifest(app: web.Application, fed: Federation, known: Manifest | None) -> None:
+    """After a build: keys for new actors, and a rebuild when some were made (their documents need them).
+
+    Started with `known=None` when the site has no manifest yet: the catalog's artists get their
+    keys in the background then, so that a daemon that does not federate starts without waiting.
+    """
     while True:
-        await asyncio.sleep(WATCH_SECONDS)
         manifest = fed.manifest.get()
-        if manifest is known:
-            continue
-        known = manifest
-        try:
-            made = await ensure_keys(app, fed, manifest)
-            builds = app.get(BUILDS)
-            if made and manifest.actors and builds is not None:
-                await builds.request(f"new fediverse keys for {', '.join(made)}")
-        except Exception:  # the next manifest tries again
-            log.exception("making keys for the new manifest failed")
+        if manifest is not known:
+            known = manifest
+            try:
+                made = await ensure_keys(app, fed, manifest)
+                builds = app.get(BUILDS)
+                if made and manifest.actors and builds is not None:
+                    await builds.request(f"new fediverse keys for {', '.join(made)}")
+            except Exception:  # the next manifest tries again
+                log.exception("making keys for the new manifest failed")
+        await asyncio.sleep(WATCH_SECONDS)
 
 
 async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -132,9 +135,15 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         protect(app)
         await fed.reload_blocks()
         await db.run(lambda d: moderation.prune_seen(d, time.time() - SEEN_DAYS * 86400))
-        await ensure_keys(app, fed, fed.manifest.get())
+        manifest: Manifest | None = fed.manifest.get()
+        if manifest is not None and manifest.actors:
+            await ensure_keys(
+                app, fed, manifest
+            )  # before the first request: the inbox and signed GETs need them
+        else:
+            manifest = None
         install_signer(app, fed)
-        watcher = asyncio.create_task(watch_manifest(app, fed))
+        watcher = asyncio.create_task(watch_manifest(app, fed, manifest))
     yield
     if watcher is not None:
         watcher.cancel()
@@ -144,6 +153,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
+    html.add_templates(app, "tunecamp.daemon.federation")
     app.cleanup_ctx.append(federation_ctx)
     app.router.add_get("/.well-known/webfinger", webfinger_route)
     app.router.add_get("/.well-known/nodeinfo", nodeinfo_links)
@@ -151,3 +161,4 @@ def setup(app: web.Application) -> None:
     inbox.setup(app)
     delivery.setup(app)
     publishing.setup(app)
+    dashboard.setup(app)
