@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.db import row_id
@@ -29,8 +30,8 @@ from tunecamp.daemon.federation.delivery import WORKER
 from tunecamp.daemon.federation.publishing import PUBLISHER
 from tunecamp.daemon.federation.service import FEDERATION as SERVICE
 from tunecamp.daemon.html import render
-from tunecamp.daemon.roles import FEDERATION, MODERATION, requires
-from tunecamp.daemon.users import current_user
+from tunecamp.daemon.roles import FEDERATION, MODERATION, REPLIES, grant, requires
+from tunecamp.daemon.users import User, current_user
 
 BASE = "/admin/federation"
 
@@ -133,45 +134,94 @@ async def decide_follow(request: web.Request) -> web.StreamResponse:
     raise _back(to, f"{remote}: {said}" if done else f"{remote}: no such follower or request")
 
 
-@requires(MODERATION)
+async def site_artists(request: web.Request) -> set[str]:
+    """Every artist of the catalog: a Curator of any of them sees the replies page (filtered)."""
+    rows = await request.app[DB].run(catalog_index.albums)
+    return {a for row in rows for a in row["artist_slugs"]}
+
+
+async def release_scope(request: web.Request) -> set[str]:
+    slug = request.match_info["slug"]
+    return await request.app[DB].run(lambda db: catalog_index.release_artists(db, slug))
+
+
+def _all_releases(user: User | None) -> bool:
+    return user is not None and grant(REPLIES, user.role) == "yes"
+
+
+@requires(REPLIES, scope=site_artists)
 async def moderation_page(request: web.Request) -> web.Response:
+    """Replies awaiting moderation (a Curator's: those to their artists' releases) and reports."""
     db = request.app[DB]
+    user = current_user(request)
     pending = await db.run(lambda d: moderation.comments(d, "pending"))
     approved = await db.run(lambda d: moderation.comments(d, "approved"))
-    flags = await db.run(lambda d: moderation.flags(d, "open"))
+    if not _all_releases(user):
+        assert user is not None
+        mine = set(user.artists)
+        releases = await db.run(
+            lambda d: {r["slug"] for r in catalog_index.albums(d) if mine & set(r["artist_slugs"])}
+        )
+        pending = [c for c in pending if c["release"] in releases]
+        approved = [c for c in approved if c["release"] in releases]
+    may_flags = user is not None and grant(MODERATION, user.role) == "yes"
+    flags = await db.run(lambda d: moderation.flags(d, "open")) if may_flags else []
     for row in pending + approved:
         row["host"] = urlsplit(row["actor"]).netloc
     return render(
-        request, "federation/moderation.html", pending=pending, approved=approved[-50:], flags=flags
+        request,
+        "federation/moderation.html",
+        pending=pending,
+        approved=approved[-50:],
+        flags=flags,
+        may_flags=may_flags,
     )
 
 
-@requires(MODERATION)
+@requires(REPLIES, scope=release_scope)
 async def decide_comment(request: web.Request) -> web.StreamResponse:
+    """Approve, reject or block the author of a reply to release {slug}.
+
+    A Curator's block holds for the release's artists they are assigned to, not the whole site."""
+    slug = request.match_info["slug"]
     form = await read_form(request)
     comment, decision = str(form.get("id", "")), str(form.get("decision", ""))
+    back = f"{BASE}/moderation"
+    rows = await request.app[DB].run(
+        lambda d: list(
+            d.query("SELECT actor FROM fed_comments WHERE id = ? AND release = ?", [comment, slug])
+        )
+    )
+    if not rows:
+        raise _back(back, "no such reply")
     service = request.app[SERVICE]
     statuses = {"approve": "approved", "reject": "rejected", "pending": "pending"}
     if decision in statuses:
-        found = await service.decide_comment(comment, statuses[decision], _who(request))
-        flash = (
-            f"reply {decision}d; the release page shows it after the rebuild" if decision == "approve" else ""
+        await service.decide_comment(comment, statuses[decision], _who(request))
+        said = (
+            "approved; the release page shows it after the rebuild"
+            if decision == "approve"
+            else statuses[decision]
         )
-        raise _back(
-            f"{BASE}/moderation", (flash or f"reply: {statuses[decision]}") if found else "no such reply"
-        )
+        raise _back(back, f"reply {said}")
     if decision in ("block-actor", "block-domain"):
-        rows = await request.app[DB].run(
-            lambda d: list(d.query("SELECT actor FROM fed_comments WHERE id = ?", [comment]))
-        )
-        if not rows:
-            raise _back(f"{BASE}/moderation", "no such reply")
         actor = rows[0]["actor"]
         kind, value = (
             ("actor", actor) if decision == "block-actor" else ("domain", urlsplit(actor).hostname or "")
         )
-        await service.block(kind, value, reason=f"reply {comment}", by=_who(request))
-        raise _back(f"{BASE}/moderation", f"{value} blocked; its replies are rejected")
+        user = current_user(request)
+        if _all_releases(user):
+            scopes = [""]
+        else:
+            assert user is not None
+            artists = await request.app[DB].run(lambda d: catalog_index.release_artists(d, slug))
+            scopes = sorted(artists & set(user.artists))
+        for username in scopes:
+            await service.block(kind, value, username, reason=f"reply {comment}", by=_who(request))
+        if scopes != [""]:  # a block for some artists leaves the reply: reject it too
+            await service.decide_comment(comment, "rejected", _who(request))
+        where = "" if scopes == [""] else f" for {', '.join('@' + s for s in scopes)}"
+        raise _back(back, f"{value} blocked{where}; its replies are rejected")
     raise web.HTTPBadRequest(text="decision: approve, reject, pending, block-actor or block-domain")
 
 
@@ -244,7 +294,7 @@ def setup(app: web.Application) -> None:
     r.add_get(f"{BASE}/followers/{{username}}", followers_page)
     r.add_post(f"{BASE}/followers/{{username}}", decide_follow)
     r.add_get(f"{BASE}/moderation", moderation_page)
-    r.add_post(f"{BASE}/comments", decide_comment)
+    r.add_post(f"{BASE}/releases/{{slug}}/comments", decide_comment)
     r.add_post(f"{BASE}/flags", resolve_flag)
     r.add_get(f"{BASE}/blocks", blocks_page)
     r.add_post(f"{BASE}/blocks", change_block)

@@ -20,6 +20,8 @@ PARAMS = {
     "name": "admin.css",
     "path": "",
     "key_id": "999999",
+    "username": "aurora",
+    "version": "2.1",
 }
 
 

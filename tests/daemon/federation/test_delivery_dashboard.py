@@ -60,14 +60,23 @@ async def add_follower(client: TestClient, actor: str, state: str) -> None:
     )
 
 
-async def add_comment(client: TestClient, text: str) -> str:
-    comment_id = "https://fans.example/notes/1"
+async def add_comment(
+    client: TestClient, text: str, release: str = "tides", comment_id: str = "https://fans.example/notes/1"
+) -> str:
     await sql(
         client,
         "INSERT INTO fed_comments (id, release, actor, in_reply_to, url, published, content_html, text, author_name,"
-        " author_handle, author_url, author_avatar, status, received_at) VALUES (?, 'tides', ?, ?, ?,"
+        " author_handle, author_url, author_avatar, status, received_at) VALUES (?, ?, ?, ?, ?,"
         " '2026-01-02T00:00:00Z', '', ?, 'Ada', '@ada@fans.example', ?, NULL, 'pending', '2026-01-02')",
-        [comment_id, FAN, "http://site.test/ap/releases/tides/note.json", comment_id, text, FAN],
+        [
+            comment_id,
+            release,
+            FAN,
+            f"http://site.test/ap/releases/{release}/note.json",
+            comment_id,
+            text,
+            FAN,
+        ],
     )
     return comment_id
 
@@ -135,14 +144,14 @@ async def test_moderating_a_reply_shows_it_escaped_and_blocks(fed: TestClient, a
     page = await (await fed.get("/admin/federation/moderation")).text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; lovely" in page and "<script>alert" not in page
     r = await fed.post(
-        "/admin/federation/comments",
+        "/admin/federation/releases/tides/comments",
         data={"csrf": csrf, "id": comment, "decision": "approve"},
         allow_redirects=False,
     )
     assert "approved" in flash(r) or "rebuild" in flash(r)
     assert await sql(fed, "SELECT status, decided_by FROM fed_comments") == [("approved", "mina")]
     r = await fed.post(
-        "/admin/federation/comments",
+        "/admin/federation/releases/tides/comments",
         data={"csrf": csrf, "id": comment, "decision": "block-domain"},
         allow_redirects=False,
     )
@@ -150,7 +159,7 @@ async def test_moderating_a_reply_shows_it_escaped_and_blocks(fed: TestClient, a
     assert await sql(fed, "SELECT kind, value, username FROM fed_blocks") == [("domain", "fans.example", "")]
     assert await sql(fed, "SELECT status FROM fed_comments") == [("rejected",)]
     r = await fed.post(
-        "/admin/federation/comments",
+        "/admin/federation/releases/tides/comments",
         data={"csrf": csrf, "id": "nope", "decision": "approve"},
         allow_redirects=False,
     )
@@ -232,3 +241,43 @@ async def test_who_may_see_the_pages(fed: TestClient, add_user: Any) -> None:
     await sign_in(fed, add_user, role="curator")
     for path in ("/admin/federation", "/admin/federation/moderation", "/admin/federation/deliveries"):
         assert (await fed.get(path)).status == 403
+
+
+async def test_a_curator_moderates_the_replies_to_their_artists_releases(
+    fed: TestClient, add_user: Any
+) -> None:
+    for slug, artist in (("tides", "aurora"), ("other", "someone")):
+        await sql(
+            fed,
+            "INSERT INTO catalog_albums (slug, title, artist_slugs, status, source_dir, updated_at)"
+            " VALUES (?, ?, ?, 'published', ?, '')",
+            [slug, slug.title(), json.dumps([artist]), f"releases/{slug}"],
+        )
+    ours = await add_comment(fed, "to aurora", "tides", "https://fans.example/notes/1")
+    theirs = await add_comment(fed, "to someone", "other", "https://fans.example/notes/2")
+    await add_user(fed.app, "cora", "curator", artists=("aurora",))
+    r = await fed.post("/admin/login", data={"username": "cora", "password": PASSWORD}, allow_redirects=False)
+    assert r.status == 303
+    page = await (await fed.get("/admin/federation/moderation")).text()
+    csrf = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    assert f'data-comment="{ours}"' in page and f'data-comment="{theirs}"' not in page
+    assert "Reports" not in page  # reports are the Managers'
+    r = await fed.post(
+        "/admin/federation/releases/other/comments",
+        data={"csrf": csrf, "id": theirs, "decision": "approve"},
+        allow_redirects=False,
+    )
+    assert r.status == 403  # not their artist's release
+    r = await fed.post(
+        "/admin/federation/releases/tides/comments",
+        data={"csrf": csrf, "id": ours, "decision": "block-domain"},
+        allow_redirects=False,
+    )
+    assert flash(r) == "fans.example blocked for @aurora; its replies are rejected"
+    assert await sql(fed, "SELECT kind, value, username FROM fed_blocks") == [
+        ("domain", "fans.example", "aurora")
+    ]
+    assert await sql(fed, "SELECT id, status FROM fed_comments ORDER BY id") == [
+        (ours, "rejected"),
+        (theirs, "pending"),
+    ]
