@@ -7,6 +7,7 @@
 - keys.py: one RSA key per local actor, kept in the database, the public ones exported for the site;
 - signatures.py: HTTP signatures, draft-cavage and RFC 9421, signed and verified;
 - remote.py: remote actors and their keys, fetched through the outbound client and cached;
+- proofs.py: FEP-8b32 object integrity proofs, for activities a relay forwards;
 - manifest.py: the site's actors and release notes, read from public/ap/manifest.json;
 - webfinger.py and nodeinfo.py: the discovery endpoints;
 - inbox.py: the inbox routes (reading, verifying, blocks, de-duplication) and the collections;

@@ -4,7 +4,7 @@ Every POST, cheapest refusal first, before any work the sender could make us do 
 1. the client address's rate (429), the size (413 over 1 MB), the JSON (400 with the reason);
 2. a blocked domain or actor (403), an activity id already handled (202, nothing done again);
 3. the signature (401 with the reason; the sender then tries its other format), the key must be
-   the actor's own; an unverifiable Delete of an actor that is gone (its key 404/410) is 202 and
+   the actor's own, or the activity must carry its actor's FEP-8b32 proof (forwarded by a relay); an unverifiable Delete of an actor that is gone (its key 404/410) is 202 and
    dropped, as Mastodon's deletes of deleted accounts can never verify;
 4. the activity's effect (activities.py), then 202.
 
@@ -27,6 +27,7 @@ from tunecamp.daemon.bodies import MalformedBody, parse_json
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.federation import activities, moderation
 from tunecamp.daemon.federation.activities import Malformed, id_of
+from tunecamp.daemon.federation.proofs import ProofError, verify_proof
 from tunecamp.daemon.federation.remote import host_of
 from tunecamp.daemon.federation.service import FEDERATION, Federation
 from tunecamp.daemon.federation.signatures import KeyGone, SignatureError, SignedRequest, key_id_of, verify
@@ -154,11 +155,13 @@ async def receive(request: web.Request, owner: str | None) -> web.Response:
         verified.url[: -len(request.path_qs)] if verified.url.endswith(request.path_qs) else ""
     )
     signer = owners.get(verified.key_id, "")
-    if signer != actor_id:
-        raise http_error(
-            401,
-            f"the key {verified.key_id} belongs to {signer or 'nobody known'}, not to the actor {actor_id}",
-        )
+    if signer != actor_id:  # forwarded (a relay, a thread's server): the activity must prove itself
+        try:
+            await verify_proof(fed.remote, activity, actor_id)
+        except ProofError as exc:
+            raise http_error(
+                401, f"the key {verified.key_id} is {signer or 'nobody known'}'s: {exc}"
+            ) from None
 
     first = await fed.db.run(lambda db: _mark(db, activity_id))
     inbox.remember(activity_id)

@@ -54,6 +54,8 @@ class RemoteActor:
     key_id: str | None
     public_pem: str | None
     fetched_at: float
+    # (id, publicKeyMultibase) of the Ed25519 Multikeys in assertionMethod: what FEP-8b32 proofs are signed with
+    assertion_keys: tuple[tuple[str, str], ...] = ()
 
     @property
     def handle(self) -> str:
@@ -131,6 +133,7 @@ def parse_actor(document: Any, fetched_from: str, now: float) -> RemoteActor:
                 key_id, pem = _text(key.get("id")) or f"{actor_id}#main-key", key["publicKeyPem"]
                 break
     return RemoteActor(
+        assertion_keys=assertion_keys(document, actor_id),
         id=actor_id,
         host=host_of(actor_id),
         type=kind,
@@ -144,6 +147,18 @@ def parse_actor(document: Any, fetched_from: str, now: float) -> RemoteActor:
         public_pem=pem,
         fetched_at=now,
     )
+
+
+def assertion_keys(document: dict[str, Any], actor_id: str) -> tuple[tuple[str, str], ...]:
+    found = []
+    methods = document.get("assertionMethod")
+    for method in methods if isinstance(methods, list) else [methods]:
+        if not isinstance(method, dict) or method.get("type") != "Multikey":
+            continue
+        key_id, value = _text(method.get("id")), _text(method.get("publicKeyMultibase"))
+        if key_id and value and (_text(method.get("controller")) or actor_id) == actor_id:
+            found.append((key_id, value))
+    return tuple(found)
 
 
 class RemoteActors:
@@ -261,8 +276,12 @@ class RemoteActors:
         if not rows:
             return None
         row = rows[0]
-        row.pop("document", None)
-        return RemoteActor(**row)
+        try:
+            document = json.loads(row.pop("document") or "{}")
+        except ValueError:
+            document = {}
+        keys = assertion_keys(document, row["id"]) if isinstance(document, dict) else ()
+        return RemoteActor(**row, assertion_keys=keys)
 
     async def forget(self, actor_id: str) -> None:
         self._actors.pop(actor_id, None)

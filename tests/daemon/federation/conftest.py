@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from apsig.proof.sign import ProofSigner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from multiformats import multibase, multicodec
 
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import OUTBOUND
@@ -88,6 +92,14 @@ class RemoteActor:
     private_pem: str
     public_pem: str
     gone: bool = False
+    proof_key: ed25519.Ed25519PrivateKey = field(default_factory=ed25519.Ed25519PrivateKey.generate)
+
+    @property
+    def multikey(self) -> str:
+        raw = self.proof_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return str(multibase.encode(multicodec.wrap("ed25519-pub", raw), "base58btc"))
 
 
 @dataclass
@@ -137,7 +149,27 @@ class Remote:
                 "owner": self.actor_id(name),
                 "publicKeyPem": actor.public_pem,
             },
+            "assertionMethod": [
+                {
+                    "id": f"{self.actor_id(name)}#ed25519-key",
+                    "type": "Multikey",
+                    "controller": self.actor_id(name),
+                    "publicKeyMultibase": actor.multikey,
+                }
+            ],
         }
+
+    def prove(self, name: str, activity: dict[str, Any]) -> dict[str, Any]:
+        """`activity` with `name`'s FEP-8b32 proof (eddsa-jcs-2022), as a relay would forward it."""
+        options = {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "verificationMethod": f"{self.actor_id(name)}#ed25519-key",
+            "proofPurpose": "assertionMethod",
+            "created": "2026-12-01T00:00:00Z",
+        }
+        signed: dict[str, Any] = ProofSigner(self.actors[name].proof_key).sign(activity, options)
+        return signed
 
     def activity(self, name: str, kind: str, obj: Any, **extra: Any) -> dict[str, Any]:
         serial = len(self.received) + len(self.fetches) + id(obj) % 100000

@@ -227,7 +227,7 @@ async def test_bad_signatures_are_401_with_a_reason(daemon: TestClient, remote: 
     someone_else = await remote.post(
         "fan", remote.activity("fan", "Like", NOTE, n=5), scheme=scheme, key_of="other"
     )
-    assert someone_else.status == 401 and "belongs to" in await someone_else.text()
+    assert someone_else.status == 401 and "no eddsa-jcs-2022 proof" in await someone_else.text()
     assert await daemon.app[DB].run(moderation.reaction_counts) == {}
 
 
@@ -388,3 +388,25 @@ async def test_followers_collection_counts_publicly(daemon: TestClient, remote: 
     assert document["id"] == f"{DAEMON}/users/aurora/followers"
     assert (await (await daemon.get("/users/aurora/following")).json(content_type=None))["totalItems"] == 0
     assert (await daemon.get("/users/nobody/followers")).status == 404
+
+
+async def test_a_forwarded_activity_is_believed_on_its_actors_proof(
+    daemon: TestClient, remote: Remote
+) -> None:
+    remote.add("fan")
+    remote.add("relay")
+    like = remote.prove("fan", remote.activity("fan", "Like", NOTE))
+    answer = await remote.post("fan", like, key_of="relay")  # signed by the relay, proved by the fan
+    assert answer.status == 202, await answer.text()
+    assert await daemon.app[DB].run(moderation.reaction_counts) == {"tides": {"likes": 1, "boosts": 0}}
+
+    tampered = remote.prove("fan", remote.activity("fan", "Like", NOTE, n=1))
+    tampered["object"] = "https://elsewhere.example/x"
+    answer = await remote.post("fan", tampered, key_of="relay")
+    assert answer.status == 401 and "does not verify" in await answer.text()
+
+    # a proof by the relay's own key proves nothing about the fan
+    forged = remote.prove("relay", remote.activity("fan", "Like", NOTE, n=2))
+    answer = await remote.post("fan", forged, key_of="relay")
+    assert answer.status == 401 and "no proof by a key of" in await answer.text()
+    assert await daemon.app[DB].run(moderation.reaction_counts) == {"tides": {"likes": 1, "boosts": 0}}
