@@ -27,6 +27,7 @@ from tunecamp.daemon.federation.signatures import KeyGone, SignatureError, load_
 from tunecamp.daemon.outbound import Outbound, OutboundError
 
 TTL = 24 * 3600.0
+MAX_CACHED = 50_000  # actors and keys kept in memory (the database keeps them all)
 AS_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
 
@@ -228,11 +229,13 @@ class RemoteActors:
         except ValueError as exc:
             raise SignatureError(f"{key_id}: unusable public key ({exc})", key_id) from None
         key = self._keys[key_id] = RemoteKey(key_id, owner, public, fetched_at)
+        if len(self._keys) > MAX_CACHED:
+            self._keys.pop(next(iter(self._keys)))
         return key
 
     def _remember(self, actor: RemoteActor) -> None:
         self._actors[actor.id] = actor
-        if len(self._actors) > 50_000:
+        if len(self._actors) > MAX_CACHED:
             self._actors.pop(next(iter(self._actors)))
 
     async def _shared_fetch(self, actor_id: str) -> RemoteActor:
