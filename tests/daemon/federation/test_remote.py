@@ -25,7 +25,7 @@ async def test_actors_are_cached_for_the_ttl_then_fetched_again(daemon: TestClie
     actors = cache(daemon, now)
     first = await actors.actor(fan)
     assert first.inbox == f"{fan}/inbox" and first.shared_inbox == f"{remote.origin}/inbox"
-    assert first.handle == f"@fan@localtest:{remote.server.port}"  # type: ignore[union-attr]
+    assert first.handle == f"@fan@localtest:{remote.server.port}"
     now[0] += 99
     await actors.actor(fan)
     assert len(remote.fetches) == 1
