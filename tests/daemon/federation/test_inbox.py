@@ -147,7 +147,7 @@ async def test_a_reply_waits_for_moderation_sanitised_then_is_exported(
     assert comment["status"] == "pending" and comment["release"] == "tides"
     assert "<script>" not in comment["content_html"] and "javascript:" not in comment["content_html"]
     assert comment["text"] == "Lovely record x\nSecond"
-    assert comment["author_handle"] == f"@fan@localtest:{remote.server.port}"  # type: ignore[union-attr]
+    assert comment["author_handle"] == f"@fan@localtest:{remote.server.port}"
     await asyncio.sleep(0.2)
     path = daemon.app[FEDERATION].data_dir / "federation" / "interactions.json"
     assert not path.exists() or json.loads(path.read_text())["releases"] == {}  # pending: never exported
