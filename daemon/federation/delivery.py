@@ -141,6 +141,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sending: set[int] = set()  # ids of the deliveries in flight in this process
 
     def wake(self) -> None:
         """Something was enqueued (or a retry asked for): claim now rather than after the nap."""
@@ -158,6 +159,9 @@ class DeliveryWorker:
                 await asyncio.sleep(s.idle_poll)
                 continue
             for delivery in claimed:
+                if delivery.id in self._sending:  # its lease ran out while it is still being sent here
+                    continue
+                self._sending.add(delivery.id)
                 task = asyncio.create_task(self._attempt(delivery))
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
@@ -192,6 +196,7 @@ class DeliveryWorker:
                 log.exception("delivery %s to %s failed unexpectedly", delivery.activity_id, delivery.inbox)
             finally:
                 self.stats.in_flight -= 1
+                self._sending.discard(delivery.id)
 
     async def _deliver(self, delivery: Delivery) -> None:
         body = delivery.body.encode()

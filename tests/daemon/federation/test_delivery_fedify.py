@@ -263,7 +263,8 @@ async def test_a_reply_approved_in_the_dashboard_appears_escaped_on_the_page(
             html = await r.text()
         csrf = html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
         async with session.post(
-            "/admin/federation/comments", data={"csrf": csrf, "id": comment_id, "decision": "approve"}
+            "/admin/federation/releases/tides/comments",
+            data={"csrf": csrf, "id": comment_id, "decision": "approve"},
         ) as r:
             assert r.status == 200 and "rebuild" in await r.text()
     deadline = time.monotonic() + 60  # exported, then the site rebuilt with it

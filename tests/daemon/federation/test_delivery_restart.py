@@ -25,7 +25,7 @@ from tunecamp.daemon.federation import delivery
 from tunecamp.daemon.federation.delivery import DeliverySettings
 
 pytestmark = pytest.mark.slow
-SETTINGS = DeliverySettings(lease=1.0, base_delay=0.1, max_delay=0.5, idle_poll=0.2)
+SETTINGS = DeliverySettings(lease=3.0, base_delay=0.1, max_delay=0.5, idle_poll=0.2)
 
 
 class Inboxes:
@@ -132,7 +132,7 @@ async def test_a_restart_mid_run_loses_and_duplicates_nothing(config: DaemonConf
             ),
             "the interrupted delivery was lost",
         )
-        await asyncio.sleep(1.5)  # longer than a lease: anything left to send again would have gone by now
+        await asyncio.sleep(3.5)  # longer than a lease: anything left to send again would have gone by now
     finally:
         await second.close()
     create = f"{site.base}/ap/releases/dawn/create.json"

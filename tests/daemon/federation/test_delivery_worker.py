@@ -271,7 +271,8 @@ async def test_a_worker_killed_mid_run_redelivers_without_duplicates(
         await enqueue_to_followers(db, first, create())
         while sum(len(i.received) for i in fast) < 3 or not stuck.received:
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)  # the fast ones acknowledged; the stuck one is still in flight
+        while (await first.queue.counts()).done < 3:  # the fast ones acknowledged; the stuck one in flight
+            await asyncio.sleep(0.02)
     # "killed": the stuck delivery's claim is still leased; a new worker takes it once the lease is out
     stuck.delay = 0
     second = worker_for(db, outbound, settings)
