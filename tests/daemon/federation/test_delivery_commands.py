@@ -154,6 +154,8 @@ def test_move_checks_the_alias_then_writes_moved_to_and_queues_move(
     assert (
         content / "artists/aurora-lane/artist.yaml"
     ).read_text() == f'name: Aurora Lane\nmoved_to: "{url}"\n'
+    person = json.loads((public / "ap/artists/aurora-lane.json").read_text())
+    assert person["movedTo"] == url  # the site was rebuilt with it
     (move,) = queued(data)
     assert move["type"] == "Move" and move["object"] == ours and move["target"] == url
     assert move["_inbox"] == "https://fans.example/inbox"
