@@ -195,13 +195,23 @@ def federation_move(
         finally:
             await outbound.close()
 
+    yaml = config.content_dir / "artists" / actor.username / "artist.yaml"
+    before = yaml.read_text(encoding="utf-8") if yaml.is_file() else None
     try:
         asyncio.run(check())
         path = set_moved_to(config.content_dir, actor.username, target)
     except MoveError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path}: moved_to set")
-    rebuild(config)
+    try:
+        rebuild(config)
+    except click.ClickException:  # the artist's file as it was: no Move without the site saying so
+        if before is None:
+            yaml.unlink(missing_ok=True)
+        else:
+            yaml.write_text(before, encoding="utf-8")
+        click.echo(f"{path}: moved_to taken back; nothing was sent", err=True)
+        raise
     activity = move_activity(actor.id, target, actor.username)
 
     async def send(db: Db) -> int:
