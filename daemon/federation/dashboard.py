@@ -16,6 +16,7 @@ redirects back with a line saying what happened, so a reload never repeats it.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -54,6 +55,13 @@ def _ago(ts: float | None) -> str:
     return f"{_span(seconds)} ago"
 
 
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
 def _span(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
@@ -89,9 +97,16 @@ async def overview(request: web.Request) -> web.Response:
     ]
     worker = request.app[WORKER]
     publisher = request.app[PUBLISHER]
+    exporter = service.exporter
+    files = {
+        "interactions": _mtime(exporter.path),
+        "public_keys": _mtime(service.data_dir / "federation" / "public-keys.json"),
+        "export_pending": exporter._task is not None and not exporter._task.done(),
+    }
     return render(
         request,
         "federation/index.html",
+        files=files,
         actors=actors,
         host=manifest.host,
         reactions=sorted(data["reactions"].items()),
