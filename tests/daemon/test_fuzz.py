@@ -169,6 +169,8 @@ DEFAULTS = {
     "build_id": "1",
     "name": "ping",
     "path": "index.html",
+    "username": "aurora",
+    "version": "2.1",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
