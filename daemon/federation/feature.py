@@ -21,6 +21,7 @@ from aiohttp import web
 
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB, OUTBOUND
+from tunecamp.daemon.db import DatabaseUnavailable
 from tunecamp.daemon.federation import dashboard, delivery, inbox, moderation, nodeinfo, publishing, webfinger
 from tunecamp.daemon.federation.export import Exporter
 from tunecamp.daemon.federation.keys import KeyStore
@@ -103,8 +104,14 @@ async def watch_manifest(app: web.Application, fed: Federation, known: Manifest 
 
     Started with `known=None` when the site has no manifest yet: the catalog's artists get their
     keys in the background then, so that a daemon that does not federate starts without waiting.
+    Once an hour it also forgets the activity ids older than SEEN_DAYS (the de-duplication table).
     """
+    pruned = time.monotonic()
     while True:
+        if time.monotonic() - pruned > 3600:
+            pruned = time.monotonic()
+            with contextlib.suppress(DatabaseUnavailable):
+                await fed.db.run(lambda d: moderation.prune_seen(d, time.time() - SEEN_DAYS * 86400))
         manifest = fed.manifest.get()
         if manifest is not known:
             known = manifest
