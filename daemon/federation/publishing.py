@@ -168,6 +168,8 @@ def _now() -> str:
 
 
 def update_of(note: dict[str, Any], site_note: SiteNote) -> Activity:
+    # Mastodon applies an edit only when the Note says when it was edited (`updated`)
+    note = {**note, "updated": note.get("updated") or _now()}
     body = {
         "@context": note.get("@context", AS),
         "id": f"{site_note.id}#update-{site_note.hash[:16]}",

@@ -110,6 +110,7 @@ def test_changed_hash_sends_update_and_gone_sends_delete(db: Database, site: Sit
     update = json.loads(db.execute("SELECT body FROM fed_activities WHERE type = 'Update'").fetchone()[0])
     assert update["id"].startswith(f"{B}/ap/releases/tides/note.json#update-")
     assert update["actor"] == f"{B}/ap/artists/aurora.json" and "liner notes" in update["object"]["content"]
+    assert update["object"]["updated"] > update["object"]["published"]  # Mastodon applies dated edits only
     site.unpublish("tides")
     report = sync(db, read_site(site.public))
     assert report.deleted == ["tides"] and report.deliveries == 2
