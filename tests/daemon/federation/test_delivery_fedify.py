@@ -166,7 +166,7 @@ async def publish_dawn(daemon: Daemon) -> None:
     await daemon.rebuild()
 
 
-async def test_follow_accept_create_with_audio_and_undo(daemon: Daemon, peer: Peer) -> None:
+async def test_follow_accept_create_with_audio_update_delete_and_undo(daemon: Daemon, peer: Peer) -> None:
     handle = f"acct:aurora-lane@{daemon.host}"
     followed = await peer.call("follow", handle=handle)  # WebFinger, the actor, a signed Follow
     assert followed["actor"] == f"{daemon.base}/ap/artists/aurora-lane.json"
@@ -188,6 +188,18 @@ async def test_follow_accept_create_with_audio_and_undo(daemon: Daemon, peer: Pe
     assert {r["format"] for r in requests} == {"cavage"} and all(r["status"] == 202 for r in requests)
     creates = [a for a in (await peer.call("inbox"))["received"] if a["type"] == "Create"]
     assert len(creates) == 1  # tides was there before anyone followed: never sent
+
+    # an edit is an Update of the Note, an unpublish a Delete: Fedify verifies and takes both
+    yaml = daemon.config.content_dir / "releases/dawn/release.yaml"
+    yaml.write_text(yaml.read_text().replace("title: First Dawn", "title: First Dawn (Remastered)"))
+    await daemon.rebuild()
+    update = await peer.wait_for("Update")
+    assert "Remastered" in json.dumps(update["object"]) and update["object"]["id"] == note["id"]
+    yaml.write_text(yaml.read_text().replace("status: published", "status: draft"))
+    await daemon.rebuild()
+    delete = await peer.wait_for("Delete")
+    assert delete["object"]["id"] == note["id"] and delete["object"]["type"] == "Tombstone"
+    assert all(r["status"] == 202 for r in (await peer.call("inbox"))["requests"])
 
     await peer.call("undo", handle=handle)
     deadline = time.monotonic() + 10
