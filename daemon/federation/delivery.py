@@ -29,7 +29,8 @@ from typing import Any
 from aiohttp import web
 from sqlite_utils import Database
 
-from tunecamp.daemon.appkeys import DB, OUTBOUND
+from tunecamp.daemon.appkeys import CONFIG, DB, OUTBOUND
+from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import audience
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore
@@ -51,6 +52,10 @@ class DeliverySettings:
     max_delay: float = 8 * 3600.0
     give_up_after: float = 2 * 86400.0  # then dead-lettered
     idle_poll: float = 30.0  # the longest nap when nothing is due (enqueue wakes the worker at once)
+
+    @classmethod
+    def from_config(cls, config: DaemonConfig) -> DeliverySettings:
+        return cls(concurrency=config.delivery_concurrency, per_host=config.delivery_per_host)
 
 
 # (inbox, body, headers) -> the answer's status; raises SendError when there was no 2xx answer.
@@ -336,7 +341,7 @@ def deliverer(app: web.Application) -> Callable[[str, dict[str, Any], list[str]]
 async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
     """The queue and its worker, for as long as the daemon runs."""
     db = app[DB]
-    settings = app.get(SETTINGS) or DeliverySettings()
+    settings = app.get(SETTINGS) or DeliverySettings.from_config(app[CONFIG])
     worker = DeliveryWorker(
         SqliteQueue(db), outbound_sender(app[OUTBOUND]), signing_keys(db), follows_gone(db), settings
     )
