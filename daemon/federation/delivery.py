@@ -52,6 +52,7 @@ class DeliverySettings:
     max_delay: float = 8 * 3600.0
     give_up_after: float = 2 * 86400.0  # then dead-lettered
     idle_poll: float = 30.0  # the longest nap when nothing is due (enqueue wakes the worker at once)
+    prune_every: float = 3600.0  # acknowledged rows older than queue.KEEP_DONE are forgotten this often
 
     @classmethod
     def from_config(cls, config: DaemonConfig) -> DeliverySettings:
@@ -154,7 +155,12 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         s = self.settings
+        pruned_at = float("-inf")
         while True:
+            if time.monotonic() - pruned_at > s.prune_every:
+                pruned_at = time.monotonic()
+                with contextlib.suppress(Exception):  # a busy database: next hour
+                    await self.queue.prune()
             free = s.concurrency - len(self._tasks)
             try:
                 claimed = await self.queue.claim(free, s.lease) if free > 0 else []

@@ -91,6 +91,8 @@ class DeliveryQueue(Protocol):
 
     async def retry(self, delivery_id: int | None) -> int: ...
 
+    async def prune(self) -> int: ...
+
 
 def host_of(inbox: str) -> str:
     """The host:port a delivery goes to, for per-host limits."""
@@ -291,3 +293,6 @@ class SqliteQueue:
 
     async def retry(self, delivery_id: int | None) -> int:
         return await self.db.run(lambda db: retry(db, delivery_id))
+
+    async def prune(self) -> int:
+        return await self.db.run(prune)
