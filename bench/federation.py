@@ -463,12 +463,13 @@ async def inbox_load(
 # --- report ------------------------------------------------------------------------------------------
 
 
-def table(f: FanOut, daemon: InboxLoad, bare: InboxLoad) -> str:
+def table(f: FanOut, daemon: InboxLoad, bare: InboxLoad, load: float) -> str:
     ok = lambda good: "✅" if good else "❌"  # noqa: E731
     return "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores shared by the daemon, "
-            f"the helper servers and the load client, Python {platform.python_version()}.",
+            f"the helper servers and the load client, Python {platform.python_version()}; load average "
+            f"{load:.1f} before the run (other work on the machine shows in the baselines).",
             "",
             f"| Fan-out: one release to {f.followers:,} followers on {f.hosts} servers | Measured | Target |",
             "| --- | --- | --- |",
@@ -504,6 +505,7 @@ def write_section(path: Path, body: str) -> None:
 
 
 async def run(args: argparse.Namespace) -> str:
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         fan_private, fan_public = generate()
@@ -523,7 +525,7 @@ async def run(args: argparse.Namespace) -> str:
             print(f"fan-out: {f}", file=sys.stderr)
             daemon, bare = await inbox_load(tmp, args.rate, args.seconds, port, fan_private)
             print(f"inbox: {daemon}\nbare: {bare}", file=sys.stderr)
-    return table(f, daemon, bare)
+    return table(f, daemon, bare, load)
 
 
 def main() -> None:
