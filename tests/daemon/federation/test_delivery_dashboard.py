@@ -103,7 +103,12 @@ async def test_overview_lists_actors_reactions_queue_and_processes(fed: TestClie
         '<tr data-release="tides"><td><a href="/releases/tides/">tides</a></td><td>1</td><td>1</td></tr>'
         in page
     )
-    assert "Delivery worker" in page and "Publisher" in page and "Exporter" in page and 'id="queue-depth"' in page
+    assert (
+        "Delivery worker" in page
+        and "Publisher" in page
+        and "Exporter" in page
+        and 'id="queue-depth"' in page
+    )
 
 
 async def test_approve_and_reject_follow_requests(fed: TestClient, add_user: Any) -> None:
