@@ -176,8 +176,13 @@ async def test_follow_accept_create_with_audio_update_delete_and_undo(daemon: Da
         ("accepted",)
     ]
 
+    label = await peer.call("follow", handle=f"acct:label@{daemon.host}")  # the whole label, too
+    await peer.wait_for("Accept", lambda a: a["object"]["id"] == label["follow"])
+
     await publish_dawn(daemon)
     create = await peer.wait_for("Create", lambda a: "dawn" in json.dumps(a.get("object", "")))
+    announce = await peer.wait_for("Announce")  # the label boosts it, signed with the label's key
+    assert announce["actor"] == label["actor"] and announce["object"] == create["object"]["id"]
     note = create["object"]
     audio = [a for a in note["attachment"] if str(a.get("mediaType", "")).startswith("audio/")]
     assert audio, note["attachment"]
@@ -203,7 +208,7 @@ async def test_follow_accept_create_with_audio_update_delete_and_undo(daemon: Da
 
     await peer.call("undo", handle=handle)
     deadline = time.monotonic() + 10
-    while await daemon.sql("SELECT * FROM fed_followers"):
+    while await daemon.sql("SELECT * FROM fed_followers WHERE username = 'aurora-lane'"):
         assert time.monotonic() < deadline, "Undo did not remove the follower"
         await asyncio.sleep(0.1)
 
