@@ -42,7 +42,7 @@ import aiohttp
 from load import free_port, wait_ready  # bench/ is on sys.path: this file runs as a script
 
 from tunecamp.daemon.db import Db
-from tunecamp.daemon.federation import delivery, publishing
+from tunecamp.daemon.federation import delivery, publishing, sending
 from tunecamp.daemon.federation.delivery import DeliverySettings, DeliveryWorker
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore, generate
 from tunecamp.daemon.federation.queue import SqliteQueue
@@ -258,7 +258,7 @@ async def fan_out(tmp: Path, followers: int, hosts: int, port: int) -> FanOut:
         return ["127.0.0.1"]
 
     outbound = Outbound(OutboundConfig(allow_loopback=True, timeout=30), lookup=loopback)
-    signing = delivery.signing_keys(db)
+    signing = sending.signing_keys(db)
     signed = {"n": 0}
 
     async def counted_sign(username: str, inbox: str, body: bytes) -> dict[str, str]:
@@ -267,9 +267,9 @@ async def fan_out(tmp: Path, followers: int, hosts: int, port: int) -> FanOut:
 
     worker = DeliveryWorker(
         SqliteQueue(db),
-        delivery.outbound_sender(outbound),
+        sending.outbound_sender(outbound),
         counted_sign,
-        delivery.follows_gone(db),
+        sending.follows_gone(db),
         DeliverySettings(),
     )
     async with delivery.running(worker):

@@ -17,6 +17,7 @@
 - audience.py: who receives a local actor's activities (one inbox per server), and 410 Gone;
 - queue.py and queue_schema.py: the delivery queue (`DeliveryQueue`, its SQLite backend, its tables);
 - delivery.py: the worker that signs and POSTs due deliveries, with backoff and dead letters;
+- sending.py: how one delivery goes out: signed with its actor's current key, POSTed, 410 Gone;
 - publishing.py: after a build, the manifest against what was delivered: Create, Announce, Update, Delete;
 - move.py: key rotation's Update{Person} and an artist's Move to another account;
 - dashboard.py: the pages under /admin/federation (templates/);

@@ -17,10 +17,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tunecamp.daemon.db import Db
-from tunecamp.daemon.federation import delivery
-from tunecamp.daemon.federation.delivery import DeliverySettings, DeliveryWorker, SendError, next_attempt
+from tunecamp.daemon.federation import delivery, sending
+from tunecamp.daemon.federation.delivery import DeliverySettings, DeliveryWorker, next_attempt
 from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.queue import Activity, Delivery, SqliteQueue
+from tunecamp.daemon.federation.sending import SendError
 from tunecamp.daemon.federation.signatures import SignedRequest, load_public, verify
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
 
@@ -113,9 +114,9 @@ async def inboxes(keys: KeyStore) -> AsyncIterator[Callable[..., Awaitable[Inbox
 def worker_for(db: Db, outbound: Outbound, settings: DeliverySettings = FAST) -> DeliveryWorker:
     return DeliveryWorker(
         SqliteQueue(db),
-        delivery.outbound_sender(outbound),
-        delivery.signing_keys(db),
-        delivery.follows_gone(db),
+        sending.outbound_sender(outbound),
+        sending.signing_keys(db),
+        sending.follows_gone(db),
         settings,
     )
 
