@@ -410,3 +410,28 @@ async def test_a_forwarded_activity_is_believed_on_its_actors_proof(
     answer = await remote.post("fan", forged, key_of="relay")
     assert answer.status == 401 and "no proof by a key of" in await answer.text()
     assert await daemon.app[DB].run(moderation.reaction_counts) == {"tides": {"likes": 1, "boosts": 0}}
+
+
+async def test_a_like_storm_asks_for_one_rebuild_a_window(daemon: TestClient, remote: Remote) -> None:
+    fed = daemon.app[FEDERATION]
+    fed.exporter.rebuild_every = 1.5
+    remote.add("fan")
+
+    async def fediverse_builds() -> int:
+        found = await rows(daemon, "SELECT id FROM builds WHERE reason LIKE 'fediverse%'")
+        return len(found)
+
+    assert (await remote.post("fan", remote.activity("fan", "Like", NOTE))).status == 202
+    await asyncio.sleep(0.4)
+    assert await fediverse_builds() == 1
+    for n in range(1, 4):
+        assert (await remote.post("fan", remote.activity("fan", "Announce", NOTE, n=n))).status == 202
+        await asyncio.sleep(0.1)
+    assert await fediverse_builds() == 1  # exported, the rebuild waits for the window
+    exported = json.loads((fed.data_dir / "federation" / "interactions.json").read_text())
+    assert exported["releases"]["tides"]["boosts"] == 1  # one actor boosts a note once
+    for _ in range(200):
+        if await fediverse_builds() == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert await fediverse_builds() == 2  # the burst's last change is built too
