@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from http_message_signatures import HTTPMessageSigner, HTTPSignatureKeyResolver, algorithms
 
 from tunecamp.daemon.federation.keys import generate
 from tunecamp.daemon.federation.signatures import (
     BadSignature,
     SignatureError,
     SignedRequest,
+    http_date,
     load_public,
     sign_cavage,
     sign_rfc9421,
@@ -165,3 +168,36 @@ async def test_signed_get_without_body(pair: tuple[str, str]) -> None:
         _, resolve = resolver(pair[1])
         req = SignedRequest("GET", ("https://music.example/ap/x.json",), headers, b"")
         assert await verify(req, resolve)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("components", "body", "reason"),
+    [
+        (("@target-uri", "date"), b"", "@method"),
+        (("@method", "@target-uri", "date"), BODY, "Content-Digest"),
+    ],
+)
+async def test_rfc9421_must_cover_the_method_and_the_body(
+    pair: tuple[str, str], components: tuple[str, ...], body: bytes, reason: str
+) -> None:
+    """A signature the library verifies, over too little: the method or the body left out."""
+    headers: dict[str, str] = {"Date": http_date(), "Content-Type": "application/activity+json"}
+
+    class Message:
+        method, url = "POST", URL
+
+    message = Message()
+    message.headers = headers  # type: ignore[attr-defined]
+    signer = HTTPMessageSigner(signature_algorithm=algorithms.RSA_V1_5_SHA256, key_resolver=OneKey(pair[0]))
+    signer.sign(message, key_id=KEY_ID, label="sig1", covered_component_ids=components)
+    _, resolve = resolver(pair[1])
+    with pytest.raises(SignatureError, match=reason):
+        await verify(request(headers, body=body or b"{}"), resolve)  # type: ignore[arg-type]
+
+
+class OneKey(HTTPSignatureKeyResolver):
+    def __init__(self, pem: str) -> None:
+        self.key = load_pem_private_key(pem.encode(), password=None)
+
+    def resolve_private_key(self, key_id: str) -> object:
+        return self.key
