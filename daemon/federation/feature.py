@@ -63,7 +63,7 @@ def instance_username(manifest: Manifest, fallback_url: str) -> str:
 
 
 async def ensure_keys(app: web.Application, fed: Federation, manifest: Manifest) -> list[str]:
-    """Keys for the manifest's actors (else the catalog's artists and the instance): returns the new ones."""
+    """Keys for the manifest's actors (else the catalog's artists): returns those newly exported."""
     fed.keys.set_actor_ids({a.username: a.id for a in manifest.actors})
     names = [a.username for a in manifest.actors]
     if not names:
@@ -72,10 +72,9 @@ async def ensure_keys(app: web.Application, fed: Federation, manifest: Manifest)
         )
         names = [row["slug"] for row in rows]  # the instance actor is needed once the site federates
     made = await fed.keys.ensure_all(names)
-    await fed.keys.export_public(app[CONFIG].data_dir)
     if made:
         log.info("made fediverse keys for %s", ", ".join(made))
-    return made
+    return await fed.keys.export_changes(app[CONFIG].data_dir)
 
 
 def install_signer(app: web.Application, fed: Federation) -> None:
@@ -100,7 +99,7 @@ def protect(app: web.Application) -> None:
 
 
 async def watch_manifest(app: web.Application, fed: Federation, known: Manifest | None) -> None:
-    """After a build: keys for new actors, and a rebuild when some were made (their documents need them).
+    """After a build: keys for new actors, and a rebuild when the exported keys changed (the documents carry them).
 
     Started with `known=None` when the site has no manifest yet: the catalog's artists get their
     keys in the background then, so that a daemon that does not federate starts without waiting.
@@ -119,7 +118,7 @@ async def watch_manifest(app: web.Application, fed: Federation, known: Manifest 
                 made = await ensure_keys(app, fed, manifest)
                 builds = app.get(BUILDS)
                 if made and manifest.actors and builds is not None:
-                    await builds.request(f"new fediverse keys for {', '.join(made)}")
+                    await builds.request(f"new fediverse keys for {', '.join(made)[:200]}")
             except Exception:  # the next manifest tries again
                 log.exception("making keys for the new manifest failed")
         await asyncio.sleep(WATCH_SECONDS)

@@ -4,8 +4,8 @@ The private keys live only in the database (the instance state, in the 0700 data
 the 0600 secret beside it); the public ones are exported to data/federation/public-keys.json,
 which the generator reads to write each actor's `publicKey` (the contract's format):
 {"version": 1, "keys": {"<username>": {"id": "<actor id>#main-key", "pem": "..."}}}.
-A key's id is its actor's id (from the site's manifest) with `#main-key`; `id` is null in the
-export for an actor the manifest does not list yet.
+A key's id is its actor's id (from the site's manifest) with `#main-key`; an actor the manifest
+does not list yet is not exported (it has no id, and no document to carry the key).
 
 Parsed keys are cached in memory: signing and verifying are the inbox's and the delivery's hot
 path, and loading a PEM costs about as much as a signature.
@@ -170,14 +170,27 @@ class KeyStore:
 
     async def export_public(self, data_dir: Path) -> Path:
         """Write data/federation/public-keys.json atomically; returns its path."""
-        keys = await self.all()
-        document = {
-            "version": 1,
-            "keys": {k.username: {"id": k.key_id or None, "pem": k.public_pem} for k in keys},
-        }
+        await self.export_changes(data_dir)
+        return data_dir / PUBLIC_KEYS
+
+    async def export_changes(self, data_dir: Path) -> list[str]:
+        """Write data/federation/public-keys.json when it changes; returns the usernames it newly lists.
+
+        An actor whose id is not known yet (no manifest lists it) is left out: its document does
+        not exist either, and the build after the one that lists it gets its key.
+        """
+        keys = [k for k in await self.all() if k.key_id]
+        listed = {k.username: {"id": k.key_id, "pem": k.public_pem} for k in keys}
+        document = {"version": 1, "keys": listed}
         path = data_dir / PUBLIC_KEYS
+        try:
+            before = json.loads(path.read_text(encoding="utf-8")).get("keys", {})
+        except (OSError, ValueError, AttributeError):
+            before = {}
+        if before == listed and path.exists():
+            return []
         await asyncio.to_thread(write_json_atomically, path, document)
-        return path
+        return [name for name, entry in listed.items() if before.get(name) != entry]
 
 
 def write_json_atomically(path: Path, document: Any) -> None:
