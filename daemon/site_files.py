@@ -51,6 +51,52 @@ ACTIVITY_JSON = "application/activity+json"
 JRD_JSON = "application/jrd+json"
 
 
+# An HTML page and the ActivityPub document it stands for (content negotiation): the home page is
+# the label, an artist page the artist's actor, a release page its Note, a track page its Audio.
+
+
+def activity_document(page: PurePosixPath) -> PurePosixPath | None:
+    """The ActivityPub document for the page folder `page` (a site path without index.html)."""
+    parts = page.parts
+    if not parts:
+        return PurePosixPath("ap/label.json")
+    if len(parts) == 2 and parts[0] == "artists":
+        return PurePosixPath("ap/artists", f"{parts[1]}.json")
+    if len(parts) == 2 and parts[0] == "releases":
+        return PurePosixPath("ap/releases", parts[1], "note.json")
+    if len(parts) == 3 and parts[0] == "releases":
+        return PurePosixPath("ap/releases", parts[1], "tracks", f"{parts[2]}.json")
+    return None
+
+
+def wants_activity(accept: str) -> bool:
+    """Whether an Accept header prefers ActivityPub JSON to HTML (by q-value; ties go to HTML).
+
+    `application/ld+json` counts only with the ActivityStreams profile, as the spec asks."""
+    best_ap = best_html = 0.0
+    for item in accept.split(","):
+        media, *params = (p.strip() for p in item.split(";"))
+        q = 1.0
+        profile = ""
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+            elif name.strip().lower() == "profile":
+                profile = value.strip().strip('"')
+        media = media.lower()
+        if media == "application/activity+json" or (
+            media == "application/ld+json" and "https://www.w3.org/ns/activitystreams" in profile.split()
+        ):
+            best_ap = max(best_ap, q)
+        elif media in ("text/html", "application/xhtml+xml", "*/*", "text/*"):
+            best_html = max(best_html, q * (0.5 if "*" in media else 1.0))
+    return best_ap > 0 and best_ap > best_html
+
+
 def content_type(path: PurePosixPath) -> str:
     if path.parts[:2] == (".well-known", "webfinger") or path.suffix == ".jrd":
         return JRD_JSON

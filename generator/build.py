@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tunecamp.generator import steps
@@ -82,7 +82,7 @@ def full_build(job: Job, inputs: Inputs, tags: TagIndex, started: float, *, writ
         ledger.read_site(job.out_dir)
         stats = None
     report = BuildReport.of(catalog, problems, stats, started)
-    built = ledger.built(state, media, media_problems.items)
+    built = replace(ledger.built(state, media, media_problems.items), federation=site.federation)
     if stats is not None:
         save_build(job, inputs, built, report)
     return Outcome(report, built, site)
@@ -95,8 +95,9 @@ def resume(job: Job, last: LastBuild, inputs: Inputs, tags: TagIndex, started: f
     folders = snapshot.changed_folders(inputs, job.content_dir / "releases") if snapshot else None
     if snapshot is None or folders is None:
         return None
+    data = {job.data_path(name) for name in snapshot.changed_data(inputs)}  # the daemon's exports
     site = steps.site(job, snapshot.built.scan.catalog, snapshot.built.media)
-    done = update(job, Before(snapshot.built, site), folders, tags, started)
+    done = update(job, Before(snapshot.built, site), folders | data, tags, started)
     if done is None or done.built is None:
         return None
     save_build(job, inputs, done.built, done.report)

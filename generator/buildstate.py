@@ -15,7 +15,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import yaml
 from tunecamp.generator.problems import Problem
 from tunecamp.generator.report import Summary
 
-FORMAT = 2
+FORMAT = 3
 
 
 def _walk(root: Path) -> Iterable[tuple[str, int, int]]:
@@ -69,15 +69,30 @@ class Inputs:
     digest: str  # of every input: `rest` and every folder's digest
     rest: str  # of every input outside the release folders
     folders: dict[str, str]  # release folder name -> digest of the files in it
+    # files of the data folder the site shows (the daemon's exports: "federation/interactions.json")
+    data: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, rest: str, folders: dict[str, str]) -> Inputs:
+    def of(cls, rest: str, folders: dict[str, str], data: dict[str, str] | None = None) -> Inputs:
         # Made of the parts, so that a watch session that re-read some release folders can say
         # what its site is made of by digesting only those folders (`with_folders`).
         h = hashlib.blake2b(rest.encode(), digest_size=20)
         for name in sorted(folders):
             h.update(f"\0{name}\0{folders[name]}".encode())
-        return cls(h.hexdigest(), rest, folders)
+        data = data or {}
+        for name in sorted(data):
+            h.update(f"\1{name}\0{data[name]}".encode())
+        return cls(h.hexdigest(), rest, folders, data)
+
+    def with_data(self, changed: dict[str, str | None]) -> Inputs:
+        """These inputs with some data files' digests replaced (None: the file is gone)."""
+        data = dict(self.data)
+        for name, digest in changed.items():
+            if digest is None:
+                data.pop(name, None)
+            else:
+                data[name] = digest
+        return Inputs.of(self.rest, self.folders, data)
 
     def with_folders(self, changed: dict[str, str | None]) -> Inputs:
         """These inputs with some release folders' digests replaced (None: the folder is gone)."""
@@ -87,7 +102,7 @@ class Inputs:
                 folders.pop(name, None)
             else:
                 folders[name] = digest
-        return Inputs.of(self.rest, folders)
+        return Inputs.of(self.rest, folders, self.data)
 
 
 def read_inputs(roots: Iterable[Path], content_dir: Path | None, extra: str = "") -> Inputs:

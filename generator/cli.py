@@ -164,6 +164,10 @@ def print_report(report: BuildReport, content: Path, output: Path) -> None:
             f"built {s.releases} releases, {s.tracks} tracks into {output}/ in {report.seconds:.1f} s"
             + (f" ({stats.written} written, {stats.unchanged} unchanged)" if stats else "")
         )
+    if report.catalog is not None and not report.catalog.config.daemon_url:
+        console.print(
+            "no daemon_url in catalog.yaml: no ActivityPub documents, the site cannot be followed from the fediverse"
+        )
     for slug in s.drafts:
         console.print(f"  draft, not built: {slug}  (publish with `tunecamp publish {slug} -c {content}`)")
     if not report.ok:

@@ -35,6 +35,7 @@ from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output, WriteStats, write_in_place
 from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.report import BuildReport
+from tunecamp.generator.site.activitypub.inputs import FILES, FOLDER, FederationInputs, federation_dir
 from tunecamp.generator.site.context import RenderOptions, Site
 from tunecamp.generator.site.genres import release_tags
 from tunecamp.generator.site.pages import check_cover_descriptions
@@ -56,15 +57,16 @@ class Update:
     built: Built | None  # None: nothing was written (errors, and the job does not publish them)
     site: Site
     folders: dict[str, str | None]  # the digests of the release folders read again, taken before reading
+    data: dict[str, str | None]  # the digests of the data files read again (the daemon's exports)
     templates: bool  # a template changed (the session stops tracking its inputs)
 
 
 def update(job: Job, before: Before, changed: set[Path], tags: TagIndex, started: float) -> Update | None:
     """Rebuild what the paths in `changed` (under content/) reach; None when only a full build will do."""
-    split = _split(changed, before)
+    split = _split(changed, before, job.data_dir)
     if split is None:
         return None
-    content, templates = split
+    content, templates, data = split
     releases = job.content_dir / "releases"
     names = {p.relative_to(releases).parts[0] for p in content}
     # digested before they are read: a save during the build makes the next one read it again
@@ -72,8 +74,12 @@ def update(job: Job, before: Before, changed: set[Path], tags: TagIndex, started
     state = rescan(before.built.scan, content, tag_reader=tags.read) if content else before.built.scan
     if state is None:
         return None
+    # every export's digest, taken before they are read like the folders': the pages show what
+    # they hold now, whether or not the caller saw them change
+    now = job.data_inputs()
+    data_digests = {name: now.get(name) for name in {*data, *now, *(f"{FOLDER}/{n}" for n in FILES)}}
     report, built, site = _rebuild(job, before, state, templates, started)
-    return Update(report, built, site, digests, bool(templates))
+    return Update(report, built, site, digests, data_digests, bool(templates))
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,11 @@ def _rebuild(
     if problems.errors and not job.publish_errors:  # keep the last good site, and what it was made of
         return BuildReport.of(after, problems, None, started), None, site
     units = reached(before.site, site, changed, [*gone, *fresh]) | using(site, templates)
+    units |= exported(last.federation, site)
     stats, manifest = _write(job, site, units, part.files, last.manifest)
     private_files = _write_private(job, last.private_files, changed, part.fresh)
-    built = Built(state, part.media, tuple(part.problems), part.files, private_files, manifest)
+    parts = (part.media, tuple(part.problems), part.files, private_files, manifest, site.federation)
+    built = Built(state, *parts)
     return BuildReport.of(after, problems, stats, started), built, site
 
 
@@ -191,6 +199,21 @@ def reached(before: Site, after: Site, changed: set[str], releases: Iterable[Rel
     return units
 
 
+def exported(before: FederationInputs, site: Site) -> set[Unit]:
+    """The units showing what the daemon's exports changed: the release pages whose likes, boosts
+    or replies moved, and every actor (artist units, the site's label and instance) for new keys."""
+    after = site.federation
+    units: set[Unit] = set()
+    if before.keys != after.keys:
+        units.add(SITE)
+        units.update(("artist", av.artist.slug) for av in site.views.artists)
+    public = {rv.release.slug for rv in site.views.releases}
+    for slug in before.interactions.keys() | after.interactions.keys():
+        if slug in public and before.interactions.get(slug) != after.interactions.get(slug):
+            units.add(("release", slug))
+    return units
+
+
 def using(site: Site, templates: set[str]) -> set[Unit]:
     """Every unit with a page made from one of `templates` (or from a template that uses one)."""
     units: set[Unit] = set()
@@ -208,17 +231,21 @@ def using(site: Site, templates: set[str]) -> set[Unit]:
     return units
 
 
-def _split(changed: set[Path], before: Before) -> tuple[set[Path], set[str]] | None:
-    """Changed paths inside release folders, and changed template names; None when others changed."""
+def _split(changed: set[Path], before: Before, data_dir: Path) -> tuple[set[Path], set[str], set[str]] | None:
+    """Changed paths inside release folders, changed template names and changed data files (the
+    daemon's exports, by the names `Job.data_inputs` gives them); None when others changed."""
     releases = before.built.scan.catalog.content_dir / "releases"
     content: set[Path] = set()
     templates: set[str] = set()
+    data: set[str] = set()
     for path in changed:
         name = before.site.theme.template_name(path)
         if name is not None:
             templates.add(name)
         elif path.is_relative_to(releases) and path != releases:
             content.add(path)
+        elif path.parent == federation_dir(data_dir) and path.name in FILES:
+            data.add(path.relative_to(data_dir).as_posix())
         else:
             return None
-    return content, templates
+    return content, templates, data

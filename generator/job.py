@@ -14,6 +14,7 @@ from tunecamp.generator.buildstate import Inputs, input_roots, read_inputs, stat
 from tunecamp.generator.catalog.tagindex import TagIndex
 from tunecamp.generator.folders import Folders, check_folders, default_data_dir
 from tunecamp.generator.options import BuildOptions
+from tunecamp.generator.site.activitypub.inputs import file_digests
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,16 @@ class Job:
         """What this build reads, digested: content/, the themes, our code and the options that shape output."""
         o = self.options
         extra = repr((o.transcode, o.extra_head, o.private_dir, self.cache_dir))
-        return read_inputs(input_roots(self.content_dir), self.content_dir, extra=extra)
+        inputs = read_inputs(input_roots(self.content_dir), self.content_dir, extra=extra)
+        return Inputs.of(inputs.rest, inputs.folders, self.data_inputs())
+
+    def data_inputs(self) -> dict[str, str]:
+        """The digests of the data folder's files a build shows (the daemon's exports), by name."""
+        return file_digests(self.data_dir)
+
+    def data_path(self, name: str) -> Path:
+        """A data file by the name `data_inputs` gives it."""
+        return self.data_dir / name
 
     def tag_index(self) -> TagIndex:
         """The tags earlier builds read (none with --clean: every file is read again)."""

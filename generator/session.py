@@ -147,7 +147,9 @@ class BuildSession:
         done.site.memo.sweep()
         self.last, self.site, self.pending = done.built, done.site, set()
         self.inputs = (
-            None if done.templates or self.inputs is None else self.inputs.with_folders(done.folders)
+            None
+            if done.templates or self.inputs is None
+            else self.inputs.with_folders(done.folders).with_data(done.data)
         )
         self.report, self.unsaved = done.report, True
         return done.report

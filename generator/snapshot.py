@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,9 +27,10 @@ from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problem, Problems
 from tunecamp.generator.report import BuildReport
+from tunecamp.generator.site.activitypub.inputs import FederationInputs
 from tunecamp.generator.units import Unit, owner
 
-FORMAT = 1
+FORMAT = 2
 K = TypeVar("K")
 
 
@@ -43,6 +44,9 @@ class Built:
     media_files: dict[Unit, tuple[Output, ...]]  # public media files by unit
     private_files: dict[str, tuple[Output, ...]]  # protected files by release slug
     manifest: dict[Unit, frozenset[str]]  # the files each unit wrote
+    # what the daemon had exported when the site was rendered (keys, likes, replies): the next
+    # build renders again the pages whose part of it changed
+    federation: FederationInputs = field(default_factory=FederationInputs)
 
     @classmethod
     def of(
@@ -69,6 +73,11 @@ class Snapshot:
             for name in before.keys() | after.keys()
             if before.get(name) != after.get(name)
         }
+
+    def changed_data(self, now: Inputs) -> set[str]:
+        """The data files (the daemon's exports) whose digest moved since, by name."""
+        before, after = self.inputs.data, now.data
+        return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
 
     def save(self, path: Path) -> None:
         save_pickle(path, FORMAT, self)

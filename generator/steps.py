@@ -23,6 +23,7 @@ from tunecamp.generator.media.progress import BarProgress, QuietProgress
 from tunecamp.generator.media.stage import process_media
 from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.problems import Problems
+from tunecamp.generator.site.activitypub.inputs import check_keys, read_inputs
 from tunecamp.generator.site.context import RenderOptions, Site, make_site
 
 
@@ -58,5 +59,10 @@ def site(
     `kept`: what a build after a change keeps of the last context (its memo, and its theme unless a
     template changed); a full build starts from nothing.
     """
-    options = replace(kept or RenderOptions(), extra_head=job.options.extra_head)
+    read = Problems()
+    federation = read_inputs(job.data_dir, read)  # what the daemon exported for the pages
+    check_keys(catalog, federation, job.data_dir, read)
+    if problems is not None:
+        problems.extend(read)
+    options = replace(kept or RenderOptions(), extra_head=job.options.extra_head, federation=federation)
     return make_site(catalog, media, Urls(catalog.config.base_url), options, problems)

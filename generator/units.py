@@ -19,6 +19,11 @@ from collections.abc import Iterator
 
 from tunecamp.generator.folders import marker_output
 from tunecamp.generator.output import Output
+from tunecamp.generator.site.activitypub.documents import (
+    artist_documents,
+    release_documents,
+    site_documents,
+)
 from tunecamp.generator.site.catalog_json import render_catalog_json
 from tunecamp.generator.site.context import Site
 from tunecamp.generator.site.feeds import render_artist_feeds, render_release_feed, render_site_feeds
@@ -50,6 +55,14 @@ def owner(path: str) -> Unit:
     name = rest.partition("/")[0]
     if not name or name == "index.html":
         return SITE
+    if first == "ap":  # ap/artists/<slug>.json and ap/artists/<slug>/..., ap/releases/<slug>/...
+        kind, _, below = rest.partition("/")
+        name = below.partition("/")[0].removesuffix(".json")
+        if kind == "artists" and name:
+            return ("artist", name)
+        if kind == "releases" and name:
+            return ("release", name)
+        return SITE
     if first in _RELEASE_ROOTS:
         return ("release", name.removesuffix(".json") if first == "oembed" else name)
     if first == "artists":
@@ -67,6 +80,7 @@ def release_unit(site: Site, rv: ReleaseView) -> list[Output]:
         *render_release_oembed(r, c, m, u),
         render_release_feed(r, c, m, u),
         render_release_playlist(r, by_slug, m, u),
+        *release_documents(site, rv),
     ]
 
 
@@ -76,6 +90,7 @@ def artist_unit(site: Site, av: ArtistView) -> list[Output]:
         c, m, u, memo = site.catalog, site.media, site.urls, site.memo
         outputs += render_artist_feeds(av.artist, c, m, u, memo)
         outputs.append(render_artist_playlist(av.artist, c, m, u, memo))
+        outputs += artist_documents(site, av)
     return outputs
 
 
@@ -89,6 +104,7 @@ def site_unit(site: Site) -> list[Output]:
         render_catalog_playlist(c, m, u, memo),
         *render_catalog_json(c, m, u, memo),
         *render_sitemap(c, u, memo, tags=site.tags),
+        *site_documents(site),
     ]
 
 

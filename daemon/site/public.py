@@ -16,7 +16,14 @@ from aiohttp import web
 
 from tunecamp.daemon.appkeys import CONFIG
 from tunecamp.daemon.roles import PUBLIC, requires
-from tunecamp.daemon.site_files import content_type, file_response, resolve, safe_relative
+from tunecamp.daemon.site_files import (
+    activity_document,
+    content_type,
+    file_response,
+    resolve,
+    safe_relative,
+    wants_activity,
+)
 
 
 class PageFilter(Protocol):
@@ -73,10 +80,32 @@ async def serve_site(request: web.Request) -> web.StreamResponse:
                 + (f"?{request.query_string}" if request.query_string else "")
             )
             raise web.HTTPMovedPermanently(location)
+        negotiated = await _activity_response(request, root, rel)
+        if negotiated is not None:
+            return negotiated
         target, rel = target / "index.html", rel / "index.html"
     if not target.is_file():
         return await not_found(request, root)
-    return await page_response(request, target, rel)
+    response = await page_response(request, target, rel)
+    if rel.name == "index.html":
+        response.headers["Vary"] = "Accept"  # the same URL answers ActivityPub JSON (content negotiation)
+    return response
+
+
+async def _activity_response(
+    request: web.Request, root: Path, page: PurePosixPath
+) -> web.StreamResponse | None:
+    """A fediverse server asking for a page's ActivityPub document (Accept: application/activity+json)
+    gets the document itself, as Mastodon's own pages answer; None: serve the page."""
+    if not wants_activity(request.headers.get("Accept", "")):
+        return None
+    doc = activity_document(page)
+    target = resolve(root, doc) if doc is not None else None
+    if doc is None or target is None or not target.is_file():
+        return None
+    response = file_response(target, doc)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 def setup(app: web.Application) -> None:

@@ -33,11 +33,28 @@ CATALOG_KEYS = (
             "allow_html",
             "podcast",
             "feed_limit",
+            "daemon_url",
+            "federation",
         ]
     )
     | SETTING_KEYS
 )
-ARTIST_KEYS = frozenset({"name", "slug", "location", "image", "image_description", "links"}) | SETTING_KEYS
+ARTIST_KEYS = (
+    frozenset(
+        {
+            "name",
+            "slug",
+            "location",
+            "image",
+            "image_description",
+            "links",
+            "federation",
+            "moved_to",
+            "also_known_as",
+        }
+    )
+    | SETTING_KEYS
+)
 RELEASE_KEYS = (
     frozenset(
         [

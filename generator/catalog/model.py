@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from tunecamp.generator.catalog.federation import FederationConfig
 from tunecamp.generator.catalog.settings import Settings
 
 Status = Literal["draft", "published", "unlisted"]
@@ -95,6 +96,9 @@ class Artist:
     links: tuple[Link, ...] = ()
     location: str | None = None
     source_dir: Path | None = None  # None for an artist known only from tags
+    manually_approves_followers: bool | None = None  # artist.yaml's federation override; None: the catalog's
+    moved_to: str | None = None  # the fediverse account the artist moved to (its actor URL): `movedTo`
+    also_known_as: tuple[str, ...] = ()  # accounts the artist moved from: `alsoKnownAs`
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,8 @@ class CatalogConfig:
     podcast: PodcastInfo = field(default_factory=PodcastInfo)
     feed_limit: int = 50  # releases per feed, newest first; 0 for all
     source_file: Path | None = None
+    daemon_url: str | None = None  # the daemon's public origin; None: no ActivityPub documents
+    federation: FederationConfig = field(default_factory=FederationConfig)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tunecamp.generator.catalog import content as c
+from tunecamp.generator.catalog.federation import artist_federation, daemon_url, federation_config
 from tunecamp.generator.catalog.markup import render_markdown, summary
 from tunecamp.generator.catalog.model import (
     Artist,
@@ -147,6 +148,14 @@ def _assemble(
         seen.add(release.slug)
         releases.append(release)
     releases.sort(key=lambda r: (r.date.toordinal() if r.date else 0, r.title.lower()), reverse=True)
+    label = config.federation.label_username
+    if config.daemon_url and label in artists:
+        slug_problems.error(
+            config.source_file or content_dir / "catalog.yaml",
+            f"the label's fediverse handle {label!r} is also an artist's slug; two actors cannot share "
+            "a handle: set another federation.label_username",
+            key="federation.label_username",
+        )
     catalog = Catalog(
         config, content_dir, tuple(sorted(artists.values(), key=lambda a: a.name.lower())), tuple(releases)
     )
@@ -189,6 +198,8 @@ def read_catalog_config(content_dir: Path, problems: Problems) -> CatalogConfig:
         podcast=_podcast(data.get("podcast"), path, problems),
         feed_limit=50 if (limit := c.int_value(data, "feed_limit", path, problems)) is None else limit,
         source_file=path if path.is_file() else None,
+        daemon_url=daemon_url(data, path, problems),
+        federation=federation_config(data, path, problems),
     )
 
 
@@ -245,9 +256,31 @@ def read_artists(content_dir: Path, config: CatalogConfig, problems: Problems) -
                 links=_links(data.get("links"), path, problems),
                 location=c.text_value(data, "location", path, problems),
                 source_dir=folder,
+                manually_approves_followers=artist_federation(data, path, problems),
+                moved_to=next(iter(_actor_urls(data, "moved_to", path, problems)), None),
+                also_known_as=_actor_urls(data, "also_known_as", path, problems),
             )
         )
     return artists
+
+
+def _actor_urls(data: dict[str, Any], key: str, path: Path, problems: Problems) -> tuple[str, ...]:
+    """`moved_to` (one URL) or `also_known_as` (a list): fediverse actor URLs, http(s) only."""
+    value = data.get(key)
+    if value is None:
+        return ()
+    values = [value] if key == "moved_to" else value
+    if not isinstance(values, list) or not all(
+        isinstance(v, str) and v.startswith(("https://", "http://")) and " " not in v for v in values
+    ):
+        shape = (
+            "an account's actor URL (https://...)"
+            if key == "moved_to"
+            else "a list of actor URLs (https://...)"
+        )
+        problems.error(path, f"expected {shape}; it is ignored", key=key)
+        return ()
+    return tuple(values)
 
 
 def _links(value: Any, path: Path, problems: Problems) -> tuple[Link, ...]:

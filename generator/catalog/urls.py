@@ -155,6 +155,62 @@ def release_checkout(r: Release) -> str:
     return f"api/releases/{r.slug}/checkout"
 
 
+def track_preview(r: Release, t: Track) -> str:
+    """The excerpt a paid or code-locked track is federated with, never the full track."""
+    return f"audio/{r.slug}/{t.slug}.preview.mp3"
+
+
+# -- ActivityPub documents (site/activitypub/); the daemon serves the dynamic half ---------------
+
+
+def ap_artist(a: Artist) -> str:
+    return f"ap/artists/{a.slug}.json"
+
+
+def ap_artist_outbox(a: Artist, page: int | None = None) -> str:
+    return f"ap/artists/{a.slug}/outbox.json" if page is None else f"ap/artists/{a.slug}/outbox/{page}.json"
+
+
+def ap_artist_featured(a: Artist) -> str:
+    return f"ap/artists/{a.slug}/featured.json"
+
+
+def ap_label() -> str:
+    return "ap/label.json"
+
+
+def ap_label_outbox(page: int | None = None) -> str:
+    return "ap/label/outbox.json" if page is None else f"ap/label/outbox/{page}.json"
+
+
+def ap_instance() -> str:
+    return "ap/instance.json"
+
+
+def ap_instance_outbox() -> str:
+    return "ap/instance/outbox.json"
+
+
+def ap_note(r: Release) -> str:
+    return f"ap/releases/{r.slug}/note.json"
+
+
+def ap_create(r: Release) -> str:
+    return f"ap/releases/{r.slug}/create.json"
+
+
+def ap_announce(r: Release) -> str:
+    return f"ap/releases/{r.slug}/announce.json"
+
+
+def ap_track(r: Release, t: Track) -> str:
+    return f"ap/releases/{r.slug}/tracks/{t.slug}.json"
+
+
+def ap_manifest() -> str:
+    return "ap/manifest.json"
+
+
 def page_file(path: str) -> str:
     """The output file behind a page path: 'releases/x/' -> 'releases/x/index.html'."""
     return path + "index.html" if path.endswith("/") or path == "" else path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -16,9 +16,10 @@ from tunecamp.generator.catalog import urls
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.media.cache import AudioCache
 from tunecamp.generator.media.cover import generated_cover
-from tunecamp.generator.media.images import Picture
+from tunecamp.generator.media.images import Picture, cover_blurhash
 from tunecamp.generator.media.model import Download, ImageSet, Loudness, Media, Stream, TrackMedia
 from tunecamp.generator.media.plan import ReleasePlan, TrackPlan
+from tunecamp.generator.media.previews import Cut
 from tunecamp.generator.media.tracks import TrackResult
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problems
@@ -32,6 +33,7 @@ class Made:
     covers: dict[str, Picture | None]  # by release slug
     artist_pictures: dict[str, Picture | None]  # by artist slug
     zips: dict[tuple[str, str], Path]  # (release slug, format) -> the zip in the cache
+    previews: dict[Path, tuple[Path, Cut]] = field(default_factory=dict)  # by source: file in the cache
 
 
 def album_loudness(tracks: Iterable[tuple[float, Loudness]]) -> Loudness | None:
@@ -53,10 +55,19 @@ def assemble(
     release_downloads: dict[str, tuple[Download, ...]] = {}
     protected_zips: dict[str, tuple[Download, ...]] = {}
     release_loudness: dict[str, Loudness] = {}
+    previews: dict[Path, Stream] = {}
     for rp in plans:
         r = rp.release
         for tp in rp.tracks:
             tracks[tp.track.source] = files.track_media(tp, made.results[tp.track.source])
+            if tp.track.source in made.previews:
+                file, c = made.previews[tp.track.source]
+                path = urls.track_preview(r, tp.track)
+                size = file.stat().st_size
+                previews[tp.track.source] = Stream(
+                    path, "audio/mpeg", size, "mp3", round(size * 8 / c.length)
+                )
+                files.public.append(Output(path, source=file, owned=True))
         for visible, slot in (("public", release_downloads), ("private", protected_zips)):
             if rp.zip_visibility == visible:
                 slot[r.slug] = tuple(
@@ -83,7 +94,7 @@ def assemble(
             files.public.append(svg)
             continue
         image, outs = pic.image_set(cache, partial(urls.release_cover, release), description)
-        cover_sets[release.slug] = image
+        cover_sets[release.slug] = replace(image, blurhash=cover_blurhash(pic, cache, problems))
         files.public.extend(outs)
     artist_sets: dict[str, ImageSet] = {}
     for artist in catalog.artists:
@@ -101,6 +112,7 @@ def assemble(
         outputs=tuple(files.public),
         protected_release_downloads=protected_zips,
         private_outputs=tuple(files.private),
+        previews=previews,
     )
     return media, files.private
 

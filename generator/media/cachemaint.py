@@ -18,9 +18,12 @@ from pathlib import Path
 
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
+from tunecamp.generator.media.analysis import Analysis
 from tunecamp.generator.media.archives import release_extras, zip_key, zip_plan
 from tunecamp.generator.media.cache import INDEX_VERSION, SUM, AudioCache, Damage
+from tunecamp.generator.media.images import blurhash_key
 from tunecamp.generator.media.plan import Product, analysis_key, plan_catalog, product_keys
+from tunecamp.generator.media.previews import cut, preview_key, wants_preview
 from tunecamp.generator.media.stage import catalog_pictures
 from tunecamp.generator.problems import Problems
 
@@ -111,6 +114,7 @@ def cache_sources(catalog: Catalog, cache: AudioCache) -> dict[str, Path]:
     for image, pic in pictures:
         if image is not None and pic is not None:
             sources.update(dict.fromkeys(pic.keys, image.source))
+            sources[blurhash_key(pic)] = image.source
     tagged: dict[tuple[Path, Product], tuple[str, Path]] = {}
     for rp in plan_catalog(catalog):
         cover = covers.get(rp.release.slug)
@@ -120,6 +124,11 @@ def cache_sources(catalog: Catalog, cache: AudioCache) -> dict[str, Path]:
             except OSError:
                 continue
             sources[analysis_key(source_hash)] = tp.track.source
+            analysis = Analysis.from_json(cache.read_json(analysis_key(source_hash)))
+            if analysis is not None and wants_preview(catalog, tp):
+                fed = catalog.config.federation
+                excerpt = cut(analysis.duration, fed.preview_start, fed.preview_length)
+                sources[preview_key(source_hash, excerpt)] = tp.track.source
             tag_cover = cover.tag_cover_key if cover else None
             for p, (base, tag_key) in product_keys(tp, source_hash, tag_cover).items():
                 sources[base] = sources[tag_key] = tp.track.source

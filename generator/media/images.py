@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import blurhash
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
@@ -21,6 +22,7 @@ from tunecamp.generator.media.cache import AudioCache, key
 from tunecamp.generator.media.model import ImageSet, ImageVariant
 from tunecamp.generator.media.tagwrite import Cover
 from tunecamp.generator.output import Output
+from tunecamp.generator.problems import Problems
 
 IMAGE_VERSION = 1
 WIDTHS = (160, 320, 640, 1280)
@@ -189,6 +191,46 @@ class Picture:
         self, cache: AudioCache, site_path: Callable[[int | None, str], str], description: str | None
     ) -> tuple[ImageSet, list[Output]]:
         return image_set(self.manifest, cache, site_path, description, self.original)
+
+
+BLURHASH_VERSION = 1
+BLURHASH_SIZE = 32  # pixels a side
+BLURHASH_COMPONENTS = (4, 3)  # what Mastodon computes for its own attachments
+
+
+def _smallest_jpeg(pic: Picture) -> list[Any] | None:
+    jpegs = [v for v in pic.manifest["variants"] if v[2] == "image/jpeg"]
+    return min(jpegs, key=lambda v: v[0]) if jpegs else None
+
+
+def blurhash_key(pic: Picture) -> str:
+    """Where a picture's BlurHash is kept in the cache (`tunecamp cache gc` keeps it)."""
+    smallest = _smallest_jpeg(pic)
+    return key("blurhash", BLURHASH_VERSION, BLURHASH_COMPONENTS, smallest[3] if smallest else None)
+
+
+def cover_blurhash(pic: Picture, cache: AudioCache, problems: Problems) -> str | None:
+    """The BlurHash of a picture, from its smallest JPEG variant, computed once per content."""
+    smallest = _smallest_jpeg(pic)
+    if smallest is None:
+        return None
+    bkey = blurhash_key(pic)
+    found = cache.read_json(bkey)
+    if isinstance(found, dict) and isinstance(found.get("blurhash"), str):
+        return str(found["blurhash"])
+    try:
+        with PILImage.open(cache.path(smallest[3], _suffix(smallest[2]))) as im:
+            small = im.convert("RGB")
+            small.thumbnail((BLURHASH_SIZE, BLURHASH_SIZE))  # a blur needs few pixels: fast in pure Python
+        w, h, data = small.width, small.height, small.tobytes()
+        rows = [[tuple(data[(y * w + x) * 3 : (y * w + x) * 3 + 3]) for x in range(w)] for y in range(h)]
+        x, y = BLURHASH_COMPONENTS
+        value = str(blurhash.encode(rows, components_x=x, components_y=y))
+    except (OSError, ValueError) as exc:
+        problems.warning(pic.original, f"no BlurHash for this picture: {exc}")
+        return None
+    cache.put_json(bkey, {"blurhash": value})
+    return value
 
 
 def load_picture(image: Image, cache: AudioCache, render: bool = True) -> Picture | None:

@@ -83,6 +83,7 @@ class ImageSet:
     variants: tuple[ImageVariant, ...]
     description: str | None = None
     original: ImageVariant | None = None  # for downloads and the largest view
+    blurhash: str | None = None  # a placeholder for fediverse attachments; None for generated covers
 
     @property
     def default(self) -> ImageVariant:
@@ -104,12 +105,17 @@ class Media:
     protected_release_downloads: dict[str, tuple[Download, ...]] = field(default_factory=dict)
     # the protected files themselves, paths relative to the private store's downloads/
     private_outputs: tuple[Output, ...] = ()
+    # by track source: the excerpt a paid or code-locked track is federated with (media/previews.py)
+    previews: dict[Path, Stream] = field(default_factory=dict)
 
     def track(self, t: Track) -> TrackMedia:
         return self.tracks[t.source]
 
     def cover(self, r: Release) -> ImageSet:
         return self.covers[r.slug]
+
+    def preview(self, t: Track) -> Stream | None:
+        return self.previews.get(t.source)
 
     def artist_image(self, a: Artist) -> ImageSet | None:
         return self.artist_images.get(a.slug)
@@ -138,4 +144,6 @@ class Media:
             keep(self.release_loudness, slugs, part.release_loudness),
             (),
             keep(self.protected_release_downloads, slugs, part.protected_release_downloads),
+            (),
+            keep(self.previews, sources, part.previews),
         )

@@ -23,6 +23,7 @@ from tunecamp.generator.media.ffmpeg import FFmpegRunner, ffmpeg_path
 from tunecamp.generator.media.images import ImageError, Picture, load_picture
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plan import Product, ReleasePlan, TrackPlan, plan_catalog
+from tunecamp.generator.media.previews import make_previews
 from tunecamp.generator.media.progress import BarProgress, Progress
 from tunecamp.generator.media.tracks import TrackResult, make_tracks
 from tunecamp.generator.media.workshop import MediaOptions, Workshop
@@ -51,9 +52,9 @@ def process_media(
         plans = plan_catalog(catalog)
         results = make_tracks(shop, plans, covers)
         zips = make_zips(shop, plans, results, covers)
-        media, private = assemble(
-            catalog, plans, Made(results, covers, artist_pictures, zips), cache, problems
-        )
+        previews = make_previews(shop, catalog, plans, results)
+        made = Made(results, covers, artist_pictures, zips, previews)
+        media, private = assemble(catalog, plans, made, cache, problems)
         for damage in cache.damaged:
             kind = damage.path.name.split(".", 1)[1]
             problems.warning(

@@ -18,6 +18,7 @@ from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problems
+from tunecamp.generator.site.activitypub.inputs import FederationInputs
 from tunecamp.generator.site.display import (
     clean_text,
     duration,
@@ -79,6 +80,7 @@ class Site:
     extra_head: Markup
     tag_slugs: frozenset[str] = frozenset()  # the tags that have a page
     memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
+    federation: FederationInputs = field(default_factory=FederationInputs)  # what the daemon exported
 
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
@@ -127,6 +129,7 @@ class RenderOptions:
     theme: str | Theme | None = None  # a name or path (default: the catalog's), or a loaded theme to reuse
     extra_head: str = ""  # trusted HTML added to every page's <head> (the preview server's live reload)
     memo: Memo | None = None  # fragments kept across a watch session's builds; None: a throwaway one
+    federation: FederationInputs | None = None  # keys, likes, boosts and replies (data/federation/)
 
 
 def make_site(
@@ -149,7 +152,8 @@ def make_site(
     tags = listed_tags(catalog, memo)
     views = site_views(catalog, media, urls, memo)
     slugs = frozenset(t.slug for t in tags)
-    return Site(catalog, media, urls, theme, views, tags, Markup(options.extra_head), slugs, memo)
+    federation = options.federation or FederationInputs()
+    return Site(catalog, media, urls, theme, views, tags, Markup(options.extra_head), slugs, memo, federation)
 
 
 def _theme(catalog: Catalog, urls: Urls, name: str, problems: Problems | None) -> Theme:

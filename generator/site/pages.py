@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -27,6 +28,7 @@ from tunecamp.generator.site.display import long_date
 from tunecamp.generator.site.genres import Tag
 from tunecamp.generator.site.pagemeta import (
     Card,
+    Meta,
     album_ld,
     cards,
     group_ld,
@@ -65,6 +67,7 @@ def home_page(site: Site) -> Output:
             site.urls,
         ),
         json_ld=script_json(website_ld(config, site.urls, u.search())),
+        alternates=activity_alternates(site, u.ap_label(), True),
     )
     return site.render(
         "home.html",
@@ -73,6 +76,23 @@ def home_page(site: Site) -> Output:
         artists=site.views.listed_artists,
         description_html=Markup(config.description_html),
     )
+
+
+def activity_alternates(site: Site, document: str, published: bool) -> tuple[Alternate, ...]:
+    """The ActivityPub document of a page (`published`: it has one), for fediverse servers and apps."""
+    if not site.catalog.config.daemon_url or not published:
+        return ()
+    return (Alternate("application/activity+json", "ActivityPub", site.urls.absolute(document)),)
+
+
+def creator_meta(site: Site, rv: ReleaseView) -> tuple[Meta, ...]:
+    """Mastodon's author attribution: a link to this page in a post names the artist's account.
+
+    The handle's host is base_url's: fediverse servers take an account's domain from its actor's id."""
+    if not site.catalog.config.daemon_url or not rv.release.is_listed or not rv.artists:
+        return ()
+    host = urlsplit(site.catalog.config.base_url).netloc
+    return (("name", "fediverse:creator", f"@{rv.artists[0].slug}@{host}"),)
 
 
 def artist_page(site: Site, av: ArtistView) -> Output:
@@ -96,7 +116,7 @@ def artist_page(site: Site, av: ArtistView) -> Output:
             site.urls,
         ),
         json_ld=script_json(group_ld(av, site.urls)),
-        alternates=site.artist_alternates((av,)),
+        alternates=(*activity_alternates(site, u.ap_artist(a), av.listed), *site.artist_alternates((av,))),
     )
     return site.render("artist.html", page, av=av, bio_html=Markup(a.bio_html))
 
@@ -133,11 +153,15 @@ def release_page(site: Site, rv: ReleaseView) -> Output:
         title=site.title(rv.title, rv.artist_names),
         description=description,
         noindex=rv.noindex,
-        meta=release_cards(rv, site.catalog.config, site.urls, description),
+        meta=(*release_cards(rv, site.catalog.config, site.urls, description), *creator_meta(site, rv)),
         json_ld=script_json(album_ld(rv, site.urls)),
-        alternates=release_alternates(site, rv, oembed),
+        alternates=(
+            *activity_alternates(site, u.ap_note(rv.release), rv.release.is_listed),
+            *release_alternates(site, rv, oembed),
+        ),
     )
-    return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv))
+    fediverse = site.federation.of(rv.release.slug)
+    return site.render("release.html", page, rv=rv, artist_views=_artist_views(site, rv), fediverse=fediverse)
 
 
 def track_page(site: Site, rv: ReleaseView, tv: TrackView) -> Output:

@@ -63,6 +63,21 @@ PATHS: list[tuple[str, Unit]] = [
     (u.theme_asset("style.1a2b3c4d5e.css"), SITE),
     (u.theme_asset("fonts/inter.1a2b3c4d5e.woff2"), SITE),
     (u.page_file(u.not_found()), SITE),
+    (u.track_preview(OLDER, ONE), RELEASE),
+    (u.ap_artist(ADA), ARTIST),
+    (u.ap_artist_outbox(ADA), ARTIST),
+    (u.ap_artist_outbox(ADA, 2), ARTIST),
+    (u.ap_artist_featured(ADA), ARTIST),
+    (u.ap_note(OLDER), RELEASE),
+    (u.ap_create(OLDER), RELEASE),
+    (u.ap_announce(OLDER), RELEASE),
+    (u.ap_track(OLDER, ONE), RELEASE),
+    (u.ap_label(), SITE),
+    (u.ap_label_outbox(), SITE),
+    (u.ap_label_outbox(3), SITE),
+    (u.ap_instance(), SITE),
+    (u.ap_instance_outbox(), SITE),
+    (u.ap_manifest(), SITE),
 ]
 
 
@@ -108,6 +123,19 @@ def test_the_path_list_covers_what_the_urls_module_makes() -> None:
         "search",
         "theme_asset",
         "not_found",
+        "track_preview",
+        "ap_artist",
+        "ap_artist_outbox",
+        "ap_artist_featured",
+        "ap_label",
+        "ap_label_outbox",
+        "ap_instance",
+        "ap_instance_outbox",
+        "ap_note",
+        "ap_create",
+        "ap_announce",
+        "ap_track",
+        "ap_manifest",
     }
 
 

@@ -20,8 +20,9 @@ from tunecamp.generator.media.model import Media
 from tunecamp.generator.media.plain import plain_media
 from tunecamp.generator.output import Output, write_site
 from tunecamp.generator.problems import Problems
+from tunecamp.generator.site.activitypub.documents import render_activitypub
 from tunecamp.generator.site.catalog_json import render_catalog_json
-from tunecamp.generator.site.context import RenderOptions
+from tunecamp.generator.site.context import RenderOptions, make_site
 from tunecamp.generator.site.feeds import render_feeds
 from tunecamp.generator.site.oembed import render_oembed
 from tunecamp.generator.site.pages import render_pages
@@ -58,6 +59,7 @@ def whole_site(catalog: Catalog, media: Media, problems: Problems | None = None)
         *render_catalog_json(catalog, media, urls),
         *render_oembed(catalog, media, urls),
         *render_sitemap(catalog, urls),
+        *render_activitypub(make_site(catalog, media, urls)),
     ]
 
 
