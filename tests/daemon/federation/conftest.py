@@ -290,6 +290,8 @@ async def daemon(
 
         app[OUTBOUND].set_lookup(lookup)
         app[FEDERATION].exporter.delay = 0.05
+        # no site builds after likes and replies (the test's public/ is no built site); one test turns them on
+        app[FEDERATION].exporter.builds = lambda: None
         yield
 
     app.cleanup_ctx.append(resolve_localtest)

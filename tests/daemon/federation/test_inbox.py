@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.appkeys import BUILDS, DB
 from tunecamp.daemon.config import Rate
 from tunecamp.daemon.federation import moderation
 from tunecamp.daemon.federation.inbox import INBOX
@@ -415,6 +415,7 @@ async def test_a_forwarded_activity_is_believed_on_its_actors_proof(
 async def test_a_like_storm_asks_for_one_rebuild_a_window(daemon: TestClient, remote: Remote) -> None:
     fed = daemon.app[FEDERATION]
     fed.exporter.rebuild_every = 1.5
+    fed.exporter.builds = lambda: daemon.app.get(BUILDS)
     remote.add("fan")
 
     async def fediverse_builds() -> int:
