@@ -35,7 +35,12 @@ E2E_TOOLS := tests/e2e/node_modules/.package-lock.json
 $(E2E_TOOLS): tests/e2e/package-lock.json
 	cd tests/e2e && npm ci --ignore-scripts --no-audit --no-fund
 
-test: install relink $(E2E_TOOLS)
+# The Fedify peer the federation tests run (tests/peers/fedify): installed from its lock when missing.
+PEER := tests/peers/fedify
+$(PEER)/node_modules/.package-lock.json: $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --no-audit --no-fund
+
+test: install relink $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
 
 test-fast: install relink

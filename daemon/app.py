@@ -12,8 +12,8 @@ state and cleanup; no feature imports another. What one needs of another is hand
   route's permission depends on who is calling.
 
 `/health` comes first and depends on nothing else; public/ (the site) last, as the catch-all.
-Resources (the database thread, the instance secret, the build manager) live in `cleanup_ctx`,
-so nothing happens before the app starts and everything is closed when it stops.
+Resources (the database thread, the instance secret, the outbound client, the build manager) live
+in `cleanup_ctx`, so nothing happens before the app starts and everything is closed when it stops.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ from tunecamp.daemon import health, html
 from tunecamp.daemon.accounts import feature as accounts
 from tunecamp.daemon.accounts.sessions import auth_middleware, csrf_token, signer_ctx
 from tunecamp.daemon.admin import feature as admin
-from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
+from tunecamp.daemon.appkeys import CONFIG, DB, OUTBOUND, SECRET
 from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.errors import error_middleware, protocol_log
+from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.grants import GRANTS, GrantSigner
+from tunecamp.daemon.outbound import Outbound, OutboundConfig
 from tunecamp.daemon.payments import feature as payments
 from tunecamp.daemon.payments.releases import refresh_prices
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
@@ -55,6 +57,7 @@ FEATURES: tuple[Feature, ...] = (
     subsonic.setup,
     unlock.setup,
     payments.setup,
+    federation.setup,
 )
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
@@ -67,6 +70,13 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await db.close()
     log.info("database closed")
+
+
+async def outbound_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The guarded outbound client (its session opens at the first request), closed at the end."""
+    app[OUTBOUND] = Outbound(OutboundConfig.from_config(app[CONFIG]))
+    yield
+    await app[OUTBOUND].close()
 
 
 async def secret_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -86,7 +96,7 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app[LOGIN_LIMITS] = LoginLimits.from_config(config)
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
-    app.cleanup_ctx.extend([database_ctx, secret_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])
+    app.cleanup_ctx.extend([database_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])
     for setup in features:
         setup(app)
     public.setup(app)  # last: the catch-all

@@ -1,4 +1,4 @@
-"""The application state every feature may read: settings, database, instance secret, builds.
+"""The application state every feature may read: settings, database, secret, builds, outbound client.
 
 `create_app` sets them before any feature starts (CONFIG and DB at once, SECRET and BUILDS in its
 cleanup contexts), so a feature reads them without importing the module that made them. A
@@ -12,6 +12,7 @@ from aiohttp import web
 from tunecamp.daemon.builds import Builds
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
+from tunecamp.daemon.outbound import Outbound
 from tunecamp.daemon.secret import InstanceSecret
 
 CONFIG = web.AppKey("config", DaemonConfig)
@@ -21,3 +22,5 @@ SECRET = web.AppKey("secret", InstanceSecret)
 # so asking for a rebuild (admin, Subsonic startScan) or showing the last one (/health) needs no
 # import of the site feature.
 BUILDS: web.AppKey[Builds] = web.AppKey("builds")
+# The one guarded outbound HTTP client (outbound.py), for every remote fetch and delivery.
+OUTBOUND = web.AppKey("outbound", Outbound)

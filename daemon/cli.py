@@ -17,13 +17,21 @@ import click
 def tunecamp() -> click.Group:
     """The `tunecamp` group, with every command of the generator and of the daemon."""
     from tunecamp.daemon import commands
+    from tunecamp.daemon.federation import commands as federation
     from tunecamp.daemon.subsonic import commands as subsonic
     from tunecamp.daemon.unlock import commands as unlock
     from tunecamp.generator.cli import cli
 
     for command in (subsonic.user_subsonic_password, subsonic.user_api_key):
         commands.user.add_command(command)
-    for command in (commands.serve, commands.user, commands.backup, unlock.codes):
+    for command in (
+        commands.serve,
+        commands.user,
+        commands.backup,
+        unlock.codes,
+        federation.keys,
+        federation.federation,
+    ):
         cli.add_command(command)
     return cli
 

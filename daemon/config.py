@@ -72,6 +72,12 @@ class DaemonConfig:
     live_reload: bool = field(default=True, metadata={"env": "TUNECAMP_LIVE_RELOAD"})
     log_level: str = field(default="info", metadata={"env": "TUNECAMP_LOG_LEVEL"})
     log_format: str = field(default="auto", metadata={"env": "TUNECAMP_LOG_FORMAT"})
+    outbound_allow_loopback: bool = field(default=False, metadata={"env": "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK"})
+    outbound_timeout: float = field(default=10.0, metadata={"env": "TUNECAMP_OUTBOUND_TIMEOUT"})
+    outbound_max_bytes: int = field(default=2 * 1024 * 1024, metadata={"env": "TUNECAMP_OUTBOUND_MAX_BYTES"})
+    inbox_rate_host: Rate = field(default=Rate(1200, 60), metadata={"env": "TUNECAMP_INBOX_RATE_HOST"})
+    delivery_concurrency: int = field(default=32, metadata={"env": "TUNECAMP_DELIVERY_CONCURRENCY"})
+    delivery_per_host: int = field(default=4, metadata={"env": "TUNECAMP_DELIVERY_PER_HOST"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
 
     @classmethod
@@ -123,6 +129,16 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_WEB3_CHAIN_ID={self.web3_chain_id}: 0 (ask the node) or a chain id")
         if self.transcode_max < 0:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX={self.transcode_max}: 0 (twice the cores) or more")
+        if not 0.5 <= self.outbound_timeout <= 120:
+            raise ConfigError(f"TUNECAMP_OUTBOUND_TIMEOUT={self.outbound_timeout:g}: 0.5 to 120 seconds")
+        if not 1 <= self.delivery_concurrency <= 1000:
+            raise ConfigError(f"TUNECAMP_DELIVERY_CONCURRENCY={self.delivery_concurrency}: 1 to 1000")
+        if not 1 <= self.delivery_per_host <= self.delivery_concurrency:
+            raise ConfigError(
+                f"TUNECAMP_DELIVERY_PER_HOST={self.delivery_per_host}: 1 to TUNECAMP_DELIVERY_CONCURRENCY"
+            )
+        if self.outbound_max_bytes < 64 * 1024:
+            raise ConfigError(f"TUNECAMP_OUTBOUND_MAX_BYTES={self.outbound_max_bytes}: at least 65536")
         if self.transcode_max_per_user < 1:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
 

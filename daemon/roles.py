@@ -32,6 +32,7 @@ BUILDS_VIEW = "builds.view"
 BUILDS_RUN = "builds.run"
 USERS_MANAGE = "users.manage"
 MODERATION = "moderation"
+REPLIES = "replies"
 FEDERATION = "federation"
 SETTINGS = "settings"
 
@@ -54,6 +55,10 @@ MATRIX: dict[str, tuple[str, dict[str, Grant]]] = {
         _row("no", "no", "no", "yes", "yes"),
     ),
     MODERATION: ("moderate chat and remote content", _row("no", "no", "no", "yes", "yes")),
+    REPLIES: (
+        "approve or reject fediverse replies to releases, block their authors",
+        _row("no", "no", "assigned", "yes", "yes"),
+    ),
     FEDERATION: ("follow, block and deliver to other servers", _row("no", "no", "no", "yes", "yes")),
     SETTINGS: ("instance settings, keys, payments", _row("no", "no", "no", "no", "yes")),
 }

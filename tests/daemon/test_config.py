@@ -52,6 +52,8 @@ def test_environment_then_overrides() -> None:
         ("TUNECAMP_LOGIN_SLOW_DELAY", "nan"),
         ("TUNECAMP_TRANSCODE_MAX", "-1"),
         ("TUNECAMP_TRANSCODE_MAX_PER_USER", "0"),
+        ("TUNECAMP_DELIVERY_CONCURRENCY", "0"),
+        ("TUNECAMP_DELIVERY_PER_HOST", "64"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

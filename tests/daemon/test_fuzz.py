@@ -172,6 +172,8 @@ DEFAULTS = {
     "release": "tides",
     "code_id": "1",
     "tail": "releases/tides",
+    "username": "aurora",
+    "version": "2.1",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -23,6 +23,8 @@ PARAMS = {
     "release": "tides",
     "code_id": "999999",
     "tail": "releases/tides",
+    "username": "aurora",
+    "version": "2.1",
 }
 
 

@@ -1,0 +1,25 @@
+"""The federation feature: ActivityPub inboxes, keys, WebFinger, NodeInfo, delivery and moderation.
+
+- feature.py: `setup(app)`: the discovery routes, the start (keys, blocks, the signed GETs), the parts composed;
+- service.py: `Federation`, the feature's state in app state, and the moderation calls of the dashboard;
+- schema.py: the migration set `tunecamp.federation` (keys, remote actors, followers, likes,
+  boosts, comments, blocks, flags; the delivery queue's tables are appended by queue_schema.py);
+- keys.py: one RSA key per local actor, kept in the database, the public ones exported for the site;
+- signatures.py: HTTP signatures, draft-cavage and RFC 9421, signed and verified;
+- remote.py: remote actors and their keys, fetched through the outbound client and cached;
+- proofs.py: FEP-8b32 object integrity proofs, for activities a relay forwards;
+- manifest.py: the site's actors and release notes, read from public/ap/manifest.json;
+- webfinger.py and nodeinfo.py: the discovery endpoints;
+- inbox.py: the inbox routes (reading, verifying, blocks, de-duplication) and the collections;
+- activities.py: what each verified activity does (Follow, Like, Announce, Create, Delete...);
+- moderation.py: the store of followers, reactions, comments, blocks and flags the dashboard calls;
+- export.py: data/federation/interactions.json for the generator, and the rebuild it asks for.
+- audience.py: who receives a local actor's activities (one inbox per server), and 410 Gone;
+- queue.py and queue_schema.py: the delivery queue (`DeliveryQueue`, its SQLite backend, its tables);
+- delivery.py: the worker that signs and POSTs due deliveries, with backoff and dead letters;
+- sending.py: how one delivery goes out: signed with its actor's current key, POSTed, 410 Gone;
+- publishing.py: after a build, the manifest against what was delivered: Create, Announce, Update, Delete;
+- move.py: key rotation's Update{Person} and an artist's Move to another account;
+- dashboard.py: the pages under /admin/federation (templates/);
+- commands.py: `tunecamp keys ensure|rotate` and `tunecamp federation move`.
+"""
