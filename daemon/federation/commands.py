@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from tunecamp.daemon.commands import DATA_OPTION, config_from_env
+from tunecamp.daemon.commands import DATA_OPTION, catalog_settings, config_from_env
 
 if TYPE_CHECKING:
     from tunecamp.daemon.config import DaemonConfig
@@ -28,15 +28,7 @@ PUBLIC_OPTION = click.option(
     "public_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The built site [default: $TUNECAMP_PUBLIC_DIR or ./public].",
-)
-CONTENT_OPTION = click.option(
-    "-c",
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The catalog folder [default: $TUNECAMP_CONTENT_DIR or ./content].",
+    help="The built site [default: $TUNECAMP_PUBLIC_DIR, else public/ beside the catalog folder].",
 )
 
 
@@ -50,8 +42,11 @@ def federation() -> None:
     """Fediverse: move an artist to another account."""
 
 
-def _config(**overrides: Path | None) -> DaemonConfig:
-    config = config_from_env(**overrides)
+def _config(data_dir: Path | None, public_dir: Path | None) -> DaemonConfig:
+    """The folders by the one rule of every command (DATA_OPTION's -c/--content finds the catalog)."""
+    ctx = click.get_current_context(silent=True)
+    content = ctx.meta.get("tunecamp.content") if ctx else None
+    config = config_from_env(**catalog_settings(content, data_dir, public_dir))
     if not config.database_path.is_file():
         raise click.ClickException(
             f"no TuneCamp database at {config.database_path.resolve()}; pass --data (or set TUNECAMP_DATA_DIR)"
@@ -129,15 +124,12 @@ def keys_ensure(data_dir: Path | None, public_dir: Path | None) -> None:
 @click.argument("username")
 @DATA_OPTION
 @PUBLIC_OPTION
-@CONTENT_OPTION
-def keys_rotate(
-    username: str, data_dir: Path | None, public_dir: Path | None, content_dir: Path | None
-) -> None:
+def keys_rotate(username: str, data_dir: Path | None, public_dir: Path | None) -> None:
     """Give an actor a new key: rebuild, then tell its followers (Update{Person})."""
     from tunecamp.daemon.federation.keys import KeyStore
     from tunecamp.daemon.federation.move import MoveError, actor_document, enqueue_to_followers, update_person
 
-    config = _config(data_dir=data_dir, public_dir=public_dir, content_dir=content_dir)
+    config = _config(data_dir=data_dir, public_dir=public_dir)
     manifest = _manifest(config)
     if manifest.actor(username) is None:
         raise click.ClickException(f"{username}: not an actor of this site")
@@ -169,10 +161,7 @@ def keys_rotate(
 )
 @DATA_OPTION
 @PUBLIC_OPTION
-@CONTENT_OPTION
-def federation_move(
-    artist: str, target: str, data_dir: Path | None, public_dir: Path | None, content_dir: Path | None
-) -> None:
+def federation_move(artist: str, target: str, data_dir: Path | None, public_dir: Path | None) -> None:
     """Move an artist's followers to another account (it must list this artist as an alias first)."""
     from tunecamp.daemon.federation.move import (
         MoveError,
@@ -183,7 +172,7 @@ def federation_move(
     )
     from tunecamp.daemon.outbound import Outbound, OutboundConfig
 
-    config = _config(data_dir=data_dir, public_dir=public_dir, content_dir=content_dir)
+    config = _config(data_dir=data_dir, public_dir=public_dir)
     actor = _manifest(config).actor(artist)
     if actor is None or actor.kind != "artist":
         raise click.ClickException(f"{artist}: not an artist of this site")
