@@ -6,20 +6,17 @@ navigate while they play), with waveform peaks and a loudness gain added to the 
 
 from __future__ import annotations
 
-import asyncio
-import queue
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from chromium import launch_options
 from conftest import write_tone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from static_site import serve_folder
 
 from tunecamp.generator.catalog.model import Catalog
 from tunecamp.generator.catalog.scan import scan
@@ -108,46 +105,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _static_app(root: Path) -> web.Application:
-    """Files with Range support (seeking needs it), index.html for folders, 404.html for the rest."""
-
-    async def serve(request: web.Request) -> web.StreamResponse:
-        path = (root / request.match_info["path"]).resolve()
-        if not path.is_relative_to(root):
-            raise web.HTTPNotFound()
-        if path.is_dir():
-            path = path / "index.html"
-        if not path.is_file():
-            return web.FileResponse(root / "404.html", status=404)
-        return web.FileResponse(path)
-
-    app = web.Application()
-    app.router.add_get("/{path:.*}", serve)
-    return app
-
-
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
-    """The server runs its own event loop in a thread (Playwright's sync API owns the main one)."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(_static_app(site.resolve()))
-    ready: queue.Queue[int] = queue.Queue()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        tcp = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(tcp.start())
-        ready.put(tcp._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{ready.get(timeout=30)}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.close()
+    """The site on loopback, served from a thread (Playwright's sync API owns the main loop)."""
+    with serve_folder(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
