@@ -97,12 +97,13 @@ def protocol_log() -> ProtocolLog:
 
 def http_error(status: int, message: str, **headers: str) -> web.HTTPException:
     """An HTTP error with a JSON body naming what was wrong."""
+    text = json.dumps({"error": message, "status": status})
+    if status == 413:  # aiohttp's 413 insists on the sizes, which only its default text (replaced) shows
+        return web.HTTPRequestEntityTooLarge(
+            0, 0, text=text, content_type="application/json", headers=headers or None
+        )
     exc_class: type[web.HTTPException] = _ERRORS.get(status, web.HTTPBadRequest)
-    return exc_class(
-        text=json.dumps({"error": message, "status": status}),
-        content_type="application/json",
-        headers=headers or None,
-    )
+    return exc_class(text=text, content_type="application/json", headers=headers or None)
 
 
 _ERRORS: dict[int, type[web.HTTPException]] = {
