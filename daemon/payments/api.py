@@ -126,9 +126,17 @@ def _record(db: Database, purchase: Purchase, used_nonce: str, user_id: int | No
             db.execute(
                 "INSERT INTO payments_purchases (tx_hash, release_slug, buyer, amount, token, block_number, user_id, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [purchase.tx_hash.lower(), purchase.release, purchase.buyer, str(purchase.amount), purchase.token,
-                 purchase.block_number, user_id, now],
-            )  # fmt: skip
+                [
+                    purchase.tx_hash.lower(),
+                    purchase.release,
+                    purchase.buyer,
+                    str(purchase.amount),
+                    purchase.token,
+                    purchase.block_number,
+                    user_id,
+                    now,
+                ],
+            )
             if not signin.spend(db, used_nonce):
                 raise sqlite3.IntegrityError("nonce spent")
     except sqlite3.IntegrityError:
@@ -174,11 +182,16 @@ async def verify(request: web.Request) -> web.Response:
     user = current_user(request)
     user_id = user.id if user else None
     await request.app[DB].run(lambda db: _record(db, purchase, used, user_id))
-    receipt = request.app[RECEIPTS].sign(release, buyer, purchase.tx_hash.lower(), chain.chain_id)
-    body = _granted(request, release, purchase.tx_hash.lower(), user_id)
-    body["receipt"] = receipt
-    body["purchase"] = {"tx_hash": purchase.tx_hash.lower(), "buyer": buyer, "amount": str(purchase.amount),
-                        "token": None if purchase.token == NO_TOKEN else purchase.token, "block": purchase.block_number}  # fmt: skip
+    paid_with = purchase.tx_hash.lower()
+    body = _granted(request, release, paid_with, user_id)
+    body["receipt"] = request.app[RECEIPTS].sign(release, buyer, paid_with, chain.chain_id)
+    body["purchase"] = {
+        "tx_hash": paid_with,
+        "buyer": buyer,
+        "amount": str(purchase.amount),
+        "token": None if purchase.token == NO_TOKEN else purchase.token,
+        "block": purchase.block_number,
+    }
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
