@@ -46,7 +46,7 @@ from tunecamp.daemon.federation import delivery, publishing, sending
 from tunecamp.daemon.federation.delivery import DeliverySettings, DeliveryWorker
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore, generate
 from tunecamp.daemon.federation.queue import SqliteQueue
-from tunecamp.daemon.federation.signatures import sign_cavage, sign_rfc9421
+from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage, sign_rfc9421
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -60,7 +60,12 @@ HELPER = "--helper"
 def helper(port: int, key_file: Path) -> None:
     from aiohttp import web
 
-    from tunecamp.daemon.federation.signatures import SignatureError, SignedRequest, load_public, verify
+    from tunecamp.daemon.federation.signatures import (
+        SignatureError,
+        SignedRequest,
+        load_public,
+        verify,
+    )
 
     keys = json.loads(key_file.read_text())
     artist_key = load_public(keys["artist_public"]) if keys.get("artist_public") else None
@@ -286,7 +291,11 @@ async def fan_out(tmp: Path, followers: int, hosts: int, port: int) -> FanOut:
     started = time.perf_counter()
     for h in range(hosts):
         sign_cavage(
-            "POST", f"http://host{h}.test/inbox", {}, body, f"{base}/ap/artists/aurora.json#main-key", private
+            "POST",
+            f"http://host{h}.test/inbox",
+            {},
+            body,
+            SigningKey(f"{base}/ap/artists/aurora.json#main-key", private),
         )
     signatures_per_s = hosts / (time.perf_counter() - started)
     async with aiohttp.ClientSession() as session:
@@ -339,6 +348,15 @@ class InboxLoad:
     p50_ms: float
     p99_ms: float
     achieved: float
+
+    @classmethod
+    def of(
+        cls, rate: int, seconds: float, latencies: list[float], errors: dict[int, int], elapsed: float
+    ) -> InboxLoad:
+        """The figures of one open-loop run (open_loop's latencies, errors and elapsed time)."""
+        total = int(rate * seconds)
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        return cls(rate, seconds, total, total - sum(errors.values()), errors, p50, p99, total / elapsed)
 
 
 async def open_loop(
@@ -420,7 +438,11 @@ async def inbox_load(
         sign = sign_rfc9421 if i % 2 else sign_cavage
         url = f"{base}/users/aurora/inbox"
         headers = sign(
-            "POST", url, {"Content-Type": "application/activity+json"}, body, f"{actor}#main-key", fan_key
+            "POST",
+            url,
+            {"Content-Type": "application/activity+json"},
+            body,
+            SigningKey(f"{actor}#main-key", fan_key),
         )
         bodies.append((body, headers))
     print(f"signed {len(bodies)} requests in {time.perf_counter() - signed_at:.1f} s", file=sys.stderr)
@@ -431,33 +453,9 @@ async def inbox_load(
         )  # key fetches
         if errors:
             raise SystemExit(f"the daemon refused the warm-up POSTs: {errors}")
-        latencies, errors, elapsed = await open_loop(
-            lambda i: f"{base}/users/aurora/inbox", bodies[actors:], rate
-        )
-    daemon = InboxLoad(
-        rate,
-        seconds,
-        total,
-        total - sum(errors.values()),
-        errors,
-        percentile(latencies, 0.5),
-        percentile(latencies, 0.99),
-        total / elapsed,
-    )
-    latencies, errors, elapsed = await open_loop(
-        lambda i: f"http://127.0.0.1:{helper_port}/plain", bodies[actors:], rate
-    )
-    bare = InboxLoad(
-        rate,
-        seconds,
-        total,
-        total - sum(errors.values()),
-        errors,
-        percentile(latencies, 0.5),
-        percentile(latencies, 0.99),
-        total / elapsed,
-    )
-    return daemon, bare
+        daemon = await open_loop(lambda i: f"{base}/users/aurora/inbox", bodies[actors:], rate)
+    bare = await open_loop(lambda i: f"http://127.0.0.1:{helper_port}/plain", bodies[actors:], rate)
+    return InboxLoad.of(rate, seconds, *daemon), InboxLoad.of(rate, seconds, *bare)
 
 
 # --- report ------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.manifest import Manifest, ManifestFile
 from tunecamp.daemon.federation.remote import RemoteActors
 from tunecamp.daemon.federation.service import FEDERATION, Federation
-from tunecamp.daemon.federation.signatures import sign_cavage
+from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage
 from tunecamp.daemon.roles import PUBLIC, requires
 
 log = logging.getLogger("tunecamp.federation")
@@ -85,7 +85,7 @@ def install_signer(app: web.Application, fed: Federation) -> None:
         key = fed.keys.cached(instance_username(manifest, app[CONFIG].url))
         if key is None or not key.key_id:
             return headers
-        return sign_cavage(method, url, headers, body, key.key_id, key.private_key)
+        return sign_cavage(method, url, headers, body, SigningKey(key.key_id, key.private_key))
 
     app[OUTBOUND].signer = sign
 

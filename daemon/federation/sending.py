@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import audience
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore
-from tunecamp.daemon.federation.signatures import sign_cavage
+from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage
 from tunecamp.daemon.outbound import Outbound, OutboundError
 
 ACTIVITY_JSON = "application/activity+json"
@@ -94,7 +94,7 @@ def signing_keys(db: Db) -> Sign:
         if not actor:
             raise SendError("the activity names no actor", permanent=True)
         headers = {"Content-Type": ACTIVITY_JSON, "Accept": ACTIVITY_JSON}
-        return sign_cavage("POST", inbox, headers, body, f"{actor}#main-key", _private_key(pem))
+        return sign_cavage("POST", inbox, headers, body, SigningKey(f"{actor}#main-key", _private_key(pem)))
 
     return sign
 

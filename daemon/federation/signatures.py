@@ -124,13 +124,16 @@ def _target(method: str, url: str) -> str:
 # ---- signing ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    """Who signs: the key's id (the actor's `#main-key`) and its private key (parsed, or PEM)."""
+
+    key_id: str
+    private: str | rsa.RSAPrivateKey
+
+
 def sign_cavage(
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    key_id: str,
-    private_pem: str | rsa.RSAPrivateKey,
+    method: str, url: str, headers: Mapping[str, str], body: bytes, key: SigningKey
 ) -> dict[str, str]:
     """`headers` with Host, Date, Digest (with a body) and a draft-cavage rsa-sha256 Signature added."""
     out = {k: v for k, v in headers.items() if k.lower() not in ("signature", "host", "date", "digest")}
@@ -142,9 +145,9 @@ def sign_cavage(
         covered.append("digest")
     lower = {k.lower(): v for k, v in out.items()}
     lines = [f"(request-target): {_target(method, url)}", *(f"{h}: {lower[h]}" for h in covered[1:])]
-    signature = _private(private_pem).sign("\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
+    signature = _private(key.private).sign("\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
     out["Signature"] = (
-        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
+        f'keyId="{key.key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
         f'signature="{base64.b64encode(signature).decode()}"'
     )
     return out
@@ -169,12 +172,7 @@ class _OneKey(HTTPSignatureKeyResolver):
 
 
 def sign_rfc9421(
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    key_id: str,
-    private_pem: str | rsa.RSAPrivateKey,
+    method: str, url: str, headers: Mapping[str, str], body: bytes, key: SigningKey
 ) -> dict[str, str]:
     """`headers` with Host, Date, Content-Digest (with a body), Signature-Input and Signature (RFC 9421)."""
     out = {
@@ -186,13 +184,13 @@ def sign_rfc9421(
     out.setdefault("Date", http_date())
     components = ["@method", "@target-uri", "@authority", "host", "date"]
     signer = HTTPMessageSigner(
-        signature_algorithm=algorithms.RSA_V1_5_SHA256, key_resolver=_OneKey(_private(private_pem))
+        signature_algorithm=algorithms.RSA_V1_5_SHA256, key_resolver=_OneKey(_private(key.private))
     )
     message = _Message(method, url, out)
     with_body = method.upper() != "GET" or bool(body)
     signer.sign(
         message,
-        key_id=key_id,
+        key_id=key.key_id,
         label=RFC9421_LABEL,
         covered_component_ids=components,
         created=datetime.now(UTC),

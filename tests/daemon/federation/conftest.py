@@ -27,7 +27,7 @@ from tunecamp.daemon.appkeys import OUTBOUND
 from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.federation.keys import generate
 from tunecamp.daemon.federation.service import FEDERATION
-from tunecamp.daemon.federation.signatures import sign_cavage, sign_rfc9421
+from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage, sign_rfc9421
 
 BASE = "https://site.example"
 DAEMON = "https://daemon.example"
@@ -204,8 +204,7 @@ class Remote:
             f"{DAEMON}{path}",
             {"Content-Type": "application/activity+json"},
             content,
-            key_id or self.key_id(key_of or name),
-            signer.private_pem,
+            SigningKey(key_id or self.key_id(key_of or name), signer.private_pem),
         )
         if change is not None:
             change(headers)

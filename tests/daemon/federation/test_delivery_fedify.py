@@ -26,7 +26,7 @@ from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.federation import delivery
 from tunecamp.daemon.federation.delivery import DeliverySettings
 from tunecamp.daemon.federation.keys import KeyStore
-from tunecamp.daemon.federation.signatures import sign_rfc9421
+from tunecamp.daemon.federation.signatures import SigningKey, sign_rfc9421
 
 pytestmark = pytest.mark.slow
 PEER_DIR = Path(__file__).resolve().parents[2] / "peers" / "fedify"
@@ -248,8 +248,7 @@ async def test_both_signature_formats_both_ways(daemon: Daemon, peer: Peer, cava
         inbox,
         {"Content-Type": "application/activity+json"},
         body,
-        f"{actor}#main-key",
-        key.private_key,
+        SigningKey(f"{actor}#main-key", key.private_key),
     )
     async with aiohttp.ClientSession() as session, session.post(inbox, data=body, headers=headers) as r:
         assert r.status == 202, await r.text()

@@ -17,6 +17,7 @@ from tunecamp.daemon.federation.inbox import INBOX
 from tunecamp.daemon.federation.service import FEDERATION
 from tunecamp.daemon.federation.signatures import (
     SignedRequest,
+    SigningKey,
     load_public,
     sign_cavage,
     sign_rfc9421,
@@ -198,8 +199,7 @@ async def test_bad_signatures_are_401_with_a_reason(daemon: TestClient, remote: 
         f"{DAEMON}/inbox",
         {"Content-Type": "application/activity+json"},
         body,
-        remote.key_id("fan"),
-        remote.actors["fan"].private_pem,
+        SigningKey(remote.key_id("fan"), remote.actors["fan"].private_pem),
     )
     headers.pop("Host")
     evil = body.replace(b"tides", b"other")

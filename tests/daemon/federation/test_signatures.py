@@ -18,6 +18,7 @@ from tunecamp.daemon.federation.signatures import (
     BadSignature,
     SignatureError,
     SignedRequest,
+    SigningKey,
     http_date,
     load_public,
     sign_cavage,
@@ -62,7 +63,7 @@ def request(headers: dict[str, str], body: bytes = BODY, url: str = URL, **kw: o
 @pytest.mark.parametrize("scheme", SIGNERS)
 async def test_a_signed_post_verifies(scheme: str, pair: tuple[str, str]) -> None:
     headers = SIGNERS[scheme](
-        "POST", URL, {"Content-Type": "application/activity+json"}, BODY, KEY_ID, pair[0]
+        "POST", URL, {"Content-Type": "application/activity+json"}, BODY, SigningKey(KEY_ID, pair[0])
     )
     calls, resolve = resolver(pair[1])
     verified = await verify(request(headers), resolve)  # type: ignore[arg-type]
@@ -72,7 +73,7 @@ async def test_a_signed_post_verifies(scheme: str, pair: tuple[str, str]) -> Non
 
 @pytest.mark.parametrize("scheme", SIGNERS)
 async def test_a_tampered_body_is_refused(scheme: str, pair: tuple[str, str]) -> None:
-    headers = SIGNERS[scheme]("POST", URL, {}, BODY, KEY_ID, pair[0])
+    headers = SIGNERS[scheme]("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))
     _, resolve = resolver(pair[1])
     with pytest.raises(SignatureError, match=r"(?i)digest"):
         await verify(request(headers, body=b'{"type":"Undo"}'), resolve)  # type: ignore[arg-type]
@@ -80,7 +81,7 @@ async def test_a_tampered_body_is_refused(scheme: str, pair: tuple[str, str]) ->
 
 @pytest.mark.parametrize("scheme", SIGNERS)
 async def test_a_tampered_header_is_refused(scheme: str, pair: tuple[str, str]) -> None:
-    headers = SIGNERS[scheme]("POST", URL, {}, BODY, KEY_ID, pair[0])
+    headers = SIGNERS[scheme]("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))
     headers["Date"] = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     calls, resolve = resolver(pair[1])
     with pytest.raises(BadSignature):
@@ -90,7 +91,7 @@ async def test_a_tampered_header_is_refused(scheme: str, pair: tuple[str, str]) 
 
 @pytest.mark.parametrize("scheme", SIGNERS)
 async def test_another_path_is_refused(scheme: str, pair: tuple[str, str]) -> None:
-    headers = SIGNERS[scheme]("POST", URL, {}, BODY, KEY_ID, pair[0])
+    headers = SIGNERS[scheme]("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))
     _, resolve = resolver(pair[1])
     with pytest.raises(BadSignature):
         await verify(request(headers, url="https://music.example/inbox"), resolve)  # type: ignore[arg-type]
@@ -100,7 +101,7 @@ async def test_another_path_is_refused(scheme: str, pair: tuple[str, str]) -> No
 async def test_the_wrong_key_is_refused_then_a_rotated_key_is_fetched(
     scheme: str, pair: tuple[str, str], other: tuple[str, str]
 ) -> None:
-    headers = SIGNERS[scheme]("POST", URL, {}, BODY, KEY_ID, pair[0])
+    headers = SIGNERS[scheme]("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))
     calls, resolve = resolver(other[1])
     with pytest.raises(BadSignature):
         await verify(request(headers), resolve)  # type: ignore[arg-type]
@@ -112,7 +113,7 @@ async def test_the_wrong_key_is_refused_then_a_rotated_key_is_fetched(
 @pytest.mark.parametrize("scheme", SIGNERS)
 @pytest.mark.parametrize("hours", [-2, 2])
 async def test_a_date_out_of_the_hour_is_refused(scheme: str, hours: int, pair: tuple[str, str]) -> None:
-    headers = SIGNERS[scheme]("POST", URL, {}, BODY, KEY_ID, pair[0])
+    headers = SIGNERS[scheme]("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))
     _, resolve = resolver(pair[1])
     later = datetime.now(UTC) - timedelta(hours=hours)
     with pytest.raises(SignatureError, match="date"):
@@ -129,11 +130,11 @@ async def test_unsigned_is_refused(pair: tuple[str, str]) -> None:
 
 async def test_cavage_hs2019_and_a_query_signed_or_not(pair: tuple[str, str]) -> None:
     url = URL + "?x=1"
-    headers = sign_cavage("POST", url, {}, BODY, KEY_ID, pair[0])
+    headers = sign_cavage("POST", url, {}, BODY, SigningKey(KEY_ID, pair[0]))
     headers["Signature"] = headers["Signature"].replace('algorithm="rsa-sha256"', 'algorithm="hs2019"')
     _, resolve = resolver(pair[1])
     assert await verify(request(headers, url=url), resolve)  # type: ignore[arg-type]
-    bare = sign_cavage("POST", URL, {}, BODY, KEY_ID, pair[0])  # signed without the query
+    bare = sign_cavage("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))  # signed without the query
     assert await verify(request(bare, url=url), resolve)  # type: ignore[arg-type]
 
 
@@ -148,7 +149,7 @@ async def test_cavage_hs2019_and_a_query_signed_or_not(pair: tuple[str, str]) ->
     ],
 )
 async def test_malformed_cavage_headers_are_named(change: object, reason: str, pair: tuple[str, str]) -> None:
-    headers = sign_cavage("POST", URL, {}, BODY, KEY_ID, pair[0])
+    headers = sign_cavage("POST", URL, {}, BODY, SigningKey(KEY_ID, pair[0]))
     headers["Signature"] = change(headers["Signature"])  # type: ignore[operator]
     _, resolve = resolver(pair[1])
     with pytest.raises(SignatureError, match=reason):
@@ -162,8 +163,7 @@ async def test_signed_get_without_body(pair: tuple[str, str]) -> None:
             "https://music.example/ap/x.json",
             {"Accept": "application/activity+json"},
             b"",
-            KEY_ID,
-            pair[0],
+            SigningKey(KEY_ID, pair[0]),
         )
         _, resolve = resolver(pair[1])
         req = SignedRequest("GET", ("https://music.example/ap/x.json",), headers, b"")
