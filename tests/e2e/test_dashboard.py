@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import launch_options
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from axe_core import axe_browser, violations
+from playwright.sync_api import Browser, Page, expect
 from serve_process import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
-AXE = Path(__file__).resolve().parent / "node_modules/axe-core/axe.min.js"
 PASSWORD = "a long enough password"
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
@@ -58,12 +57,8 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `npm ci` in tests/e2e (make test does)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(**launch_options())
+    with axe_browser() as b:
         yield b
-        b.close()
 
 
 def signed_in(browser: Browser, url: str, width: int, scheme: str) -> Page:
@@ -91,12 +86,8 @@ def test_the_dashboard_fits_and_passes_axe(browser: Browser, daemon: str, width:
             page.goto(path)
             page.wait_for_load_state("networkidle")
             assert page.evaluate(OVERFLOW) <= 0, (path, width)
-            page.add_script_tag(path=str(AXE))
-            violations = page.evaluate(
-                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                ".map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`)"
-            )
-            assert violations == [], (path, violations)
+            found = violations(page)
+            assert found == [], (path, found)
     finally:
         page.context.close()
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import launch_options
-from playwright.sync_api import Browser, sync_playwright
+from axe_core import axe_browser, violations
+from playwright.sync_api import Browser
 from static_site import serve_folder
 
 from tunecamp.generator.build import build
@@ -24,7 +24,6 @@ from tunecamp.generator.options import BuildOptions
 pytestmark = pytest.mark.slow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
-AXE = Path(__file__).resolve().parent / "node_modules/axe-core/axe.min.js"
 VNU = Path(__file__).resolve().parent / "node_modules/vnu-jar/build/dist/vnu.jar"
 # One page of every kind the site has: (URL path, the file a static host serves for it)
 PAGES = {
@@ -88,12 +87,8 @@ def server(example_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `npm ci` in tests/e2e (make test does)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(**launch_options())
+    with axe_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -106,11 +101,7 @@ def test_no_axe_violation_on_any_page_kind(browser: Browser, server: str, kind: 
     try:
         page.goto(PAGES[kind][0])
         page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`)"
-        )
+        found = violations(page)
     finally:
         context.close()
-    assert violations == []
+    assert found == []
