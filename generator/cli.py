@@ -1,4 +1,5 @@
-"""The generator's commands: init, build, publish, unpublish. The daemon adds its own."""
+"""The generator's commands: init, build, watch, publish, unpublish, and the cache group
+(cache_commands.py); their options are in cli_options.py. The daemon adds its own."""
 
 from __future__ import annotations
 
@@ -9,71 +10,23 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
+from tunecamp.generator.cache_commands import cache
+from tunecamp.generator.cli_options import (
+    CONTENT,
+    CONTENT_HELP,
+    DATA,
+    FORCE,
+    NO_TRANSCODE,
+    OUTPUT,
+    catalog_folder,
+    console,
+    output_folder,
+)
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.report import BuildReport
 from tunecamp.generator.words import plural
-
-console = Console(stderr=True, highlight=False, soft_wrap=True)
-OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the site is written (replaced atomically) [default: public/ beside the catalog folder].",
-)
-NO_TRANSCODE = click.option(
-    "--no-transcode", is_flag=True, help="Link web-playable sources as they are (quick previews)."
-)
-CONTENT_HELP = (
-    "The catalog folder (holding catalog.yaml) [default: the current folder when it has a "
-    "catalog.yaml, else ./content]."
-)
-
-
-def CONTENT(command: Any) -> Any:
-    """`-c/--content DIR`, and `DIR` as an argument too (`tunecamp build DIR` as before)."""
-    command = click.option(
-        "-c", "--content", "content_opt", type=click.Path(file_okay=False, path_type=Path), help=CONTENT_HELP
-    )(command)
-    return click.argument(
-        "content", type=click.Path(file_okay=False, path_type=Path), required=False, metavar="[DIR]"
-    )(command)
-
-
-def catalog_folder(content: Path | None, content_opt: Path | None = None) -> Path:
-    """The catalog folder by the one rule (location.py), or a one-line error saying where it looked."""
-    from tunecamp.generator.catalog.location import CatalogNotFound, find_catalog
-
-    if content is not None and content_opt is not None and content != content_opt:
-        raise click.UsageError(f"two catalog folders given ({content} and --content {content_opt}); give one")
-    try:
-        return find_catalog(content if content is not None else content_opt)
-    except CatalogNotFound as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def output_folder(output: Path | None, catalog: Path) -> Path:
-    from tunecamp.generator.catalog.location import beside
-
-    return output if output is not None else beside(catalog, "public")
-
-
-DATA = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="TUNECAMP_DATA_DIR",
-    help="Build cache and private downloads [default: $TUNECAMP_DATA_DIR, else data/ beside the catalog folder].",
-)
-FORCE = click.option(
-    "--force",
-    is_flag=True,
-    help="Build into a non-empty folder that holds no TuneCamp site (its files are deleted). "
-    "Never allowed over the content or data folder.",
-)
 
 
 class Commands(click.Group):
@@ -392,82 +345,4 @@ def unpublish(releases: tuple[str, ...], content: Path | None, build_after: bool
     _after(folder, changed, build_after)
 
 
-@cli.group()
-def cache() -> None:
-    """The build cache (transcodes, analyses, pictures, zips)."""
-
-
-CACHE_DIR = click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The build cache [default: cache/ in the data folder, as `tunecamp build` finds it].",
-)
-
-
-def _cache_dir(content: Path, data_dir: Path | None, cache_dir: Path | None) -> Path:
-    from tunecamp.generator.folders import default_data_dir
-
-    folder = cache_dir or (data_dir or default_data_dir(content)) / "cache"
-    if not (folder / "media").is_dir():
-        raise click.ClickException(
-            f"{folder} holds no media cache (pass the one `tunecamp build` used: --cache-dir or --data)"
-        )
-    return folder
-
-
-@cache.command("gc")
-@CONTENT
-@DATA
-@CACHE_DIR
-def cache_gc(
-    content: Path | None, content_opt: Path | None, data_dir: Path | None, cache_dir: Path | None
-) -> None:
-    """Remove what no file of the catalog needs any more. Run it between builds, not during one."""
-    from tunecamp.generator.media.cachemaint import cache_gc as run_gc
-
-    content = catalog_folder(content, content_opt)
-    stats = run_gc(content, _cache_dir(content, data_dir, cache_dir))
-    console.print(
-        f"removed {plural(stats.removed, 'file', 'files')} ({stats.removed_bytes / 1e6:.1f} MB), "
-        f"kept {stats.kept:,} ({stats.kept_bytes / 1e6:.1f} MB)"
-    )
-
-
-@cache.command("verify")
-@CONTENT
-@DATA
-@CACHE_DIR
-def cache_verify(
-    content: Path | None, content_opt: Path | None, data_dir: Path | None, cache_dir: Path | None
-) -> None:
-    """Check every file of the media cache against the size and hash recorded when it was made.
-
-    A damaged file is removed, so the next build makes it again, and named with the file of CONTENT
-    it was made from; the command then exits with 1. Run it between builds, not during one.
-    """
-    from tunecamp.generator.buildstate import forget_builds
-    from tunecamp.generator.catalog.location import CatalogNotFound, find_catalog
-    from tunecamp.generator.media.cachemaint import cache_verify as run_verify
-
-    try:  # without a catalog the damaged files are still found, only not named by their source
-        catalog: Path | None = find_catalog(content or content_opt)
-    except CatalogNotFound:
-        catalog = None
-    folder = _cache_dir(catalog or Path("content"), data_dir, cache_dir)
-    stats = run_verify(catalog, folder)
-    if stats.damaged:  # the site holds the same damaged files (hard links): a skipped build would keep them
-        forget_builds(folder)
-    for d in stats.damaged:
-        made_from = f", made from {d.source}" if d.source else ""
-        console.print(
-            f"[red]damaged[/red] {escape(str(d.path))}{escape(made_from)}: {d.reason}; "
-            "removed, the next build makes it again"
-        )
-    console.print(
-        f"checked {plural(stats.checked, 'file', 'files')} ({stats.checked_bytes / 1e6:.1f} MB): "
-        f"{len(stats.damaged)} damaged"
-        + (f", {stats.recorded} made by an older TuneCamp recorded as they are" if stats.recorded else "")
-    )
-    if stats.damaged:
-        sys.exit(1)
+cli.add_command(cache)
