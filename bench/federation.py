@@ -46,7 +46,7 @@ from tunecamp.daemon.federation import delivery, publishing, sending
 from tunecamp.daemon.federation.delivery import DeliverySettings, DeliveryWorker
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore, generate
 from tunecamp.daemon.federation.queue import SqliteQueue
-from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage, sign_rfc9421
+from tunecamp.daemon.federation.signing import SigningKey, sign_cavage, sign_rfc9421
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
 
 AS = "https://www.w3.org/ns/activitystreams"

@@ -28,7 +28,7 @@ from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.manifest import Manifest, ManifestFile
 from tunecamp.daemon.federation.remote import RemoteActors
 from tunecamp.daemon.federation.service import FEDERATION, Federation
-from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage
+from tunecamp.daemon.federation.signing import SigningKey, sign_cavage
 from tunecamp.daemon.roles import PUBLIC, requires
 
 log = logging.getLogger("tunecamp.federation")

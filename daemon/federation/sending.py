@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import audience
 from tunecamp.daemon.federation.keys import ActorKey, KeyStore
-from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage
+from tunecamp.daemon.federation.signing import SigningKey, sign_cavage
 from tunecamp.daemon.outbound import Outbound, OutboundError
 
 ACTIVITY_JSON = "application/activity+json"

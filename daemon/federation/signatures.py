@@ -1,4 +1,4 @@
-"""HTTP signatures as the fediverse uses them: draft-cavage and RFC 9421, signed and verified.
+"""HTTP signatures as the fediverse uses them: draft-cavage and RFC 9421, verified (signing.py signs).
 
 RFC 9421 goes through `http-message-signatures` (maintained, complete: structured fields,
 Content-Digest, created/expires). Draft-cavage has no maintained library that fits: `apsig`'s
@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from http_message_signatures import (
     ContentDigest,
-    HTTPMessageSigner,
     HTTPMessageVerifier,
     HTTPSignatureKeyResolver,
     algorithms,
@@ -98,7 +97,7 @@ def load_public(pem: str) -> rsa.RSAPublicKey:
     return key
 
 
-def _private(pem: str | rsa.RSAPrivateKey) -> rsa.RSAPrivateKey:
+def private_key(pem: str | rsa.RSAPrivateKey) -> rsa.RSAPrivateKey:
     if isinstance(pem, rsa.RSAPrivateKey):
         return pem
     key = serialization.load_pem_private_key(pem.encode(), password=None)
@@ -115,52 +114,20 @@ def http_date(now: datetime | None = None) -> str:
     return format_datetime(now or datetime.now(UTC), usegmt=True)
 
 
-def _target(method: str, url: str) -> str:
+def request_target(method: str, url: str) -> str:
     parts = urlsplit(url)
     path = parts.path or "/"
     return f"{method.lower()} {path}?{parts.query}" if parts.query else f"{method.lower()} {path}"
 
 
-# ---- signing ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    """Who signs: the key's id (the actor's `#main-key`) and its private key (parsed, or PEM)."""
-
-    key_id: str
-    private: str | rsa.RSAPrivateKey
-
-
-def sign_cavage(
-    method: str, url: str, headers: Mapping[str, str], body: bytes, key: SigningKey
-) -> dict[str, str]:
-    """`headers` with Host, Date, Digest (with a body) and a draft-cavage rsa-sha256 Signature added."""
-    out = {k: v for k, v in headers.items() if k.lower() not in ("signature", "host", "date", "digest")}
-    out["Host"] = urlsplit(url).netloc
-    out["Date"] = http_date()
-    covered = ["(request-target)", "host", "date"]
-    if method.upper() != "GET" or body:
-        out["Digest"] = digest_header(body)
-        covered.append("digest")
-    lower = {k.lower(): v for k, v in out.items()}
-    lines = [f"(request-target): {_target(method, url)}", *(f"{h}: {lower[h]}" for h in covered[1:])]
-    signature = _private(key.private).sign("\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
-    out["Signature"] = (
-        f'keyId="{key.key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
-        f'signature="{base64.b64encode(signature).decode()}"'
-    )
-    return out
-
-
-class _Message:
+class Message:
     def __init__(self, method: str, url: str, headers: Any) -> None:
         self.method = method.upper()
         self.url = url
         self.headers = headers
 
 
-class _OneKey(HTTPSignatureKeyResolver):
+class OneKey(HTTPSignatureKeyResolver):
     def __init__(self, key: Any) -> None:
         self.key = key
 
@@ -169,34 +136,6 @@ class _OneKey(HTTPSignatureKeyResolver):
 
     def resolve_private_key(self, key_id: str) -> Any:
         return self.key
-
-
-def sign_rfc9421(
-    method: str, url: str, headers: Mapping[str, str], body: bytes, key: SigningKey
-) -> dict[str, str]:
-    """`headers` with Host, Date, Content-Digest (with a body), Signature-Input and Signature (RFC 9421)."""
-    out = {
-        k: v
-        for k, v in headers.items()
-        if k.lower() not in ("signature", "signature-input", "content-digest")
-    }
-    out["Host"] = urlsplit(url).netloc
-    out.setdefault("Date", http_date())
-    components = ["@method", "@target-uri", "@authority", "host", "date"]
-    signer = HTTPMessageSigner(
-        signature_algorithm=algorithms.RSA_V1_5_SHA256, key_resolver=_OneKey(_private(key.private))
-    )
-    message = _Message(method, url, out)
-    with_body = method.upper() != "GET" or bool(body)
-    signer.sign(
-        message,
-        key_id=key.key_id,
-        label=RFC9421_LABEL,
-        covered_component_ids=components,
-        created=datetime.now(UTC),
-        body=body if with_body else None,
-    )
-    return out
 
 
 # ---- verifying -------------------------------------------------------------------------------
@@ -312,7 +251,7 @@ def _check_cavage(request: SignedRequest, params: Mapping[str, str], key: rsa.RS
         lines = []
         for name in covered:
             if name == "(request-target)":
-                lines.append(f"(request-target): {_target(request.method, url)}")
+                lines.append(f"(request-target): {request_target(request.method, url)}")
             elif name in ("(created)", "(expires)"):
                 lines.append(f"{name}: {params.get(name[1:-1], '')}")
             else:
@@ -374,14 +313,14 @@ def _check_rfc9421(request: SignedRequest, key_id: str, key: rsa.RSAPublicKey) -
         raise SignatureError(f"unsupported signature algorithm {params.get('alg')!r}")
     if "date" in lower:
         _check_date(lower["date"], request.now)
-    verifier = HTTPMessageVerifier(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+    verifier = HTTPMessageVerifier(signature_algorithm=algorithm, key_resolver=OneKey(key))
     verifier.max_clock_skew = SKEW
     headers = list(request.headers.items())
     last: Exception | None = None
     for url in _variants(request.urls):
         host = urlsplit(url).netloc
         fields = [(k, host if k.lower() == "host" else v) for k, v in headers]
-        message = _Message(request.method, url, _Fields(fields))
+        message = Message(request.method, url, _Fields(fields))
         try:
             results = verifier.verify(message, max_age=SKEW)
         except HTTPMessageSignaturesException as exc:

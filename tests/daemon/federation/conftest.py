@@ -27,7 +27,7 @@ from tunecamp.daemon.appkeys import OUTBOUND
 from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.federation.keys import generate
 from tunecamp.daemon.federation.service import FEDERATION
-from tunecamp.daemon.federation.signatures import SigningKey, sign_cavage, sign_rfc9421
+from tunecamp.daemon.federation.signing import SigningKey, sign_cavage, sign_rfc9421
 
 BASE = "https://site.example"
 DAEMON = "https://daemon.example"

@@ -26,7 +26,7 @@ from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.federation import delivery
 from tunecamp.daemon.federation.delivery import DeliverySettings
 from tunecamp.daemon.federation.keys import KeyStore
-from tunecamp.daemon.federation.signatures import SigningKey, sign_rfc9421
+from tunecamp.daemon.federation.signing import SigningKey, sign_rfc9421
 
 pytestmark = pytest.mark.slow
 PEER_DIR = Path(__file__).resolve().parents[2] / "peers" / "fedify"

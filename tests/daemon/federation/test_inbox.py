@@ -15,14 +15,8 @@ from tunecamp.daemon.config import Rate
 from tunecamp.daemon.federation import moderation
 from tunecamp.daemon.federation.inbox import INBOX
 from tunecamp.daemon.federation.service import FEDERATION
-from tunecamp.daemon.federation.signatures import (
-    SignedRequest,
-    SigningKey,
-    load_public,
-    sign_cavage,
-    sign_rfc9421,
-    verify,
-)
+from tunecamp.daemon.federation.signatures import SignedRequest, load_public, verify
+from tunecamp.daemon.federation.signing import SigningKey, sign_cavage, sign_rfc9421
 from tunecamp.daemon.ratelimit import RateLimiter
 
 from .conftest import BASE, DAEMON, Remote

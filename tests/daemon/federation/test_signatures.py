@@ -18,13 +18,11 @@ from tunecamp.daemon.federation.signatures import (
     BadSignature,
     SignatureError,
     SignedRequest,
-    SigningKey,
     http_date,
     load_public,
-    sign_cavage,
-    sign_rfc9421,
     verify,
 )
+from tunecamp.daemon.federation.signing import SigningKey, sign_cavage, sign_rfc9421
 
 URL = "https://music.example/users/aurora/inbox"
 BODY = b'{"type":"Follow"}'
