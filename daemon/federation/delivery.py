@@ -155,8 +155,11 @@ class DeliveryWorker:
                 continue
             self.stats.last_run = time.time()
             nap = s.idle_poll if due is None else min(s.idle_poll, max(0.05, due - time.time()))
+            # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancellation that arrives as the
+            # wake-up does (the in-flight sends finishing at shutdown set it), and the stop hangs forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), nap)
+                async with asyncio.timeout(nap):
+                    await self._wake.wait()
             self._wake.clear()
 
     def _finished(self, task: asyncio.Task[None]) -> None:

@@ -53,7 +53,8 @@ class TranscodeSlots:
                 if remaining <= 0:
                     return False
                 try:
-                    await asyncio.wait_for(self._freed.wait(), remaining)
+                    async with asyncio.timeout(remaining):  # not wait_for: it can lose a cancellation on 3.11
+                        await self._freed.wait()
                 except TimeoutError:
                     return False
             return True

@@ -321,3 +321,18 @@ async def test_an_inside_address_is_dead_lettered_at_once(db: Db, inboxes: Any) 
     assert row["state"] == "dead" and "loopback" in row["last_error"]
     assert await worker.queue.retry(row["id"]) == 1  # the dashboard's button puts it back
     assert (await worker.queue.counts()).pending == 1
+
+
+@pytest.mark.parametrize("steps", range(6))
+async def test_the_worker_stops_whenever_the_stop_arrives(db: Db, outbound: Outbound, steps: int) -> None:
+    """A wake-up and the stop in the same few loop turns (as at shutdown, when the cancelled sends
+    finish and wake the worker): the stop is never lost, whatever the interleaving."""
+    worker = worker_for(db, outbound, DeliverySettings(idle_poll=30.0))
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.1)  # napping, waiting for a wake-up
+    worker.wake()
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=2)
+    assert done == {task} and task.cancelled(), "the worker went on after it was stopped"
