@@ -41,7 +41,8 @@ from tunecamp.daemon.federation.sending import (
 )
 
 log = logging.getLogger("tunecamp.federation.delivery")
-RETRIED_4XX = frozenset({408, 429})
+# 401 too, as Mastodon does: the remote may not have our new key yet (rotated, or a stale CDN copy)
+RETRIED_4XX = frozenset({401, 408, 429})
 
 
 @dataclass(frozen=True)

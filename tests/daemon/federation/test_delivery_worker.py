@@ -208,7 +208,14 @@ async def test_410_removes_the_followers_of_that_inbox(db: Db, outbound: Outboun
 
 @pytest.mark.parametrize(
     ("status", "attempts", "state"),
-    [(403, 1, "dead"), (404, 1, "dead"), (429, 3, "done"), (408, 3, "done"), (503, 3, "done")],
+    [
+        (403, 1, "dead"),
+        (404, 1, "dead"),
+        (401, 3, "done"),
+        (429, 3, "done"),
+        (408, 3, "done"),
+        (503, 3, "done"),
+    ],
 )
 async def test_which_answers_are_retried(
     db: Db, outbound: Outbound, inboxes: Any, status: int, attempts: int, state: str
