@@ -5,8 +5,8 @@ one that signed the HTTP request. Such an activity is believed only when it carr
 actor's proof: a `DataIntegrityProof` with the `eddsa-jcs-2022` cryptosuite, made with an Ed25519
 key the actor lists in its `assertionMethod` (as a `Multikey`). The verification itself is
 `apsig`'s (`ProofVerifier`: JCS canonicalisation, the two SHA-256 hashes, the Ed25519 check).
-Linked-data signatures (`RsaSignature2017`) are not checked: normalising them needs JSON-LD
-contexts fetched from the network, outside the guarded client; such forwards are refused.
+Without such a proof, an older relay's linked-data signature (`RsaSignature2017`) is checked
+instead (ld_signatures.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import urldefrag
 
 from apsig.proof.verify import ProofVerifier
 
+from tunecamp.daemon.federation.ld_signatures import LdSignatureError, signature_of, verify_ld_signature
 from tunecamp.daemon.federation.remote import RemoteActors, RemoteError
 
 SUITE = "eddsa-jcs-2022"
@@ -39,8 +40,15 @@ async def verify_proof(remote: RemoteActors, activity: dict[str, Any], actor_id:
         for p in _proofs(activity)
         if p.get("type") == "DataIntegrityProof" and p.get("cryptosuite") == SUITE
     ]
+    if not proofs and signature_of(activity) is not None:
+        try:
+            return await verify_ld_signature(remote, activity, actor_id)
+        except LdSignatureError as exc:
+            raise ProofError(str(exc)) from None
     if not proofs:
-        raise ProofError(f"signed by another actor than {actor_id}, and no {SUITE} proof of the actor's")
+        raise ProofError(
+            f"signed by another actor than {actor_id}, and no {SUITE} proof or RsaSignature2017 of the actor's"
+        )
     for proof in proofs:
         method = proof.get("verificationMethod")
         if not isinstance(method, str) or urldefrag(method)[0] != actor_id:

@@ -9,7 +9,7 @@ format (`remote.post(...)`).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from apsig.proof.sign import ProofSigner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from fedify_peer import Peer, start_peer
 from multiformats import multibase, multicodec
 
 from tunecamp.daemon.app import create_app
@@ -297,3 +298,19 @@ async def daemon(
     client = await aiohttp_client(app)
     remote.daemon = client
     return client
+
+
+@pytest.fixture
+def peer() -> Iterator[Peer]:
+    started = start_peer()
+    yield started
+    started.process.kill()
+    started.process.wait()
+
+
+@pytest.fixture
+def cavage_peer() -> Iterator[Peer]:
+    started = start_peer("--first-knock", "draft-cavage-http-signatures-12")
+    yield started
+    started.process.kill()
+    started.process.wait()

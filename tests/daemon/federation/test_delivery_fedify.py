@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
-import subprocess
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from fedify_peer import Peer
 
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import BUILDS, DB
@@ -29,67 +28,7 @@ from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.signing import SigningKey, sign_rfc9421
 
 pytestmark = pytest.mark.slow
-PEER_DIR = Path(__file__).resolve().parents[2] / "peers" / "fedify"
 PASSWORD = "correct horse battery"
-
-
-@dataclass
-class Peer:
-    url: str
-    process: subprocess.Popen[str]
-
-    async def call(self, what: str, **args: Any) -> Any:
-        async with aiohttp.ClientSession() as session:
-            if what == "inbox":
-                async with session.get(f"{self.url}/control/inbox") as r:
-                    return await r.json()
-            async with session.post(f"{self.url}/control/{what}", json=args) as r:
-                data = await r.json()
-                assert r.status == 200, data
-                return data
-
-    async def wait_for(
-        self, kind: str, match: Callable[[dict[str, Any]], bool] = lambda a: True, timeout: float = 30
-    ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for activity in (await self.call("inbox"))["received"]:
-                if activity.get("type") == kind and match(activity):
-                    return activity
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"the peer received no {kind}: {await self.call('inbox')}")
-
-
-def start_peer(*args: str) -> Peer:
-    if shutil.which("node") is None:
-        pytest.fail("node is not installed: the Fedify peer needs Node 20 or later")
-    if not (PEER_DIR / "node_modules" / "@fedify" / "fedify").is_dir():
-        pytest.fail(f"the Fedify peer is not installed: run `npm ci` in {PEER_DIR} (make test does)")
-    process = subprocess.Popen(
-        ["node", "peer.mjs", *args], cwd=PEER_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("listening "):
-        process.kill()
-        pytest.fail(f"the Fedify peer did not start: {line}{process.stdout.read()}")
-    return Peer(f"http://127.0.0.1:{line.split()[1]}", process)
-
-
-@pytest.fixture
-def peer() -> Iterator[Peer]:
-    started = start_peer()
-    yield started
-    started.process.kill()
-    started.process.wait()
-
-
-@pytest.fixture
-def cavage_peer() -> Iterator[Peer]:
-    started = start_peer("--first-knock", "draft-cavage-http-signatures-12")
-    yield started
-    started.process.kill()
-    started.process.wait()
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from fedify_peer import Peer
 
 from tunecamp.daemon.appkeys import BUILDS, DB
 from tunecamp.daemon.config import Rate
@@ -23,6 +24,7 @@ from .conftest import BASE, DAEMON, Remote
 
 AURORA = f"{BASE}/ap/artists/aurora.json"
 NOTE = f"{BASE}/ap/releases/tides/note.json"
+AS_CONTEXTS = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
 SCHEMES = ["cavage", "rfc9421"]
 
 
@@ -430,3 +432,40 @@ async def test_a_like_storm_asks_for_one_rebuild_a_window(daemon: TestClient, re
             break
         await asyncio.sleep(0.1)
     assert await fediverse_builds() == 2  # the burst's last change is built too
+
+
+@pytest.mark.slow
+async def test_a_relay_forward_is_believed_on_its_actors_linked_data_signature(
+    daemon: TestClient, remote: Remote, peer: Peer
+) -> None:
+    """An older relay's forward: the Like is signed inside (RsaSignature2017) by Fedify's own
+    signJsonLd, the request by the relay; the daemon normalises with its bundled contexts only."""
+    remote.add("relay")
+    assert remote.server is not None
+    host = {"Host": f"localtest:{peer.url.rsplit(':', 1)[1]}"}  # the peer names itself after the Host
+    fan = f"http://{host['Host']}/users/peer"
+    like = {"@context": AS_CONTEXTS, "id": f"{fan}/likes/1", "type": "Like", "actor": fan, "object": NOTE}
+    signed = await peer.call("signld", headers=host, activity=like)
+    assert signed["signature"]["type"] == "RsaSignature2017"
+    answer = await remote.post("relay", signed, key_of="relay")
+    assert answer.status == 202, await answer.text()
+    assert await daemon.app[DB].run(moderation.reaction_counts) == {"tides": {"likes": 1, "boosts": 0}}
+
+    tampered = {**signed, "id": f"{fan}/likes/2", "object": f"{BASE}/ap/releases/other/note.json"}
+    answer = await remote.post("relay", tampered, key_of="relay")
+    assert answer.status == 401 and "does not verify" in await answer.text()
+
+    # a context the daemon has no copy of is never fetched: the forward is refused, naming it
+    strange = {**signed, "id": f"{fan}/likes/3", "@context": [*AS_CONTEXTS, "https://evil.example/ctx"]}
+    answer = await remote.post("relay", strange, key_of="relay")
+    assert (
+        answer.status == 401
+        and "https://evil.example/ctx is not one this server knows" in await answer.text()
+    )
+
+    # signed by the relay's key inside as well proves nothing about the fan
+    relay_signed = {**signed, "id": f"{fan}/likes/4"}
+    relay_signed["signature"] = {**signed["signature"], "creator": remote.key_id("relay")}
+    answer = await remote.post("relay", relay_signed, key_of="relay")
+    assert answer.status == 401 and "has no key" in await answer.text()
+    assert await daemon.app[DB].run(moderation.reaction_counts) == {"tides": {"likes": 1, "boosts": 0}}

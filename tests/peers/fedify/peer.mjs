@@ -3,8 +3,10 @@
 // prints "listening <port>" once ready. The actor is /users/peer; the test drives it with
 //   POST /control/follow {handle}  POST /control/undo {handle}  POST /control/reply {note, content}
 //   POST /control/fetch {url}      POST /control/get {url}   GET /control/inbox (what its inbox received and answered)
+//   POST /control/signld {activity}: the activity with the actor's RsaSignature2017, as a relay forwards it
 import http from "node:http";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
+import { signJsonLd } from "@fedify/fedify/sig";
 import { Accept, Announce, Create, Delete, Endpoints, Follow, Mention, Note, Person, PUBLIC_COLLECTION, Reject, Undo, Update } from "@fedify/vocab";
 
 const knock = process.argv.includes("--first-knock") ? process.argv[process.argv.indexOf("--first-knock") + 1] : "rfc9421";
@@ -58,6 +60,10 @@ const control = {
   async fetch(ctx, { url }) {
     const found = await ctx.lookupObject(url);
     return found == null ? null : await found.toJsonLd();
+  },
+  async signld(ctx, { activity }) {
+    const [pair] = await ctx.getActorKeyPairs("peer");
+    return await signJsonLd(activity, keys.privateKey, pair.keyId, {});
   },
   async get(_ctx, { url }) {  // a plain GET, as a client playing an attachment would
     const response = await fetch(url);
