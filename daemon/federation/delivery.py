@@ -58,7 +58,11 @@ class DeliverySettings:
 
     @classmethod
     def from_config(cls, config: DaemonConfig) -> DeliverySettings:
-        return cls(concurrency=config.delivery_concurrency, per_host=config.delivery_per_host)
+        return cls(
+            concurrency=config.delivery_concurrency,
+            per_host=config.delivery_per_host,
+            lease=config.delivery_lease,
+        )
 
 
 @dataclass

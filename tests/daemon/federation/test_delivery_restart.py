@@ -3,20 +3,27 @@
 The whole app on one data folder, twice: the first publishes a release to four inboxes on
 127.0.0.1, three answer and one hangs; the daemon stops with that one in flight; the second
 daemon, started on the same database, delivers it once its claim's lease has run out, and
-never again the three that were acknowledged."""
+never again the three that were acknowledged. Once with a clean stop of the app, once with
+`kill -9` of a real `tunecamp serve` process."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import os
+import sqlite3
+import subprocess
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from fedsite import Site
+from serve_process import free_port, serve_command, wait_healthy
 
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import DB
@@ -29,11 +36,12 @@ SETTINGS = DeliverySettings(lease=3.0, base_delay=0.1, max_delay=0.5, idle_poll=
 
 
 class Inboxes:
-    """Four loopback inboxes; the last hangs on its first POST."""
+    """Four loopback inboxes; the last hangs on its POSTs until `hang` is false."""
 
     def __init__(self) -> None:
         self.received: dict[int, list[str]] = {n: [] for n in range(4)}
         self.hang = True
+        self.released = asyncio.Event()  # set at the end: nothing hangs past the test
         self.servers: list[TestServer] = []
 
     def handler(self, n: int) -> Any:
@@ -41,7 +49,7 @@ class Inboxes:
             body = await request.json()
             self.received[n].append(body["id"])
             if n == 3 and self.hang:
-                await asyncio.sleep(60)
+                await self.released.wait()
             return web.Response(status=202)
 
         return handle
@@ -62,6 +70,7 @@ class Inboxes:
 async def inboxes() -> AsyncIterator[Inboxes]:
     made = Inboxes()
     yield made
+    made.released.set()
     for server in made.servers:
         await server.close()
 
@@ -74,9 +83,9 @@ async def start_daemon(config: DaemonConfig) -> TestServer:
     return server
 
 
-async def wait(condition: Any, what: str, timeout: float = 15) -> None:
+async def wait(condition: Any, what: str, timeout: float = 15, expected: Any = True) -> None:
     deadline = time.monotonic() + timeout
-    while not await condition():
+    while await condition() != expected:
         assert time.monotonic() < deadline, what
         await asyncio.sleep(0.05)
 
@@ -138,3 +147,82 @@ async def test_a_restart_mid_run_loses_and_duplicates_nothing(config: DaemonConf
     create = f"{site.base}/ap/releases/dawn/create.json"
     assert [inboxes.received[n] for n in range(3)] == [[create]] * 3  # acknowledged: sent once
     assert inboxes.received[3] == [create, create]  # cut off, then delivered
+
+
+def _count(data: Path, sql: str) -> int:
+    with contextlib.closing(sqlite3.connect(data / "tunecamp.db")) as db:
+        try:
+            return int(db.execute(sql).fetchone()[0])
+        except sqlite3.OperationalError:  # not migrated yet
+            return -1
+
+
+def _follow(data: Path, urls: list[str]) -> None:
+    with contextlib.closing(sqlite3.connect(data / "tunecamp.db", timeout=10)) as db:
+        for n, url in enumerate(urls):
+            db.execute(
+                "INSERT INTO fed_followers (username, actor, inbox, shared_inbox, follow_id, follow, state, created_at)"
+                " VALUES ('aurora', ?, ?, NULL, ?, '{}', 'accepted', '2026-01-01')",
+                [f"https://fan{n}.example/u", url, f"https://fan{n}.example/u#f"],
+            )
+        db.commit()
+
+
+async def test_a_killed_serve_process_loses_and_duplicates_nothing(
+    tmp_path: Path, site: Path, inboxes: Inboxes
+) -> None:
+    content, data = tmp_path / "content", tmp_path / "data"
+    content.mkdir(exist_ok=True)
+    fed = Site(site)
+    fed.publish("tides")
+    urls = await inboxes.start()
+    env = {**os.environ, "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK": "true", "TUNECAMP_DELIVERY_LEASE": "5"}
+
+    async def serve() -> subprocess.Popen[bytes]:
+        port = free_port()
+        process = subprocess.Popen(
+            serve_command(content, site, data, port),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        healthy = await asyncio.to_thread(wait_healthy, process, f"http://127.0.0.1:{port}", 300)
+        assert healthy, "tunecamp serve did not start"
+        return process
+
+    first = await serve()
+    try:
+        await wait(
+            lambda: asyncio.to_thread(_count, data, "SELECT COUNT(*) FROM fed_published"),
+            "the first sync never happened",
+            expected=1,
+        )
+        await asyncio.to_thread(_follow, data, urls)
+        fed.publish("dawn")
+
+        async def four_reached() -> bool:
+            return all(inboxes.received[n] for n in range(4))
+
+        await wait(four_reached, "the first daemon did not deliver")
+        done = "SELECT COUNT(*) FROM fed_deliveries WHERE state = 'done'"
+        await wait(lambda: asyncio.to_thread(_count, data, done), "acks not recorded", expected=3)
+    finally:
+        first.kill()  # SIGKILL: no cleanup at all, the fourth's claim stays in the database
+        first.wait()
+
+    inboxes.hang = False
+    second = await serve()
+    try:
+        await wait(
+            lambda: asyncio.to_thread(_count, data, done),
+            "the killed delivery was lost",
+            timeout=30,
+            expected=4,
+        )
+        await asyncio.sleep(5.5)  # longer than a lease: anything left to send again would have gone by now
+    finally:
+        second.terminate()
+        second.wait()
+    create = f"{fed.base}/ap/releases/dawn/create.json"
+    assert [inboxes.received[n] for n in range(3)] == [[create]] * 3  # acknowledged: sent once
+    assert inboxes.received[3] == [create, create]  # cut off by the kill, then delivered
