@@ -9,6 +9,7 @@
 - signing.py: signing outgoing requests in both formats;
 - remote.py: remote actors and their keys, fetched through the outbound client and cached;
 - proofs.py: FEP-8b32 object integrity proofs, for activities a relay forwards;
+- ld_signatures.py: older relays' RsaSignature2017, normalised with the bundled contexts/ only;
 - manifest.py: the site's actors and release notes, read from public/ap/manifest.json;
 - webfinger.py and nodeinfo.py: the discovery endpoints;
 - inbox.py: the inbox routes (reading, verifying, blocks, de-duplication) and the collections;
