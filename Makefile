@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint bench install relink lock clean
+.PHONY: demo test test-serial test-fast lint bench install relink lock clean
 
 # A venv with the pinned dependencies; rebuilt when the lock or pyproject changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -40,11 +40,17 @@ PEER := tests/peers/fedify
 $(PEER)/node_modules/.package-lock.json: $(PEER)/package-lock.json
 	cd $(PEER) && npm ci --no-audit --no-fund
 
+# One test process per core (at most 4): most tests wait on servers, ffmpeg or a browser, and a
+# 2-core CI machine runs the suite in well under its 15 minutes. Every test owns its ports and
+# folders, so any order and any split works; `make test-serial` for a single-process run.
 test: install relink $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
+
+test-serial: install relink $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
 
 test-fast: install relink
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 -m "not slow"
 
 lint: install relink
 	$(BIN)/ruff check .
