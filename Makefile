@@ -42,7 +42,8 @@ $(PEER)/node_modules/.package-lock.json: $(PEER)/package-lock.json
 
 # One test process per core (at most 4): most tests wait on servers, ffmpeg or a browser, and a
 # 2-core CI machine runs the suite in well under its 15 minutes. Every test owns its ports and
-# folders, so any order and any split works; `make test-serial` for a single-process run.
+# folders, so any order and any split works; `make test-serial` for a single-process run. Not
+# `--dist loadfile`: it reports schemathesis' per-operation failures as passes.
 test: install relink $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
