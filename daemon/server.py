@@ -7,6 +7,7 @@ contexts, which stop a running build and close the database.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
@@ -141,5 +142,16 @@ def serve(config: DaemonConfig, *, build: bool = True) -> None:
         access_log=ACCESS_LOGGER,
         print=None,
         handle_signals=True,
+        loop=event_loop(),
     )
     log.info("stopped")
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed (Linux, macOS): measured at about a third less CPU per inbox
+    POST than asyncio's own loop (docs/performance.md); asyncio's elsewhere (Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()

@@ -127,3 +127,15 @@ def test_a_busy_port_is_one_line_saying_how_to_pick_another(tmp_path: Path) -> N
     assert f"--port {port + 123}" in result.stderr and "PORT=" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "TuneCamp is serving" not in result.stdout  # no banner for a server that never starts
+
+
+def test_serve_runs_on_uvloop_where_it_is_installed() -> None:
+    import uvloop
+
+    from tunecamp.daemon.server import event_loop
+
+    loop = event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
