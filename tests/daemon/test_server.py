@@ -13,7 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvloop
 from serve_process import free_port, serve_command, wait_healthy
+
+from tunecamp.daemon.server import event_loop
 
 pytestmark = pytest.mark.slow
 
@@ -130,10 +133,6 @@ def test_a_busy_port_is_one_line_saying_how_to_pick_another(tmp_path: Path) -> N
 
 
 def test_serve_runs_on_uvloop_where_it_is_installed() -> None:
-    import uvloop
-
-    from tunecamp.daemon.server import event_loop
-
     loop = event_loop()
     try:
         assert isinstance(loop, uvloop.Loop)
