@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from aiohttp import web
+from sqlite_utils import Database
 
 from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import CONFIG, DB
@@ -40,11 +41,16 @@ def may_broadcast(user: User, artist: str) -> bool:
 
 
 async def broadcastable(request: web.Request, user: User) -> list[str]:
-    """The artists `user` may go live as: every indexed one for Owners and Managers, else their own."""
+    """The artists `user` may go live as: every known one for Owners and Managers, else their own."""
     if grant(CONTENT_MANAGE, user.role) == "yes":
-        names = await request.app[DB].run(catalog_index.artist_names)
-        return sorted(set(names) | set(user.artists))
+        return sorted(await request.app[DB].run(known_artists))
     return list(user.artists)
+
+
+def known_artists(db: Database) -> set[str]:
+    """The catalog index's artists, and those linked to an account (before the first build)."""
+    linked = {r[0] for r in db.execute("SELECT DISTINCT artist_slug FROM user_artists").fetchall()}
+    return set(catalog_index.artist_names(db)) | linked
 
 
 def _session(request: web.Request) -> LiveSession:
