@@ -8,7 +8,8 @@
   "use strict";
 
   var IDLE = 20000; // ms between looks while the artist is off air
-  var ON_AIR = 5000; // ... and while live (the listener count)
+  var PLAYING = 10000; // ... while playing (the listener count)
+  var STARTING = 2000; // ... while live but without segments enough to start
   var hlsLoading = null;
 
   function listenerId() {
@@ -78,7 +79,8 @@
       if (!status.live) { detach(); return; }
       title.textContent = status.title;
       count.textContent = status.listeners + (status.listeners === 1 ? " listener" : " listeners");
-      if (session !== status.id) {
+      // a player handed a playlist without segments yet may give up on it: wait for two
+      if (session !== status.id && status.segments >= 2) {
         detach();
         session = status.id;
         attach(status.playlist + "?listener=" + listenerId());
@@ -91,7 +93,7 @@
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(show)
         .catch(function () { box.hidden = true; })
-        .then(function () { setTimeout(poll, session ? ON_AIR : IDLE); });
+        .then(function () { setTimeout(poll, session ? PLAYING : box.hidden ? IDLE : STARTING); });
     }
     poll();
   }
