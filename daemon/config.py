@@ -157,7 +157,9 @@ class DaemonConfig:
         if not 0 <= self.live_linger <= 3600:
             raise ConfigError(f"TUNECAMP_LIVE_LINGER={self.live_linger:g}: 0 to 3600 seconds")
         if not 60 <= self.live_max_duration <= 24 * 3600:
-            raise ConfigError(f"TUNECAMP_LIVE_MAX_DURATION={self.live_max_duration:g}: 60 seconds to 24 hours")
+            raise ConfigError(
+                f"TUNECAMP_LIVE_MAX_DURATION={self.live_max_duration:g}: 60 seconds to 24 hours"
+            )
 
     @property
     def url(self) -> str:

@@ -36,8 +36,10 @@ def chunks(data: bytes, count: int) -> list[bytes]:
 
 def probe_seconds(path: Path) -> float:
     """Decode the whole file (any error fails) and return its duration."""
+    command = [ffmpeg_path(), "-hide_banner", "-v", "error", "-i", str(path),
+               "-ac", "2", "-ar", "48000", "-f", "wav", "-"]  # fmt: skip
     result = subprocess.run(
-        [ffmpeg_path(), "-hide_banner", "-v", "error", "-i", str(path), "-ac", "2", "-ar", "48000", "-f", "wav", "-"],
+        command,
         capture_output=True,
         check=True,
     )
