@@ -133,7 +133,10 @@ async def chunk(request: web.Request) -> web.Response:
         seconds = retry_after(wait)
         raise http_error(429, f"too many chunks; try again in {seconds} s", **{"Retry-After": str(seconds)})
     data = await _read_chunk(request, hub.settings.max_chunk)
+    failed: EncoderFailed | None = None
     async with session.lock:  # chunks go to ffmpeg in the order they are numbered
+        if session.state != "live":
+            raise http_error(409, f"the session has ended ({session.end_reason})")
         if seq is not None and seq < session.next_seq:
             return web.json_response({"seq": seq, "duplicate": True})
         if seq is not None and seq > session.next_seq:
@@ -141,8 +144,10 @@ async def chunk(request: web.Request) -> web.Response:
         try:
             await session.feed(data)
         except EncoderFailed as exc:
-            await hub.end(session, str(exc))
-            raise http_error(409, f"the session has ended: {exc}") from None
+            failed = exc
+    if failed is not None:  # ended outside the lock: the end waits for chunks in flight
+        await hub.end(session, str(failed))
+        raise http_error(409, f"the session has ended: {failed}")
     return web.json_response({"seq": session.next_seq - 1, "listeners": session.listeners.count(hub.clock())})
 
 

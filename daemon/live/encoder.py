@@ -110,6 +110,8 @@ class Encoder:
         async with self._lock:
             if self.failure is not None:
                 raise EncoderFailed(self.failure)
+            if self._closing:  # the end came while a chunk was on its way: never a new ffmpeg then
+                raise EncoderFailed("the stream has ended")
             if self.process is None or self.process.returncode is not None:
                 await self._restart()
             assert self.process is not None

@@ -103,7 +103,8 @@ class LiveHub:
         if session.state != "live":
             return
         session.state, session.end_reason = "ending", reason
-        await session.stop()
+        async with session.lock:  # a chunk on its way to ffmpeg goes in before the end
+            await session.stop()
         keep = session.broadcast.record if keep is None else keep and session.broadcast.record
         if keep:
             session.release = await self._keep(session)
