@@ -9,5 +9,5 @@
 - playlist.py: the rolling HLS playlist, written by us so a restart continues it with a discontinuity;
 - recording.py: a kept recording becomes a draft release folder in the catalog;
 - api.py: start, chunks and end; the status JSON, the playlist and the segments listeners fetch;
-- pages.py: the broadcaster's page (/admin/live, assets/broadcast.js) and the listener's page.
+- pages.py: the broadcaster's page (/admin/live, assets/broadcast.js), the listener's page, their scripts.
 """

@@ -230,5 +230,3 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/live/sessions/{session}/chunks", chunk)
     r.add_post("/api/live/sessions/{session}/end", end)
     r.add_get("/api/live/status", artist_status)
-    r.add_get("/live/{slug}/index.m3u8", playlist)
-    r.add_get("/live/{slug}/{name}", segment)

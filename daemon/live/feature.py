@@ -36,4 +36,10 @@ def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.live")
     app.cleanup_ctx.append(hub_ctx)
     api.setup(app)
-    pages.setup(app)
+    r = app.router
+    r.add_get("/admin/live", pages.broadcaster)
+    # in this order: an artist called "assets" keeps its playlist link, session ids are hex
+    r.add_get("/live/{slug}/index.m3u8", api.playlist)
+    r.add_get("/live/assets/{name}", pages.asset)
+    r.add_get("/live/{slug}/{name}", api.segment)
+    r.add_get("/live/{slug}/", pages.listener)

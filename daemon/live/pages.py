@@ -84,9 +84,3 @@ async def asset(request: web.Request) -> web.Response:
     package, parts, kind = found
     data = importlib.resources.files(package).joinpath(*parts).read_bytes()
     return web.Response(body=data, content_type=kind, headers={"Cache-Control": "public, max-age=300"})
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_get("/admin/live", broadcaster)
-    app.router.add_get("/live-assets/{name}", asset)
-    app.router.add_get("/live/{slug}/", listener)

@@ -16,7 +16,7 @@ async def test_the_pages_and_their_scripts(
     page = await client.get("/admin/live", headers=studio.headers)
     assert page.status == 200
     html = await page.text()
-    assert 'id="live-form"' in html and 'value="aurora"' in html and "/live-assets/broadcast.js" in html
+    assert 'id="live-form"' in html and 'value="aurora"' in html and "/live/assets/broadcast.js" in html
     await add_user(client.app, "fan", "listener")
     fan = await client.get(
         "/admin/live", headers={"Authorization": f"Bearer {await token_for(client.app, 'fan')}"}
@@ -27,10 +27,10 @@ async def test_the_pages_and_their_scripts(
     assert listen.status == 200 and 'data-artist="aurora"' in await listen.text()
     assert "media-src 'self' blob:" in listen.headers["Content-Security-Policy"]
     for name, marker in (("broadcast.js", "MediaRecorder"), ("live.js", "tunecamp:page"), ("hls.js", "Hls")):
-        script = await client.get(f"/live-assets/{name}")
+        script = await client.get(f"/live/assets/{name}")
         assert script.status == 200 and script.content_type == "text/javascript"
         assert marker in await script.text(), name
-    assert (await client.get("/live-assets/..%2f..%2fconfig.py")).status == 404
+    assert (await client.get("/live/assets/..%2f..%2fconfig.py")).status == 404
 
     assert (await client.get("/live/aurora/index.m3u8")).status == 404  # not live
     session = await studio.start()
