@@ -1,13 +1,16 @@
-"""In headless Chromium with a fake microphone: the dashboard's broadcaster page goes live and a
-listener's page plays it (its audio's currentTime advances), through a real `tunecamp serve`."""
+"""In headless Chromium with a fake microphone: the dashboard's broadcaster page goes live, and the
+daemon's listener page, the static artist page (built before) and a browser without native HLS
+(hls.js) play it (their audio's currentTime advances), through a real `tunecamp serve`."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,21 +27,28 @@ MEDIA = (
     "--autoplay-policy=no-user-gesture-required",
 )
 
-PLAYING = "() => { const a = document.querySelector('audio'); a.play().catch(() => {}); return a.currentTime > 1.5; }"
+PLAYING = "() => { const a = document.querySelector('[data-live-audio]'); a.play().catch(() => {}); return a.currentTime > 1.5; }"
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[str]:
+def daemon(tmp_path: Path, make_audio: Any) -> Iterator[str]:
+    """`tunecamp serve` building a one-release catalog whose daemon_url is itself."""
     content, public, data = tmp_path / "content", tmp_path / "public", tmp_path / "data"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     (content / "artists" / "aurora-lane").mkdir(parents=True)
-    (content / "catalog.yaml").write_text("title: Live Test\nbase_url: http://127.0.0.1\n")
-    public.mkdir()
-    (public / "index.html").write_text("<h1>Home</h1>")
+    (content / "artists" / "aurora-lane" / "artist.yaml").write_text("name: Aurora Lane\n")
+    (content / "catalog.yaml").write_text(f"title: Live Test\nbase_url: {url}\ndaemon_url: {url}\n")
+    release = content / "releases" / "tides"
+    release.mkdir(parents=True)
+    (release / "release.yaml").write_text("status: published\ntitle: Tides\nartist: aurora-lane\n")
+    make_audio(release / "01 - First Light.flac", tags={"title": "First Light"})
     env = {
         **os.environ,
         "TUNECAMP_BCRYPT_ROUNDS": "4",
         "TUNECAMP_DATA_DIR": str(data),
         "TUNECAMP_LOG_FORMAT": "json",
+        "TUNECAMP_BUILD_TRANSCODE": "false",
     }
     cli = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"]
     added = subprocess.run(
@@ -46,14 +56,14 @@ def daemon(tmp_path: Path) -> Iterator[str]:
         input=PASSWORD + "\n", text=True, capture_output=True, env=env, check=False,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        serve_command(content, public, data, port, "--no-watch"),
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    command = [arg for arg in serve_command(content, public, data, port, "--no-watch") if arg != "--no-build"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_healthy(process, url, attempts=300)
+        assert wait_healthy(process, url, attempts=600)
+        deadline = time.monotonic() + 60
+        while not (public / "artists" / "aurora-lane" / "index.html").is_file():  # the build at start
+            assert time.monotonic() < deadline and process.poll() is None, "the site was not built"
+            time.sleep(0.2)
         yield url
     finally:
         process.terminate()
@@ -87,14 +97,22 @@ def test_a_browser_broadcast_plays_in_another_browser(daemon: str) -> None:
             listener.wait_for_function(PLAYING, timeout=40_000, polling=500)
             assert listener.evaluate("() => typeof window.Hls") == "undefined"  # Chromium plays HLS itself
             assert violations(listener) == []
+            # the artist's page of the static site, built before the broadcast: "live now" with no rebuild
+            artist_page = browser.new_context(base_url=daemon).new_page()
+            artist_page.goto("/artists/aurora-lane/")
+            box = artist_page.locator("[data-live]")
+            expect(box).to_be_visible(timeout=15_000)
+            expect(box.locator("[data-live-title]")).to_have_text("Fake microphone hour")
+            artist_page.wait_for_function(PLAYING, timeout=40_000, polling=500)
+
             # a browser without native HLS: live.js loads the vendored hls.js
             other = browser.new_context(base_url=daemon).new_page()
             other.add_init_script("HTMLMediaElement.prototype.canPlayType = () => '';")
             other.goto("/live/aurora-lane/")
             other.wait_for_function(PLAYING, timeout=40_000, polling=500)
             assert other.evaluate("() => typeof window.Hls === 'function'")
-            expect(other.locator("[data-live-listeners]")).to_contain_text("2 listeners", timeout=15_000)
-            expect(studio.locator("#live-listeners")).to_have_text("2", timeout=15_000)
+            expect(other.locator("[data-live-listeners]")).to_contain_text("3 listeners", timeout=15_000)
+            expect(studio.locator("#live-listeners")).to_have_text("3", timeout=15_000)
 
             studio.click("#live-end")
             expect(studio.locator("#live-start")).to_be_visible(timeout=15_000)
