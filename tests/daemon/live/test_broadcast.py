@@ -11,6 +11,7 @@ from livestudio import SECONDS, Listener, chunks, probe_seconds, wait_for
 
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.live.api import HUB
+from tunecamp.generator.catalog.scan import scan
 
 
 def _concat(listener: Listener, folder: Path) -> Path:
@@ -61,6 +62,18 @@ async def test_the_end_cleans_up_and_a_kept_recording_is_a_draft_release(
     assert meta["title"] == "Harbour: live at dawn" and str(meta["date"]) == session["started_at"][:10]
     assert abs(probe_seconds(release / "01 - Live.opus") - SECONDS) < 0.5  # the whole broadcast
     assert not list(live_config.content_dir.glob("releases/.*"))  # no work folder left behind
+    (live_config.content_dir / "catalog.yaml").write_text("title: T\nbase_url: http://127.0.0.1:8000\n")
+    catalog, problems = scan(live_config.content_dir)  # what the next build sees
+    draft = next(r for r in catalog.releases if r.slug == slug)
+    assert (
+        draft.status == "draft"
+        and draft.title == "Harbour: live at dawn"
+        and draft.artist_slugs == ("aurora",)
+    )
+    assert [t.title for t in draft.tracks] == ["Harbour: live at dawn"] and abs(
+        draft.duration - SECONDS
+    ) < 0.5
+    assert not problems.errors, problems.errors
 
     status = await (await studio.client.get("/api/live/status", params={"artist": "aurora"})).json()
     assert status["live"] is False  # ended: the page says so at once
