@@ -104,7 +104,11 @@ class LiveHub:
             return
         session.state, session.end_reason = "ending", reason
         async with session.lock:  # a chunk on its way to ffmpeg goes in before the end
-            await session.stop()
+            try:
+                await session.stop()
+            except Exception:  # the end goes on: ENDLIST, the row, the cleanup
+                log.exception("live %s: stopping the encoder failed", session.id)
+                session.playlist.end()
         keep = session.broadcast.record if keep is None else keep and session.broadcast.record
         if keep:
             session.release = await self._keep(session)
