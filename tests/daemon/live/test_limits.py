@@ -155,3 +155,22 @@ async def test_a_broadcaster_who_vanishes_is_ended_after_the_timeout(
     assert text.rstrip().endswith("#EXT-X-ENDLIST") and listener.segments  # what was sent, played out
     assert (await studio.send(session["id"], b"late", 6)).status == 409
     await asyncio.sleep(0)
+
+
+async def test_a_broadcast_longer_than_the_limit_is_ended(
+    live_config: DaemonConfig, make_studio: Any, webm: bytes
+) -> None:
+    studio = await make_studio(dataclasses.replace(live_config, live_idle_timeout=3600, live_max_duration=60))
+    hub = studio.client.app[HUB]
+    now = [1000.0]
+    hub.clock = lambda: now[0]
+    session = await studio.start()
+    assert (await studio.send(session["id"], webm[:3000], 0)).status == 200
+    now[0] += 61
+    assert (await studio.send(session["id"], webm[3000:6000], 1)).status == 200  # not quiet: too long
+
+    async def ended() -> bool:
+        return hub.sessions[session["id"]].state == "ended"
+
+    await wait_for(ended, "the long broadcast was not ended")
+    assert hub.sessions[session["id"]].end_reason == "the longest broadcast allowed"
