@@ -85,8 +85,8 @@ class LiveSession:
         assert self.encoder is not None
         self.last_chunk = self.clock()
         self.received += len(data)
-        if self._recording is not None:
-            self._recording.write(data)
+        if self._recording is not None:  # off the event loop: a slow disk holds up this broadcast only
+            await asyncio.to_thread(self._recording.write, data)
         await self.encoder.feed(data)
         self.next_seq += 1
 
