@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-serial test-fast lint bench install relink lock clean
+.PHONY: demo test test-serial test-fast lint bench install relink lock clean vendor
 
 # A venv with the pinned dependencies; rebuilt when the lock or pyproject changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -67,3 +67,9 @@ lock:
 
 clean:
 	rm -rf public data build .pytest_cache .mypy_cache $(DEMO)
+
+# hls.js for live broadcasts, pinned in themes/package-lock.json, copied into the theme (committed).
+vendor:
+	cd themes && npm ci --ignore-scripts --no-audit --no-fund
+	cp themes/node_modules/hls.js/dist/hls.light.min.js themes/node_modules/hls.js/LICENSE themes/default/static/vendor/
+	mv themes/default/static/vendor/LICENSE themes/default/static/vendor/hls.js.LICENSE.txt

@@ -9,7 +9,9 @@ state and cleanup; no feature imports another. What one needs of another is hand
 - the HTML pages (html.py) are set up before the features, with the accounts feature's CSRF
   token for their forms, so any feature's pages render whichever others are composed;
 - sign-in (accounts' session middleware and token signer) is set up for every app, since every
-  route's permission depends on who is calling.
+  route's permission depends on who is calling;
+- federation's `notes.announcer` is handed to live as `appkeys.ANNOUNCE` (a broadcast's start and
+  end, to the artist's followers) when federation is composed.
 
 `/health` comes first and depends on nothing else; public/ (the site) last, as the catch-all.
 Resources (the database thread, the instance secret, the outbound client, the build manager) live
@@ -27,13 +29,15 @@ from tunecamp.daemon import health, html
 from tunecamp.daemon.accounts import feature as accounts
 from tunecamp.daemon.accounts.sessions import auth_middleware, csrf_token, signer_ctx
 from tunecamp.daemon.admin import feature as admin
-from tunecamp.daemon.appkeys import CONFIG, DB, OUTBOUND, SECRET
+from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB, OUTBOUND, SECRET
 from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.errors import error_middleware, protocol_log
 from tunecamp.daemon.federation import feature as federation
+from tunecamp.daemon.federation import notes as federation_notes
 from tunecamp.daemon.grants import GRANTS, GrantSigner
+from tunecamp.daemon.live import feature as live
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
 from tunecamp.daemon.payments import feature as payments
 from tunecamp.daemon.payments.releases import refresh_prices
@@ -58,6 +62,7 @@ FEATURES: tuple[Feature, ...] = (
     unlock.setup,
     payments.setup,
     federation.setup,
+    live.setup,
 )
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
@@ -97,6 +102,9 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
     app.cleanup_ctx.extend([database_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])
+    features = tuple(features)
+    if federation.setup in features:  # live announces going live to the artist's followers
+        app[ANNOUNCE] = federation_notes.announcer(app)
     for setup in features:
         setup(app)
     public.setup(app)  # last: the catch-all

@@ -7,6 +7,9 @@ feature's own state (the Subsonic caches, the live-reload hub...) has its key in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from tunecamp.daemon.builds import Builds
@@ -24,3 +27,25 @@ SECRET = web.AppKey("secret", InstanceSecret)
 BUILDS: web.AppKey[Builds] = web.AppKey("builds")
 # The one guarded outbound HTTP client (outbound.py), for every remote fetch and delivery.
 OUTBOUND = web.AppKey("outbound", Outbound)
+
+
+@dataclass(frozen=True)
+class ArtistNote:
+    """A note from an artist to its fediverse followers, outside the site's releases (live's "live now").
+
+    `key` names it for ever (a second post with the same key is an update of the first);
+    `content` is HTML; `url` the page it points to.
+    """
+
+    artist: str
+    key: str
+    content: str
+    url: str
+    update: bool = False
+
+
+# Queue an ArtistNote for the artist's followers; returns the inboxes it goes to (0: no followers,
+# or the artist is not on the fediverse). The federation feature makes it, the live feature uses it:
+# create_app hands it over when both are composed.
+AnnounceNote = Callable[[ArtistNote], Awaitable[int]]
+ANNOUNCE: web.AppKey[AnnounceNote] = web.AppKey("announce_note")

@@ -79,6 +79,13 @@ class DaemonConfig:
     delivery_concurrency: int = field(default=32, metadata={"env": "TUNECAMP_DELIVERY_CONCURRENCY"})
     delivery_per_host: int = field(default=4, metadata={"env": "TUNECAMP_DELIVERY_PER_HOST"})
     delivery_lease: float = field(default=600.0, metadata={"env": "TUNECAMP_DELIVERY_LEASE"})
+    live_max_sessions: int = field(default=4, metadata={"env": "TUNECAMP_LIVE_MAX_SESSIONS"})
+    live_max_chunk: int = field(default=256 * 1024, metadata={"env": "TUNECAMP_LIVE_MAX_CHUNK"})
+    live_chunk_rate: Rate = field(default=Rate(20, 10), metadata={"env": "TUNECAMP_LIVE_CHUNK_RATE"})
+    live_idle_timeout: float = field(default=30.0, metadata={"env": "TUNECAMP_LIVE_IDLE_TIMEOUT"})
+    live_linger: float = field(default=60.0, metadata={"env": "TUNECAMP_LIVE_LINGER"})
+    live_max_duration: float = field(default=4 * 3600.0, metadata={"env": "TUNECAMP_LIVE_MAX_DURATION"})
+    live_record: bool = field(default=True, metadata={"env": "TUNECAMP_LIVE_RECORD"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
 
     @classmethod
@@ -144,6 +151,18 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_OUTBOUND_MAX_BYTES={self.outbound_max_bytes}: at least 65536")
         if self.transcode_max_per_user < 1:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
+        if not 1 <= self.live_max_sessions <= 100:
+            raise ConfigError(f"TUNECAMP_LIVE_MAX_SESSIONS={self.live_max_sessions}: 1 to 100")
+        if not 4096 <= self.live_max_chunk <= self.max_body:
+            raise ConfigError(f"TUNECAMP_LIVE_MAX_CHUNK={self.live_max_chunk}: 4096 to TUNECAMP_MAX_BODY")
+        if not 0.1 <= self.live_idle_timeout <= 3600:
+            raise ConfigError(f"TUNECAMP_LIVE_IDLE_TIMEOUT={self.live_idle_timeout:g}: 0.1 to 3600 seconds")
+        if not 0 <= self.live_linger <= 3600:
+            raise ConfigError(f"TUNECAMP_LIVE_LINGER={self.live_linger:g}: 0 to 3600 seconds")
+        if not 60 <= self.live_max_duration <= 24 * 3600:
+            raise ConfigError(
+                f"TUNECAMP_LIVE_MAX_DURATION={self.live_max_duration:g}: 60 seconds to 24 hours"
+            )
 
     @property
     def url(self) -> str:

@@ -28,6 +28,7 @@ from tunecamp.daemon import entitlements, schema
 from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
 from tunecamp.daemon.federation import schema as federation
+from tunecamp.daemon.live import schema as live
 from tunecamp.daemon.payments import schema as payments
 from tunecamp.daemon.site import schema as site
 from tunecamp.daemon.subsonic import schema as subsonic
@@ -59,6 +60,7 @@ SETS: tuple[Migrations, ...] = (
     unlock.MIGRATIONS,
     payments.MIGRATIONS,
     federation.MIGRATIONS,
+    live.MIGRATIONS,
 )
 
 

@@ -21,6 +21,7 @@
 - delivery.py: the worker that signs and POSTs due deliveries, with backoff and dead letters;
 - sending.py: how one delivery goes out: signed with its actor's current key, POSTed, 410 Gone;
 - publishing.py: after a build, the manifest against what was delivered: Create, Announce, Update, Delete;
+- notes.py: an artist's notes that are not releases (live's "live now"), handed over as appkeys.ANNOUNCE;
 - move.py: key rotation's Update{Person} and an artist's Move to another account;
 - dashboard.py: the pages under /admin/federation (templates/);
 - commands.py: `tunecamp keys ensure|rotate` and `tunecamp federation move`.

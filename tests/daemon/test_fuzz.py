@@ -174,6 +174,7 @@ DEFAULTS = {
     "tail": "releases/tides",
     "username": "aurora",
     "version": "2.1",
+    "session": "0000000000000000",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -25,6 +25,7 @@ PARAMS = {
     "tail": "releases/tides",
     "username": "aurora",
     "version": "2.1",
+    "session": "0000000000000000",
 }
 
 

@@ -27,7 +27,7 @@ URL_ATTRIBUTES = (
     "data-track-page",
     "data-release-page",
 )
-DYNAMIC = ("api/",)  # served by the daemon, not files
+DYNAMIC = ("api/", "live/")  # served by the daemon, not files
 
 
 def parse(data: bytes) -> Element:

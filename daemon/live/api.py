@@ -1,0 +1,232 @@
+"""The broadcast API (start, chunks, end) and what listeners fetch (status, playlist, segments).
+
+Starting and ending need a signed-in account that may broadcast for the artist (`may_broadcast`);
+chunks come only from the account that started the session. The playlist is rendered from memory
+and never cached (it changes every two seconds); a segment's name is never reused within a session,
+so segments are cached. Listeners' requests carry `Access-Control-Allow-Origin: *`: the static
+site, on a CDN of its own, plays from the daemon.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from aiohttp import web
+from sqlite_utils import Database
+
+from tunecamp.daemon import catalog_index
+from tunecamp.daemon.appkeys import CONFIG, DB
+from tunecamp.daemon.bodies import read_json
+from tunecamp.daemon.errors import http_error
+from tunecamp.daemon.live.encoder import SEGMENT_NAME, EncoderFailed
+from tunecamp.daemon.live.hub import LiveError, LiveHub
+from tunecamp.daemon.live.session import LiveSession
+from tunecamp.daemon.ratelimit import client_address, retry_after
+from tunecamp.daemon.roles import CONTENT_MANAGE, LISTEN, PUBLIC, grant, requires
+from tunecamp.daemon.users import User, current_user
+from tunecamp.generator.catalog.slugs import is_safe_slug
+
+HUB = web.AppKey("live_hub", LiveHub)
+MAX_TITLE = 200
+LISTENER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+OPEN = {"Access-Control-Allow-Origin": "*"}
+UNCACHED = {**OPEN, "Cache-Control": "no-cache, no-store"}
+
+
+def may_broadcast(user: User, artist: str) -> bool:
+    """Owners and Managers for any artist; any other account for the artists linked to it."""
+    return grant(CONTENT_MANAGE, user.role) == "yes" or artist in user.artists
+
+
+async def broadcastable(request: web.Request, user: User) -> list[str]:
+    """The artists `user` may go live as: every known one for Owners and Managers, else their own."""
+    if grant(CONTENT_MANAGE, user.role) == "yes":
+        return sorted(await request.app[DB].run(known_artists))
+    return list(user.artists)
+
+
+def known_artists(db: Database) -> set[str]:
+    """The catalog index's artists, and those linked to an account (before the first build)."""
+    linked = {r[0] for r in db.execute("SELECT DISTINCT artist_slug FROM user_artists").fetchall()}
+    return set(catalog_index.artist_names(db)) | linked
+
+
+def _session(request: web.Request) -> LiveSession:
+    session = request.app[HUB].sessions.get(request.match_info["session"])
+    if session is None:
+        raise http_error(404, "no such live session (it ended, or never was)")
+    return session
+
+
+def _owner(request: web.Request, session: LiveSession) -> None:
+    user = current_user(request)
+    if user is None or user.id != session.broadcast.user_id:
+        raise http_error(403, "only the account that started this session may send to it or end it")
+
+
+@requires(LISTEN)
+async def start(request: web.Request) -> web.Response:
+    user = current_user(request)
+    assert user is not None
+    data = await read_json(request)
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise http_error(400, "title: the broadcast's title, as text")
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE:
+        raise http_error(400, f"title: at most {MAX_TITLE} characters")
+    allowed = await broadcastable(request, user)
+    artist = data.get("artist", allowed[0] if len(allowed) == 1 else None)
+    if not isinstance(artist, str) or not is_safe_slug(artist):
+        raise http_error(
+            400, "artist: the slug of the artist going live (one of: " + ", ".join(allowed) + ")"
+        )
+    if artist not in allowed or not may_broadcast(user, artist):
+        raise http_error(403, f"artist: your account may not broadcast as {artist!r}")
+    record = data.get("record", True)
+    if not isinstance(record, bool):
+        raise http_error(400, "record: true or false")
+    hub = request.app[HUB]
+    try:
+        session = await hub.start(user.id, artist, title, record)
+    except LiveError as exc:
+        raise http_error(exc.status, str(exc)) from None
+    return web.json_response(session.status(hub.base_url), status=201)
+
+
+async def _read_chunk(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise http_error(413, f"a chunk has at most {limit} bytes")
+    parts, size = [], 0
+    while part := await request.content.read(64 * 1024):
+        size += len(part)
+        if size > limit:
+            raise http_error(413, f"a chunk has at most {limit} bytes")
+        parts.append(part)
+    if not size:
+        raise http_error(400, "an empty chunk: send the recorder's bytes as the body")
+    return b"".join(parts)
+
+
+def _seq(request: web.Request) -> int | None:
+    raw = request.query.get("seq")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise http_error(400, "seq: the chunk's number, 0 for the first")
+    return int(raw)
+
+
+@requires(LISTEN)
+async def chunk(request: web.Request) -> web.Response:
+    session = _session(request)
+    _owner(request, session)
+    if session.state != "live":
+        raise http_error(409, f"the session has ended ({session.end_reason})")
+    seq = _seq(request)
+    hub = request.app[HUB]
+    assert session.limiter is not None
+    wait = session.limiter.hit("chunks", hub.clock())
+    if wait > 0:
+        seconds = retry_after(wait)
+        raise http_error(429, f"too many chunks; try again in {seconds} s", **{"Retry-After": str(seconds)})
+    data = await _read_chunk(request, hub.settings.max_chunk)
+    failed: EncoderFailed | None = None
+    async with session.lock:  # chunks go to ffmpeg in the order they are numbered
+        if session.state != "live":
+            raise http_error(409, f"the session has ended ({session.end_reason})")
+        if seq is not None and seq < session.next_seq:
+            return web.json_response({"seq": seq, "duplicate": True})
+        if seq is not None and seq > session.next_seq:
+            raise http_error(409, f"seq: expected chunk {session.next_seq}, got {seq}")
+        try:
+            await session.feed(data)
+        except EncoderFailed as exc:
+            failed = exc
+    if failed is not None:  # ended outside the lock: the end waits for chunks in flight
+        await hub.end(session, str(failed))
+        raise http_error(409, f"the session has ended: {failed}")
+    return web.json_response({"seq": session.next_seq - 1, "listeners": session.listeners.count(hub.clock())})
+
+
+@requires(LISTEN)
+async def end(request: web.Request) -> web.Response:
+    session = _session(request)
+    _owner(request, session)
+    keep: Any = None
+    if request.can_read_body and request.content_type == "application/json":
+        keep = (await read_json(request)).get("keep")
+        if keep is not None and not isinstance(keep, bool):
+            raise http_error(400, "keep: true or false (keep the recording as a draft release)")
+    hub = request.app[HUB]
+    await hub.end(session, "the artist ended it", keep)
+    return web.json_response(session.status(hub.base_url))
+
+
+@requires(PUBLIC)
+async def session_status(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    return web.json_response(_session(request).status(hub.base_url), headers=UNCACHED)
+
+
+@requires(PUBLIC)
+async def artist_status(request: web.Request) -> web.Response:
+    """What the artist's static page polls: is the artist live, and where to listen."""
+    artist = request.query.get("artist", "")
+    if not is_safe_slug(artist):
+        raise http_error(400, "artist: an artist's slug, like aurora-lane")
+    hub = request.app[HUB]
+    session = hub.current(artist)
+    if session is None or session.state == "ended":
+        body: dict[str, Any] = {"artist": artist, "live": False}
+    else:
+        body = {**session.status(hub.base_url), "session": session.id}
+    return web.json_response(body, headers=UNCACHED)
+
+
+def _listener(request: web.Request) -> str:
+    given = request.query.get("listener", "")
+    if LISTENER_ID.match(given):
+        return "id:" + given
+    where = client_address(request, request.app[CONFIG].trust_proxy_hops)
+    agent = request.headers.get("User-Agent", "")[:300]
+    return hashlib.sha256(f"{where}\0{agent}".encode()).hexdigest()[:24]
+
+
+@requires(PUBLIC)
+async def playlist(request: web.Request) -> web.StreamResponse:
+    """/live/<session>/index.m3u8, or /live/<artist>/index.m3u8: a link to whatever the artist plays now."""
+    hub = request.app[HUB]
+    key = request.match_info["slug"]
+    session = hub.sessions.get(key)
+    if session is None:
+        current = hub.current(key) if is_safe_slug(key) else None
+        if current is None:
+            raise http_error(404, "not live")
+        raise web.HTTPFound(f"/live/{current.id}/index.m3u8", headers=UNCACHED)
+    session.listeners.hit(_listener(request), hub.clock())
+    return web.Response(
+        text=session.playlist.render(), content_type="application/vnd.apple.mpegurl", headers=UNCACHED
+    )
+
+
+@requires(PUBLIC)
+async def segment(request: web.Request) -> web.Response:
+    session = request.app[HUB].sessions.get(request.match_info["slug"])
+    name = request.match_info["name"]
+    found = session.playlist.find(name) if session is not None and SEGMENT_NAME.match(name) else None
+    if found is None:
+        raise http_error(404, "no such segment (it may have scrolled out of the playlist)")
+    headers = {**OPEN, "Cache-Control": "public, max-age=3600, immutable"}
+    return web.Response(body=found.data, content_type="video/mp2t", headers=headers)
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/api/live/sessions", start)
+    r.add_get("/api/live/sessions/{session}", session_status)
+    r.add_post("/api/live/sessions/{session}/chunks", chunk)
+    r.add_post("/api/live/sessions/{session}/end", end)
+    r.add_get("/api/live/status", artist_status)

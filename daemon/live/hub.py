@@ -1,0 +1,223 @@
+"""Every running broadcast, the limits between them, and what happens when one starts and ends.
+
+Start: one session per artist, at most `max_sessions` on the instance; a row in `live_sessions`;
+the "live now" note to the artist's followers. End (the artist's button, the broadcaster gone
+quiet for `idle_timeout`, `max_duration`, ffmpeg that cannot be kept running, the daemon
+stopping): ffmpeg flushes and exits, the playlist gets ENDLIST, the note is updated, a kept
+recording becomes a draft release; the files stay served for `linger` seconds, then the session's
+folder is deleted and the artist is no longer live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import html
+import logging
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from tunecamp.daemon.appkeys import AnnounceNote, ArtistNote
+from tunecamp.daemon.db import Db
+from tunecamp.daemon.live.recording import Recording, RecordingError, make_draft
+from tunecamp.daemon.live.session import Broadcast, LiveSession
+from tunecamp.daemon.live.settings import LiveSettings
+from tunecamp.generator.media.ffmpeg import FFmpegNotFound, ffmpeg_path
+
+log = logging.getLogger("tunecamp.live")
+
+
+class LiveError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class LiveHub:
+    settings: LiveSettings
+    root: Path  # data/live: one folder per running session
+    content_dir: Path
+    db: Db
+    base_url: str
+    ffmpeg: str = ""  # found at the first broadcast, not at every start
+    announce: AnnounceNote | None = None
+    clock: Callable[[], float] = time.monotonic
+    sessions: dict[str, LiveSession] = field(default_factory=dict)
+    by_artist: dict[str, str] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def open(self) -> None:
+        """After a restart: sessions that were running are over, their folders leftovers."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        await self.db.run(_close_orphans)
+        self._spawn(self._watch())
+
+    async def start(self, user_id: int, artist: str, title: str, record: bool) -> LiveSession:
+        if artist in self.by_artist:
+            raise LiveError(409, f"{artist} is live already (session {self.by_artist[artist]})")
+        if len(self.sessions) >= self.settings.max_sessions:
+            raise LiveError(
+                429, f"{len(self.sessions)} broadcasts are running: the most this instance allows"
+            )
+        if not self.ffmpeg:
+            try:
+                self.ffmpeg = await asyncio.to_thread(ffmpeg_path)
+            except FFmpegNotFound as exc:
+                raise LiveError(503, str(exc)) from None
+        broadcast = Broadcast(
+            secrets.token_hex(8),
+            artist,
+            user_id,
+            title,
+            record and self.settings.record,
+            dt.datetime.now(dt.UTC).replace(microsecond=0),
+        )
+        session = LiveSession(broadcast, self.root / broadcast.id, self.settings, self.ffmpeg, self.clock)
+        self.sessions[broadcast.id] = session
+        self.by_artist[artist] = broadcast.id
+        try:
+            await session.start()
+        except OSError as exc:
+            self._forget(session)
+            raise LiveError(503, f"ffmpeg could not be started: {exc}") from None
+        await self.db.run(lambda db: _insert(db, broadcast))
+        self._spawn(self._announce(session, update=False))
+        log.info("live %s: %s went live (%s)", broadcast.id, artist, title[:80])
+        return session
+
+    def current(self, artist: str) -> LiveSession | None:
+        found = self.by_artist.get(artist)
+        return self.sessions.get(found) if found else None
+
+    async def end(self, session: LiveSession, reason: str, keep: bool | None = None) -> None:
+        if session.state != "live":
+            return
+        session.state, session.end_reason = "ending", reason
+        async with session.lock:  # a chunk on its way to ffmpeg goes in before the end
+            try:
+                await session.stop()
+            except Exception:  # the end goes on: ENDLIST, the row, the cleanup
+                log.exception("live %s: stopping the encoder failed", session.id)
+                session.playlist.end()
+        keep = session.broadcast.record if keep is None else keep and session.broadcast.record
+        if keep:
+            session.release = await self._keep(session)
+        session.state = "ended"
+        await self.db.run(lambda db: _ended(db, session))
+        self._spawn(self._announce(session, update=True))
+        self._spawn(self._linger(session))
+        log.info("live %s: ended (%s)", session.id, reason)
+
+    async def _keep(self, session: LiveSession) -> str | None:
+        b = session.broadcast
+        recording = Recording(session.recording, b.artist, b.title, b.id, b.started_at)
+        try:
+            return await asyncio.to_thread(make_draft, self.ffmpeg, self.content_dir, recording)
+        except (RecordingError, OSError, TimeoutError) as exc:
+            log.warning("live %s: the recording was not kept: %s", session.id, exc)
+            return None
+
+    async def _linger(self, session: LiveSession) -> None:
+        await asyncio.sleep(self.settings.linger)
+        self._forget(session)
+        await asyncio.to_thread(shutil.rmtree, session.folder, True)
+
+    def _forget(self, session: LiveSession) -> None:
+        self.sessions.pop(session.id, None)
+        if self.by_artist.get(session.broadcast.artist) == session.id:
+            del self.by_artist[session.broadcast.artist]
+
+    async def _announce(self, session: LiveSession, update: bool) -> None:
+        if self.announce is None:
+            return
+        b = session.broadcast
+        page = f"{self.base_url}/live/{b.artist}/"
+        title = html.escape(b.title)
+        content = (
+            f'<p>Was live: {title}. <a href="{page}">{page}</a></p>'
+            if update
+            else f'<p>Live now: {title}. Listen at <a href="{page}">{page}</a></p>'
+        )
+        try:
+            await self.announce(ArtistNote(b.artist, f"live-{b.id}", content, page, update))
+        except Exception:  # the broadcast goes on without its announcement
+            log.exception("live %s: the fediverse announcement failed", session.id)
+
+    async def _watch(self) -> None:
+        """End broadcasts whose broadcaster went quiet, or that ran too long."""
+        every = max(0.05, min(1.0, self.settings.idle_timeout / 4))
+        while True:
+            await asyncio.sleep(every)
+            now = self.clock()
+            for session in list(self.sessions.values()):
+                if session.state != "live":
+                    continue
+                if now - session.last_chunk > self.settings.idle_timeout:
+                    self._spawn(self.end(session, "the broadcaster stopped sending"))
+                elif now - session.started > self.settings.max_duration:
+                    self._spawn(self.end(session, "the longest broadcast allowed"))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for session in list(self.sessions.values()):
+            with contextlib.suppress(Exception):
+                await self.end(session, "the daemon stopped")
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _insert(db: Database, b: Broadcast) -> None:
+    with db.conn:
+        db.execute(
+            "INSERT INTO live_sessions (id, artist_slug, user_id, title, started_at) VALUES (?, ?, ?, ?, ?)",
+            [b.id, b.artist, b.user_id, b.title, b.started_at.isoformat()],
+        )
+
+
+def _ended(db: Database, session: LiveSession) -> None:
+    with db.conn:
+        db.execute(
+            "UPDATE live_sessions SET ended_at = ?, end_reason = ?, peak_listeners = ?, release_slug = ?"
+            " WHERE id = ?",
+            [_now(), session.end_reason, session.listeners.peak, session.release, session.id],
+        )
+
+
+def _close_orphans(db: Database) -> None:
+    with db.conn:
+        db.execute(
+            "UPDATE live_sessions SET ended_at = ?, end_reason = 'the daemon restarted' WHERE ended_at IS NULL",
+            [_now()],
+        )
+
+
+def history(db: Database, artists: list[str] | None, limit: int = 20) -> list[dict[str, object]]:
+    """The latest broadcasts (of `artists`, or everyone's), for the dashboard."""
+    where, args = (
+        ("", [])
+        if artists is None
+        else (f"WHERE artist_slug IN ({','.join('?' * len(artists))})", list(artists))
+    )
+    return list(
+        db.query(f"SELECT * FROM live_sessions {where} ORDER BY started_at DESC LIMIT {int(limit)}", args)
+    )
