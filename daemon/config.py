@@ -79,6 +79,8 @@ class DaemonConfig:
     delivery_concurrency: int = field(default=32, metadata={"env": "TUNECAMP_DELIVERY_CONCURRENCY"})
     delivery_per_host: int = field(default=4, metadata={"env": "TUNECAMP_DELIVERY_PER_HOST"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
+    federation_seeds: str = field(default="", metadata={"env": "TUNECAMP_FEDERATION_SEEDS"})
+    discovery_interval: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_DISCOVERY_INTERVAL"})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> DaemonConfig:
@@ -141,6 +143,13 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_OUTBOUND_MAX_BYTES={self.outbound_max_bytes}: at least 65536")
         if self.transcode_max_per_user < 1:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
+        for seed in self.seed_list:
+            if not re.fullmatch(r"https?://[^/\s?#]+/?", seed):
+                raise ConfigError(f"TUNECAMP_FEDERATION_SEEDS: {seed!r} is not an origin (https://host[:port])")
+        if self.discovery_interval != 0 and not 600 <= self.discovery_interval <= 7 * 24 * 3600:
+            raise ConfigError(
+                f"TUNECAMP_DISCOVERY_INTERVAL={self.discovery_interval}: 0 (no background crawl) or 600 s to 7 days"
+            )
 
     @property
     def url(self) -> str:
@@ -150,6 +159,11 @@ class DaemonConfig:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def seed_list(self) -> list[str]:
+        """TUNECAMP_FEDERATION_SEEDS, split at commas."""
+        return [s.strip() for s in self.federation_seeds.split(",") if s.strip()]
 
     @property
     def transcodes_allowed(self) -> int:
