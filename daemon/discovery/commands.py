@@ -90,8 +90,13 @@ def _report(result: CrawlResult, rows: list[dict[str, object]]) -> None:
     table = Table("Instance", "Name", "Software", "Releases", "State")
     for row in rows:
         state = "offline" if row["offline_since"] else ("failing" if row["failures"] else "online")
-        table.add_row(str(row["origin"]), str(row["name"]), f"{row['software']} {row['version']}",
-                      str(row["release_count"]), state)  # fmt: skip
+        table.add_row(
+            str(row["origin"]),
+            str(row["name"]),
+            f"{row['software']} {row['version']}",
+            str(row["release_count"]),
+            state,
+        )
     console = Console()
     console.print(table)
     console.print(

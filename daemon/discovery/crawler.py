@@ -180,10 +180,8 @@ class Crawler:
                 headers["If-Modified-Since"] = known.modified
         try:
             answer = await self.fetch.get(url, self.limits.catalog_bytes, headers)
-            etag, modified = (
-                text_in(answer.headers.get("ETag"), 200),
-                text_in(answer.headers.get("Last-Modified"), 100),
-            )
+            named = {k.lower(): v for k, v in answer.headers.items()}  # a plain dict: any case
+            etag, modified = text_in(named.get("etag"), 200), text_in(named.get("last-modified"), 100)
             if answer.status == 304:
                 return CatalogAnswer(
                     url, "unchanged", etag=etag or known.etag, modified=modified or known.modified

@@ -150,8 +150,12 @@ class Discovery:
         await self.db.run(lambda d: store.finish_crawl(d, crawl_id, values))
         log.info(
             "discovery crawl (%s): %d instances reached, %d failed, %d requests in %.1f s",
-            trigger, result.reached, result.failures, result.requests, result.seconds,
-        )  # fmt: skip
+            trigger,
+            result.reached,
+            result.failures,
+            result.requests,
+            result.seconds,
+        )
         return result
 
     async def export(self) -> bool:

@@ -139,7 +139,7 @@ def crawls(db: Database, limit: int = 10) -> list[dict[str, Any]]:
 
 def instances(db: Database, *, online_only: bool = False) -> list[dict[str, Any]]:
     where = "WHERE offline_since IS NULL" if online_only else ""
-    rows = list(db.query(f"SELECT * FROM disc_instances {where} ORDER BY last_seen DESC, origin"))
+    rows = list(db.query(f"SELECT * FROM disc_instances {where} ORDER BY lower(name), origin"))
     for row in rows:
         try:
             row["releases"] = json.loads(row["releases"])
