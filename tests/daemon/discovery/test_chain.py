@@ -112,11 +112,21 @@ async def test_a_node_peer_is_discovered_and_its_catalog_read(daemons: Start, no
     assert node["catalog_url"] == f"{node_peer.origin}/api/catalog"
     assert node["catalog_etag"] == '"catalog-v1"' and node["release_count"] == 2
     assert node["releases"] == [
-        {"title": "Night Bus", "url": f"{node_peer.origin}/album/night-bus", "artist": "Nodey",
-         "cover": f"{node_peer.origin}/api/albums/7/cover", "date": "2026-03-04"},
-        {"title": "Old Tape", "url": f"{node_peer.origin}/album/3", "artist": "Nodey", "cover": "",
-         "date": "2021-01-01"},
-    ]  # fmt: skip
+        {
+            "title": "Night Bus",
+            "url": f"{node_peer.origin}/album/night-bus",
+            "artist": "Nodey",
+            "cover": f"{node_peer.origin}/api/albums/7/cover",
+            "date": "2026-03-04",
+        },
+        {
+            "title": "Old Tape",
+            "url": f"{node_peer.origin}/album/3",
+            "artist": "Nodey",
+            "cover": "",
+            "date": "2021-01-01",
+        },
+    ]
     assert node_peer.hits["/.well-known/nodeinfo"] == 1 and node_peer.hits["/nodeinfo/2.0"] == 1
 
     # the next crawl asks for the catalog with its ETag: 304, and the releases are kept
