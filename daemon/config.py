@@ -145,7 +145,9 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
         for seed in self.seed_list:
             if not re.fullmatch(r"https?://[^/\s?#]+/?", seed):
-                raise ConfigError(f"TUNECAMP_FEDERATION_SEEDS: {seed!r} is not an origin (https://host[:port])")
+                raise ConfigError(
+                    f"TUNECAMP_FEDERATION_SEEDS: {seed!r} is not an origin (https://host[:port])"
+                )
         if self.discovery_interval != 0 and not 600 <= self.discovery_interval <= 7 * 24 * 3600:
             raise ConfigError(
                 f"TUNECAMP_DISCOVERY_INTERVAL={self.discovery_interval}: 0 (no background crawl) or 600 s to 7 days"
