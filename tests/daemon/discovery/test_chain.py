@@ -68,6 +68,10 @@ async def test_a_dead_instance_goes_offline_then_is_purged(daemons: Start) -> No
     assert row["failures"] == 1 and row["offline_since"] is None  # seen two hours ago: not offline yet
     assert "connect" in row["last_error"]
     assert row["next_try"] == now[0] + 3600  # backing off
+    now[0] += 600
+    soon = await a.discovery.crawl("test")
+    assert {p.origin: p.outcome for p in soon.probes}[c.origin] == "skipped"
+    assert soon.requests == 5  # B's alone: C is left alone for an hour
 
     now[0] += 1.5 * DAY
     second = await a.discovery.crawl("test")

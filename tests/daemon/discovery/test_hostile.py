@@ -60,6 +60,10 @@ class Villains:
             raise web.HTTPFound(path)  # every path redirects to itself
         if name == "huge" and path == "/.well-known/nodeinfo":
             return await self.stream(request, b"x" * 65536, 16384)  # 1 GB, chunked: no length to refuse early
+        if name == "bigcat" and path == "/api/catalog":
+            return await self.stream(request, b"x" * 65536, 16384)
+        if name == "bigcat":
+            return await self.tunecamp(request, peers=[])
         if name == "slow":
             return await self.stream(request, b" ", 10**6, pause=0.2)
         if name == "badjson":
@@ -105,7 +109,7 @@ async def villains() -> AsyncIterator[Villains]:
     await server.close()
 
 
-NAMES = ["flood", "pointing", "loop", "huge", "slow", "badjson", "elsewhere"]
+NAMES = ["flood", "pointing", "loop", "huge", "bigcat", "slow", "badjson", "elsewhere"]
 
 
 async def test_hostile_peers_are_contained(daemons: Start, villains: Villains, node_peer: NodePeer) -> None:
@@ -138,6 +142,8 @@ async def test_hostile_peers_are_contained(daemons: Start, villains: Villains, n
     # a redirect loop, a 1 GB body, a slowloris, invalid JSON
     assert "redirects" in probes[villains.origin("loop")].error
     assert "more than 1048576" in probes[villains.origin("huge")].error
+    bigcat = probes[villains.origin("bigcat")]  # a catalog past 20 MB: the instance counts, its catalog not
+    assert bigcat.outcome == "instance" and "catalog: the answer is more than 20971520" in bigcat.error
     assert "within 1 s" in probes[villains.origin("slow")].error
     assert probes[villains.origin("badjson")].error == "not valid JSON"
     # a NodeInfo link to another origin is not followed (its own /nodeinfo/2.1 is 404)
@@ -145,14 +151,15 @@ async def test_hostile_peers_are_contained(daemons: Start, villains: Villains, n
     assert elsewhere.outcome == "failed" and "404" in elsewhere.error
     assert villains.hits["victim.test"] == 0
 
-    # none of them is kept but the two TuneCamps among them (whose pages are empty but honest)
+    # none of them is kept but the TuneCamps among them (whose pages are empty but honest)
     rows = await a.app[DB].run(lambda d: store.instances(d))
     assert {r["origin"] for r in rows} == {
         node_peer.origin,
         villains.origin("flood"),
         villains.origin("pointing"),
+        villains.origin("bigcat"),
     }
-    assert result.failures == len(NAMES) - 2 + 6
+    assert result.failures == len(NAMES) - 3 + 6
 
 
 async def test_a_huge_peers_list_within_the_size_is_cut_at_the_instance_cap(
