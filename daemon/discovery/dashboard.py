@@ -10,6 +10,7 @@ what happened, so a reload never repeats it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from tunecamp.daemon.html import render
 from tunecamp.daemon.roles import FEDERATION, SETTINGS, requires
 from tunecamp.daemon.users import current_user
 
+log = logging.getLogger("tunecamp.discovery")
 BASE = "/admin/discovery"
 TASKS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("discovery_tasks")
 
@@ -125,7 +127,14 @@ async def crawl_now(request: web.Request) -> web.StreamResponse:
     if discovery.busy:
         raise _back("a crawl is running already")
     tasks = request.app[TASKS]
-    task = asyncio.create_task(discovery.crawl("dashboard"))
+
+    async def crawl() -> None:
+        try:
+            await discovery.crawl("dashboard")
+        except Exception:  # shown on the page (status.last_error); the page's request is long answered
+            log.exception("the discovery crawl started from the dashboard failed")
+
+    task = asyncio.create_task(crawl())
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     await asyncio.sleep(0)  # its status shows as running on the page it redirects to

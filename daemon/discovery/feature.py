@@ -30,7 +30,8 @@ async def discovery_ctx(app: web.Application) -> AsyncIterator[None]:
     async def rebuild() -> None:
         builds = app.get(BUILDS)
         if builds is not None:
-            await builds.request("the network of instances changed", if_changed=True)
+            # not `if_changed`: that looks at content/ alone; the build itself skips when no input moved
+            await builds.request("the network of instances changed")
 
     discovery = app[DISCOVERY_KEY] = Discovery(
         app[DB],

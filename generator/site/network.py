@@ -136,7 +136,8 @@ def _instance(item: Any) -> Instance | None:
     origin, url = _url(item.get("origin")), _url(item.get("url")) or _url(item.get("origin"))
     if not origin or not url:
         return None
-    releases = item.get("releases") if isinstance(item.get("releases"), list) else []
+    listed = item.get("releases")
+    releases: list[Any] = listed if isinstance(listed, list) else []
     count = item.get("releaseCount")
     return Instance(
         origin=origin,
