@@ -1,9 +1,10 @@
 """One crawl: breadth first from the seeds, level by level, within the limits.
 
 Level by level, so each origin is reached at its shortest distance from the seeds (a seed is
-depth 1) and the peers of an instance at `max_depth` are not followed. An origin is probed at
-most once per crawl; blocked origins and this daemon's own are never probed; an instance in
-backoff after failures is skipped. Probing one origin:
+depth 1) and the peers of an instance at `max_depth` are not followed. The instances known from
+earlier crawls are asked again at their depth; an origin is probed at most once per crawl;
+blocked origins and this daemon's own are never probed; an instance in backoff after failures
+is skipped. Probing one origin:
 
 1. its NodeInfo (the link of /.well-known/nodeinfo on the same origin, else /nodeinfo/2.1):
    only `software.name == "tunecamp"` counts; another name drops it;
@@ -47,6 +48,7 @@ class Known:
     etag: str = ""
     modified: str = ""
     next_try: float = 0.0
+    depth: int = 1
 
 
 @dataclass(frozen=True)
@@ -96,18 +98,24 @@ class Crawler:
         self, seeds: Iterable[str], record: Record, progress: Progress | None = None
     ) -> list[Probe]:
         seen = set(self.scope.blocked) | set(self.scope.own)
-        frontier = self._admit(seeds, seen, self.limits.max_instances)
-        self.queued, probes, depth = len(frontier), [], 1
-        while frontier:
-            level = await asyncio.gather(*(self._probe_counted(o, depth, progress) for o in frontier))
-            probes += level
-            await record(list(level))
-            if depth >= self.limits.max_depth:
-                break
-            found = (p for probe in level if probe.outcome == "instance" for p in probe.peers)
-            frontier = self._admit(found, seen, self.limits.max_instances - self.queued)
-            self.queued += len(frontier)
-            depth += 1
+        # the instances known from earlier crawls are asked again at their depth, after what the
+        # gossip reaches (a shorter path wins): one whose only lister is down is not lost at once
+        again: dict[int, list[str]] = {}
+        for origin in sorted(self.scope.known):
+            depth = min(max(self.scope.known[origin].depth, 1), self.limits.max_depth)
+            again.setdefault(depth, []).append(origin)
+        frontier = self._admit([*seeds, *again.get(1, [])], seen, self.limits.max_instances)
+        self.queued, probes = len(frontier), []
+        for depth in range(1, self.limits.max_depth + 1):
+            level = list(await asyncio.gather(*(self._probe_counted(o, depth, progress) for o in frontier)))
+            if level:
+                probes += level
+                await record(level)
+            found = [p for probe in level if probe.outcome == "instance" for p in probe.peers]
+            if depth < self.limits.max_depth:
+                room = self.limits.max_instances - self.queued
+                frontier = self._admit([*found, *again.get(depth + 1, [])], seen, room)
+                self.queued += len(frontier)
         return probes
 
     @staticmethod

@@ -27,9 +27,11 @@ class Tally:
 
 def known(db: Database) -> dict[str, Known]:
     return {
-        r["origin"]: Known(r["catalog_url"], r["catalog_etag"], r["catalog_modified"], r["next_try"])
+        r["origin"]: Known(
+            r["catalog_url"], r["catalog_etag"], r["catalog_modified"], r["next_try"], r["depth"]
+        )
         for r in db.query(
-            "SELECT origin, catalog_url, catalog_etag, catalog_modified, next_try FROM disc_instances"
+            "SELECT origin, catalog_url, catalog_etag, catalog_modified, next_try, depth FROM disc_instances"
         )
     }
 

@@ -78,6 +78,11 @@ class Daemon:
     name: str
     server: TestServer
     config: DaemonConfig
+    exports: int = 0  # network.json written with a change, each asking for a rebuild
+    rebuild: Callable[[], Awaitable[None]] | None = None  # the daemon's own: asks the site for a build
+
+    async def exported(self) -> None:
+        self.exports += 1
 
     @property
     def origin(self) -> str:
@@ -130,6 +135,8 @@ async def daemons(tmp_path: Path) -> AsyncIterator[Start]:
             await server.start_server()
             daemon = Daemon(name, server, config)
             daemon.discovery.settings = replace(daemon.discovery.settings, limits=limits)
+            daemon.rebuild = daemon.discovery.on_export
+            daemon.discovery.on_export = daemon.exported  # no site build from an empty content/ each crawl
             made.append(daemon)
             started.append(daemon)
         return made

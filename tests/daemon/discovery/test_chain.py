@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.appkeys import BUILDS, DB
 from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.limits import DAY
 
@@ -44,14 +44,19 @@ async def test_a_finds_b_to_d_and_not_beyond(daemons: Start) -> None:
 
 async def test_the_network_is_exported_for_the_site(daemons: Start) -> None:
     a, b, _c = await daemons(["a", "b", "c"])
+    a.discovery.on_export = a.rebuild  # the daemon's own: it asks the site for a build
     await a.discovery.crawl("test")
+    [build] = a.app[BUILDS].recent(0)
+    assert build["reason"] == "the network of instances changed"
     document = json.loads((a.config.data_dir / "network.json").read_text())
     assert document["version"] == 1
     assert [i["origin"] for i in document["instances"]] == [b.origin, _c.origin]
     assert document["instances"][0]["releases"][0]["url"] == f"{b.origin}/releases/site-b-one/"
     before = (a.config.data_dir / "network.json").stat().st_mtime_ns
-    await a.discovery.crawl("test")  # nothing a page shows changed: the file is left alone
+    await a.app[BUILDS].wait_idle()
+    await a.discovery.crawl("test")  # nothing a page shows changed: the file is left alone, no build
     assert (a.config.data_dir / "network.json").stat().st_mtime_ns == before
+    assert len(a.app[BUILDS].recent(0)) == 1
 
 
 async def test_a_dead_instance_goes_offline_then_is_purged(daemons: Start) -> None:
@@ -133,7 +138,13 @@ async def test_a_node_peer_is_discovered_and_its_catalog_read(daemons: Start, no
     ]
     assert node_peer.hits["/.well-known/nodeinfo"] == 1 and node_peer.hits["/nodeinfo/2.0"] == 1
 
-    # the next crawl asks for the catalog with its ETag: 304, and the releases are kept
-    await a.discovery.crawl("test")
+    # the next crawl asks for the catalog with its ETag: 304, and the releases are kept; B, which
+    # no one lists any more, is asked again all the same (at its depth): known instances are kept up
+    node_peer.peers = []
+    a.discovery.clock = lambda: 2_000_000_000.0
+    again = await a.discovery.crawl("test")
     assert node_peer.not_modified == 1
-    assert (await _instances(a))[node_peer.origin]["releases"] == node["releases"]
+    found = await _instances(a)
+    assert found[node_peer.origin]["releases"] == node["releases"]
+    assert found[b.origin]["last_seen"] == 2_000_000_000.0 and found[b.origin]["depth"] == 2
+    assert {p.origin: p.depth for p in again.probes} == {node_peer.origin: 1, b.origin: 2}

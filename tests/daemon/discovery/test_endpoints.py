@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -11,12 +12,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tunecamp.daemon.app import create_app
-from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.appkeys import DB, OUTBOUND
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.crawler import Probe
+from tunecamp.daemon.discovery.dashboard import TASKS
 from tunecamp.daemon.discovery.limits import Limits
 from tunecamp.daemon.discovery.protocol import InstanceInfo, Software
+from tunecamp.daemon.discovery.service import DISCOVERY_KEY
 
 from .conftest import catalog_json
 
@@ -32,7 +35,14 @@ async def daemon(config: DaemonConfig, aiohttp_client: Callable[..., Awaitable[T
     (config.public_dir / "catalog.json").write_text(
         json.dumps(catalog_json("https://site.example", "Tide Pool"))
     )
-    return await aiohttp_client(create_app(seeded))
+    client = await aiohttp_client(create_app(seeded))
+
+    async def nowhere(host: str, port: int) -> list[str]:  # no test reaches the internet, nor its DNS
+        raise OSError(f"{host}: no such name in this test")
+
+    client.app[OUTBOUND].set_lookup(nowhere)
+    client.app[DISCOVERY_KEY].on_export = None  # no site build from the empty content/
+    return client
 
 
 async def _found(client: TestClient, origin: str, offline: bool = False) -> None:
@@ -117,6 +127,11 @@ async def test_the_dashboard_is_for_managers_and_its_settings_for_owners(
     assert r.status == 403
     r = await daemon.post("/admin/discovery/crawl", data={"csrf": csrf}, allow_redirects=False)
     assert r.status == 303 and "crawl%20started" in r.headers["Location"]
+    await asyncio.gather(*daemon.app[TASKS])
+    [crawl] = await daemon.app[DB].run(store.crawls)
+    assert crawl["trigger"] == "dashboard" and crawl["failures"] == 3 and crawl["finished_at"]
+    page = await (await daemon.get("/admin/discovery")).text()
+    assert f'data-crawl="{crawl["id"]}"' in page
 
 
 async def test_an_owner_adds_a_seed_and_blocks_an_origin(daemon: TestClient, add_user: Any) -> None:
