@@ -26,6 +26,7 @@ from tunecamp.daemon.roles import PUBLIC, requires
 
 MAX_AGE = 300
 _CATALOG_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("discovery_catalog_cache")
+_SITES_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("discovery_sites_cache")
 
 
 def cached_json(request: web.Request, data: Any, max_age: int = MAX_AGE) -> web.Response:
@@ -101,12 +102,17 @@ async def peers(request: web.Request) -> web.Response:
 
 @requires(PUBLIC)
 async def community_sites(request: web.Request) -> web.Response:
-    rows = await request.app[DB].run(lambda d: store.instances(d, online_only=True))
-    return cached_json(request, sites(rows))
+    """Up to 1,000 instances with their releases: made once per export, not once per request."""
+    kept, generation = request.app[_SITES_CACHE], request.app[DISCOVERY_KEY].generation
+    if kept.get("generation") != generation:
+        rows = await request.app[DB].run(lambda d: store.instances(d, online_only=True))
+        kept.update(generation=generation, sites=sites(rows))
+    return cached_json(request, kept["sites"])
 
 
 def setup(app: web.Application) -> None:
     app[_CATALOG_CACHE] = {}
+    app[_SITES_CACHE] = {}
     app.router.add_get("/api/community/instance", instance)
     app.router.add_get("/api/community/peers", peers)
     app.router.add_get("/api/community/sites", community_sites)

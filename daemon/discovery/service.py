@@ -79,6 +79,7 @@ class Discovery:
         self.status = Status()
         self.version = package_version()
         self.sleep = asyncio.sleep  # the schedule's; tests count its delays instead of waiting
+        self.generation = 0  # moves at every export: what /api/community/sites keeps is stale then
         self._lock = asyncio.Lock()
 
     async def seeds(self) -> list[str]:
@@ -162,6 +163,7 @@ class Discovery:
     async def export(self) -> bool:
         """Write network.json from the store; when it changed, tell the site (a rebuild)."""
         rows = await self.db.run(lambda d: store.instances(d, online_only=True))
+        self.generation += 1
         changed = await asyncio.get_running_loop().run_in_executor(
             None, write_network, self.data_dir, network_document(rows)
         )
