@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,6 @@ class Status:
     probed: int = 0
     queued: int = 0
     last_error: str = ""
-    history: list[str] = field(default_factory=list)
 
 
 class Discovery:
@@ -128,9 +127,14 @@ class Discovery:
             if progress is not None:
                 progress(probe, queued)
 
-        probes = await Crawler(fetcher, limits, scope).run(seeds, record, seen)
-        offline, purged = await self.db.run(lambda d: store.sweep(d, now, limits))
-        await self.export()
+        try:
+            probes = await Crawler(fetcher, limits, scope).run(seeds, record, seen)
+            offline, purged = await self.db.run(lambda d: store.sweep(d, now, limits))
+            await self.export()
+        except Exception as exc:  # the dashboard shows the crawl as stopped, and why
+            failed = {"finished_at": self.clock(), "requests": fetcher.requests, "error": f"{exc}"[:500]}
+            await self.db.run(lambda d: store.finish_crawl(d, crawl_id, failed))
+            raise
         result = CrawlResult(
             requests=fetcher.requests,
             reached=sum(t.reached for t in tallies),

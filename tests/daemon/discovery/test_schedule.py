@@ -78,3 +78,18 @@ async def test_the_schedule_crawls_every_interval_with_jitter_and_not_again_at_a
         delays.extend([0.0, 0.0])  # the third call cancels: only the first delay is looked at
         await discovery.schedule()
     assert 0.9 * (interval - 3600) <= delays[2] <= 1.1 * (interval - 3600)
+
+
+async def test_a_crawl_that_stops_says_why(daemons: Start) -> None:
+    a, _b = await daemons(["a", "b"])
+
+    async def broken() -> None:
+        raise RuntimeError("the build manager is gone")
+
+    a.discovery.on_export = broken
+    with pytest.raises(RuntimeError):
+        await a.discovery.crawl("test")
+    [crawl] = await a.app[DB].run(lambda d: store.crawls(d))
+    assert crawl["error"] == "the build manager is gone" and crawl["requests"] == 5
+    assert a.discovery.status.last_error == "RuntimeError: the build manager is gone"
+    assert not a.discovery.busy
