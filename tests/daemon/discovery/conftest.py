@@ -155,6 +155,7 @@ class NodePeer:
     etag: str = '"catalog-v1"'
     hits: Counter[str] = field(default_factory=Counter)
     not_modified: int = 0
+    agents: set[str] = field(default_factory=set)
     server: TestServer | None = None
 
     @property
@@ -165,6 +166,7 @@ class NodePeer:
     def app(self) -> web.Application:
         async def links(request: web.Request) -> web.Response:
             self.hits[request.path] += 1
+            self.agents.add(request.headers.get("User-Agent", ""))
             href = f"{self.origin}/nodeinfo/2.0"
             return web.json_response(
                 {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": href}]}

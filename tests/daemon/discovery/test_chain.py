@@ -137,6 +137,8 @@ async def test_a_node_peer_is_discovered_and_its_catalog_read(daemons: Start, no
         },
     ]
     assert node_peer.hits["/.well-known/nodeinfo"] == 1 and node_peer.hits["/nodeinfo/2.0"] == 1
+    [agent] = node_peer.agents  # says who is asking, and where to find it
+    assert agent.startswith("TuneCamp/") and agent.endswith(f"(+{a.origin})")
 
     # the next crawl asks for the catalog with its ETag: 304, and the releases are kept; B, which
     # no one lists any more, is asked again all the same (at its depth): known instances are kept up
