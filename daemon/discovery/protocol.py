@@ -5,7 +5,8 @@
     /nodeinfo/2.x           counts only when software.name is "tunecamp"
     /api/community/instance {software, version, url, name, description, coverImage, artistName,
                             communityLink} (+ catalogUrl, ours: where the static catalog.json is)
-    /api/community/peers    an array of origins, or {"peers": [...]} (older Node servers)
+    /api/community/peers    an array of origins, or {"peers": [...]} (older Node servers); a bare
+                            host name counts as https://host
 
 Every value is checked for its type and cut to a sane length; a URL is kept only when it is
 http(s), so nothing like `javascript:` reaches a page.
@@ -13,6 +14,7 @@ http(s), so nothing like `javascript:` reaches a page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +23,9 @@ NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/"
 RELS = ("2.1", "2.0")
 MAX_TEXT = 500
 MAX_URL = 2000
+_HOST = re.compile(
+    r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?", re.I
+)
 
 
 def origin_of(text: object) -> str | None:
@@ -73,6 +78,7 @@ def nodeinfo_link(document: Any, origin: str) -> str | None:
         if not isinstance(rel, str) or not rel.startswith(NODEINFO_SCHEMA) or not isinstance(href, str):
             continue
         version = rel.removeprefix(NODEINFO_SCHEMA).rstrip("/")
+        href = urljoin(origin + "/", href) if len(href) <= MAX_URL else ""  # a relative link is on the origin
         if version in RELS and origin_of(href) == origin and version not in found:
             found[version] = href
     return next((found[v] for v in RELS if v in found), None)
@@ -148,6 +154,8 @@ def peers_of(document: Any, limit: int) -> list[str]:
             break
         if isinstance(item, dict):  # some servers list {"url": ...} objects
             item = item.get("url") or item.get("origin")
+        if isinstance(item, str) and _HOST.fullmatch(item):  # a bare host name, as Mastodon lists them
+            item = f"https://{item}"
         origin = origin_of(item)
         if origin is not None:
             found[origin] = None

@@ -111,6 +111,7 @@ class Site:
             site_alternates=self.site_alternates(),
             tag_pages=self.tag_slugs,
             tag_names=self.tag_names,
+            network_page=self.network is not None,  # the footer links /network/ when the site has it
             **context,
         )
         # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).

@@ -49,6 +49,10 @@ def test_the_nodeinfo_link_is_same_origin_and_prefers_2_1() -> None:
     assert nodeinfo_link(links, ORIGIN) == f"{ORIGIN}/ni/2.1"
     assert nodeinfo_link({"links": links["links"][:2]}, ORIGIN) == f"{ORIGIN}/nodeinfo/2.0"
     assert nodeinfo_link({"links": [links["links"][1]]}, ORIGIN) is None  # only another origin's
+    relative = {"links": [{"rel": f"{SCHEMA}2.1", "href": "/nodeinfo/2.1"}]}
+    assert nodeinfo_link(relative, ORIGIN) == f"{ORIGIN}/nodeinfo/2.1"
+    sneaky = {"links": [{"rel": f"{SCHEMA}2.1", "href": "//elsewhere.example/nodeinfo/2.1"}]}
+    assert nodeinfo_link(sneaky, ORIGIN) is None
     for junk in ([], "x", {"links": "x"}, {"links": [1, None, {"rel": 5}]}):
         assert nodeinfo_link(junk, ORIGIN) is None
 
@@ -78,9 +82,18 @@ def test_instance_fields_of_the_wrong_kind_are_left_empty() -> None:
 
 
 def test_peers_in_both_shapes_capped() -> None:
-    listed = ["https://a.example", "https://a.example/", {"url": "https://b.example"}, "junk", 5]
-    assert peers_of(listed, 10) == ["https://a.example", "https://b.example"]
-    assert peers_of({"peers": listed}, 10) == ["https://a.example", "https://b.example"]
+    listed = [
+        "https://a.example",
+        "https://a.example/",
+        {"url": "https://b.example"},
+        "junk",
+        5,
+        "c.example",
+        "-bad-.example",
+        "10.0.0.1",
+    ]
+    assert peers_of(listed, 10) == ["https://a.example", "https://b.example", "https://c.example"]
+    assert peers_of({"peers": listed}, 10) == ["https://a.example", "https://b.example", "https://c.example"]
     assert len(peers_of([f"https://p{i}.example" for i in range(100_000)], Limits().max_peers)) == 1000
     with pytest.raises(ValueError, match="peers"):
         peers_of({"instances": []}, 10)

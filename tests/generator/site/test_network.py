@@ -73,11 +73,13 @@ def test_the_page_lists_the_instances_with_safe_links_only(content: Path, tmp_pa
     assert 'href="https://quiet.example"' in html and ">quiet.example<" in html  # no name: its host
     assert 'data-filter="camp &lt;fire&gt; fira songs by the fire camp.example embers fira"' in html
     assert 'id="network-filter"' in html and "network." in html  # the filter, and its script
+    assert 'href="/network/">Other TuneCamp sites</a>' in (tmp_path / "public/index.html").read_text()
 
 
 def test_no_file_no_page_and_a_malformed_file_is_a_warning(content: Path, tmp_path: Path) -> None:
     assert _build(content, tmp_path).ok
     assert not (tmp_path / "public/network").exists()
+    assert "Other TuneCamp sites" not in (tmp_path / "public/index.html").read_text()
     (tmp_path / "data/network.json").write_text('{"version": 2}')
     report = _build(content, tmp_path)
     assert report.ok and not (tmp_path / "public/network").exists()
