@@ -2,7 +2,8 @@
 
 The outbound client refuses private addresses, re-checks redirects and cuts an answer past its
 size; this adds what a crawl promises on top: at most `per_host` requests in flight to one
-host:port and `overall` in all, one deadline for the whole answer (a server that trickles a byte
+host (whatever the port: a peers list naming a thousand ports of one machine gets 4 at a time)
+and `overall` in all, one deadline for the whole answer (a server that trickles a byte
 a second is cut at `timeout`, not at the client's read timeout), JSON parsed or refused, and a
 count of the requests made.
 """
@@ -38,7 +39,7 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def get(self, url: str, max_bytes: int, headers: Mapping[str, str] | None = None) -> Response:
-        host = urlsplit(url).netloc.lower()
+        host = (urlsplit(url).hostname or "").lower()  # every port of a host is that host's share
         per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.per_host))
         async with per_host, self._all:  # the host's turn first: waiting on it holds no global slot
             self.requests += 1
