@@ -17,7 +17,7 @@ DAY = 86400.0
 class Limits:
     max_depth: int = 3  # hops from the seeds (a seed is 1)
     max_instances: int = 1000  # origins probed per crawl, and instances kept
-    per_host: int = 4  # requests in flight to one host:port
+    per_host: int = 4  # requests in flight to one host (all its ports)
     overall: int = 32  # requests in flight in all
     timeout: float = 5.0  # per request, whole answer included (a slowloris is cut here)
     json_bytes: int = 1 << 20  # NodeInfo, instance, peers
