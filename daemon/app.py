@@ -12,6 +12,8 @@ state and cleanup; no feature imports another. What one needs of another is hand
   route's permission depends on who is calling;
 - federation's `notes.announcer` is handed to live as `appkeys.ANNOUNCE` (a broadcast's start and
   end, to the artist's followers) when federation is composed.
+- discovery's seeds include the servers of the fediverse accounts following this instance's
+  artists: `fediverse_origins` reads them from the federation's table (discovery.SEED_SOURCE).
 
 `/health` comes first and depends on nothing else; public/ (the site) last, as the catch-all.
 Resources (the database thread, the instance secret, the outbound client, the build manager) live
@@ -21,7 +23,7 @@ in `cleanup_ctx`, so nothing happens before the app starts and everything is clo
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from aiohttp import web
 
@@ -33,6 +35,7 @@ from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB, OUTBOUND, SECRET
 from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
+from tunecamp.daemon.discovery import feature as discovery
 from tunecamp.daemon.errors import error_middleware, protocol_log
 from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.federation import notes as federation_notes
@@ -63,6 +66,7 @@ FEATURES: tuple[Feature, ...] = (
     payments.setup,
     federation.setup,
     live.setup,
+    discovery.setup,
 )
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
@@ -90,6 +94,16 @@ async def secret_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def fediverse_origins(db: Db) -> Callable[[], Awaitable[list[str]]]:
+    """The actor URLs of the accepted followers (discovery keeps their origins as seeds)."""
+
+    async def origins() -> list[str]:
+        sql = "SELECT DISTINCT actor FROM fed_followers WHERE state = 'accepted' LIMIT 5000"
+        return await db.run(lambda d: [row["actor"] for row in d.query(sql)])
+
+    return origins
+
+
 def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, auth_middleware, access_middleware],
@@ -99,6 +113,7 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app[CONFIG] = config
     app[DB] = Db(config.database_path)  # opened by database_ctx, on the database thread
     app[LOGIN_LIMITS] = LoginLimits.from_config(config)
+    app[discovery.SEED_SOURCE] = fediverse_origins(app[DB])
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
     app.cleanup_ctx.extend([database_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])

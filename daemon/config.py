@@ -87,6 +87,8 @@ class DaemonConfig:
     live_max_duration: float = field(default=4 * 3600.0, metadata={"env": "TUNECAMP_LIVE_MAX_DURATION"})
     live_record: bool = field(default=True, metadata={"env": "TUNECAMP_LIVE_RECORD"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
+    federation_seeds: str = field(default="", metadata={"env": "TUNECAMP_FEDERATION_SEEDS"})
+    discovery_interval: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_DISCOVERY_INTERVAL"})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> DaemonConfig:
@@ -163,6 +165,15 @@ class DaemonConfig:
             raise ConfigError(
                 f"TUNECAMP_LIVE_MAX_DURATION={self.live_max_duration:g}: 60 seconds to 24 hours"
             )
+        for seed in self.seed_list:
+            if not re.fullmatch(r"https?://[^/\s?#]+/?", seed):
+                raise ConfigError(
+                    f"TUNECAMP_FEDERATION_SEEDS: {seed!r} is not an origin (https://host[:port])"
+                )
+        if self.discovery_interval != 0 and not 600 <= self.discovery_interval <= 7 * 24 * 3600:
+            raise ConfigError(
+                f"TUNECAMP_DISCOVERY_INTERVAL={self.discovery_interval}: 0 (no background crawl) or 600 s to 7 days"
+            )
 
     @property
     def url(self) -> str:
@@ -172,6 +183,11 @@ class DaemonConfig:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def seed_list(self) -> list[str]:
+        """TUNECAMP_FEDERATION_SEEDS, split at commas."""
+        return [s.strip() for s in self.federation_seeds.split(",") if s.strip()]
 
     @property
     def transcodes_allowed(self) -> int:

@@ -15,6 +15,7 @@ from tunecamp.generator.catalog.tagindex import TagIndex
 from tunecamp.generator.folders import Folders, check_folders, default_data_dir
 from tunecamp.generator.options import BuildOptions
 from tunecamp.generator.site.activitypub.inputs import file_digests
+from tunecamp.generator.site.network import network_digests
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Job:
 
     def data_inputs(self) -> dict[str, str]:
         """The digests of the data folder's files a build shows (the daemon's exports), by name."""
-        return file_digests(self.data_dir)
+        return file_digests(self.data_dir) | network_digests(self.data_dir)
 
     def data_path(self, name: str) -> Path:
         """A data file by the name `data_inputs` gives it."""

@@ -26,6 +26,7 @@ from tunecamp.generator.media.workshop import MediaOptions
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.activitypub.inputs import check_keys, read_inputs
 from tunecamp.generator.site.context import RenderOptions, Site, make_site
+from tunecamp.generator.site.network import read_network
 from tunecamp.generator.site.podcast import check_podcast_artwork
 from tunecamp.generator.slughistory import update_redirects
 
@@ -68,11 +69,16 @@ def site(
     read = Problems()
     federation = read_inputs(job.data_dir, read)  # what the daemon exported for the pages
     check_keys(catalog, federation, job.data_dir, read)
+    network = read_network(job.data_dir, read)  # the daemon's last crawl (data/network.json)
     if problems is not None:
         problems.extend(read)
         check_podcast_artwork(catalog, media, problems)
     redirects = update_redirects(catalog, job.data_dir)  # a release whose slug changed keeps its old URL
     options = replace(
-        kept or RenderOptions(), extra_head=job.options.extra_head, federation=federation, redirects=redirects
+        kept or RenderOptions(),
+        extra_head=job.options.extra_head,
+        federation=federation,
+        redirects=redirects,
+        network=network,
     )
     return make_site(catalog, media, Urls(catalog.config.base_url), options, problems)

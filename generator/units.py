@@ -5,7 +5,8 @@
     ("artist", slug)   its page, feeds, playlist and picture
     ("tag", slug)      its page
     ("site", "")       the rest: theme files, home, tags, search and search.json, 404, site feeds and
-                       podcast, catalog playlist, catalog.json and its schema, sitemap, robots.txt
+                       podcast, catalog playlist, catalog.json and its schema, sitemap, robots.txt,
+                       network (data/network.json, when the daemon wrote one)
 
 A full build renders every unit; an incremental one renders the units a change reached
 (`incremental.py` decides which) and leaves every other file of the site as it is. The unit of a
@@ -27,6 +28,7 @@ from tunecamp.generator.site.activitypub.documents import (
 from tunecamp.generator.site.catalog_json import render_catalog_json
 from tunecamp.generator.site.context import Site
 from tunecamp.generator.site.feeds import render_artist_feeds, render_release_feed, render_site_feeds
+from tunecamp.generator.site.network import network_pages
 from tunecamp.generator.site.oembed import render_release_oembed
 from tunecamp.generator.site.pages import artist_page, release_pages, site_pages, tag_page
 from tunecamp.generator.site.playlists import (
@@ -45,7 +47,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "release": ("release.html", "track.html", "embed_release.html", "embed_track.html"),
     "artist": ("artist.html",),
     "tag": ("tag.html",),
-    "site": ("home.html", "releases.html", "tags.html", "search.html", "404.html"),
+    "site": ("home.html", "releases.html", "tags.html", "search.html", "404.html", "network.html"),
 }
 _RELEASE_ROOTS = frozenset({"releases", "audio", "downloads", "embed", "oembed"})
 
@@ -101,6 +103,7 @@ def site_unit(site: Site) -> list[Output]:
         marker_output(),  # says "a TuneCamp site": the next build may replace this folder (folders.py)
         *site.theme.outputs,
         *site_pages(site),
+        *network_pages(site),
         *render_site_feeds(c, m, u, memo),
         render_catalog_playlist(c, m, u, memo),
         *render_catalog_json(c, m, u, memo),

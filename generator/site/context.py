@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -36,6 +36,9 @@ from tunecamp.generator.site.memo import Memo, fresh
 from tunecamp.generator.site.pagemeta import Meta
 from tunecamp.generator.site.theme import DEFAULT_THEME, Theme, ThemeNotFound, load_theme
 from tunecamp.generator.site.views import ArtistView, SiteViews, site_views
+
+if TYPE_CHECKING:  # network.py renders with this module's Page and Site
+    from tunecamp.generator.site.network import Network
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "duration": duration,
@@ -85,6 +88,7 @@ class Site:
     memo: Memo = field(default_factory=Memo)  # fragments kept across a watch session's builds
     federation: FederationInputs = field(default_factory=FederationInputs)  # what the daemon exported
     redirects: Mapping[str, str] = field(default_factory=dict)  # old release slug -> its slug now
+    network: Network | None = None  # the instances the daemon's discovery found (data/network.json)
 
     def title(self, *parts: str) -> str:
         return " · ".join([*(p for p in parts if p), self.catalog.config.title])
@@ -107,6 +111,7 @@ class Site:
             site_alternates=self.site_alternates(),
             tag_pages=self.tag_slugs,
             tag_names=self.tag_names,
+            network_page=self.network is not None,  # the footer links /network/ when the site has it
             **context,
         )
         # One pass over the page drops what HTML cannot carry (controls, lone surrogates from tags).
@@ -141,6 +146,7 @@ class RenderOptions:
     memo: Memo | None = None  # fragments kept across a watch session's builds; None: a throwaway one
     federation: FederationInputs | None = None  # keys, likes, boosts and replies (data/federation/)
     redirects: Mapping[str, str] = field(default_factory=dict)  # old release slug -> its slug now
+    network: Network | None = None  # data/network.json, when the daemon wrote one
 
 
 def make_site(
@@ -166,7 +172,18 @@ def make_site(
     federation = options.federation or FederationInputs()
     extra_head = Markup(options.extra_head)
     return Site(
-        catalog, media, urls, theme, views, tags, extra_head, slugs, memo, federation, options.redirects
+        catalog,
+        media,
+        urls,
+        theme,
+        views,
+        tags,
+        extra_head,
+        slugs,
+        memo,
+        federation,
+        options.redirects,
+        options.network,
     )
 
 

@@ -35,6 +35,7 @@ LATER = (
     "tunecamp.payments",
     "tunecamp.federation",
     "tunecamp.live",
+    "tunecamp.discovery",
 )
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 

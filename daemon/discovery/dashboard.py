@@ -1,0 +1,149 @@
+"""The network page of the dashboard, /admin/discovery: plain forms, like the other pages.
+
+It lists the instances found (online first, then offline with since when and why), the
+seeds, the blocks, and the background crawl: the one running now, the last crawls with their
+requests and failures. Managers and Owners see it and may start a crawl; only an Owner adds a
+seed or blocks an origin (instance settings). Every action redirects back with a line saying
+what happened, so a reload never repeats it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.bodies import read_form
+from tunecamp.daemon.discovery import store
+from tunecamp.daemon.discovery.protocol import origin_of
+from tunecamp.daemon.discovery.service import DISCOVERY_KEY
+from tunecamp.daemon.html import render
+from tunecamp.daemon.roles import FEDERATION, SETTINGS, requires
+from tunecamp.daemon.users import current_user
+
+log = logging.getLogger("tunecamp.discovery")
+BASE = "/admin/discovery"
+TASKS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("discovery_tasks")
+
+
+def _back(flash: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"{BASE}?flash={quote(flash)}")
+
+
+def _who(request: web.Request) -> str | None:
+    user = current_user(request)
+    return user.username if user else None
+
+
+def ago(ts: float | None, now: float) -> str:
+    if not ts:
+        return "never"
+    seconds = max(0.0, now - ts)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit} ago"
+    return f"{seconds:.0f} s ago"
+
+
+@requires(FEDERATION)
+async def page(request: web.Request) -> web.Response:
+    discovery = request.app[DISCOVERY_KEY]
+
+    def gather(db: Any) -> dict[str, Any]:
+        return {
+            "instances": store.instances(db),
+            "seeds": store.seeds(db),
+            "blocks": store.blocks(db),
+            "crawls": store.crawls(db),
+        }
+
+    data = await request.app[DB].run(gather)
+    rows = data["instances"]
+    return render(
+        request,
+        "discovery/index.html",
+        online=[r for r in rows if r["offline_since"] is None],
+        offline=[r for r in rows if r["offline_since"] is not None],
+        seeds=data["seeds"],
+        setting_seeds=discovery.settings.seeds,
+        blocks=data["blocks"],
+        crawls=data["crawls"],
+        crawl=discovery.status,
+        limits=discovery.settings.limits,
+        interval=discovery.settings.interval,
+        now=discovery.clock(),
+        ago=ago,
+    )
+
+
+def _origin(form: Any) -> str:
+    raw = str(form.get("origin", "")).strip()
+    origin = origin_of(raw if "://" in raw else f"https://{raw}")
+    if origin is None:
+        raise web.HTTPBadRequest(text="origin: an http(s) origin like https://music.example")
+    return origin
+
+
+@requires(SETTINGS)
+async def seeds(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    origin, discovery = _origin(form), request.app[DISCOVERY_KEY]
+    db = request.app[DB]
+    if form.get("remove"):
+        done = await db.run(lambda d: store.remove_seed(d, origin))
+        raise _back(f"{origin}: {'no longer a seed' if done else 'not a seed'}")
+    if origin in discovery.settings.own:
+        raise _back(f"{origin}: this instance itself")
+    if origin in await db.run(store.blocked):
+        raise _back(f"{origin}: blocked; unblock it first")
+    done = await db.run(lambda d: store.add_seed(d, origin, _who(request), discovery.clock()))
+    raise _back(
+        f"{origin}: {'added as a seed; it is crawled at the next crawl' if done else 'already a seed'}"
+    )
+
+
+@requires(SETTINGS)
+async def blocks(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    origin, discovery = _origin(form), request.app[DISCOVERY_KEY]
+    db = request.app[DB]
+    if form.get("remove"):
+        done = await db.run(lambda d: store.unblock(d, origin))
+        raise _back(f"{origin}: {'unblocked' if done else 'was not blocked'}")
+    reason = str(form.get("reason", "")).strip()
+    done = await db.run(lambda d: store.block(d, origin, reason, _who(request), discovery.clock()))
+    await discovery.export()  # off the network page at the next build
+    raise _back(f"{origin}: {'blocked and forgotten' if done else 'already blocked'}")
+
+
+@requires(FEDERATION)
+async def crawl_now(request: web.Request) -> web.StreamResponse:
+    discovery = request.app[DISCOVERY_KEY]
+    if discovery.busy:
+        raise _back("a crawl is running already")
+    tasks = request.app[TASKS]
+
+    async def crawl() -> None:
+        try:
+            await discovery.crawl("dashboard")
+        except Exception:  # shown on the page (status.last_error); the page's request is long answered
+            log.exception("the discovery crawl started from the dashboard failed")
+
+    task = asyncio.create_task(crawl())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    await asyncio.sleep(0)  # its status shows as running on the page it redirects to
+    raise _back(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
+
+
+def setup(app: web.Application) -> None:
+    app[TASKS] = set()
+    app.router.add_get(BASE, page)
+    app.router.add_post(f"{BASE}/seeds", seeds)
+    app.router.add_post(f"{BASE}/blocks", blocks)
+    app.router.add_post(f"{BASE}/crawl", crawl_now)
