@@ -78,6 +78,13 @@ class DaemonConfig:
     inbox_rate_host: Rate = field(default=Rate(1200, 60), metadata={"env": "TUNECAMP_INBOX_RATE_HOST"})
     delivery_concurrency: int = field(default=32, metadata={"env": "TUNECAMP_DELIVERY_CONCURRENCY"})
     delivery_per_host: int = field(default=4, metadata={"env": "TUNECAMP_DELIVERY_PER_HOST"})
+    chat_read_anonymous: bool = field(default=True, metadata={"env": "TUNECAMP_CHAT_READ_ANONYMOUS"})
+    chat_guest_posting: bool = field(default=False, metadata={"env": "TUNECAMP_CHAT_GUEST_POSTING"})
+    chat_origins: str = field(default="", metadata={"env": "TUNECAMP_CHAT_ORIGINS"})
+    chat_max_length: int = field(default=500, metadata={"env": "TUNECAMP_CHAT_MAX_LENGTH"})
+    chat_rate_user: Rate = field(default=Rate(5, 10), metadata={"env": "TUNECAMP_CHAT_RATE_USER"})
+    chat_rate_address: Rate = field(default=Rate(20, 10), metadata={"env": "TUNECAMP_CHAT_RATE_ADDRESS"})
+    chat_mute_minutes: int = field(default=15, metadata={"env": "TUNECAMP_CHAT_MUTE_MINUTES"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
 
     @classmethod
@@ -141,6 +148,13 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_OUTBOUND_MAX_BYTES={self.outbound_max_bytes}: at least 65536")
         if self.transcode_max_per_user < 1:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
+        if not 1 <= self.chat_max_length <= 10_000:
+            raise ConfigError(f"TUNECAMP_CHAT_MAX_LENGTH={self.chat_max_length}: 1 to 10000 characters")
+        if not 1 <= self.chat_mute_minutes <= 525_600:
+            raise ConfigError(f"TUNECAMP_CHAT_MUTE_MINUTES={self.chat_mute_minutes}: 1 minute to a year")
+        for origin in self.chat_origin_list:
+            if not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ConfigError(f"TUNECAMP_CHAT_ORIGINS: {origin!r} is not an origin like https://music.example")
 
     @property
     def url(self) -> str:
@@ -150,6 +164,11 @@ class DaemonConfig:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def chat_origin_list(self) -> tuple[str, ...]:
+        """The extra origins (the static site's, when it lives elsewhere) whose pages may open the chat."""
+        return tuple(o.strip().rstrip("/").lower() for o in self.chat_origins.split(",") if o.strip())
 
     @property
     def transcodes_allowed(self) -> int:

@@ -27,6 +27,7 @@ from sqlite_utils import Database, Migrations
 from tunecamp.daemon import entitlements, schema
 from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
+from tunecamp.daemon.chat import schema as chat
 from tunecamp.daemon.federation import schema as federation
 from tunecamp.daemon.payments import schema as payments
 from tunecamp.daemon.site import schema as site
@@ -59,6 +60,7 @@ SETS: tuple[Migrations, ...] = (
     unlock.MIGRATIONS,
     payments.MIGRATIONS,
     federation.MIGRATIONS,
+    chat.MIGRATIONS,
 )
 
 

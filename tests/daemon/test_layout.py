@@ -57,7 +57,7 @@ def _crossings(path: Path, home: str | None) -> list[str]:
 
 
 def test_the_features_are_the_folders() -> None:
-    assert FEATURES == ["accounts", "admin", "federation", "payments", "site", "subsonic", "unlock"]
+    assert FEATURES == ["accounts", "admin", "chat", "federation", "payments", "site", "subsonic", "unlock"]
 
 
 @pytest.mark.parametrize("feature", FEATURES)
