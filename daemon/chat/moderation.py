@@ -20,7 +20,7 @@ from tunecamp.daemon.chat.rules import ChatError, check_room, message_id
 from tunecamp.daemon.chat.service import CHAT, PAGE, Target
 from tunecamp.daemon.db import row_id
 from tunecamp.daemon.errors import http_error
-from tunecamp.daemon.roles import CHAT_MODERATE, PUBLIC, requires
+from tunecamp.daemon.roles import CHAT_MODERATE, LISTEN, PUBLIC, requires
 from tunecamp.daemon.users import User, current_user, get_user, get_user_by_name
 
 STATUS = {"sign_in": 401, "forbidden": 403, "banned": 403, "muted": 403, "not_found": 404, "rate": 429}
@@ -63,7 +63,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     return cors(web.json_response(body, headers={"Cache-Control": "no-store"}), origin)
 
 
-@requires(PUBLIC)  # guests may report when they may post; told otherwise
+@requires(LISTEN)  # a guest (when guests may post) reports over the WebSocket
 async def report(request: web.Request) -> web.Response:
     data = await read_json(request)
     try:

@@ -25,6 +25,10 @@ PARAMS = {
     "tail": "releases/tides",
     "username": "aurora",
     "version": "2.1",
+    "room": "lobby",
+    "message_id": "999999",
+    "sanction_id": "999999",
+    "report_id": "999999",
 }
 
 
