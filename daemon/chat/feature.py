@@ -19,7 +19,11 @@ async def chat_ctx(app: web.Application) -> AsyncIterator[None]:
     chat = app[CHAT]
     chat.secret = app[SECRET].value  # guests' names: a keyed hash of their address
     yield
-    for _, close in list(chat.connections.values()):
+
+
+async def close_sockets(app: web.Application) -> None:
+    """At shutdown, before the server waits for its handlers: an open socket's would never end."""
+    for _, close in list(app[CHAT].connections.values()):
         close("shutting down")
 
 
@@ -35,6 +39,7 @@ def setup(app: web.Application) -> None:
         RateLimiter(config.chat_rate_address),
     )
     app.cleanup_ctx.extend([origins_ctx, chat_ctx])
+    app.on_shutdown.append(close_sockets)
     app.router.add_get("/api/chat/ws", socket.websocket)
     app.router.add_get("/ws/chat", socket.websocket)  # the Node TuneCamp server's path, for its clients
     moderation.setup(app)

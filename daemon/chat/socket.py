@@ -37,6 +37,7 @@ class Connection:
         self.room: str | None = None
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE)
         self._unsubscribe: Unsubscribe | None = None
+        self._code = WSCloseCode.OK
 
     def deliver(self, text: str) -> None:
         try:
@@ -51,6 +52,9 @@ class Connection:
     def close(self, reason: str) -> None:
         if reason == "banned":
             self.send(ChatError("banned", "you are banned from this chat").event())
+        self._code = {"shutting down": WSCloseCode.GOING_AWAY, "bye": WSCloseCode.OK}.get(
+            reason, WSCloseCode.POLICY_VIOLATION
+        )
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)  # the writer closes the socket after what is queued
 
@@ -62,7 +66,7 @@ class Connection:
                 await self.ws.send_str(text)
             except (ConnectionError, RuntimeError):
                 return
-        await self.ws.close(code=WSCloseCode.POLICY_VIOLATION)
+        await self.ws.close(code=self._code)
 
     def leave(self) -> None:
         if self._unsubscribe is not None:
