@@ -10,7 +10,9 @@ SQLite insert, the broadcaster, one writer per socket); each client notes when e
 arrives. Fan-out latency is from the post to its arrival at a client, over every (message,
 client) pair: p50 and p99. The daemon's RSS is read from /proc with the sockets idle and at the
 end (VmHWM: the peak). The baseline is a bare aiohttp WebSocket server (a helper process this
-script starts) that sends every text it receives to every socket: no account, no database.
+script starts) that sends every text it receives to every socket, a task per send: no account, no
+database. The clients run in two processes (--client-processes) so that reading a thousand
+sockets is not itself what is measured; all share the machine's monotonic clock.
 
 Parts are functions from the arguments to a Markdown table (PARTS); an `hls` part (500 listeners
 polling a live playlist) joins them beside `chat` with its own section.
@@ -39,6 +41,8 @@ from load import free_port, percentile, wait_ready  # bench/ is on sys.path: thi
 
 TARGETS = {"chat_p99_ms": 100.0}
 HELPER = "--helper"
+LISTENERS = "--listeners"
+MESSAGE = re.compile(r'\{"type": ?"message"')
 
 
 # --- the baseline: a bare aiohttp WebSocket broadcaster ------------------------------------------
@@ -48,6 +52,7 @@ def helper(port: int) -> None:
     from aiohttp import web
 
     sockets: set[web.WebSocketResponse] = set()
+    sends: set[asyncio.Task[None]] = set()
 
     async def ws(request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -57,9 +62,11 @@ def helper(port: int) -> None:
             async for frame in socket:
                 data = json.loads(frame.data)
                 if data.get("type") == "message":
+                    # a task per send: an await per socket in turn would stall the room behind one slow reader
                     text = json.dumps({"type": "message", "text": data["text"]})
                     for other in list(sockets):
-                        await other.send_str(text)
+                        sends.add(task := asyncio.create_task(other.send_str(text)))
+                        task.add_done_callback(sends.discard)
                 elif data.get("type") == "join":
                     await socket.send_str(json.dumps({"type": "joined"}))
         finally:
@@ -88,6 +95,12 @@ def process(command: list[str], env: dict[str, str] | None = None) -> Iterator[s
             child.kill()
 
 
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -111,14 +124,14 @@ class FanOut:
     connect_s: float
 
 
-async def fan_out(url: str, clients: int, rate: float, seconds: float) -> FanOut:
-    """`clients` sockets join the lobby; one more posts `rate` messages/s; latency per delivery."""
+async def listeners(url: str, clients: int, total: int, timeout: float) -> None:
+    """A client process: `clients` sockets join the lobby, say "ready", then note when each of the
+    `total` messages reaches each socket; prints the arrivals as JSON (message number, monotonic time)."""
     arrivals: list[list[tuple[float, str]]] = [[] for _ in range(clients)]
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        started = time.monotonic()
 
-        async def open_one(i: int) -> aiohttp.ClientWebSocketResponse:
+        async def open_one() -> aiohttp.ClientWebSocketResponse:
             ws = await session.ws_connect(url, heartbeat=None, max_msg_size=0)
             await ws.send_str(json.dumps({"type": "join", "room": "lobby"}))
             while json.loads((await ws.receive()).data)["type"] != "joined":
@@ -126,38 +139,78 @@ async def fan_out(url: str, clients: int, rate: float, seconds: float) -> FanOut
             return ws
 
         sockets: list[aiohttp.ClientWebSocketResponse] = []
-        for start in range(0, clients, 100):  # in batches: a thousand handshakes at once only measures the backlog
-            sockets += await asyncio.gather(*(open_one(i) for i in range(start, min(clients, start + 100))))
-        connect_s = time.perf_counter() - started
+        for start in range(
+            0, clients, 100
+        ):  # in batches: a thousand handshakes at once only measure the backlog
+            sockets += await asyncio.gather(*(open_one() for _ in range(start, min(clients, start + 100))))
+        done = asyncio.Event()
+        counted = [0]
 
         async def read(i: int, ws: aiohttp.ClientWebSocketResponse) -> None:
             async for frame in ws:
-                if frame.type == aiohttp.WSMsgType.TEXT and '"bench ' in frame.data:
-                    arrivals[i].append((time.perf_counter(), frame.data))
+                # a message frame (not the history a join brings) of this run
+                if (
+                    frame.type == aiohttp.WSMsgType.TEXT
+                    and MESSAGE.match(frame.data)
+                    and '"bench ' in frame.data
+                ):
+                    arrivals[i].append((time.monotonic(), frame.data))
+                    counted[0] += 1
+                    if counted[0] == total * clients:
+                        done.set()
 
         readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
-        sender = await session.ws_connect(url, heartbeat=None)
-        await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
-        sent_at: dict[int, float] = {}
-        total = int(rate * seconds)
-        begin = time.perf_counter()
-        for n in range(total):
-            due = begin + n / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            sent_at[n] = time.perf_counter()
-            await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
-        deadline = time.perf_counter() + 10
-        while time.perf_counter() < deadline and sum(map(len, arrivals)) < total * clients:
-            await asyncio.sleep(0.1)
+        print(f"ready {time.monotonic() - started:.3f}", flush=True)
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except TimeoutError:
+            pass
         for task in readers:
             task.cancel()
-        await asyncio.gather(*(ws.close() for ws in [*sockets, sender]), return_exceptions=True)
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    found = []
+    for per_socket in arrivals:
+        for at, raw in per_socket:
+            data = json.loads(raw)
+            if data.get("type") == "message":  # not the history frame a join may bring
+                found.append((int(data["text"].split()[1]), at))
+    print(json.dumps(found), flush=True)
 
-    latencies = []
-    for per_client in arrivals:
-        for at, raw in per_client:
-            number = int(re.search(r'"bench (\d+)"', raw).group(1))  # type: ignore[union-attr]
-            latencies.append(at - sent_at[number])
+
+async def fan_out(url: str, clients: int, rate: float, seconds: float, processes: int) -> FanOut:
+    """`clients` sockets (in `processes` client processes) join the lobby; one more posts `rate`
+    messages/s from here; the latency of each delivery, on the machine's monotonic clock."""
+    total = int(rate * seconds)
+    shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            LISTENERS,
+            url,
+            str(n),
+            str(total),
+            str(seconds + 20),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for n in shares
+    ]
+    ready = [(await w.stdout.readline()).decode() for w in workers]  # type: ignore[union-attr]
+    if not all(line.startswith("ready") for line in ready):
+        raise SystemExit(f"the client processes did not connect: {ready}")
+    connect_s = max(float(line.split()[1]) for line in ready)
+    sent_at: dict[int, float] = {}
+    async with aiohttp.ClientSession() as session:
+        sender = await session.ws_connect(url, heartbeat=None)
+        await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
+        begin = time.monotonic()
+        for n in range(total):
+            await asyncio.sleep(max(0.0, begin + n / rate - time.monotonic()))
+            sent_at[n] = time.monotonic()
+            await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
+        outputs = [await w.communicate() for w in workers]
+        await sender.close()
+    latencies = [at - sent_at[number] for out, _ in outputs for number, at in json.loads(out)]
     return FanOut(
         clients,
         rate,
@@ -175,6 +228,9 @@ async def fan_out(url: str, clients: int, rate: float, seconds: float) -> FanOut
 class ChatRun:
     daemon: FanOut
     bare: FanOut
+    daemon_cpu_s: float
+    bare_cpu_s: float
+    processes: int
     rss_idle_mb: float
     rss_peak_mb: float
     rss_before_mb: float
@@ -203,17 +259,23 @@ async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
         wait_ready(f"{base}/health", timeout=60)
         before = rss_mb(daemon.pid)
         ws_url = f"ws://127.0.0.1:{port}/api/chat/ws"
-        await fan_out(ws_url, 10, 5, 0.4)  # warm up: imports, the database, the first inserts
-        ours = await fan_out(ws_url, args.clients, args.rate, args.seconds)
+        await fan_out(ws_url, 10, 5, 0.4, 1)  # warm up: imports, the database, the first inserts
+        cpu = cpu_s(daemon.pid)
+        ours = await fan_out(ws_url, args.clients, args.rate, args.seconds, args.client_processes)
+        cpu = cpu_s(daemon.pid) - cpu
         peak = rss_mb(daemon.pid, "VmHWM")
         idle = rss_mb(daemon.pid)
     print(f"daemon: {ours}", file=sys.stderr)
     helper_port = free_port()
-    with process([sys.executable, __file__, HELPER, str(helper_port)]):
+    with process([sys.executable, __file__, HELPER, str(helper_port)]) as bare_server:
         wait_ready(f"http://127.0.0.1:{helper_port}/health", timeout=30)
-        bare = await fan_out(f"ws://127.0.0.1:{helper_port}/ws", args.clients, args.rate, args.seconds)
+        bare_cpu = cpu_s(bare_server.pid)
+        bare = await fan_out(
+            f"ws://127.0.0.1:{helper_port}/ws", args.clients, args.rate, args.seconds, args.client_processes
+        )
+        bare_cpu = cpu_s(bare_server.pid) - bare_cpu
     print(f"bare: {bare}", file=sys.stderr)
-    return ChatRun(ours, bare, idle, peak, before)
+    return ChatRun(ours, bare, cpu, bare_cpu, args.client_processes, idle, peak, before)
 
 
 def chat_table(run: ChatRun, load: float) -> str:
@@ -223,7 +285,7 @@ def chat_table(run: ChatRun, load: float) -> str:
     return "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores shared by the daemon "
-            f"and the {d.clients:,} clients (one process), Python {platform.python_version()}; load average "
+            f"and the {d.clients:,} clients (in {run.processes} processes), Python {platform.python_version()}; load average "
             f"{load:.1f} before the run.",
             "",
             f"| {d.clients:,} sockets in one room, {d.sent:,} messages posted at {d.rate:g}/s "
@@ -234,6 +296,7 @@ def chat_table(run: ChatRun, load: float) -> str:
             f"| fan-out p99 | {d.p99_ms:.1f} ms ({d.p99_ms / b.p99_ms:.1f}× bare) | {b.p99_ms:.1f} ms | "
             f"< {target:.0f} ms {ok(d.p99_ms < target and d.deliveries == d.expected)} |",
             f"| slowest delivery | {d.max_ms:.1f} ms | {b.max_ms:.1f} ms | |",
+            f"| server CPU during the run (connecting included) | {run.daemon_cpu_s:.1f} s | {run.bare_cpu_s:.1f} s | |",
             f"| {d.clients:,} sockets connected and joined | {d.connect_s:.2f} s | {b.connect_s:.2f} s | |",
             f"| daemon RSS: started / with the sockets / peak | {run.rss_before_mb:.0f} / {run.rss_idle_mb:.0f} / "
             f"{run.rss_peak_mb:.0f} MB | | |",
@@ -270,11 +333,20 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == HELPER:
         helper(int(sys.argv[2]))
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if len(sys.argv) > 1 and sys.argv[1] == LISTENERS:
+        url, clients, total, timeout = sys.argv[2:6]
+        asyncio.run(listeners(url, int(clients), int(total), float(timeout)))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     parser.add_argument("--clients", type=int, default=1000, help="chat: sockets in the room")
     parser.add_argument("--rate", type=float, default=20, help="chat: messages posted per second")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="chat: processes the sockets are spread over"
+    )
     parser.add_argument("--write", type=Path, help="update each part's section of this Markdown file")
     args = parser.parse_args()
     # a socket is a file descriptor, twice over on loopback: the daemon inherits the raised limit

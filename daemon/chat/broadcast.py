@@ -6,17 +6,17 @@ The chat talks to a `Broadcaster` only: `publish(room, event)` and `subscribe(ro
 and delivering what its listener task receives to the local subscribers.
 
 An event is serialised once per publish, not once per socket: with a thousand sockets in a room
-the JSON encoding would otherwise dominate. `deliver` must not block (it queues the text for
-the socket's own writer, socket.py).
+the JSON encoding would otherwise dominate. `deliver` is awaited in turn for each subscriber and
+must not wait on a slow client (socket.py writes at once, or queues for the socket's own writer).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-Deliver = Callable[[str], None]
+Deliver = Callable[[str], Awaitable[None]]
 Unsubscribe = Callable[[], None]
 
 
@@ -39,7 +39,7 @@ class LocalBroadcaster:
             return
         text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         for deliver in list(subscribers.values()):  # a deliver may unsubscribe (a full queue)
-            deliver(text)
+            await deliver(text)
 
     def subscribe(self, room: str, deliver: Deliver) -> Unsubscribe:
         self._next += 1
