@@ -1,11 +1,11 @@
 """Benchmark: community features under load: the chat's fan-out (and, later, live HLS listeners).
 
-    .venv/bin/python bench/community.py [--parts chat] [--clients 1000] [--rate 20] [--seconds 10]
+    .venv/bin/python bench/community.py [--parts chat] [--clients 1000] [--rate 5,20] [--seconds 10]
                                         [--write docs/performance.md]
 
 Chat: `tunecamp serve` as its own process (guest posting on, rate limits lifted), 1,000
 WebSocket clients on loopback joined to the lobby, and one more that posts `rate` messages a
-second for `seconds`. Every message goes through the whole path (the socket, the checks, a
+second for `seconds` (once per rate: 5/s, a busy room, and 20/s, 20,000 deliveries a second). Every message goes through the whole path (the socket, the checks, a
 SQLite insert, the broadcaster, one writer per socket); each client notes when each message
 arrives. Fan-out latency is from the post to its arrival at a client, over every (message,
 client) pair: p50 and p99. The daemon's RSS is read from /proc with the sockets idle and at the
@@ -31,10 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from load import free_port, percentile, wait_ready  # bench/ is on sys.path: this file runs as a script
@@ -226,10 +227,7 @@ async def fan_out(url: str, clients: int, rate: float, seconds: float, processes
 
 @dataclass(frozen=True)
 class ChatRun:
-    daemon: FanOut
-    bare: FanOut
-    daemon_cpu_s: float
-    bare_cpu_s: float
+    rates: list[tuple[FanOut, FanOut, float, float]]  # per message rate: daemon, bare, their CPU seconds
     processes: int
     rss_idle_mb: float
     rss_peak_mb: float
@@ -255,53 +253,62 @@ async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
     env.pop("SENTRY_DSN", None)
     command = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", "serve", "--no-build",
                "--content", str(tmp / "content"), "--public", str(public), "--port", str(port)]  # fmt: skip
+    rates = [float(r) for r in str(args.rate).split(",")]
+    ours: list[tuple[FanOut, float]] = []
     with process(command, env) as daemon:
         wait_ready(f"{base}/health", timeout=60)
         before = rss_mb(daemon.pid)
         ws_url = f"ws://127.0.0.1:{port}/api/chat/ws"
         await fan_out(ws_url, 10, 5, 0.4, 1)  # warm up: imports, the database, the first inserts
-        cpu = cpu_s(daemon.pid)
-        ours = await fan_out(ws_url, args.clients, args.rate, args.seconds, args.client_processes)
-        cpu = cpu_s(daemon.pid) - cpu
+        for rate in rates:
+            cpu = cpu_s(daemon.pid)
+            result = await fan_out(ws_url, args.clients, rate, args.seconds, args.client_processes)
+            ours.append((result, cpu_s(daemon.pid) - cpu))
+            print(f"daemon: {result}", file=sys.stderr)
         peak = rss_mb(daemon.pid, "VmHWM")
         idle = rss_mb(daemon.pid)
-    print(f"daemon: {ours}", file=sys.stderr)
     helper_port = free_port()
+    bare: list[tuple[FanOut, float]] = []
     with process([sys.executable, __file__, HELPER, str(helper_port)]) as bare_server:
         wait_ready(f"http://127.0.0.1:{helper_port}/health", timeout=30)
-        bare_cpu = cpu_s(bare_server.pid)
-        bare = await fan_out(
-            f"ws://127.0.0.1:{helper_port}/ws", args.clients, args.rate, args.seconds, args.client_processes
-        )
-        bare_cpu = cpu_s(bare_server.pid) - bare_cpu
-    print(f"bare: {bare}", file=sys.stderr)
-    return ChatRun(ours, bare, cpu, bare_cpu, args.client_processes, idle, peak, before)
+        for rate in rates:
+            cpu = cpu_s(bare_server.pid)
+            url = f"ws://127.0.0.1:{helper_port}/ws"
+            result = await fan_out(url, args.clients, rate, args.seconds, args.client_processes)
+            bare.append((result, cpu_s(bare_server.pid) - cpu))
+            print(f"bare: {result}", file=sys.stderr)
+    rows = [(d, b, dc, bc) for (d, dc), (b, bc) in zip(ours, bare, strict=True)]
+    return ChatRun(rows, args.client_processes, idle, peak, before)
 
 
 def chat_table(run: ChatRun, load: float) -> str:
     ok = lambda good: "✅" if good else "❌"  # noqa: E731
-    d, b = run.daemon, run.bare
     target = TARGETS["chat_p99_ms"]
-    return "\n".join(
-        [
-            f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores shared by the daemon "
-            f"and the {d.clients:,} clients (in {run.processes} processes), Python {platform.python_version()}; load average "
-            f"{load:.1f} before the run.",
-            "",
-            f"| {d.clients:,} sockets in one room, {d.sent:,} messages posted at {d.rate:g}/s "
-            "| Daemon | Bare aiohttp broadcast | Target |",
-            "| --- | --- | --- | --- |",
-            f"| deliveries | {d.deliveries:,} of {d.expected:,} | {b.deliveries:,} of {b.expected:,} | all |",
+    first = run.rates[0][0]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores shared by the daemon "
+        f"and the {first.clients:,} clients (in {run.processes} processes), Python {platform.python_version()}; "
+        f"load average {load:.1f} before the run (other work on the machine shows in the baseline too).",
+        "",
+        f"| {first.clients:,} sockets in one room | Daemon | Bare aiohttp broadcast | Target |",
+        "| --- | --- | --- | --- |",
+    ]
+    for d, b, d_cpu, b_cpu in run.rates:
+        lines += [
+            f"| **{d.rate:g} messages/s** ({d.rate * d.clients:,.0f} deliveries/s), deliveries | "
+            f"{d.deliveries:,} of {d.expected:,} | {b.deliveries:,} of {b.expected:,} | all |",
             f"| fan-out p50 (post → arrival) | {d.p50_ms:.1f} ms | {b.p50_ms:.1f} ms | |",
             f"| fan-out p99 | {d.p99_ms:.1f} ms ({d.p99_ms / b.p99_ms:.1f}× bare) | {b.p99_ms:.1f} ms | "
             f"< {target:.0f} ms {ok(d.p99_ms < target and d.deliveries == d.expected)} |",
             f"| slowest delivery | {d.max_ms:.1f} ms | {b.max_ms:.1f} ms | |",
-            f"| server CPU during the run (connecting included) | {run.daemon_cpu_s:.1f} s | {run.bare_cpu_s:.1f} s | |",
-            f"| {d.clients:,} sockets connected and joined | {d.connect_s:.2f} s | {b.connect_s:.2f} s | |",
-            f"| daemon RSS: started / with the sockets / peak | {run.rss_before_mb:.0f} / {run.rss_idle_mb:.0f} / "
-            f"{run.rss_peak_mb:.0f} MB | | |",
+            f"| server CPU during the run (connecting included) | {d_cpu:.1f} s | {b_cpu:.1f} s | |",
         ]
-    )
+    lines += [
+        f"| {first.clients:,} sockets connected and joined | {first.connect_s:.2f} s | {run.rates[0][1].connect_s:.2f} s | |",
+        f"| daemon RSS: started / with the sockets / peak | {run.rss_before_mb:.0f} / {run.rss_idle_mb:.0f} / "
+        f"{run.rss_peak_mb:.0f} MB | | |",
+    ]
+    return "\n".join(lines)
 
 
 # --- the parts, the report --------------------------------------------------------------------------
@@ -314,7 +321,7 @@ async def run_chat(args: argparse.Namespace) -> tuple[str, str]:
     return "Community: chat", chat_table(result, load)
 
 
-PARTS: dict[str, Callable[[argparse.Namespace], Awaitable[tuple[str, str]]]] = {"chat": run_chat}
+PARTS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, tuple[str, str]]]] = {"chat": run_chat}
 
 
 def write_section(path: Path, heading: str, body: str) -> None:
@@ -342,7 +349,9 @@ def main() -> None:
     )
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     parser.add_argument("--clients", type=int, default=1000, help="chat: sockets in the room")
-    parser.add_argument("--rate", type=float, default=20, help="chat: messages posted per second")
+    parser.add_argument(
+        "--rate", default="5,20", help="chat: messages posted per second (comma-separated: one run each)"
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
         "--client-processes", type=int, default=2, help="chat: processes the sockets are spread over"
