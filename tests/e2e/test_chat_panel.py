@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_core import violations
 from chromium import launch_options
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from subsonic_fixtures import lavfi_audio, serve
@@ -106,6 +107,7 @@ def test_the_panel_talks_keeps_html_inert_survives_page_changes_and_hides_withou
         assert link.count() == 1 and link.get_attribute("href") == "https://example.com/a?b=1"
         assert link.get_attribute("rel") == "noopener nofollow ugc"
         assert ana.evaluate("window.__pwned") is None and ben.evaluate("window.__pwned") is None
+        assert violations(ana) == []  # the open panel, with a message and its report button
 
         # the player's page change swaps #page; the panel is outside it and keeps its socket
         ana.evaluate("document.getElementById('chat').__kept = true")

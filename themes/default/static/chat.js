@@ -118,17 +118,24 @@
     return li;
   }
 
-  function add(messages, where) {
+  // Messages stay in id order, each once: a join's history may cross a message sent meanwhile.
+  function add(messages) {
     const log = part("log");
-    const fresh = messages.filter((m) => !log.querySelector(`[data-id="${m.id}"]`));
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    if (where === "start") log.prepend(...fresh.map(item));
-    else log.append(...fresh.map(item));
-    for (const m of fresh) chat.lastId = Math.max(chat.lastId, m.id);
-    while (log.children.length > MAX_SHOWN) log.removeChild(where === "start" ? log.lastElementChild : log.firstElementChild);
+    let appended = false;
+    for (const m of messages) {
+      if (log.querySelector(`[data-id="${Number(m.id)}"]`)) continue;
+      let after = log.lastElementChild;
+      while (after && Number(after.dataset.id) > m.id) after = after.previousElementSibling;
+      if (after) after.after(item(m));
+      else log.prepend(item(m));
+      if (Number(log.lastElementChild.dataset.id) === m.id) appended = true;
+      chat.lastId = Math.max(chat.lastId, m.id);
+    }
+    while (log.children.length > MAX_SHOWN) log.removeChild(appended ? log.firstElementChild : log.lastElementChild);
     const first = log.firstElementChild;
     chat.firstId = first ? Number(first.dataset.id) : 0;
-    if (where !== "start" && atBottom) log.scrollTop = log.scrollHeight;
+    if (appended && atBottom) log.scrollTop = log.scrollHeight;
   }
 
   function onFrame(data) {
@@ -144,12 +151,11 @@
       chat.panel.hidden = false;
       say("");
     } else if (data.type === "history") {
-      const older = data.direction === "older" && chat.firstId && data.messages.length && data.messages[0].id < chat.firstId;
-      add(data.messages, older ? "start" : "end");
+      add(data.messages);
       if (data.direction === "older") part("older").hidden = !data.more;
       if (data.direction === "newer" && data.more) send({ type: "history", room: chat.room, after: chat.lastId });
     } else if (data.type === "message" && data.room === chat.room) {
-      add([data], "end");
+      add([data]);
     } else if (data.type === "deleted") {
       const gone = part("log").querySelector(`[data-id="${data.id}"]`);
       if (gone) gone.remove();
