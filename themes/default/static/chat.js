@@ -34,7 +34,9 @@
     head.append(toggle);
     const body = el("div", { id: "chat-body", class: "chat-body", hidden: "" });
     const older = el("button", { type: "button", class: "chat-older", "data-chat-older": "", hidden: "" }, "Earlier messages");
-    const log = el("ol", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0", "data-chat-log": "" });
+    const scroller = el("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0", "data-chat-scroll": "" });
+    const log = el("ol", { class: "chat-list", "data-chat-log": "" });
+    scroller.append(log);
     const status = el("p", { class: "chat-status", role: "status", "data-chat-status": "" });
     const form = el("form", { class: "chat-form", "data-chat-form": "", hidden: "" });
     const label = el("label", { for: "chat-input", class: "visually-hidden" }, "Your message");
@@ -42,7 +44,7 @@
     const hint = el("span", { id: "chat-hint", class: "visually-hidden" }, "Enter sends, Shift+Enter starts a new line.");
     form.append(label, input, hint, el("button", { type: "submit", class: "btn btn-primary" }, "Send"));
     const signIn = el("p", { class: "chat-signin muted", "data-chat-signin": "", hidden: "" });
-    body.append(older, log, status, form, signIn);
+    body.append(older, scroller, status, form, signIn);
     panel.append(head, body);
     doc.body.append(panel);
 
@@ -121,7 +123,8 @@
   // Messages stay in id order, each once: a join's history may cross a message sent meanwhile.
   function add(messages) {
     const log = part("log");
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    const scroller = part("scroll");
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
     let appended = false;
     for (const m of messages) {
       if (log.querySelector(`[data-id="${Number(m.id)}"]`)) continue;
@@ -135,7 +138,7 @@
     while (log.children.length > MAX_SHOWN) log.removeChild(appended ? log.firstElementChild : log.lastElementChild);
     const first = log.firstElementChild;
     chat.firstId = first ? Number(first.dataset.id) : 0;
-    if (appended && atBottom) log.scrollTop = log.scrollHeight;
+    if (appended && atBottom) scroller.scrollTop = scroller.scrollHeight;
   }
 
   function onFrame(data) {
