@@ -20,7 +20,7 @@ from aiohttp import web
 from tunecamp.daemon.chat import store
 from tunecamp.daemon.chat.broadcast import Broadcaster
 from tunecamp.daemon.chat.rules import Caller, ChatError, clean_text
-from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.ratelimit import RateLimiter, retry_after
 from tunecamp.daemon.users import User
@@ -54,6 +54,8 @@ class Chat:
     settings: ChatSettings
     by_user: RateLimiter
     by_address: RateLimiter
+    # joins, history pages and reports each cost a query: 30 per socket, refilled over 10 s
+    by_socket: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(30, 10)))
     secret: bytes = b""
     clock: Callable[[], float] = time.time
     # open sockets, so a ban closes the banned one's at once: closer(reason) per connection

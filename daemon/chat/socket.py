@@ -25,6 +25,7 @@ from tunecamp.daemon.chat.access import caller_of, check_origin
 from tunecamp.daemon.chat.broadcast import Unsubscribe
 from tunecamp.daemon.chat.rules import Caller, ChatError, check_room, message_id
 from tunecamp.daemon.chat.service import CHAT, MAX_PAGE, PAGE, Chat
+from tunecamp.daemon.ratelimit import retry_after
 from tunecamp.daemon.roles import CHAT_MODERATE, PUBLIC, grant, requires
 
 QUEUE = 1000
@@ -116,6 +117,10 @@ class Connection:
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             raise ChatError("bad_request", 'a JSON object with a "type"')
         kind = data["type"]
+        if kind in ("join", "history", "report"):
+            wait = self.chat.by_socket.hit(f"socket:{id(self)}", self.chat.clock())
+            if wait:
+                raise ChatError("rate", "slow down", retry_after=retry_after(wait))
         if kind == "ping":
             self.send({"type": "pong"})
         elif kind == "join":

@@ -66,3 +66,15 @@ async def test_the_length_limit_and_what_text_may_hold(make_chat: Any, add_user:
     assert (await until(ana, "message"))["text"] == "a b c\n\nd"
     await say(ana, "<b>bold</b> & co")
     assert (await until(ana, "message"))["text"] == "<b>bold</b> & co"  # kept as typed; shown as text
+
+
+async def test_queries_per_socket_are_limited(chat: Any) -> None:
+    ws = await chat.ws_connect(WS)
+    await join(ws)
+    for _ in range(29):
+        await ws.send_json({"type": "history", "room": "lobby", "before": 10})
+        await until(ws, "history")
+    await ws.send_json({"type": "history", "room": "lobby", "before": 10})
+    assert (await until(ws, "error"))["reason"] == "rate"
+    await ws.send_json({"type": "ping"})
+    assert (await until(ws, "pong"))["type"] == "pong"  # pings are free
