@@ -7,8 +7,8 @@ page change to a release page; and it hides itself when the daemon goes away.
 
 from __future__ import annotations
 
+import asyncio
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from subsonic_fixtures import lavfi_audio, serve
 
 from tunecamp.daemon.accounts.sessions import COOKIE, SIGNER
+from tunecamp.daemon.chat.service import CHAT
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import connect
 from tunecamp.daemon.migrations import apply_migrations
@@ -82,7 +83,7 @@ def test_the_panel_talks_keeps_html_inert_survives_page_changes_and_hides_withou
 ) -> None:
     url = f"http://127.0.0.1:{_free_port()}"
     config = _site(tmp_path, url)
-    with serve(config, int(url.rsplit(":", 1)[1])) as (served, app, _loop):
+    with serve(config, int(url.rsplit(":", 1)[1])) as (served, app, loop):
         assert served == url
         signer = app[SIGNER]
         ana = _signed_in(browser, url, signer.issue(1, 0, 3600))
@@ -121,7 +122,9 @@ def test_the_panel_talks_keeps_html_inert_survives_page_changes_and_hides_withou
 
         ana.locator("#chat [data-chat-report]").first.click()
         expect(ana.locator("#chat [data-chat-status]")).to_contain_text("moderators")
+        first = int(ana.locator("#chat .chat-message").first.get_attribute("data-id") or 0)
+        assert asyncio.run_coroutine_threadsafe(app[CHAT].delete(first, None), loop).result(10)
+        expect(ana.locator("#chat .chat-message")).to_have_count(1)  # a moderator's delete reaches the panel
     # the daemon is gone: the panel hides itself, the page stays usable
     expect(ana.locator("#chat")).to_be_hidden(timeout=15_000)
     assert ana.locator("h1").inner_text() == "Morning Tides"
-    time.sleep(0)  # the pages close with the browser

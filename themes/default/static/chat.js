@@ -14,7 +14,7 @@
   const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/g;
   const chat = {
     daemon: "", room: "", title: "", ws: null, lastId: 0, firstId: 0, more: false,
-    retry: 1000, failures: 0, opened: false, panel: null, timer: 0,
+    retry: 1000, failures: 0, joined: false, canPost: false, banned: false, panel: null, timer: 0,
   };
 
   function marker() { return doc.querySelector("#page [data-chat-room]"); }
@@ -143,6 +143,7 @@
 
   function onFrame(data) {
     if (data.type === "joined") {
+      chat.joined = true;
       chat.canPost = !!data.can_post;
       part("form").hidden = !chat.canPost;
       part("input").maxLength = data.max_length || 500;
@@ -160,12 +161,14 @@
     } else if (data.type === "message" && data.room === chat.room) {
       add([data]);
     } else if (data.type === "deleted") {
-      const gone = part("log").querySelector(`[data-id="${data.id}"]`);
+      const gone = part("log").querySelector(`[data-id="${Number(data.id)}"]`);
       if (gone) gone.remove();
     } else if (data.type === "reported") {
       say("Thank you: the moderators will look at it.");
     } else if (data.type === "error") {
-      if (data.reason === "sign_in" && !chat.canPost && data.message.indexOf("read") >= 0) { chat.panel.hidden = true; return; }
+      // refused at the join: this instance lets only accounts read; a signed-out visitor sees nothing
+      if (data.reason === "sign_in" && !chat.joined) { chat.panel.hidden = true; return; }
+      if (data.reason === "banned") chat.banned = true;  // the daemon closes the socket: no reconnecting
       say(data.message || data.reason);
     }
   }
@@ -178,6 +181,7 @@
     try { ws = new WebSocket(url.href); } catch (_) { retryLater(); return; }
     chat.ws = ws;
     ws.addEventListener("open", () => {
+      chat.joined = false;
       chat.retry = 1000;
       chat.failures = 0;
       ws.send(JSON.stringify({ type: "join", room: chat.room, ...(chat.lastId ? { since: chat.lastId } : {}) }));
@@ -188,7 +192,7 @@
     ws.addEventListener("close", () => {
       if (chat.ws !== ws) return;
       chat.ws = null;
-      retryLater();
+      if (!chat.banned) retryLater();
     });
   }
 
@@ -210,6 +214,7 @@
     chat.lastId = 0;
     chat.firstId = 0;
     part("log").replaceChildren();
+    chat.joined = false;
     if (changed && chat.ws && chat.ws.readyState === WebSocket.OPEN) send({ type: "join", room });
     else if (!chat.ws) connect();
   }
