@@ -67,7 +67,8 @@ def check_origin(request: web.Request) -> str | None:
     origin = origin.lower()
     if origin == f"{request.scheme}://{request.host}".lower() or origin in request.app[ORIGINS]:
         return origin
-    raise http_error(403, f"the chat is not open to pages of {origin[:200]}; see TUNECAMP_CHAT_ORIGINS")
+    # not echoed: a header's bytes need not be text (aiohttp hands undecodable ones over as surrogates)
+    raise http_error(403, "the chat is not open to pages of this origin; see TUNECAMP_CHAT_ORIGINS")
 
 
 async def caller_of(request: web.Request) -> Caller:

@@ -174,6 +174,10 @@ DEFAULTS = {
     "tail": "releases/tides",
     "username": "aurora",
     "version": "2.1",
+    "room": "lobby",
+    "message_id": "1",
+    "sanction_id": "1",
+    "report_id": "1",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
-from tests.daemon.chat.wire import WS, bearer, join, say, until
+from tests.daemon.chat.wire import WS, bearer, heard, join, say, until
 from tunecamp.daemon.chat.service import CHAT
 from tunecamp.daemon.config import Rate
 
@@ -105,7 +105,7 @@ async def test_a_reconnecting_client_resumes_after_the_last_id_it_saw(
     await listener.close()
     for text in ("while away 1", "while away 2"):
         await say(ana, text)
-    await until(ana, "message")
+    await heard(ana, "while away 2")  # both stored before the return
     back = await chat.ws_connect(WS)
     _, missed = await join(back, since=last)
     assert [m["text"] for m in missed["messages"]] == ["while away 1", "while away 2"]
