@@ -154,7 +154,9 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_CHAT_MUTE_MINUTES={self.chat_mute_minutes}: 1 minute to a year")
         for origin in self.chat_origin_list:
             if not re.fullmatch(r"https?://[^/\s]+", origin):
-                raise ConfigError(f"TUNECAMP_CHAT_ORIGINS: {origin!r} is not an origin like https://music.example")
+                raise ConfigError(
+                    f"TUNECAMP_CHAT_ORIGINS: {origin!r} is not an origin like https://music.example"
+                )
 
     @property
     def url(self) -> str:

@@ -29,7 +29,13 @@ BEFORE = FIXTURES / "db-before-rooms.sqlite"
 SECRETS: dict[str, str] = json.loads((FIXTURES / "db-before-rooms.json").read_text())
 # Migration sets added since the split (new features' tables): the database of before gets them
 # as any database made before them does, by applying them; the rest must be as it was.
-LATER = ("tunecamp.entitlements", "tunecamp.unlock", "tunecamp.payments", "tunecamp.federation", "tunecamp.chat")
+LATER = (
+    "tunecamp.entitlements",
+    "tunecamp.unlock",
+    "tunecamp.payments",
+    "tunecamp.federation",
+    "tunecamp.chat",
+)
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 
 

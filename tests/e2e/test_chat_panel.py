@@ -52,7 +52,9 @@ def _site(root: Path, url: str) -> DaemonConfig:
         content_dir=content, data_dir=root / "data", public_dir=root / "public", bcrypt_rounds=4,
         build_on_start=False, build_transcode=False, watch=False, port=int(url.rsplit(":", 1)[1]),
     )  # fmt: skip
-    report = build(content, config.public_dir, BuildOptions(jobs=2, data_dir=config.data_dir, transcode=False))
+    report = build(
+        content, config.public_dir, BuildOptions(jobs=2, data_dir=config.data_dir, transcode=False)
+    )
     assert report.ok, report.problems.errors
     db = connect(config.database_path)
     try:
