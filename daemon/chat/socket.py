@@ -75,8 +75,14 @@ class Connection:
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
-            self.leave()
-            self.close("too slow")
+            self.drop()
+
+    def drop(self) -> None:
+        """A reader QUEUE frames behind: cut, not closed politely (a close frame would wait behind
+        everything it has not read). It reconnects and resumes with `since`."""
+        self.leave()
+        if self._transport is not None:
+            self._transport.abort()
 
     def send(self, event: dict[str, Any]) -> None:
         self.enqueue(json.dumps(event, ensure_ascii=False, separators=(",", ":")))
