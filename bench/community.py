@@ -247,6 +247,7 @@ async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
         "TUNECAMP_CHAT_GUEST_POSTING": "true",
         "TUNECAMP_CHAT_RATE_USER": "100000000/1",
         "TUNECAMP_CHAT_RATE_ADDRESS": "100000000/1",
+        "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS": "100000",  # every client is 127.0.0.1
         "TUNECAMP_WATCH": "false",
         "TUNECAMP_LOG_LEVEL": "warning",
     }

@@ -85,6 +85,7 @@ class DaemonConfig:
     chat_rate_user: Rate = field(default=Rate(5, 10), metadata={"env": "TUNECAMP_CHAT_RATE_USER"})
     chat_rate_address: Rate = field(default=Rate(20, 10), metadata={"env": "TUNECAMP_CHAT_RATE_ADDRESS"})
     chat_mute_minutes: int = field(default=15, metadata={"env": "TUNECAMP_CHAT_MUTE_MINUTES"})
+    chat_sockets_per_address: int = field(default=20, metadata={"env": "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
 
     @classmethod
@@ -152,6 +153,10 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_CHAT_MAX_LENGTH={self.chat_max_length}: 1 to 10000 characters")
         if not 1 <= self.chat_mute_minutes <= 525_600:
             raise ConfigError(f"TUNECAMP_CHAT_MUTE_MINUTES={self.chat_mute_minutes}: 1 minute to a year")
+        if self.chat_sockets_per_address < 1:
+            raise ConfigError(
+                f"TUNECAMP_CHAT_SOCKETS_PER_ADDRESS={self.chat_sockets_per_address}: at least 1"
+            )
         for origin in self.chat_origin_list:
             if not re.fullmatch(r"https?://[^/\s]+", origin):
                 raise ConfigError(

@@ -35,6 +35,7 @@ class ChatSettings:
     guest_posting: bool
     max_length: int
     mute_seconds: float
+    sockets_per_address: int = 20
     heartbeat: float = 30.0  # seconds between the server's pings; a socket that misses a pong is dropped
 
     @classmethod
@@ -44,6 +45,7 @@ class ChatSettings:
             config.chat_guest_posting,
             config.chat_max_length,
             config.chat_mute_minutes * 60.0,
+            config.chat_sockets_per_address,
         )
 
 

@@ -25,6 +25,7 @@ from tunecamp.daemon.chat.access import caller_of, check_origin
 from tunecamp.daemon.chat.broadcast import Unsubscribe
 from tunecamp.daemon.chat.rules import Caller, ChatError, check_room, message_id
 from tunecamp.daemon.chat.service import CHAT, MAX_PAGE, PAGE, Chat
+from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.ratelimit import retry_after
 from tunecamp.daemon.roles import CHAT_MODERATE, PUBLIC, grant, requires
 
@@ -198,6 +199,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     check_origin(request)
     caller = await caller_of(request)
     chat = request.app[CHAT]
+    open_here = sum(1 for other, _ in chat.connections.values() if other.address == caller.address)
+    if open_here >= chat.settings.sockets_per_address:
+        raise http_error(
+            429, f"{open_here} chat connections from this address already", **{"Retry-After": "30"}
+        )
     ws = web.WebSocketResponse(heartbeat=chat.settings.heartbeat, max_msg_size=MAX_FRAME)
     if not ws.can_prepare(request).ok:
         return web.json_response({"error": "a WebSocket upgrade is expected here", "status": 400}, status=400)

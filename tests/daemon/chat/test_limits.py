@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
+from aiohttp import WSServerHandshakeError
+
 from tests.daemon.chat.wire import WS, bearer, heard, join, say, until
+from tunecamp.daemon.chat.service import CHAT
 from tunecamp.daemon.config import Rate
 
 
@@ -78,3 +83,18 @@ async def test_queries_per_socket_are_limited(chat: Any) -> None:
     assert (await until(ws, "error"))["reason"] == "rate"
     await ws.send_json({"type": "ping"})
     assert (await until(ws, "pong"))["type"] == "pong"  # pings are free
+
+
+async def test_one_address_holds_a_bounded_number_of_sockets(make_chat: Any) -> None:
+    chat = await make_chat(chat_sockets_per_address=3)
+    sockets = [await chat.ws_connect(WS) for _ in range(3)]
+    with pytest.raises(WSServerHandshakeError) as refused:
+        await chat.ws_connect(WS)
+    assert refused.value.status == 429
+    await sockets[0].close()
+    for _ in range(50):  # the server notices the close
+        if len(chat.app[CHAT].connections) < 3:
+            break
+        await asyncio.sleep(0.02)
+    joined, _ = await join(await chat.ws_connect(WS))
+    assert joined["type"] == "joined"
