@@ -13,7 +13,8 @@ state and cleanup; no feature imports another. What one needs of another is hand
 - federation's `notes.announcer` is handed to live as `appkeys.ANNOUNCE` (a broadcast's start and
   end, to the artist's followers) when federation is composed.
 - discovery's seeds include the servers of the fediverse accounts following this instance's
-  artists: `fediverse_origins` reads them from the federation's table (discovery.SEED_SOURCE).
+  artists: `fediverse_origins` reads them from the federation's table (discovery.SEED_SOURCE);
+- the chat checks a WebSocket's `?token=` with the accounts' token signer, handed over as `TOKEN_USER`.
 
 `/health` comes first and depends on nothing else; public/ (the site) last, as the catch-all.
 Resources (the database thread, the instance secret, the outbound client, the build manager) live
@@ -29,10 +30,13 @@ from aiohttp import web
 
 from tunecamp.daemon import health, html
 from tunecamp.daemon.accounts import feature as accounts
-from tunecamp.daemon.accounts.sessions import auth_middleware, csrf_token, signer_ctx
+from tunecamp.daemon.accounts.sessions import auth_middleware, authenticate, csrf_token, signer_ctx
+from tunecamp.daemon.accounts.tokens import InvalidToken
 from tunecamp.daemon.admin import feature as admin
 from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB, OUTBOUND, SECRET
 from tunecamp.daemon.builds import Refresher
+from tunecamp.daemon.chat import feature as chat
+from tunecamp.daemon.chat.access import TOKEN_USER
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.discovery import feature as discovery
@@ -53,6 +57,7 @@ from tunecamp.daemon.site.manager import builds_ctx
 from tunecamp.daemon.subsonic import feature as subsonic
 from tunecamp.daemon.subsonic.media_rows import refresh_media
 from tunecamp.daemon.unlock import feature as unlock
+from tunecamp.daemon.users import User
 
 log = logging.getLogger("tunecamp.daemon")
 Feature = Callable[[web.Application], None]
@@ -67,6 +72,7 @@ FEATURES: tuple[Feature, ...] = (
     federation.setup,
     live.setup,
     discovery.setup,
+    chat.setup,
 )
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
@@ -104,6 +110,14 @@ def fediverse_origins(db: Db) -> Callable[[], Awaitable[list[str]]]:
     return origins
 
 
+async def token_user(app: web.Application, token: str) -> User | None:
+    """The account a token signed in as, or None: the chat's `?token=` (a browser's WebSocket has no header)."""
+    try:
+        return (await authenticate(app, token))[0]
+    except InvalidToken:
+        return None
+
+
 def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, auth_middleware, access_middleware],
@@ -114,6 +128,7 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app[DB] = Db(config.database_path)  # opened by database_ctx, on the database thread
     app[LOGIN_LIMITS] = LoginLimits.from_config(config)
     app[discovery.SEED_SOURCE] = fediverse_origins(app[DB])
+    app[TOKEN_USER] = lambda token: token_user(app, token)
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
     app.cleanup_ctx.extend([database_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])

@@ -86,6 +86,14 @@ class DaemonConfig:
     live_linger: float = field(default=60.0, metadata={"env": "TUNECAMP_LIVE_LINGER"})
     live_max_duration: float = field(default=4 * 3600.0, metadata={"env": "TUNECAMP_LIVE_MAX_DURATION"})
     live_record: bool = field(default=True, metadata={"env": "TUNECAMP_LIVE_RECORD"})
+    chat_read_anonymous: bool = field(default=True, metadata={"env": "TUNECAMP_CHAT_READ_ANONYMOUS"})
+    chat_guest_posting: bool = field(default=False, metadata={"env": "TUNECAMP_CHAT_GUEST_POSTING"})
+    chat_origins: str = field(default="", metadata={"env": "TUNECAMP_CHAT_ORIGINS"})
+    chat_max_length: int = field(default=500, metadata={"env": "TUNECAMP_CHAT_MAX_LENGTH"})
+    chat_rate_user: Rate = field(default=Rate(5, 10), metadata={"env": "TUNECAMP_CHAT_RATE_USER"})
+    chat_rate_address: Rate = field(default=Rate(20, 10), metadata={"env": "TUNECAMP_CHAT_RATE_ADDRESS"})
+    chat_mute_minutes: int = field(default=15, metadata={"env": "TUNECAMP_CHAT_MUTE_MINUTES"})
+    chat_sockets_per_address: int = field(default=20, metadata={"env": "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
     federation_seeds: str = field(default="", metadata={"env": "TUNECAMP_FEDERATION_SEEDS"})
     discovery_interval: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_DISCOVERY_INTERVAL"})
@@ -174,6 +182,19 @@ class DaemonConfig:
             raise ConfigError(
                 f"TUNECAMP_DISCOVERY_INTERVAL={self.discovery_interval}: 0 (no background crawl) or 600 s to 7 days"
             )
+        if not 1 <= self.chat_max_length <= 10_000:
+            raise ConfigError(f"TUNECAMP_CHAT_MAX_LENGTH={self.chat_max_length}: 1 to 10000 characters")
+        if not 1 <= self.chat_mute_minutes <= 525_600:
+            raise ConfigError(f"TUNECAMP_CHAT_MUTE_MINUTES={self.chat_mute_minutes}: 1 minute to a year")
+        if self.chat_sockets_per_address < 1:
+            raise ConfigError(
+                f"TUNECAMP_CHAT_SOCKETS_PER_ADDRESS={self.chat_sockets_per_address}: at least 1"
+            )
+        for origin in self.chat_origin_list:
+            if not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ConfigError(
+                    f"TUNECAMP_CHAT_ORIGINS: {origin!r} is not an origin like https://music.example"
+                )
 
     @property
     def url(self) -> str:
@@ -188,6 +209,11 @@ class DaemonConfig:
     def seed_list(self) -> list[str]:
         """TUNECAMP_FEDERATION_SEEDS, split at commas."""
         return [s.strip() for s in self.federation_seeds.split(",") if s.strip()]
+
+    @property
+    def chat_origin_list(self) -> tuple[str, ...]:
+        """The extra origins (the static site's, when it lives elsewhere) whose pages may open the chat."""
+        return tuple(o.strip().rstrip("/").lower() for o in self.chat_origins.split(",") if o.strip())
 
     @property
     def transcodes_allowed(self) -> int:

@@ -28,6 +28,7 @@ from tunecamp.daemon import entitlements, schema
 from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
 from tunecamp.daemon.discovery import schema as discovery
+from tunecamp.daemon.chat import schema as chat
 from tunecamp.daemon.federation import schema as federation
 from tunecamp.daemon.live import schema as live
 from tunecamp.daemon.payments import schema as payments
@@ -63,6 +64,7 @@ SETS: tuple[Migrations, ...] = (
     federation.MIGRATIONS,
     live.MIGRATIONS,
     discovery.MIGRATIONS,
+    chat.MIGRATIONS,
 )
 
 

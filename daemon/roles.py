@@ -32,6 +32,7 @@ BUILDS_VIEW = "builds.view"
 BUILDS_RUN = "builds.run"
 USERS_MANAGE = "users.manage"
 MODERATION = "moderation"
+CHAT_MODERATE = "chat.moderate"
 REPLIES = "replies"
 FEDERATION = "federation"
 SETTINGS = "settings"
@@ -55,6 +56,10 @@ MATRIX: dict[str, tuple[str, dict[str, Grant]]] = {
         _row("no", "no", "no", "yes", "yes"),
     ),
     MODERATION: ("moderate chat and remote content", _row("no", "no", "no", "yes", "yes")),
+    CHAT_MODERATE: (
+        "delete chat messages, mute and ban in chat, see chat reports",
+        _row("no", "no", "yes", "yes", "yes"),
+    ),
     REPLIES: (
         "approve or reject fediverse replies to releases, block their authors",
         _row("no", "no", "assigned", "yes", "yes"),

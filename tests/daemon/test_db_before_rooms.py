@@ -36,6 +36,7 @@ LATER = (
     "tunecamp.federation",
     "tunecamp.live",
     "tunecamp.discovery",
+    "tunecamp.chat",
 )
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 

@@ -175,6 +175,10 @@ DEFAULTS = {
     "username": "aurora",
     "version": "2.1",
     "session": "0000000000000000",
+    "room": "lobby",
+    "message_id": "1",
+    "sanction_id": "1",
+    "report_id": "1",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

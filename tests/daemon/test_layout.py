@@ -60,6 +60,7 @@ def test_the_features_are_the_folders() -> None:
     assert FEATURES == [
         "accounts",
         "admin",
+        "chat",
         "discovery",
         "federation",
         "live",

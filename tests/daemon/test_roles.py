@@ -26,6 +26,10 @@ PARAMS = {
     "username": "aurora",
     "version": "2.1",
     "session": "0000000000000000",
+    "room": "lobby",
+    "message_id": "999999",
+    "sanction_id": "999999",
+    "report_id": "999999",
 }
 
 

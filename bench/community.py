@@ -1,0 +1,375 @@
+"""Benchmark: community features under load: the chat's fan-out (and, later, live HLS listeners).
+
+    .venv/bin/python bench/community.py [--parts chat] [--clients 1000] [--rate 5,20] [--seconds 10]
+                                        [--write docs/performance.md]
+
+Chat: `tunecamp serve` as its own process (guest posting on, rate limits lifted), 1,000
+WebSocket clients on loopback joined to the lobby, and one more that posts `rate` messages a
+second for `seconds` (once per rate: 5/s, a busy room, and 20/s, 20,000 deliveries a second). Every message goes through the whole path (the socket, the checks, a
+SQLite insert, the broadcaster, one writer per socket); each client notes when each message
+arrives. Fan-out latency is from the post to its arrival at a client, over every (message,
+client) pair: p50 and p99. The daemon's RSS is read from /proc with the sockets idle and at the
+end (VmHWM: the peak). The baseline is a bare aiohttp WebSocket server (a helper process this
+script starts) that sends every text it receives to every socket, a task per send: no account, no
+database. The clients run in two processes (--client-processes) so that reading a thousand
+sockets is not itself what is measured; all share the machine's monotonic clock.
+
+Parts are functions from the arguments to a Markdown table (PARTS); an `hls` part (500 listeners
+polling a live playlist) joins them beside `chat` with its own section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from load import free_port, percentile, wait_ready  # bench/ is on sys.path: this file runs as a script
+
+TARGETS = {"chat_p99_ms": 100.0}
+HELPER = "--helper"
+LISTENERS = "--listeners"
+MESSAGE = re.compile(r'\{"type": ?"message"')
+
+
+# --- the baseline: a bare aiohttp WebSocket broadcaster ------------------------------------------
+
+
+def helper(port: int) -> None:
+    from aiohttp import web
+
+    sockets: set[web.WebSocketResponse] = set()
+    sends: set[asyncio.Task[None]] = set()
+
+    async def ws(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        sockets.add(socket)
+        try:
+            async for frame in socket:
+                data = json.loads(frame.data)
+                if data.get("type") == "message":
+                    # a task per send: an await per socket in turn would stall the room behind one slow reader
+                    text = json.dumps({"type": "message", "text": data["text"]})
+                    for other in list(sockets):
+                        sends.add(task := asyncio.create_task(other.send_str(text)))
+                        task.add_done_callback(sends.discard)
+                elif data.get("type") == "join":
+                    await socket.send_str(json.dumps({"type": "joined"}))
+        finally:
+            sockets.discard(socket)
+        return socket
+
+    async def health(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/ws", ws)
+    app.router.add_get("/health", health)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+@contextmanager
+def process(command: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# --- the chat part ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FanOut:
+    clients: int
+    rate: float
+    sent: int
+    deliveries: int
+    expected: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    connect_s: float
+
+
+async def listeners(url: str, clients: int, total: int, timeout: float) -> None:
+    """A client process: `clients` sockets join the lobby, say "ready", then note when each of the
+    `total` messages reaches each socket; prints the arrivals as JSON (message number, monotonic time)."""
+    arrivals: list[list[tuple[float, str]]] = [[] for _ in range(clients)]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        started = time.monotonic()
+
+        async def open_one() -> aiohttp.ClientWebSocketResponse:
+            ws = await session.ws_connect(url, heartbeat=None, max_msg_size=0)
+            await ws.send_str(json.dumps({"type": "join", "room": "lobby"}))
+            while json.loads((await ws.receive()).data)["type"] != "joined":
+                pass
+            return ws
+
+        sockets: list[aiohttp.ClientWebSocketResponse] = []
+        for start in range(
+            0, clients, 100
+        ):  # in batches: a thousand handshakes at once only measure the backlog
+            sockets += await asyncio.gather(*(open_one() for _ in range(start, min(clients, start + 100))))
+        done = asyncio.Event()
+        counted = [0]
+
+        async def read(i: int, ws: aiohttp.ClientWebSocketResponse) -> None:
+            async for frame in ws:
+                # a message frame (not the history a join brings) of this run
+                if (
+                    frame.type == aiohttp.WSMsgType.TEXT
+                    and MESSAGE.match(frame.data)
+                    and '"bench ' in frame.data
+                ):
+                    arrivals[i].append((time.monotonic(), frame.data))
+                    counted[0] += 1
+                    if counted[0] == total * clients:
+                        done.set()
+
+        readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
+        print(f"ready {time.monotonic() - started:.3f}", flush=True)
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except TimeoutError:
+            pass
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    found = []
+    for per_socket in arrivals:
+        for at, raw in per_socket:
+            data = json.loads(raw)
+            if data.get("type") == "message":  # not the history frame a join may bring
+                found.append((int(data["text"].split()[1]), at))
+    print(json.dumps(found), flush=True)
+
+
+async def fan_out(url: str, clients: int, rate: float, seconds: float, processes: int) -> FanOut:
+    """`clients` sockets (in `processes` client processes) join the lobby; one more posts `rate`
+    messages/s from here; the latency of each delivery, on the machine's monotonic clock."""
+    total = int(rate * seconds)
+    shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            LISTENERS,
+            url,
+            str(n),
+            str(total),
+            str(seconds + 20),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for n in shares
+    ]
+    ready = [(await w.stdout.readline()).decode() for w in workers]  # type: ignore[union-attr]
+    if not all(line.startswith("ready") for line in ready):
+        raise SystemExit(f"the client processes did not connect: {ready}")
+    connect_s = max(float(line.split()[1]) for line in ready)
+    sent_at: dict[int, float] = {}
+    async with aiohttp.ClientSession() as session:
+        sender = await session.ws_connect(url, heartbeat=None)
+        await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
+        begin = time.monotonic()
+        for n in range(total):
+            await asyncio.sleep(max(0.0, begin + n / rate - time.monotonic()))
+            sent_at[n] = time.monotonic()
+            await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
+        outputs = [await w.communicate() for w in workers]
+        await sender.close()
+    latencies = [at - sent_at[number] for out, _ in outputs for number, at in json.loads(out)]
+    return FanOut(
+        clients,
+        rate,
+        total,
+        len(latencies),
+        total * clients,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+        max(latencies) * 1000 if latencies else float("nan"),
+        connect_s,
+    )
+
+
+@dataclass(frozen=True)
+class ChatRun:
+    rates: list[tuple[FanOut, FanOut, float, float]]  # per message rate: daemon, bare, their CPU seconds
+    processes: int
+    rss_idle_mb: float
+    rss_peak_mb: float
+    rss_before_mb: float
+
+
+async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    (tmp / "content").mkdir()
+    public = tmp / "public"
+    public.mkdir()
+    (public / "index.html").write_text("<h1>bench</h1>")
+    env = {
+        **os.environ,
+        "TUNECAMP_DATA_DIR": str(tmp / "data"),
+        "TUNECAMP_CHAT_GUEST_POSTING": "true",
+        "TUNECAMP_CHAT_RATE_USER": "100000000/1",
+        "TUNECAMP_CHAT_RATE_ADDRESS": "100000000/1",
+        "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS": "100000",  # every client is 127.0.0.1
+        "TUNECAMP_WATCH": "false",
+        "TUNECAMP_LOG_LEVEL": "warning",
+    }
+    env.pop("SENTRY_DSN", None)
+    command = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", "serve", "--no-build",
+               "--content", str(tmp / "content"), "--public", str(public), "--port", str(port)]  # fmt: skip
+    rates = [float(r) for r in str(args.rate).split(",")]
+    ours: list[tuple[FanOut, float]] = []
+    with process(command, env) as daemon:
+        wait_ready(f"{base}/health", timeout=60)
+        before = rss_mb(daemon.pid)
+        ws_url = f"ws://127.0.0.1:{port}/api/chat/ws"
+        await fan_out(ws_url, 10, 5, 0.4, 1)  # warm up: imports, the database, the first inserts
+        for rate in rates:
+            cpu = cpu_s(daemon.pid)
+            result = await fan_out(ws_url, args.clients, rate, args.seconds, args.client_processes)
+            ours.append((result, cpu_s(daemon.pid) - cpu))
+            print(f"daemon: {result}", file=sys.stderr)
+        peak = rss_mb(daemon.pid, "VmHWM")
+        idle = rss_mb(daemon.pid)
+    helper_port = free_port()
+    bare: list[tuple[FanOut, float]] = []
+    with process([sys.executable, __file__, HELPER, str(helper_port)]) as bare_server:
+        wait_ready(f"http://127.0.0.1:{helper_port}/health", timeout=30)
+        for rate in rates:
+            cpu = cpu_s(bare_server.pid)
+            url = f"ws://127.0.0.1:{helper_port}/ws"
+            result = await fan_out(url, args.clients, rate, args.seconds, args.client_processes)
+            bare.append((result, cpu_s(bare_server.pid) - cpu))
+            print(f"bare: {result}", file=sys.stderr)
+    rows = [(d, b, dc, bc) for (d, dc), (b, bc) in zip(ours, bare, strict=True)]
+    return ChatRun(rows, args.client_processes, idle, peak, before)
+
+
+def chat_table(run: ChatRun, load: float) -> str:
+    ok = lambda good: "✅" if good else "❌"  # noqa: E731
+    target = TARGETS["chat_p99_ms"]
+    first = run.rates[0][0]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores shared by the daemon "
+        f"and the {first.clients:,} clients (in {run.processes} processes), Python {platform.python_version()}; "
+        f"load average {load:.1f} before the run (other work on the machine shows in the baseline too).",
+        "",
+        f"| {first.clients:,} sockets in one room | Daemon | Bare aiohttp broadcast | Target |",
+        "| --- | --- | --- | --- |",
+    ]
+    for d, b, d_cpu, b_cpu in run.rates:
+        lines += [
+            f"| **{d.rate:g} messages/s** ({d.rate * d.clients:,.0f} deliveries/s), deliveries | "
+            f"{d.deliveries:,} of {d.expected:,} | {b.deliveries:,} of {b.expected:,} | all |",
+            f"| fan-out p50 (post → arrival) | {d.p50_ms:.1f} ms | {b.p50_ms:.1f} ms | |",
+            f"| fan-out p99 | {d.p99_ms:.1f} ms ({d.p99_ms / b.p99_ms:.1f}× bare) | {b.p99_ms:.1f} ms | "
+            f"< {target:.0f} ms {ok(d.p99_ms < target and d.deliveries == d.expected)} |",
+            f"| slowest delivery | {d.max_ms:.1f} ms | {b.max_ms:.1f} ms | |",
+            f"| server CPU during the run (connecting included) | {d_cpu:.1f} s | {b_cpu:.1f} s | |",
+        ]
+    lines += [
+        f"| {first.clients:,} sockets connected and joined | {first.connect_s:.2f} s | {run.rates[0][1].connect_s:.2f} s | |",
+        f"| daemon RSS: started / with the sockets / peak | {run.rss_before_mb:.0f} / {run.rss_idle_mb:.0f} / "
+        f"{run.rss_peak_mb:.0f} MB | | |",
+    ]
+    return "\n".join(lines)
+
+
+# --- the parts, the report --------------------------------------------------------------------------
+
+
+async def run_chat(args: argparse.Namespace) -> tuple[str, str]:
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as name:
+        result = await chat_part(args, Path(name))
+    return "Community: chat", chat_table(result, load)
+
+
+PARTS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, tuple[str, str]]]] = {"chat": run_chat}
+
+
+def write_section(path: Path, heading: str, body: str) -> None:
+    """Replace (or add) the "## <heading>" section of a Markdown file, leaving the others."""
+    text = path.read_text() if path.exists() else "# Performance\n"
+    section = f"## {heading}\n\nNumbers from `bench/community.py` (its docstring says what is measured).\n\n{body}\n"
+    pattern = rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)"
+    if re.search(rf"^## {re.escape(heading)}$", text, re.M):
+        text = re.sub(pattern, lambda _: section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == HELPER:
+        helper(int(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == LISTENERS:
+        url, clients, total, timeout = sys.argv[2:6]
+        asyncio.run(listeners(url, int(clients), int(total), float(timeout)))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--clients", type=int, default=1000, help="chat: sockets in the room")
+    parser.add_argument(
+        "--rate", default="5,20", help="chat: messages posted per second (comma-separated: one run each)"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="chat: processes the sockets are spread over"
+    )
+    parser.add_argument("--write", type=Path, help="update each part's section of this Markdown file")
+    args = parser.parse_args()
+    # a socket is a file descriptor, twice over on loopback: the daemon inherits the raised limit
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    for part in args.parts.split(","):
+        if part not in PARTS:
+            raise SystemExit(f"--parts: {part!r} is not one of {', '.join(PARTS)}")
+        heading, body = asyncio.run(PARTS[part](args))
+        print(f"## {heading}\n\n{body}\n")
+        if args.write:
+            write_section(args.write, heading, body)
+
+
+if __name__ == "__main__":
+    main()
