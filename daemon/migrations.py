@@ -27,8 +27,8 @@ from sqlite_utils import Database, Migrations
 from tunecamp.daemon import entitlements, schema
 from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
-from tunecamp.daemon.discovery import schema as discovery
 from tunecamp.daemon.chat import schema as chat
+from tunecamp.daemon.discovery import schema as discovery
 from tunecamp.daemon.federation import schema as federation
 from tunecamp.daemon.live import schema as live
 from tunecamp.daemon.payments import schema as payments
