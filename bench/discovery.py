@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from load import free_port, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import free_port, wait_ready, write_section  # bench/ is on sys.path: this file runs as a script
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.discovery.limits import DiscoverySettings, Limits
@@ -273,19 +273,6 @@ def table(r: Result, load: float) -> str:
     )
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or add) the "## Discovery" section of a Markdown file, leaving the others."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    section = f"## Discovery\n\nNumbers from `bench/discovery.py` (its docstring says what is measured).\n\n{body}\n"
-    if re.search(r"^## Discovery$", text, re.M):
-        text = (
-            re.sub(r"^## Discovery\n.*?(?=^## |\Z)", section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
-        )
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
-
-
 async def run(args: argparse.Namespace) -> str:
     load = os.getloadavg()[0]
     total = args.instances + args.instances // 10  # more than the cap lies within reach
@@ -313,7 +300,7 @@ def main() -> None:
     body = asyncio.run(run(args))
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "Discovery", "bench/discovery.py", body)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from load import free_port, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import free_port, wait_ready, write_section  # bench/ is on sys.path: this file runs as a script
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import delivery, publishing, sending
@@ -489,19 +488,6 @@ def table(f: FanOut, daemon: InboxLoad, bare: InboxLoad, load: float) -> str:
     )
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or add) the "## Federation" section of a Markdown file, leaving the others."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    section = f"## Federation\n\nNumbers from `bench/federation.py` (its docstring says what is measured).\n\n{body}\n"
-    if re.search(r"^## Federation$", text, re.M):
-        text = (
-            re.sub(r"^## Federation\n.*?(?=^## |\Z)", section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
-        )
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
-
-
 async def run(args: argparse.Namespace) -> str:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as name:
@@ -542,7 +528,7 @@ def main() -> None:
     body = asyncio.run(run(args))
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "Federation", "bench/federation.py", body)
 
 
 if __name__ == "__main__":

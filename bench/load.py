@@ -6,10 +6,12 @@ Imported as `from load import ...`: bench/ is on sys.path because the benches ru
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 
@@ -106,3 +108,15 @@ async def measure(
     elapsed = time.perf_counter() - started
     return Result(name, concurrency, len(latencies), errors, elapsed, percentile(latencies, 0.5),
                   percentile(latencies, 0.99))  # fmt: skip
+
+
+def write_section(path: Path, heading: str, script: str, body: str) -> None:
+    """Replace (or add) the "## {heading}" section of a Markdown file, leaving the others."""
+    text = path.read_text() if path.exists() else "# Performance\n"
+    section = f"## {heading}\n\nNumbers from `{script}` (its docstring says what is measured).\n\n{body}\n"
+    if re.search(rf"^## {re.escape(heading)}$", text, re.M):
+        pattern = rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)"
+        text = re.sub(pattern, section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text)
