@@ -53,8 +53,12 @@ def daemon(tmp_path: Path, make_audio: Any) -> Iterator[str]:
     cli = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"]
     added = subprocess.run(
         [*cli, "user", "add", "aurora", "--role", "listener", "--artist", "aurora-lane", "-c", str(content)],
-        input=PASSWORD + "\n", text=True, capture_output=True, env=env, check=False,
-    )  # fmt: skip
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     assert added.returncode == 0, added.stderr
     command = [arg for arg in serve_command(content, public, data, port, "--no-watch") if arg != "--no-build"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
