@@ -5,7 +5,9 @@
 - schema.py: the migration set `tunecamp.federation` (keys, remote actors, followers, likes,
   boosts, comments, blocks, flags; the delivery queue's tables are appended by queue_schema.py);
 - keys.py: one RSA key per local actor, kept in the database, the public ones exported for the site;
-- signatures.py: HTTP signatures, draft-cavage and RFC 9421, verified (and the primitives signing.py uses);
+- signatures.py: HTTP signatures verified: the scheme a request uses, its key id, `verify`;
+- signed.py: what both schemes' checks share (the request, the outcomes, the clock) and the primitives signing.py uses;
+- cavage.py and rfc9421.py: each scheme's check; sigbase.py: RFC 9421 signature bases of the common profile, built directly;
 - signing.py: signing outgoing requests in both formats;
 - remote.py: remote actors and their keys, fetched through the outbound client and cached;
 - proofs.py: FEP-8b32 object integrity proofs, for activities a relay forwards;
