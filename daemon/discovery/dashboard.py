@@ -2,9 +2,11 @@
 
 It lists the instances found (online first, then offline with since when and why), the
 seeds, the blocks, and the background crawl: the one running now, the last crawls with their
-requests and failures. Managers and Owners see it and may start a crawl; only an Owner adds a
-seed or blocks an origin (instance settings). Every action redirects back with a line saying
-what happened, so a reload never repeats it.
+requests and failures. Managers and Owners see it, may start a crawl, and may follow an
+instance's artists (the site's label actor follows each, through the federation feature's
+`appkeys.FOLLOWS`, handed over when federation is composed); only an Owner adds a seed or
+blocks an origin (instance settings). Every action redirects back with a line saying what
+happened, so a reload never repeats it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import asyncio
 import logging
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.appkeys import DB, FOLLOWS, FollowTarget
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.protocol import origin_of
@@ -64,6 +66,8 @@ async def page(request: web.Request) -> web.Response:
 
     data = await request.app[DB].run(gather)
     rows = data["instances"]
+    follows = request.app.get(FOLLOWS)
+    follow_states = await follows.states() if follows is not None else {}
     return render(
         request,
         "discovery/index.html",
@@ -78,6 +82,8 @@ async def page(request: web.Request) -> web.Response:
         interval=discovery.settings.interval,
         now=discovery.clock(),
         ago=ago,
+        can_follow=follows is not None,
+        follow_states=follow_states,
     )
 
 
@@ -141,9 +147,39 @@ async def crawl_now(request: web.Request) -> web.StreamResponse:
     raise _back(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
 
 
+def targets(origin: str, artists: list[dict[str, str]]) -> list[FollowTarget]:
+    """Each artist as `acct:slug@host` on the instance's WebFinger, its page's URL second."""
+    host = urlsplit(origin).netloc
+    return [FollowTarget(f"acct:{a['slug']}@{host}", origin, str(a.get("url") or "")) for a in artists]
+
+
+@requires(FEDERATION)
+async def follow(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    origin, follows = _origin(form), request.app.get(FOLLOWS)
+    if follows is None:
+        raise web.HTTPNotFound(text="following needs the federation feature, which this daemon runs without")
+    if form.get("remove"):
+        undone = await follows.unfollow(origin)
+        raise _back(f"{origin}: {'unfollowed ' + str(undone) + ' artists' if undone else 'nobody followed'}")
+    artists = await request.app[DB].run(lambda d: store.artists(d, origin))
+    if artists is None:
+        raise web.HTTPBadRequest(text=f"origin: {origin} is not a known instance")
+    if not artists:
+        raise _back(f"{origin}: its catalog lists no artists (yet): crawl again later")
+    outcomes = await follows.follow(targets(origin, artists))
+    done = [o for o in outcomes if o.state]
+    failed = [f"{o.reference}: {o.error}" for o in outcomes if not o.state]
+    line = f"{origin}: following {len(done)} of {len(outcomes)} artists"
+    if failed:
+        line += f" ({len(failed)} failed: {'; '.join(failed)[:400]})"
+    raise _back(line)
+
+
 def setup(app: web.Application) -> None:
     app[TASKS] = set()
     app.router.add_get(BASE, page)
     app.router.add_post(f"{BASE}/seeds", seeds)
     app.router.add_post(f"{BASE}/blocks", blocks)
     app.router.add_post(f"{BASE}/crawl", crawl_now)
+    app.router.add_post(f"{BASE}/follow", follow)
