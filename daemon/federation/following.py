@@ -29,6 +29,7 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from tunecamp.daemon.appkeys import FollowOutcome, FollowTarget
+from tunecamp.daemon.federation.manifest import Manifest
 from tunecamp.daemon.federation.remote import RemoteActor, RemoteError
 from tunecamp.daemon.federation.service import AS_CONTEXT, FEDERATION, Federation
 from tunecamp.daemon.outbound import OutboundError
@@ -106,6 +107,13 @@ async def resolve(fed: Federation, target: FollowTarget) -> RemoteActor:
     raise FollowError("; ".join(errors) or "nothing to follow")
 
 
+def _ours(manifest: Manifest, reference: str) -> bool:
+    if reference.startswith(("https://", "http://")):
+        return reference in manifest.by_url or _origin(reference) in (manifest.base_url, manifest.daemon_url)
+    host = reference.rpartition("@")[2].lower()
+    return bool(host) and host in manifest.hosts()
+
+
 def follow_row(db: Database, username: str, actor: str) -> dict[str, Any] | None:
     return next(
         db.query("SELECT * FROM fed_following WHERE username = ? AND actor = ?", [username, actor]), None
@@ -118,14 +126,17 @@ def _save(db: Database, row: dict[str, Any]) -> None:
 
 async def follow(fed: Federation, target: FollowTarget, now: float | None = None) -> FollowOutcome:
     """Follow the actor `target` names from the label; an existing pending or accepted follow stays."""
-    label = fed.manifest.get().label
+    manifest = fed.manifest.get()
+    label = manifest.label
     if label is None:
         return FollowOutcome(target.reference, error="the site has no label actor yet: build it first")
+    if any(_ours(manifest, r) for r in (target.reference, target.fallback)):
+        return FollowOutcome(target.reference, error="one of this site's own actors")
     try:
         remote = await resolve(fed, target)
     except FollowError as exc:
         return FollowOutcome(target.reference, error=exc.reason)
-    if remote.id in fed.manifest.get().by_url:
+    if remote.id in manifest.by_url:
         return FollowOutcome(target.reference, remote.id, error="one of this site's own actors")
     if fed.blocks.blocked(remote.host, remote.id, label.username):
         return FollowOutcome(target.reference, remote.id, error=f"{remote.host} is blocked here")
