@@ -55,7 +55,11 @@ async def test_the_follow_is_signed_by_the_label_and_sent_to_the_actors_inbox(
     verified = await verify(signed, lambda key_id, refresh: _key(key_id, key.public_pem))
     assert verified.key_id == f"{LABEL}#main-key"
     [row] = await following(daemon)
-    assert (row["state"], row["via"], row["handle"]) == ("pending", remote.origin, f"@artist@{remote.origin[7:]}")
+    assert (row["state"], row["via"], row["handle"]) == (
+        "pending",
+        remote.origin,
+        f"@artist@{remote.origin[7:]}",
+    )
 
     # asked again while pending: nothing sent twice, the same state
     [again] = await daemon.app[FOLLOWS].follow([FollowTarget(remote.actor_id("artist"), remote.origin)])
@@ -68,7 +72,9 @@ async def _key(key_id: str, pem: str) -> Any:
     return load_public(pem)
 
 
-async def test_forged_answers_are_refused_and_the_real_accept_counts(daemon: TestClient, remote: Remote) -> None:
+async def test_forged_answers_are_refused_and_the_real_accept_counts(
+    daemon: TestClient, remote: Remote
+) -> None:
     remote.add("artist")
     remote.add("mallory")
     ours = await follow(daemon, remote, "artist")
