@@ -11,6 +11,7 @@ store.py       the tables: what a crawl found, what the pages show
 service.py     one crawl at a time, its record, the export, the schedule
 export.py      /api/community/sites and data/network.json for the site's /network/ page
 endpoints.py   GET /api/community/instance, /peers, /sites
-dashboard.py   /admin/discovery: instances, seeds, blocks, the background crawl, Follow artists
+dashboard.py   /admin/discovery: instances, seeds, blocks, the background crawl
+follows.py     its "Follow artists": an instance's artists handed to federation (appkeys.FOLLOWS)
 commands.py    `tunecamp discover`: one crawl now, with a progress bar
 """

@@ -15,11 +15,11 @@ import asyncio
 import logging
 import time
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from aiohttp import web
 
-from tunecamp.daemon.appkeys import DB, FOLLOWS, FollowTarget
+from tunecamp.daemon.appkeys import DB, FOLLOWS
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.protocol import origin_of
@@ -33,7 +33,11 @@ BASE = "/admin/discovery"
 TASKS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("discovery_tasks")
 
 
-def _back(flash: str) -> web.HTTPSeeOther:
+# The outcome of the last "Follow artists" of each origin that finished after its page was answered.
+FOLLOW_NOTES: web.AppKey[dict[str, str]] = web.AppKey("discovery_follow_notes")
+
+
+def back_to(flash: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{BASE}?flash={quote(flash)}")
 
 
@@ -84,10 +88,11 @@ async def page(request: web.Request) -> web.Response:
         ago=ago,
         can_follow=follows is not None,
         follow_states=follow_states,
+        follow_notes=request.app[FOLLOW_NOTES],
     )
 
 
-def _origin(form: Any) -> str:
+def origin_field(form: Any) -> str:
     raw = str(form.get("origin", "")).strip()
     origin = origin_of(raw if "://" in raw else f"https://{raw}")
     if origin is None:
@@ -98,17 +103,17 @@ def _origin(form: Any) -> str:
 @requires(SETTINGS)
 async def seeds(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
-    origin, discovery = _origin(form), request.app[DISCOVERY_KEY]
+    origin, discovery = origin_field(form), request.app[DISCOVERY_KEY]
     db = request.app[DB]
     if form.get("remove"):
         done = await db.run(lambda d: store.remove_seed(d, origin))
-        raise _back(f"{origin}: {'no longer a seed' if done else 'not a seed'}")
+        raise back_to(f"{origin}: {'no longer a seed' if done else 'not a seed'}")
     if origin in discovery.settings.own:
-        raise _back(f"{origin}: this instance itself")
+        raise back_to(f"{origin}: this instance itself")
     if origin in await db.run(store.blocked):
-        raise _back(f"{origin}: blocked; unblock it first")
+        raise back_to(f"{origin}: blocked; unblock it first")
     done = await db.run(lambda d: store.add_seed(d, origin, _who(request), discovery.clock()))
-    raise _back(
+    raise back_to(
         f"{origin}: {'added as a seed; it is crawled at the next crawl' if done else 'already a seed'}"
     )
 
@@ -116,22 +121,22 @@ async def seeds(request: web.Request) -> web.StreamResponse:
 @requires(SETTINGS)
 async def blocks(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
-    origin, discovery = _origin(form), request.app[DISCOVERY_KEY]
+    origin, discovery = origin_field(form), request.app[DISCOVERY_KEY]
     db = request.app[DB]
     if form.get("remove"):
         done = await db.run(lambda d: store.unblock(d, origin))
-        raise _back(f"{origin}: {'unblocked' if done else 'was not blocked'}")
+        raise back_to(f"{origin}: {'unblocked' if done else 'was not blocked'}")
     reason = str(form.get("reason", "")).strip()
     done = await db.run(lambda d: store.block(d, origin, reason, _who(request), discovery.clock()))
     await discovery.export()  # off the network page at the next build
-    raise _back(f"{origin}: {'blocked and forgotten' if done else 'already blocked'}")
+    raise back_to(f"{origin}: {'blocked and forgotten' if done else 'already blocked'}")
 
 
 @requires(FEDERATION)
 async def crawl_now(request: web.Request) -> web.StreamResponse:
     discovery = request.app[DISCOVERY_KEY]
     if discovery.busy:
-        raise _back("a crawl is running already")
+        raise back_to("a crawl is running already")
     tasks = request.app[TASKS]
 
     async def crawl() -> None:
@@ -144,42 +149,13 @@ async def crawl_now(request: web.Request) -> web.StreamResponse:
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     await asyncio.sleep(0)  # its status shows as running on the page it redirects to
-    raise _back(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
-
-
-def targets(origin: str, artists: list[dict[str, str]]) -> list[FollowTarget]:
-    """Each artist as `acct:slug@host` on the instance's WebFinger, its page's URL second."""
-    host = urlsplit(origin).netloc
-    return [FollowTarget(f"acct:{a['slug']}@{host}", origin, str(a.get("url") or "")) for a in artists]
-
-
-@requires(FEDERATION)
-async def follow(request: web.Request) -> web.StreamResponse:
-    form = await read_form(request)
-    origin, follows = _origin(form), request.app.get(FOLLOWS)
-    if follows is None:
-        raise web.HTTPNotFound(text="following needs the federation feature, which this daemon runs without")
-    if form.get("remove"):
-        undone = await follows.unfollow(origin)
-        raise _back(f"{origin}: {'unfollowed ' + str(undone) + ' artists' if undone else 'nobody followed'}")
-    artists = await request.app[DB].run(lambda d: store.artists(d, origin))
-    if artists is None:
-        raise web.HTTPBadRequest(text=f"origin: {origin} is not a known instance")
-    if not artists:
-        raise _back(f"{origin}: its catalog lists no artists (yet): crawl again later")
-    outcomes = await follows.follow(targets(origin, artists))
-    done = [o for o in outcomes if o.state]
-    failed = [f"{o.reference}: {o.error}" for o in outcomes if not o.state]
-    line = f"{origin}: following {len(done)} of {len(outcomes)} artists"
-    if failed:
-        line += f" ({len(failed)} failed: {'; '.join(failed)[:400]})"
-    raise _back(line)
+    raise back_to(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
 
 
 def setup(app: web.Application) -> None:
     app[TASKS] = set()
+    app[FOLLOW_NOTES] = {}
     app.router.add_get(BASE, page)
     app.router.add_post(f"{BASE}/seeds", seeds)
     app.router.add_post(f"{BASE}/blocks", blocks)
     app.router.add_post(f"{BASE}/crawl", crawl_now)
-    app.router.add_post(f"{BASE}/follow", follow)

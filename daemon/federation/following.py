@@ -38,7 +38,7 @@ log = logging.getLogger("tunecamp.federation")
 JRD_ACCEPT = "application/jrd+json, application/json"
 WEBFINGER_BYTES = 256 * 1024
 AS_TYPES = ("application/activity+json", "application/ld+json")
-CONCURRENCY = 8  # actors resolved at once when a whole instance's artists are followed
+CONCURRENCY = 4  # actors resolved at once (one instance's artists: its server, as politely as a crawl)
 MAX_TARGETS = 200
 
 

@@ -4,6 +4,7 @@ Fedify server: the Follow goes out, its Accept comes back, the page shows the st
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -17,9 +18,10 @@ from fedify_peer import LabelSite, Peer, start_label_site, start_peer
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import DB, FOLLOWS
 from tunecamp.daemon.config import DaemonConfig
-from tunecamp.daemon.discovery import store
+from tunecamp.daemon.discovery import follows, store
 from tunecamp.daemon.discovery.catalogs import Artist, Catalog, read_catalog
 from tunecamp.daemon.discovery.crawler import CatalogAnswer, Probe
+from tunecamp.daemon.discovery.dashboard import TASKS
 from tunecamp.daemon.discovery.limits import Limits
 from tunecamp.daemon.discovery.protocol import InstanceInfo, Software
 
@@ -162,3 +164,18 @@ async def test_follow_artists_of_a_discovered_fedify_server(
     undo = await peer.wait_for("Undo")
     assert json.dumps(undo["object"]["id"]) == json.dumps(follow["id"])
     await client.close()
+
+
+async def test_a_slow_follow_finishes_in_the_background_and_the_page_says_how(
+    manager_client: TestClient, add_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = manager_client
+    csrf = await sign_in(client, add_user, "mina", "manager")
+    monkeypatch.setattr(follows, "WAIT", 0.0)
+    r = await client.post(
+        "/admin/discovery/follow", data={"csrf": csrf, "origin": FOUND}, allow_redirects=False
+    )
+    assert "still looking them up" in unquote(r.headers["Location"])
+    await asyncio.gather(*client.app[TASKS])
+    page = await (await client.get("/admin/discovery")).text()
+    assert "following 0 of 1 artists (1 failed" in page and "no label actor" in page
