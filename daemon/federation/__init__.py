@@ -25,6 +25,6 @@
 - following.py: the label's outgoing follows (Follow, the Accept or Reject, Undo), handed to discovery as appkeys.FOLLOWS;
 - notes.py: an artist's notes that are not releases (live's "live now"), handed over as appkeys.ANNOUNCE;
 - move.py: key rotation's Update{Person} and an artist's Move to another account;
-- dashboard.py: the pages under /admin/federation (templates/);
+- dashboard.py: the pages under /admin/federation (templates/); following_page.py: its Following page;
 - commands.py: `tunecamp keys ensure|rotate` and `tunecamp federation move`.
 """

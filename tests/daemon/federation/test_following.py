@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp.test_utils import TestClient
 
@@ -147,3 +148,42 @@ async def test_what_cannot_be_followed_says_why(daemon: TestClient, remote: Remo
         assert outcome.state == "" and expected in outcome.error, outcome
     assert await following(daemon) == []
     assert remote.received == []
+
+
+async def bearer(daemon: TestClient, add_user: Any, token_for: Any, name: str, role: str) -> dict[str, str]:
+    """Signed in by token: this daemon's URL is https, so its session cookie is never sent over http."""
+    await add_user(daemon.app, name, role)
+    return {"Authorization": f"Bearer {await token_for(daemon.app, name)}"}
+
+
+async def test_the_following_page_follows_by_hand_and_unfollows(
+    daemon: TestClient, remote: Remote, add_user: Any, token_for: Any
+) -> None:
+    remote.add("artist")
+    path = "/admin/federation/following"
+    curator = await bearer(daemon, add_user, token_for, "cora", "curator")
+    r = await daemon.post(path, data={"account": remote.actor_id("artist")}, headers=curator)
+    assert r.status == 403
+    assert (await daemon.get(path, headers=curator)).status == 403
+    headers = await bearer(daemon, add_user, token_for, "mina", "manager")
+    for bad in ("", "x" * 501):
+        r = await daemon.post(path, data={"account": bad}, headers=headers, allow_redirects=False)
+        assert r.status == 400 and "account" in await r.text()
+    r = await daemon.post(
+        path, data={"account": remote.actor_id("artist")}, headers=headers, allow_redirects=False
+    )
+    assert r.status == 303 and unquote(r.headers["Location"]).endswith(": pending")
+    [follow] = await sent(remote)
+    page = await (await daemon.get(path, headers=headers)).text()
+    assert f'data-actor="{remote.actor_id("artist")}"' in page and "requested" in page and "by hand" in page
+
+    r = await daemon.post(
+        path,
+        data={"actor": remote.actor_id("artist"), "unfollow": "1"},
+        headers=headers,
+        allow_redirects=False,
+    )
+    assert unquote(r.headers["Location"]).endswith(": unfollowed")
+    undo = (await sent(remote, 2))[1]
+    assert undo["type"] == "Undo" and undo["object"] == follow and undo["actor"] == LABEL
+    assert await following(daemon) == []
