@@ -114,6 +114,17 @@ def _ours(manifest: Manifest, reference: str) -> bool:
     return bool(host) and host in manifest.hosts()
 
 
+def _foreign(target: FollowTarget, remote: RemoteActor) -> str:
+    """Why an actor an instance's WebFinger named is not that instance's ("" when it is): a
+    discovered instance may only make the label follow its own actors, on its host or its site's."""
+    if not target.origin:
+        return ""
+    hosts = {urlsplit(u).netloc.lower() for u in (target.origin, target.fallback) if u}
+    if remote.host in hosts:
+        return ""
+    return f"{remote.id} is on {remote.host}, not on {' or '.join(sorted(hosts))}"
+
+
 def follow_row(db: Database, username: str, actor: str) -> dict[str, Any] | None:
     return next(
         db.query("SELECT * FROM fed_following WHERE username = ? AND actor = ?", [username, actor]), None
@@ -136,6 +147,9 @@ async def follow(fed: Federation, target: FollowTarget, now: float | None = None
         remote = await resolve(fed, target)
     except FollowError as exc:
         return FollowOutcome(target.reference, error=exc.reason)
+    foreign = _foreign(target, remote)
+    if foreign:
+        return FollowOutcome(target.reference, remote.id, error=foreign)
     if remote.id in manifest.by_url:
         return FollowOutcome(target.reference, remote.id, error="one of this site's own actors")
     if fed.blocks.blocked(remote.host, remote.id, label.username):

@@ -135,6 +135,14 @@ async def test_posts_from_followed_actors_are_taken_and_a_later_reject_or_delete
 async def test_what_cannot_be_followed_says_why(daemon: TestClient, remote: Remote) -> None:
     remote.add("artist")
     fed = daemon.app[FEDERATION]
+    # by handle, through the remote's WebFinger, before its server is blocked
+    by_handle = FollowTarget(f"acct:artist@{remote.origin[7:]}", remote.origin)
+    [outcome] = await daemon.app[FOLLOWS].follow([by_handle])
+    assert (outcome.actor, outcome.state) == (remote.actor_id("artist"), "pending")
+    await sent(remote)
+    await daemon.app[FOLLOWS].unfollow(remote.origin)
+    await sent(remote, 2)
+    remote.received.clear()
     await fed.block("domain", "localtest", reason="test")
     cases = {
         FollowTarget(f"{BASE}/ap/label.json", BASE): "one of this site's own actors",
@@ -142,6 +150,10 @@ async def test_what_cannot_be_followed_says_why(daemon: TestClient, remote: Remo
         FollowTarget("acct:nobody", remote.origin): "a handle is name@host",
         FollowTarget("acct:x@10.0.0.7", ""): "10.0.0.7",  # WebFinger at an inside address: refused
         FollowTarget(remote.actor_id("ghost"), remote.origin): "ghost",
+        # an instance's WebFinger naming an actor on another host: not that instance's artist
+        FollowTarget(
+            "acct:artist@127.0.0.1", remote.origin.replace("localtest", "127.0.0.1")
+        ): "is on localtest",
     }
     outcomes = await daemon.app[FOLLOWS].follow(list(cases))
     for outcome, expected in zip(outcomes, cases.values(), strict=True):
