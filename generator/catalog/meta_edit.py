@@ -108,7 +108,9 @@ def _load(text: str, meta: Path) -> dict[str, Any]:
 
 
 def _pair(mapping: MappingNode, key: str) -> tuple[Node, Node] | None:
-    found = [(k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.tag == _STR and k.value == key]
+    found = [
+        (k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.tag == _STR and k.value == key
+    ]
     return found[0] if len(found) == 1 else None
 
 
@@ -128,7 +130,12 @@ def _set_top(text: str, key: str, value: Value, meta: Path) -> str:
 
 
 def _set_in(
-    text: str, mapping: MappingNode, key: str, written: str, meta: Path, before: tuple[Node, Node] | None = None
+    text: str,
+    mapping: MappingNode,
+    key: str,
+    written: str,
+    meta: Path,
+    before: tuple[Node, Node] | None = None,
 ) -> str:
     """`key: written` in `mapping`: its value replaced, or a new pair added."""
     pair = _pair(mapping, key)

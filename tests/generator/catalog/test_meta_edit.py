@@ -71,7 +71,18 @@ def test_crlf_bom_and_flow_mappings() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["yes", "null", "0042", "a: b", "# not a comment", "- dash", "Ünïcode Ärtist", 'say "hi"', "two\nlines", " pad"],
+    [
+        "yes",
+        "null",
+        "0042",
+        "a: b",
+        "# not a comment",
+        "- dash",
+        "Ünïcode Ärtist",
+        'say "hi"',
+        "two\nlines",
+        " pad",
+    ],
 )
 def test_every_value_reads_back_as_itself(value: str) -> None:
     assert yaml.safe_load(f"k: {render(value)}")["k"] == value
