@@ -61,6 +61,8 @@ def build(q: ReleaseQuery, findings: Iterable[Finding], options: Options) -> tup
         current = values.get(field)
         if field not in ("cover", "lyrics") and _same(current, f.value):
             continue
+        if field == "title" and track in tracks and _same(tracks[track].title, f.value):
+            continue  # the title made from the file's name already says it
         proposals.append(
             Proposal(
                 field, track, current, f.value, f.source, round(f.confidence, 2), current is not None, f.extra
