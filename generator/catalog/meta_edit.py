@@ -151,7 +151,10 @@ def _set_in(
         raise PublishError(f"{meta} [{key}]: cannot place the key; write `{key}: {written}` by hand")
     column = mapping.value[0][0].start_mark.column
     line = f"{' ' * column}{key}: {written}"
-    if before is not None:  # the new line goes above `tracks:`, on a line of its own
+    if before is not None:  # beside the other release keys, above `tracks:`
+        index = next(i for i, pair in enumerate(mapping.value) if pair[0] is before[0])
+        if index > 0:
+            return _after(text, mapping.value[index - 1][1].end_mark.index, line)
         start = before[0].start_mark.index
         line_start = text.rfind("\n", 0, start) + 1
         if text[line_start:start].strip():
@@ -161,8 +164,9 @@ def _set_in(
 
 
 def _after(text: str, at: int, line: str) -> str:
-    """`line` on a line of its own after the line holding `at`."""
+    """`line` on a line of its own after the line holding `at` (a value's end, blank lines after it aside)."""
     newline = _newline(text)
+    at = len(text[:at].rstrip())
     if at > 0 and text[at - 1] == "\n":
         return f"{text[:at]}{line}{newline}{text[at:]}"
     end = text.find("\n", at)

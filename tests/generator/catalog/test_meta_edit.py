@@ -30,7 +30,7 @@ def test_new_keys_go_above_tracks_and_everything_else_stays() -> None:
     edits = Edits(release={"label": "Quiet Records", "date": dt.date(2019, 5, 1), "catalog_number": "0042"})
     out = with_values(ARTIST_FILE, edits, META)
     assert out == ARTIST_FILE.replace(
-        "\ntracks:", '\nlabel: Quiet Records\ndate: 2019-05-01\ncatalog_number: "0042"\ntracks:'
+        "    - drone\n", '    - drone\nlabel: Quiet Records\ndate: 2019-05-01\ncatalog_number: "0042"\n'
     )
     data = yaml.safe_load(out)
     assert data["catalog_number"] == "0042" and data["date"] == dt.date(2019, 5, 1)
@@ -103,7 +103,7 @@ def test_write_values_edits_the_file_in_place(tmp_path: Path) -> None:
     meta.write_text(ARTIST_FILE)
     inode = meta.stat().st_ino
     assert write_values(meta, Edits(release={"label": "Quiet"}))
-    assert meta.stat().st_ino == inode and "label: Quiet\ntracks:" in meta.read_text()
+    assert meta.stat().st_ino == inode and "    - drone\nlabel: Quiet\n\ntracks:" in meta.read_text()
     assert not write_values(meta, Edits(release={"label": "Quiet"}))  # already says so: not written
     assert not write_values(meta, Edits())
     fresh = tmp_path / "new" / "release.yaml"
