@@ -121,7 +121,7 @@ async def _enrich(config: DaemonConfig, patterns: tuple[str, ...], options: Opti
 
 def _show(value: object, width: int = 60) -> str:
     text = ", ".join(value) if isinstance(value, list) else str(value if value is not None else "—")
-    text = text.replace("\n", " / ")
+    text = text.strip().replace("\n", " / ")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -146,7 +146,9 @@ def _table(console: object, diff: Diff, overwrite: frozenset[str], write: bool) 
             p.field,
             p.track or "",
             _show(p.current),
-            _show(p.proposed),
+            f"{p.extra} lyrics, {str(p.proposed).count(chr(10))} lines"
+            if p.field == "lyrics"
+            else _show(p.proposed),
             p.source,
             f"{p.confidence:.2f}",
             _action(p, overwrite, write),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,9 @@ RELEASE = {
     "id": MBID,
     "title": "Morning Tides",
     "date": "2019-05-01",
-    "artist-credit": [{"name": "Aurora Lane", "joinphrase": "", "artist": {"id": "a1", "name": "Aurora Lane"}}],
+    "artist-credit": [
+        {"name": "Aurora Lane", "joinphrase": "", "artist": {"id": "a1", "name": "Aurora Lane"}}
+    ],
     "label-info": [{"catalog-number": "QR-042", "label": {"id": "l1", "name": "Quiet Records"}}],
     "genres": [{"name": "ambient", "count": 3}, {"name": "drone", "count": 5}],
     "relations": [{"type": "discogs", "url": {"resource": "https://www.discogs.com/release/4242"}}],
@@ -184,8 +186,15 @@ class Providers:
 
         async def discogs_search(request: web.Request) -> web.Response:
             if not request.headers.get("Authorization", "").startswith("Discogs token="):
-                return web.json_response({"message": "You must authenticate to access this resource."}, status=401)
-            result = {"id": 4242, "title": "Aurora Lane - Morning Tides", "catno": "QR-042", "type": "release"}
+                return web.json_response(
+                    {"message": "You must authenticate to access this resource."}, status=401
+                )
+            result = {
+                "id": 4242,
+                "title": "Aurora Lane - Morning Tides",
+                "catno": "QR-042",
+                "type": "release",
+            }
             return web.json_response({"pagination": {"items": 1}, "results": [result]})
 
         async def itunes(request: web.Request) -> web.Response:
@@ -210,7 +219,8 @@ class Providers:
                 return trouble
             if request.query.get("track_name") != "First Light":
                 return web.json_response(
-                    {"code": 404, "name": "TrackNotFound", "message": "Failed to find specified track"}, status=404
+                    {"code": 404, "name": "TrackNotFound", "message": "Failed to find specified track"},
+                    status=404,
                 )
             return web.json_response(
                 {
@@ -279,6 +289,15 @@ def content(tmp_path: Path, make_audio: Any) -> Path:
     make_audio(folder / "01 - First Light.flac", tags={"title": "First Light", "artist": "Aurora Lane"})
     make_audio(folder / "02 - Low Water.flac", freq=330, tags={"artist": "Aurora Lane"})
     return root
+
+
+@pytest.fixture
+def config(config: DaemonConfig, providers: Providers, content: Path) -> DaemonConfig:
+    """The daemon's settings (tests/daemon/conftest.py) with the catalog and the loopback providers."""
+    p = providers.settings()
+    names = ("musicbrainz_url", "musicbrainz_interval", "coverart_url", "discogs_url", "itunes_url",
+             "lyrics_url", "lrclib_url", "enrich_max_image_bytes", "outbound_allow_loopback", "outbound_timeout")  # fmt: skip
+    return replace(config, content_dir=content, **{n: getattr(p, n) for n in names})
 
 
 @pytest.fixture

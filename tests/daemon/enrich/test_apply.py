@@ -73,7 +73,9 @@ async def test_overwrite_replaces_only_the_fields_it_names(
     enricher: Enricher, content: Path, providers: Providers
 ) -> None:
     folder = content / "releases/tides"
-    (folder / "release.yaml").write_text(RELEASE_YAML.replace("artist: aurora\n", "artist: aurora\nlabel: Home\n"))
+    (folder / "release.yaml").write_text(
+        RELEASE_YAML.replace("artist: aurora\n", "artist: aurora\nlabel: Home\n")
+    )
     await _apply(enricher, content, overwrite=frozenset({"genres"}))
     data = yaml.safe_load((folder / "release.yaml").read_text())
     assert data["genres"] == ["drone", "ambient"]  # named: replaced

@@ -149,7 +149,9 @@ async def test_discogs_searches_only_with_a_token(
     assert result.counters.answered == {"discogs"}
 
 
-async def test_answers_are_cached_until_refresh(enricher: Enricher, content: Path, providers: Providers) -> None:
+async def test_answers_are_cached_until_refresh(
+    enricher: Enricher, content: Path, providers: Providers
+) -> None:
     first, _ = await _run(enricher, content)
     sent = len(providers.seen)
     second, diff = await _run(enricher, content)
@@ -174,7 +176,9 @@ async def test_the_cache_expires(enricher: Enricher, content: Path, providers: P
     assert len(providers.seen) > sent
 
 
-async def test_musicbrainz_requests_are_paced(enricher: Enricher, content: Path, providers: Providers) -> None:
+async def test_musicbrainz_requests_are_paced(
+    enricher: Enricher, content: Path, providers: Providers
+) -> None:
     enricher.musicbrainz_pace.interval = 0.3
     await _run(enricher, content, providers=frozenset({"musicbrainz"}), refresh=True)
     times = [s.at for s in providers.seen if s.path.startswith("/ws/2/")]
