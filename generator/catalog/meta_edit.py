@@ -126,21 +126,21 @@ def _set_top(text: str, key: str, value: Value, meta: Path) -> str:
     if not isinstance(root, MappingNode):
         raise PublishError(f"{meta}: expected a mapping of keys")
     before = _pair(root, "tracks") if key != "tracks" else None
-    return _set_in(text, root, key, render(value), meta, before=before)
+    return _set_in(text, root, (key, render(value)), meta, before=before)
 
 
 def _set_in(
     text: str,
     mapping: MappingNode,
-    key: str,
-    written: str,
+    pair: tuple[str, str],
     meta: Path,
     before: tuple[Node, Node] | None = None,
 ) -> str:
-    """`key: written` in `mapping`: its value replaced, or a new pair added."""
-    pair = _pair(mapping, key)
-    if pair is not None:
-        return _replace_value(text, pair, written, meta, key)
+    """`key: written` (`pair`) in `mapping`: its value replaced, or a new pair added."""
+    key, written = pair
+    found = _pair(mapping, key)
+    if found is not None:
+        return _replace_value(text, found, written, meta, key)
     if any(isinstance(k, ScalarNode) and k.value == key for k, _ in mapping.value):
         raise PublishError(f"{meta} [{key}]: the key appears more than once; keep one")
     if mapping.flow_style:
@@ -211,7 +211,7 @@ def _set_track(text: str, file: str, key: str, value: Value, meta: Path) -> str:
     if root is None or (isinstance(root, MappingNode) and _pair(root, "tracks") is None):
         if root is not None and root.flow_style:
             entry = f"[{{file: {render(file)}, {key}: {render(value)}}}]"
-            return _set_in(text, root, "tracks", entry, meta)
+            return _set_in(text, root, ("tracks", entry), meta)
         newline = _newline(text)
         glue = newline if text and not text.endswith("\n") else ""
         block = f"tracks:{newline}  - file: {render(file)}{newline}    {key}: {render(value)}{newline}"
@@ -227,15 +227,16 @@ def _set_track(text: str, file: str, key: str, value: Value, meta: Path) -> str:
         named = _pair(entry, "file") if isinstance(entry, MappingNode) else None
         if named is not None and isinstance(named[1], ScalarNode) and _same_file(named[1].value, file):
             assert isinstance(entry, MappingNode)
-            return _set_in(text, entry, key, render(value), meta)
-    return _add_entry(text, tracks, file, key, render(value), meta)
+            return _set_in(text, entry, (key, render(value)), meta)
+    return _add_entry(text, tracks, file, (key, render(value)), meta)
 
 
 def _same_file(written: str, file: str) -> bool:
     return os.path.normpath(written.strip()) == os.path.normpath(file)
 
 
-def _add_entry(text: str, tracks: SequenceNode, file: str, key: str, written: str, meta: Path) -> str:
+def _add_entry(text: str, tracks: SequenceNode, file: str, pair: tuple[str, str], meta: Path) -> str:
+    key, written = pair
     if tracks.flow_style:
         at = tracks.end_mark.index - 1
         sep = ", " if tracks.value else ""
