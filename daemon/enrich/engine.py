@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from tunecamp.daemon.enrich import coverart, discogs, itunes, lyrics, musicbrainz
 from tunecamp.daemon.enrich.diff import Options, build
-from tunecamp.daemon.enrich.fetch import ProviderError
+from tunecamp.daemon.enrich.fetch import SHAPE_ERRORS, ProviderError
 from tunecamp.daemon.enrich.model import Diff, Finding, ReleaseQuery
 from tunecamp.daemon.enrich.settings import Context
 
@@ -27,11 +27,28 @@ async def _guarded(ctx: Context, provider: str, call: Awaitable[T], empty: T) ->
         return await call
     except ProviderError as exc:
         ctx.fetch.counters.fail(provider, str(exc))
-        return empty
+    except SHAPE_ERRORS as exc:
+        ctx.fetch.counters.fail(provider, f"an answer of an unexpected shape ({type(exc).__name__})")
+    return empty
+
+
+# Which providers can fill which fields: a look-up for lyrics alone asks no database of releases.
+FILLS = {
+    "musicbrainz": {"date", "genres", "label", "catalog_number", "title", "isrc", "cover"},
+    "coverart": {"cover"},
+    "discogs": {"date", "genres", "label", "catalog_number", "credits", "composer"},
+    "itunes": {"date", "genres", "cover"},
+    "lrclib": {"lyrics"},
+    "lyricsovh": {"lyrics"},
+}
+
+
+def _needed(fields: frozenset[str]) -> frozenset[str]:
+    return frozenset(name for name, fills in FILLS.items() if fills & fields)
 
 
 async def look_up(ctx: Context, q: ReleaseQuery, options: Options) -> Diff:
-    providers = options.providers
+    providers = options.providers & _needed(options.fields)
     findings: list[Finding] = []
     match, line = None, "MusicBrainz not asked"
     if "musicbrainz" in providers:

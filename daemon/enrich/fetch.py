@@ -34,6 +34,11 @@ class ProviderError(Exception):
     """A provider that could not answer this time: the reason names it."""
 
 
+# A JSON answer of the wrong shape (a string where an object was documented...) raises these in the
+# providers' reading; it fails that provider like a malformed body, never the run.
+SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError)
+
+
 @dataclass
 class Counters:
     """What one run asked: shown in the summary and kept in enrich_runs."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import quote, urlencode
 
-from tunecamp.daemon.enrich.fetch import ProviderError
+from tunecamp.daemon.enrich.fetch import SHAPE_ERRORS, ProviderError
 from tunecamp.daemon.enrich.model import Finding, ReleaseQuery, TrackQuery
 from tunecamp.daemon.enrich.settings import Context
 
@@ -34,6 +34,9 @@ async def for_tracks(
                 except ProviderError as exc:
                     ctx.fetch.counters.fail(LRCLIB, str(exc))
                     found = None
+                except SHAPE_ERRORS as exc:
+                    ctx.fetch.counters.fail(LRCLIB, f"an answer of an unexpected shape ({type(exc).__name__})")
+                    found = None
                 if found is not None:
                     return found
             if LYRICSOVH in providers:
@@ -41,6 +44,8 @@ async def for_tracks(
                     return await _lyricsovh(ctx, track)
                 except ProviderError as exc:
                     ctx.fetch.counters.fail(LYRICSOVH, str(exc))
+                except SHAPE_ERRORS as exc:
+                    ctx.fetch.counters.fail(LYRICSOVH, f"an answer of an unexpected shape ({type(exc).__name__})")
             return None
 
     found = await asyncio.gather(*(one(t) for t in tracks))

@@ -137,6 +137,10 @@ class Providers:
             await asyncio.sleep(2)
         if mode == "malformed":
             return web.Response(text='{"releases": [', content_type="application/json")
+        if mode == "weird":  # valid JSON of the wrong shape: strings and numbers where objects belong
+            weird = {"id": MBID, "title": "Morning Tides", "artist-credit": "Aurora Lane", "track-count": 2,
+                     "label-info": ["Quiet"], "media": 7, "tracklist": 5, "labels": "x", "genres": [3]}  # fmt: skip
+            return web.json_response({"releases": [weird], **weird})
         return None
 
     def app(self) -> web.Application:

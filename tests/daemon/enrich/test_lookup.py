@@ -183,3 +183,22 @@ async def test_musicbrainz_requests_are_paced(
     await _run(enricher, content, providers=frozenset({"musicbrainz"}), refresh=True)
     times = [s.at for s in providers.seen if s.path.startswith("/ws/2/")]
     assert len(times) == 2 and times[1] - times[0] >= 0.29
+
+
+async def test_answers_of_the_wrong_shape_fail_their_provider_only(
+    enricher: Enricher, content: Path, providers: Providers
+) -> None:
+    providers.modes["musicbrainz"] = "weird"
+    providers.modes["discogs"] = "weird"
+    result, diff = await _run(enricher, content)
+    assert [f.split(" (")[0] for f in result.counters.failures] == ["musicbrainz: an answer of an unexpected shape"]
+    got = _by_key(diff)
+    assert got["lyrics@01 - First Light.flac"][1] == "lrclib" and got["cover"][1] == "itunes"
+
+
+async def test_a_look_up_asks_only_the_providers_that_fill_the_fields_asked(
+    enricher: Enricher, content: Path, providers: Providers
+) -> None:
+    _, diff = await _run(enricher, content, fields=frozenset({"lyrics"}))
+    assert {s.path.split("/")[1] for s in providers.seen} == {"lrclib", "ovh"}
+    assert {p.field for p in diff.proposals} == {"lyrics"}
