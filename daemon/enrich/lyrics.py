@@ -9,6 +9,7 @@ Lyrics.ovh: GET {url}/v1/{artist}/{title} → {"lyrics": "…"}, 404 {"error": "
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from urllib.parse import quote, urlencode
 
 from tunecamp.daemon.enrich.fetch import SHAPE_ERRORS, ProviderError
@@ -28,28 +29,25 @@ async def for_tracks(
 
     async def one(track: TrackQuery) -> Finding | None:
         async with gate:
+            found = None
             if LRCLIB in providers:
-                try:
-                    found = await _lrclib(ctx, q, track)
-                except ProviderError as exc:
-                    ctx.fetch.counters.fail(LRCLIB, str(exc))
-                    found = None
-                except SHAPE_ERRORS as exc:
-                    ctx.fetch.counters.fail(LRCLIB, f"an answer of an unexpected shape ({type(exc).__name__})")
-                    found = None
-                if found is not None:
-                    return found
-            if LYRICSOVH in providers:
-                try:
-                    return await _lyricsovh(ctx, track)
-                except ProviderError as exc:
-                    ctx.fetch.counters.fail(LYRICSOVH, str(exc))
-                except SHAPE_ERRORS as exc:
-                    ctx.fetch.counters.fail(LYRICSOVH, f"an answer of an unexpected shape ({type(exc).__name__})")
-            return None
+                found = await _tried(ctx, LRCLIB, _lrclib(ctx, q, track))
+            if found is None and LYRICSOVH in providers:
+                found = await _tried(ctx, LYRICSOVH, _lyricsovh(ctx, track))
+            return found
 
     found = await asyncio.gather(*(one(t) for t in tracks))
     return [f for f in found if f is not None]
+
+
+async def _tried(ctx: Context, provider: str, call: Awaitable[Finding | None]) -> Finding | None:
+    try:
+        return await call
+    except ProviderError as exc:
+        ctx.fetch.counters.fail(provider, str(exc))
+    except SHAPE_ERRORS as exc:
+        ctx.fetch.counters.fail(provider, f"an answer of an unexpected shape ({type(exc).__name__})")
+    return None
 
 
 async def _lrclib(ctx: Context, q: ReleaseQuery, track: TrackQuery) -> Finding | None:

@@ -191,7 +191,9 @@ async def test_answers_of_the_wrong_shape_fail_their_provider_only(
     providers.modes["musicbrainz"] = "weird"
     providers.modes["discogs"] = "weird"
     result, diff = await _run(enricher, content)
-    assert [f.split(" (")[0] for f in result.counters.failures] == ["musicbrainz: an answer of an unexpected shape"]
+    assert [f.split(" (")[0] for f in result.counters.failures] == [
+        "musicbrainz: an answer of an unexpected shape"
+    ]
     got = _by_key(diff)
     assert got["lyrics@01 - First Light.flac"][1] == "lrclib" and got["cover"][1] == "itunes"
 
