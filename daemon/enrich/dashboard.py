@@ -19,7 +19,7 @@ from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.enrich import store
 from tunecamp.daemon.enrich.catalog import NoRelease, read_queries
-from tunecamp.daemon.enrich.diff import Options
+from tunecamp.daemon.enrich.diff import Options, stale
 from tunecamp.daemon.enrich.model import ReleaseQuery
 from tunecamp.daemon.enrich.service import Enricher
 from tunecamp.daemon.errors import http_error
@@ -106,6 +106,11 @@ async def apply(request: web.Request) -> web.StreamResponse:
     if unknown:
         raise http_error(400, f"field: no proposal named {unknown[0][:80]!r} (look the release up again)")
     accepted = [by_key[k] for k in dict.fromkeys(keys)]
+    changed = stale(q, accepted)
+    if changed:  # written over since the look-up: what the form showed as current is no longer so
+        raise http_error(
+            409, f"field: {', '.join(changed)[:200]} changed since the look-up; look it up again"
+        )
     done = await request.app[ENRICHER].apply(q, accepted, run_id)
     builds = request.app.get(BUILDS)
     if builds is not None and done.written:

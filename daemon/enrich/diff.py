@@ -74,3 +74,14 @@ def build(q: ReleaseQuery, findings: Iterable[Finding], options: Options) -> tup
 def chosen(proposals: Iterable[Proposal], overwrite: frozenset[str]) -> list[Proposal]:
     """What --apply writes: every proposal for an empty field, and the named overwrites."""
     return [p for p in proposals if not p.overwrite or p.field in overwrite]
+
+
+def stale(q: ReleaseQuery, proposals: Iterable[Proposal]) -> list[str]:
+    """The proposals whose field changed since the look-up (the artist edited it meanwhile)."""
+    tracks = {t.file: t for t in q.tracks}
+    changed = []
+    for p in proposals:
+        values = q.values if p.track is None else tracks[p.track].values if p.track in tracks else None
+        if values is None or values.get(p.field) != p.current:
+            changed.append(p.key)
+    return changed

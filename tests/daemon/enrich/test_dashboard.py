@@ -96,3 +96,15 @@ async def test_who_may_enrich(client: TestClient, add_user: Any) -> None:
     await client.post("/admin/login", data={"username": "lee", "password": PASSWORD}, allow_redirects=False)
     assert (await client.get("/admin/enrich/tides")).status == 403
     assert (await client.post("/admin/enrich/tides/lookup", data={})).status in (400, 403)
+
+
+async def test_a_field_the_artist_filled_since_the_look_up_is_not_written(
+    client: TestClient, add_user: Any, content: Path, providers: Providers
+) -> None:
+    csrf = await _signed_in(client, add_user)
+    await client.post("/admin/enrich/tides/lookup", data={"csrf": csrf}, allow_redirects=False)
+    meta = content / "releases/tides/release.yaml"
+    meta.write_text(meta.read_text().replace("artist: aurora\n", "artist: aurora\nlabel: Home Tapes\n"))
+    r = await client.post("/admin/enrich/tides/apply", data={"csrf": csrf, "field": "label"})
+    assert r.status == 409 and "label changed since the look-up" in await r.text()
+    assert yaml.safe_load(meta.read_text())["label"] == "Home Tapes"
