@@ -51,8 +51,9 @@ async def apply(q: ReleaseQuery, proposals: list[Proposal], fetch_image: FetchIm
     cover = next((p for p in proposals if p.field == "cover" and p.track is None), None)
     if cover is not None:
         name = await _cover(q, cover, fetch_image, done)
-        if name and cover.overwrite and q.has_metadata_file:
-            release["cover"] = name  # release.yaml may name the old one: it names this one now
+        if name and cover.overwrite:
+            # release.yaml may name the old one, or an old cover.jpg would win over a new cover.png
+            release["cover"] = name
     meta = q.folder / "release.yaml"
     edits = Edits(release, tracks)
     try:

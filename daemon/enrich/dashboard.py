@@ -83,7 +83,10 @@ async def lookup(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     q = await _query(request)
     enricher = request.app[ENRICHER]
-    result = await enricher.run([q], Options(refresh=bool(form.get("refresh"))), "dashboard")
+    if enricher.lock.locked():  # each look-up sends a few dozen requests: one at a time is plenty
+        raise http_error(429, "a look-up is running; try again when it ends", **{"Retry-After": "5"})
+    async with enricher.lock:
+        result = await enricher.run([q], Options(refresh=bool(form.get("refresh"))), "dashboard")
     diff = result.diffs[0]
     failed = f"; failed: {'; '.join(result.counters.failures)}" if result.counters.failures else ""
     flash = f"{len(diff.proposals)} proposal(s). {diff.match}{failed}"

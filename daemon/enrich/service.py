@@ -6,6 +6,7 @@ its MusicBrainz pacer is shared by every look-up of the process) and call `run`,
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Enricher:
         self.settings = settings
         self.clock = clock
         self.musicbrainz_pace = Pacer(settings.musicbrainz_interval)
+        self.lock = asyncio.Lock()  # the dashboard runs one look-up at a time
 
     def context(self, refresh: bool) -> Context:
         fetch = Fetcher(
@@ -53,6 +55,7 @@ class Enricher:
         slugs = [q.slug for q in queries]
         now = self.clock()
         run_id = await self.db.run(lambda d: store.start_run(d, trigger, slugs, now))
+        await self.db.run(lambda d: store.prune_cache(d, now - self.settings.cache_seconds))
         diffs = []
         try:
             for q in queries:

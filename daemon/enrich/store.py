@@ -65,3 +65,10 @@ def load_diff(db: Database, slug: str) -> tuple[Diff, int, float] | None:
         "SELECT diff, run_id, created_at FROM enrich_proposals WHERE slug = ?", [slug]
     ).fetchone()
     return (Diff.from_json(json.loads(row[0])), int(row[1] or 0), float(row[2])) if row else None
+
+
+def prune_cache(db: Database, before: float) -> int:
+    """Forget the answers older than the TTL; returns how many."""
+    cursor = db.execute("DELETE FROM enrich_cache WHERE fetched_at < ?", [before])
+    db.conn.commit()
+    return cursor.rowcount

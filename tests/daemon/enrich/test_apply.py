@@ -94,3 +94,14 @@ async def test_an_existing_cover_or_lyrics_file_is_never_replaced_unasked(
     assert not (folder / "cover.jpg").exists()
     assert (folder / "01 - First Light.txt").read_text() == "my own words\n"
     assert not (folder / "01 - First Light.lrc").exists()
+
+
+async def test_overwriting_the_cover_points_release_yaml_at_the_new_file(
+    enricher: Enricher, content: Path, providers: Providers
+) -> None:
+    folder = content / "releases/tides"
+    (folder / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\nthe artist's")
+    await _apply(enricher, content, overwrite=frozenset({"cover"}))
+    assert (folder / "cover.jpg").read_bytes() == JPEG
+    assert yaml.safe_load((folder / "release.yaml").read_text())["cover"] == "cover.jpg"
+    assert read_queries(content, ("tides",))[0].values["cover"] == "cover.jpg"

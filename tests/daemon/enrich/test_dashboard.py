@@ -108,3 +108,13 @@ async def test_a_field_the_artist_filled_since_the_look_up_is_not_written(
     r = await client.post("/admin/enrich/tides/apply", data={"csrf": csrf, "field": "label"})
     assert r.status == 409 and "label changed since the look-up" in await r.text()
     assert yaml.safe_load(meta.read_text())["label"] == "Home Tapes"
+
+
+async def test_one_look_up_at_a_time(client: TestClient, add_user: Any, providers: Providers) -> None:
+    from tunecamp.daemon.enrich.dashboard import ENRICHER
+
+    csrf = await _signed_in(client, add_user)
+    async with client.app[ENRICHER].lock:
+        r = await client.post("/admin/enrich/tides/lookup", data={"csrf": csrf}, allow_redirects=False)
+        assert r.status == 429 and r.headers["Retry-After"] == "5"
+    assert not providers.seen
