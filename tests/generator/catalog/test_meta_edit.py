@@ -110,3 +110,15 @@ def test_write_values_edits_the_file_in_place(tmp_path: Path) -> None:
     fresh.parent.mkdir()
     assert write_values(fresh, Edits(release={"date": dt.date(2001, 2, 3)}))
     assert fresh.read_text() == "date: 2001-02-03\n"
+
+
+def test_flow_entries_paths_and_block_values() -> None:
+    text = "tracks:\n  - {file: ./a.flac, title: A}\n  - file: b.flac\n"
+    out = with_values(text, Edits(tracks={"a.flac": {"isrc": "X"}}), META)
+    assert out == "tracks:\n  - {file: ./a.flac, title: A, isrc: X}\n  - file: b.flac\n"
+    text = "credits: |\n  Recorded at home\n  in winter\ntitle: A\n"
+    out = with_values(text, Edits(release={"credits": "Mixed by Sam"}), META)
+    assert out == "credits: Mixed by Sam\ntitle: A\n"
+    text = "tracks: [{file: a.flac}]\n"
+    out = with_values(text, Edits(tracks={"b.flac": {"isrc": "Y"}}), META)
+    assert yaml.safe_load(out)["tracks"] == [{"file": "a.flac"}, {"file": "b.flac", "isrc": "Y"}]
