@@ -16,6 +16,8 @@ import click
 from tunecamp.daemon.commands import DATA_OPTION, config_for_command
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tunecamp.daemon.config import DaemonConfig
     from tunecamp.daemon.enrich.diff import Options
     from tunecamp.daemon.enrich.model import Diff, Proposal, ReleaseQuery
@@ -135,11 +137,9 @@ def _action(p: Proposal, overwrite: frozenset[str], write: bool) -> str:
     )
 
 
-def _table(console: object, diff: Diff, overwrite: frozenset[str], write: bool) -> None:
-    from rich.console import Console
+def _table(console: Console, diff: Diff, overwrite: frozenset[str], write: bool) -> None:
     from rich.table import Table
 
-    assert isinstance(console, Console)
     table = Table("Field", "Track", "Current", "Proposed", "Source", "Confidence", "Action", title=diff.slug)
     for p in diff.proposals:
         table.add_row(
@@ -157,10 +157,7 @@ def _table(console: object, diff: Diff, overwrite: frozenset[str], write: bool) 
     console.print(f"  {diff.match}")
 
 
-def _summary(console: object, result: RunResult, write: bool) -> None:
-    from rich.console import Console
-
-    assert isinstance(console, Console)
+def _summary(console: Console, result: RunResult, write: bool) -> None:
     c = result.counters
     answered = ", ".join(sorted(c.answered)) or "none"
     console.print(
