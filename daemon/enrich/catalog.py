@@ -6,6 +6,8 @@ from the file's name counts as unset, since the artist never wrote it.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from tunecamp.daemon.enrich.model import ReleaseQuery, TrackQuery, Value
@@ -52,8 +54,9 @@ def query_of(release: Release, artist: str) -> ReleaseQuery:
     for key in ("label", "catalog_number"):
         if getattr(release, key):
             values[key] = str(getattr(release, key))
-    if release.credits_html:
-        values["credits"] = release.credits_html
+    if release.credits_html:  # shown as text: the build keeps only its rendered HTML
+        text = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>|</p>", "\n", release.credits_html))
+        values["credits"] = html.unescape(text).strip()
     if release.cover is not None:
         values["cover"] = release.cover.source.name
     tracks = []

@@ -105,3 +105,11 @@ async def test_overwriting_the_cover_points_release_yaml_at_the_new_file(
     assert (folder / "cover.jpg").read_bytes() == JPEG
     assert yaml.safe_load((folder / "release.yaml").read_text())["cover"] == "cover.jpg"
     assert read_queries(content, ("tides",))[0].values["cover"] == "cover.jpg"
+
+
+def test_the_artists_credits_are_read_as_text(content: Path) -> None:
+    meta = content / "releases/tides/release.yaml"
+    meta.write_text(
+        meta.read_text().replace("artist: aurora\n", "artist: aurora\ncredits: Mixed by *Sam* & Jo\n")
+    )
+    assert read_queries(content, ("tides",))[0].values["credits"] == "Mixed by Sam & Jo"

@@ -172,8 +172,12 @@ async def test_the_cache_expires(enricher: Enricher, content: Path, providers: P
     await _run(enricher, content, providers=frozenset({"musicbrainz"}))
     assert len(providers.seen) == sent
     now[0] += 2 * 86400
+    kept = await enricher.db.run(lambda d: d["enrich_cache"].count)
     await _run(enricher, content, providers=frozenset({"musicbrainz"}))
     assert len(providers.seen) > sent
+    # the expired answers were dropped before they were asked again
+    fetched = await enricher.db.run(lambda d: {r["fetched_at"] for r in d["enrich_cache"].rows})
+    assert kept == 2 and fetched == {now[0]}
 
 
 async def test_musicbrainz_requests_are_paced(
