@@ -43,6 +43,7 @@ from tunecamp.daemon.chat.access import TOKEN_USER
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.discovery import feature as discovery
+from tunecamp.daemon.enrich import feature as enrich
 from tunecamp.daemon.errors import error_middleware, protocol_log
 from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.federation import notes as federation_notes
@@ -77,6 +78,7 @@ FEATURES: tuple[Feature, ...] = (
     live.setup,
     discovery.setup,
     chat.setup,
+    enrich.setup,
 )
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.

@@ -62,6 +62,7 @@ def test_the_features_are_the_folders() -> None:
         "admin",
         "chat",
         "discovery",
+        "enrich",
         "federation",
         "live",
         "payments",
