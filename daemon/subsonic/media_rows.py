@@ -15,13 +15,14 @@ import json
 
 from sqlite_utils import Database
 
-from tunecamp.daemon.catalog_index import relative_path
+from tunecamp.daemon.catalog_index import RelativePaths, relative_path
 from tunecamp.generator.catalog.model import Catalog
 
 
 def refresh_media(db: Database, catalog: Catalog) -> int:
     """Upsert the media rows of every indexed item of `catalog`; returns how many tracks."""
     root = catalog.content_dir.resolve()
+    paths = RelativePaths(root)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     albums = {r[1]: r[0] for r in db.execute("SELECT id, slug FROM catalog_albums WHERE missing = 0")}
     tracks = {r[1]: r[0] for r in db.execute("SELECT id, source_path FROM catalog_tracks WHERE missing = 0")}
@@ -63,7 +64,7 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                 ],
             )
             for track in release.tracks:
-                track_id = tracks.get(relative_path(track.source, root) or "")
+                track_id = tracks.get(paths(track.source) or "")
                 if track_id is None:
                     continue
                 date = track.date or release.date
