@@ -246,7 +246,9 @@ def synthetic_catalog(content: Path, tracks: int) -> Any:
             source = folder / f"{n:02d}.flac"
             source.touch()
             audio = AudioInfo("flac", "flac", "audio/flac", 20_000_000 + n, 200.0 + n, 900_000, 44100, 2, 16)
-            items.append(Track(f"t{n}", source, f"Song {al}-{n}", (f"Artist {al % 100 + 1}",), n, 1, audio, settings))
+            items.append(
+                Track(f"t{n}", source, f"Song {al}-{n}", (f"Artist {al % 100 + 1}",), n, 1, audio, settings)
+            )
         releases.append(
             Release(f"album-{al}", f"Album {al}", (f"artist-{al % 100 + 1}",), "published", tuple(items),
                     settings, folder)

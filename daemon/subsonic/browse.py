@@ -50,7 +50,7 @@ async def get_indexes(call: Call) -> dict[str, Any]:
     body: dict[str, Any] = {"ignoredArticles": IGNORED_ARTICLES, "lastModified": modified}
     if not since or since < modified:
         body["index"] = [
-            {"name": letter, "artist": [artist_entry(a, notes) for a in group]}
+            {"name": letter, "artist": [artist_entry(a, notes, view) for a in group]}
             for letter, group in _indexed(view.artists).items()
         ]
     return {"indexes": body}
@@ -154,9 +154,11 @@ async def _artist_info(call: Call, id3: bool) -> dict[str, Any]:
     notes = await call.notes()
     similar = _similar_artists(view, artist, count)
     info: dict[str, Any] = {"biography": artist.summary or None}
+    if (image := view.library.images.get(artist.id)) is not None:
+        info |= {"smallImageUrl": image, "mediumImageUrl": image, "largeImageUrl": image}
     if similar:
         info["similarArtist"] = [
-            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in similar
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes, view) for a in similar
         ]
     return {("artistInfo2" if id3 else "artistInfo"): info}
 
@@ -243,6 +245,10 @@ async def get_top_songs(call: Call) -> dict[str, Any]:
 
 # --- lyrics ---------------------------------------------------------------------------
 
+# Nothing found: an empty <lyrics/> in XML, as Subsonic documents it. JSON keeps "value": "": the
+# OpenAPI spec requires the field and py-opensonic's typed model fails without it.
+NO_LYRICS = {"value": ""}
+
 
 def _lyrics_of(db: Any, track_id: int) -> tuple[str | None, list[list[Any]]]:
     row = db.execute(
@@ -262,11 +268,11 @@ async def get_lyrics(call: Call) -> dict[str, Any]:
         if t.has_lyrics and (not title or fold(t.title) == title) and (not artist or artist in fold(t.artist))
     ]
     if not candidates or not (artist or title):
-        return {"lyrics": {"value": ""}}  # none found: the spec requires the text
+        return {"lyrics": NO_LYRICS}
     track = candidates[0]
     text, _ = await call.db(lambda d: _lyrics_of(d, track.id))
     if not text:
-        return {"lyrics": {"value": ""}}  # none found: the spec requires the text
+        return {"lyrics": NO_LYRICS}
     return {"lyrics": {"artist": track.artist, "title": track.title, "value": text}}
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
 from tunecamp.daemon.subsonic import account_api, account_pages, media
+from tunecamp.daemon.subsonic.artist_images import image_urls
 from tunecamp.daemon.subsonic.call import SUBSONIC, Subsonic
 from tunecamp.daemon.subsonic.credentials import PasswordBox
 from tunecamp.daemon.subsonic.dispatch import dispatch
@@ -21,10 +22,11 @@ from tunecamp.daemon.subsonic.slots import TranscodeSlots
 
 
 async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
     state = Subsonic(
         PasswordBox.from_secret(app[SECRET].value),
-        LibraryCache(app[DB]),
-        TranscodeSlots.from_config(app[CONFIG]),
+        LibraryCache(app[DB], image_urls(config.public_dir, config.url)),
+        TranscodeSlots.from_config(config),
     )
     app[SUBSONIC] = state
     yield

@@ -176,21 +176,37 @@ def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -
     }
 
 
+def sort_name(name: str) -> str:
+    """The name as it sorts: a leading article moves to the end ("Beatles, The")."""
+    words = name.split(maxsplit=1)
+    if len(words) == 2 and words[0] in IGNORED_ARTICLES.split():
+        return f"{words[1]}, {words[0]}"
+    return name
+
+
 def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    # coverArt only for an artist with a picture of its own: apps then use their own artist art
+    # (a placeholder here would hide it)
     return {
         "id": artist_id(artist.id),
         "name": artist.name,
-        "coverArt": artist_id(artist.id),
+        "coverArt": artist_id(artist.id) if artist.image else None,
+        "artistImageUrl": view.library.images.get(artist.id),
         "albumCount": len(view.artist_albums.get(artist.id, ())),
         "starred": notes.starred("artist", artist.id),
+        "userRating": notes.rating("artist", artist.id),
+        "sortName": sort_name(artist.name),
     }
 
 
-def artist_entry(artist: Artist, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+def artist_entry(
+    artist: Artist, notes: Annotations = NO_ANNOTATIONS, view: View | None = None
+) -> dict[str, Any]:
     """An artist as a folder (getIndexes, search2, getStarred)."""
     return {
         "id": artist_id(artist.id),
         "name": artist.name,
+        "artistImageUrl": view.library.images.get(artist.id) if view else None,
         "starred": notes.starred("artist", artist.id),
         "userRating": notes.rating("artist", artist.id),
     }
@@ -213,7 +229,7 @@ def found_items(view: View, found: Found, notes: Annotations, *, id3: bool) -> d
     body: dict[str, Any] = {}
     if found.artists:
         body["artist"] = [
-            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in found.artists
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes, view) for a in found.artists
         ]
     if found.albums:
         body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in found.albums]

@@ -16,6 +16,7 @@ import asyncio
 import json
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -26,6 +27,8 @@ from tunecamp.daemon.db import Db
 from tunecamp.daemon.subsonic.render import iso
 
 CHECK_INTERVAL = 1.0
+# The public URLs of the artists' pictures, found when a snapshot loads (artist_images.py).
+ImageUrls = Callable[[list["Artist"]], dict[int, str]]
 
 
 def fold(text: str) -> str:
@@ -182,6 +185,7 @@ class Library:
     artists: dict[int, Artist]
     albums: dict[int, Album]
     tracks: dict[int, Track]
+    images: dict[int, str] = field(default_factory=dict)  # artist ID -> its picture on the static site
     _views: dict[bool, View] = field(default_factory=dict)
 
     def view(self, drafts: bool) -> View:
@@ -285,8 +289,9 @@ def load(db: Database) -> Library:
 class LibraryCache:
     """The current snapshot; reloaded when the index changed (checked at most once a second)."""
 
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, images: ImageUrls | None = None) -> None:
         self.db = db
+        self.images = images
         self._library: Library | None = None
         self._version: int | None = None
         self._checked = 0.0
@@ -305,7 +310,12 @@ class LibraryCache:
 
             def check(db: Database) -> tuple[int, Library | None]:
                 version = int(db.execute("PRAGMA data_version").fetchone()[0])
-                return version, (load(db) if cached is None or version != known else None)
+                if cached is not None and version == known:
+                    return version, None
+                library = load(db)
+                if self.images is not None:
+                    library.images = self.images(list(library.artists.values()))
+                return version, library
 
             version, fresh = await self.db.run(check)
             if fresh is not None:

@@ -45,6 +45,7 @@ CHUNK = 64 * 1024
 DEFAULT_KBPS = 192
 PROTECTED_KBPS = 128  # the most a sold or code-locked release streams at
 BUSY_RETRY_AFTER = 3
+LOSSLESS_CODECS = frozenset({"flac", "alac", "pcm", "wav", "aiff", "wavpack", "ape"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,20 @@ def _target(name: str, kbps: int) -> Target:
     if name == "flac":
         return Target("flac", "audio/flac", ("-c:a", "flac"), "flac", lossless=True)
     return Target("mp3", "audio/mpeg", ("-c:a", "libmp3lame", "-b:a", rate), "mp3")
+
+
+def transcode_kbps(track: Track, max_kbps: int, allowed: bool) -> int:
+    """The bitrate of a transcode: what was asked (or the default), never above a lossy source's own.
+
+    Re-encoding a 128 kb/s MP3 at 192 kb/s only makes the file bigger: the lost detail does not
+    come back. A lossless source has no such ceiling.
+    """
+    kbps = max_kbps or DEFAULT_KBPS
+    if not allowed:
+        kbps = min(kbps, PROTECTED_KBPS)
+    if track.bitrate and track.codec not in LOSSLESS_CODECS:
+        kbps = min(kbps, max(32, round(track.bitrate / 1000)))
+    return max(32, min(kbps, 320))
 
 
 def original_allowed(track: Track, staff: bool) -> bool:
@@ -133,10 +148,8 @@ async def stream(call: Call) -> web.StreamResponse:
         built = built_stream(call, view, track, None if wanted in (None, "raw") else wanted, max_kbps)
         if built is not None:
             return file_response(built[0], built[1])
-    kbps = max_kbps or DEFAULT_KBPS
-    if not allowed:
-        kbps = min(kbps, PROTECTED_KBPS)
-    target = _target(wanted or "mp3", max(32, min(kbps, 320)))
+    kbps = transcode_kbps(track, max_kbps, allowed)
+    target = _target(wanted or "mp3", kbps)
     if target.lossless and not allowed:
         target = _target("mp3", kbps)
     plan = Transcode(target, kbps, offset, call.flag("estimateContentLength"))
