@@ -50,9 +50,20 @@ class AudioInfo:
 
 
 @dataclass(frozen=True)
+class LyricWord:
+    """A word or syllable of a synced line, from enhanced LRC or TTML."""
+
+    start: float  # seconds
+    text: str
+    end: float | None = None  # TTML gives ends; enhanced LRC only starts
+
+
+@dataclass(frozen=True)
 class LyricLine:
     start: float  # seconds
     text: str
+    words: tuple[LyricWord, ...] = field(default=(), compare=False)  # word timings, when the artist gave them
+    end: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
