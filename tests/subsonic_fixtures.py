@@ -203,7 +203,9 @@ def lavfi_audio(
 
 
 @contextmanager
-def running_daemon(root: Path, make_audio: Any = lavfi_audio) -> Iterator[Daemon]:
+def running_daemon(
+    root: Path, make_audio: Any = lavfi_audio, extra: dict[str, str | bytes] | None = None, **settings: Any
+) -> Iterator[Daemon]:
     """The test catalog, indexed, with the test users, served on 127.0.0.1.
 
     Test modules wrap it in their own fixture (imported fixtures trip the linters):
@@ -213,7 +215,12 @@ def running_daemon(root: Path, make_audio: Any = lavfi_audio) -> Iterator[Daemon
             with running_daemon(tmp_path, make_audio) as d:
                 yield d
     """
-    config = make_config(root, write_catalog(root / "content", make_audio))
+    content = write_catalog(root / "content", make_audio)
+    for name, data in (extra or {}).items():  # more files, under content/ or public/ ("public/...")
+        target = root / name if name.startswith("public/") else content / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode() if isinstance(data, str) else data)
+    config = make_config(root, content, **settings)
     index_catalog(config)
     keys = add_users(config)
     with serve(config) as (url, app, loop):

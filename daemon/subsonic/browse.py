@@ -1,10 +1,9 @@
 """Browsing: folders (getIndexes, getMusicDirectory), ID3 (getArtists, getArtist, getAlbum,
-getSong), genres, artist and album info, similar and top songs, lyrics."""
+getSong), genres, artist and album info, similar and top songs (lyrics: lyrics.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from typing import Any
 
@@ -243,63 +242,6 @@ async def get_top_songs(call: Call) -> dict[str, Any]:
     return {"topSongs": {"song": [song(t, view, notes) for t in tracks]} if tracks else {}}
 
 
-# --- lyrics ---------------------------------------------------------------------------
-
-# Nothing found: an empty <lyrics/> in XML, as Subsonic documents it. JSON keeps "value": "": the
-# OpenAPI spec requires the field and py-opensonic's typed model fails without it.
-NO_LYRICS = {"value": ""}
-
-
-def _lyrics_of(db: Any, track_id: int) -> tuple[str | None, list[list[Any]]]:
-    row = db.execute(
-        "SELECT lyrics, synced_lyrics FROM catalog_track_media WHERE track_id = ?", [track_id]
-    ).fetchone()
-    if row is None:
-        return None, []
-    return row[0], json.loads(row[1]) if row[1] else []
-
-
-async def get_lyrics(call: Call) -> dict[str, Any]:
-    view = await call.view()
-    artist, title = fold(call.text("artist") or ""), fold(call.text("title") or "")
-    candidates = [
-        t
-        for t in view.songs
-        if t.has_lyrics and (not title or fold(t.title) == title) and (not artist or artist in fold(t.artist))
-    ]
-    if not candidates or not (artist or title):
-        return {"lyrics": NO_LYRICS}
-    track = candidates[0]
-    text, _ = await call.db(lambda d: _lyrics_of(d, track.id))
-    if not text:
-        return {"lyrics": NO_LYRICS}
-    return {"lyrics": {"artist": track.artist, "title": track.title, "value": text}}
-
-
-async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
-    view = await call.view()
-    track = find_track(view, call)
-    text, synced = await call.db(lambda d: _lyrics_of(d, track.id))
-    found: list[dict[str, Any]] = []
-    if synced:
-        lines = [{"start": round(start * 1000), "value": line} for start, line in synced]
-        found.append({"lang": "xxx", "synced": True, "line": lines, **_display(track)})
-    if text:
-        found.append(
-            {
-                "lang": "xxx",
-                "synced": False,
-                "line": [{"value": line} for line in text.split("\n")],
-                **_display(track),
-            }
-        )
-    return {"lyricsList": {"structuredLyrics": found} if found else {}}
-
-
-def _display(track: Track) -> dict[str, Any]:
-    return {"displayArtist": track.artist, "displayTitle": track.title}
-
-
 ENDPOINTS = {
     "getIndexes": get_indexes,
     "getMusicDirectory": get_music_directory,
@@ -315,6 +257,4 @@ ENDPOINTS = {
     "getSimilarSongs": get_similar_songs,
     "getSimilarSongs2": get_similar_songs2,
     "getTopSongs": get_top_songs,
-    "getLyrics": get_lyrics,
-    "getLyricsBySongId": get_lyrics_by_song_id,
 }

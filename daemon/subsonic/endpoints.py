@@ -21,6 +21,7 @@ from tunecamp.daemon.subsonic import (
     covers,
     download,
     lists,
+    lyrics,
     media,
     playlists,
     search,
@@ -40,7 +41,19 @@ class Endpoint:
 
 def _endpoints() -> dict[str, Endpoint]:
     table: dict[str, Endpoint] = {}
-    for module in (system, browse, lists, search, media, download, covers, annotation, playlists, bookmarks):
+    for module in (
+        system,
+        browse,
+        lyrics,
+        lists,
+        search,
+        media,
+        download,
+        covers,
+        annotation,
+        playlists,
+        bookmarks,
+    ):
         for name, handler in module.ENDPOINTS.items():
             assert name not in table, name
             table[name] = Endpoint(handler)

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from sqlite_utils import Database
 
 from tunecamp.daemon.catalog_index import RelativePaths, relative_path
-from tunecamp.generator.catalog.model import Catalog
+from tunecamp.generator.catalog.model import Catalog, LyricLine
+
+
+def _synced_line(line: LyricLine) -> list[Any]:
+    """[start, text] or, with word timings, [start, text, [[start, end, word]...], end] (seconds)."""
+    if not line.words:
+        return [line.start, line.text]
+    return [line.start, line.text, [[w.start, w.end, w.text] for w in line.words], line.end]
 
 
 def refresh_media(db: Database, catalog: Catalog) -> int:
@@ -69,7 +77,7 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                     continue
                 date = track.date or release.date
                 lyrics = track.lyrics
-                synced = [[line.start, line.text] for line in lyrics.synced] if lyrics else []
+                synced = [_synced_line(line) for line in lyrics.synced] if lyrics else []
                 db.execute(
                     "INSERT INTO catalog_track_media (track_id, first_seen, download, streaming, codec, "
                     "sample_rate, channels, bits_per_sample, year, lyrics, synced_lyrics, isrc, "

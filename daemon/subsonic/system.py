@@ -15,7 +15,7 @@ EXTENSIONS = (
     ("formPost", [1]),
     ("apiKeyAuthentication", [1]),
     ("transcodeOffset", [1]),
-    ("songLyrics", [1]),
+    ("songLyrics", [1, 2]),
 )
 
 

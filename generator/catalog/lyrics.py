@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from tunecamp.generator.catalog.lyrics_ttml import parse_ttml
-from tunecamp.generator.catalog.model import LyricLine, LyricWord, Lyrics
+from tunecamp.generator.catalog.model import LyricLine, Lyrics, LyricWord
 
 MAX_BYTES = 1 << 20  # far above any song's lyrics; a bigger file is a mistake, not lyrics
 

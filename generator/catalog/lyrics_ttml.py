@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from tunecamp.generator.catalog.model import LyricLine, LyricWord, Lyrics
+from tunecamp.generator.catalog.model import LyricLine, Lyrics, LyricWord
 
 _CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,3}):(\d{1,2}(?:\.\d{1,6})?)$")
 _OFFSET = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms)$")

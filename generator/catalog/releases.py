@@ -317,7 +317,11 @@ def _lyrics(
     if text:
         return Lyrics(text)
     stem = os.path.splitext(path.name)[0]
-    for name in (f"{stem}.ttml", f"{stem}.lrc", f"{stem}.txt"):  # TTML first: it is there for its word timings
+    for name in (
+        f"{stem}.ttml",
+        f"{stem}.lrc",
+        f"{stem}.txt",
+    ):  # TTML first: it is there for its word timings
         side = path.parent / name
         if name in here.listing.files:
             try:
