@@ -23,6 +23,7 @@ from tunecamp.daemon.subsonic import (
     lists,
     lyrics,
     media,
+    playback,
     playlists,
     search,
     system,
@@ -51,6 +52,7 @@ def _endpoints() -> dict[str, Endpoint]:
         download,
         covers,
         annotation,
+        playback,
         playlists,
         bookmarks,
     ):

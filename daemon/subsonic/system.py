@@ -16,6 +16,7 @@ EXTENSIONS = (
     ("apiKeyAuthentication", [1]),
     ("transcodeOffset", [1]),
     ("songLyrics", [1, 2]),
+    ("playbackReport", [1]),
 )
 
 
