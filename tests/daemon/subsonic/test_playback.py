@@ -52,8 +52,10 @@ def test_one_play_per_listen(daemon: Daemon) -> None:
     assert plays(daemon, low, "carl") == 1
     # a new listen (starting) counts again
     report(daemon, "carl", low, "starting", 0)
-    report(daemon, "carl", low, "playing", 1200)  # starting is not playing: nothing heard yet
-    report(daemon, "carl", low, "playing", 2000)
+    report(daemon, "carl", low, "playing", 900)  # starting is not playing: nothing heard yet
+    report(daemon, "carl", low, "playing", 1800)  # 0.9 s heard: not yet half of 2 s
+    assert plays(daemon, low, "carl") == 1
+    report(daemon, "carl", low, "playing", 1950)
     assert plays(daemon, low, "carl") == 2
 
 
