@@ -27,6 +27,7 @@ from tunecamp.daemon.subsonic import (
     playlists,
     search,
     system,
+    transcoding,
 )
 from tunecamp.daemon.subsonic.call import Call
 
@@ -53,6 +54,7 @@ def _endpoints() -> dict[str, Endpoint]:
         covers,
         annotation,
         playback,
+        transcoding,
         playlists,
         bookmarks,
     ):

@@ -69,7 +69,7 @@ class Transcode:
     estimate: bool  # send a Content-Length estimated from the bitrate (estimateContentLength)
 
 
-def _target(name: str, kbps: int) -> Target:
+def target_for(name: str, kbps: int) -> Target:
     rate = f"{kbps}k"
     if name == "opus":
         return Target("opus", "audio/ogg", ("-c:a", "libopus", "-b:a", rate), "ogg")
@@ -149,16 +149,23 @@ async def stream(call: Call) -> web.StreamResponse:
         if built is not None:
             return file_response(built[0], built[1])
     kbps = transcode_kbps(track, max_kbps, allowed)
-    target = _target(wanted or "mp3", kbps)
+    target = target_for(wanted or "mp3", kbps)
     if target.lossless and not allowed:
-        target = _target("mp3", kbps)
+        target = target_for("mp3", kbps)
     plan = Transcode(target, kbps, offset, call.flag("estimateContentLength"))
+    return await send_transcode(call, (view, track, path), plan, None if wanted in (None, "raw") else wanted)
+
+
+async def send_transcode(
+    call: Call, source: tuple[View, Track, Path], plan: Transcode, fmt: str | None
+) -> web.StreamResponse:
+    """A transcode in a slot; over the cap, the built stream in `fmt` (any bitrate), else busy."""
+    view, track, path = source
     if call.request.method == "HEAD":
         return await transcode(call, path, track, plan)
     slots, user_id = call.state.slots, call.user.id
     if not slots.take(user_id):
-        fmt = None if wanted in (None, "raw") else wanted
-        if offset == 0 and (fallback := built_stream(call, view, track, fmt, 0)) is not None:
+        if plan.offset == 0 and (fallback := built_stream(call, view, track, fmt, 0)) is not None:
             return file_response(*fallback)
         if not await slots.take_soon(user_id):
             return busy(call)

@@ -17,6 +17,7 @@ EXTENSIONS = (
     ("transcodeOffset", [1]),
     ("songLyrics", [1, 2]),
     ("playbackReport", [1]),
+    ("transcoding", [1]),
 )
 
 
