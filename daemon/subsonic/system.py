@@ -18,6 +18,7 @@ EXTENSIONS = (
     ("songLyrics", [1, 2]),
     ("playbackReport", [1]),
     ("transcoding", [1]),
+    ("indexBasedQueue", [1]),
 )
 
 
