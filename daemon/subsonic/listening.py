@@ -320,7 +320,7 @@ def save_play_queue(db: Database, user_id: int, queue: PlayQueue) -> None:
             [(user_id, i, t) for i, t in enumerate(queue.track_ids)],
         )
         index = queue.current_index
-        if index is None and queue.current in queue.track_ids:
+        if index is None and queue.current is not None and queue.current in queue.track_ids:
             index = list(queue.track_ids).index(queue.current)
         db.execute("DELETE FROM play_queue_index WHERE user_id = ?", [user_id])
         if index is not None:
