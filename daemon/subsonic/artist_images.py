@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tunecamp.daemon.subsonic.library import Artist, ImageUrls
+from tunecamp.daemon.subsonic.library import Artist, Decorate, Library
+from tunecamp.daemon.subsonic.site_info import read_site
 
 PREFERRED = (".jpg", ".jpeg", ".webp", ".png")
 
@@ -28,14 +29,20 @@ def public_picture(public_dir: Path, slug: str) -> str | None:
     return f"artists/{slug}/{best.name}"
 
 
-def image_urls(public_dir: Path, site_url: str) -> ImageUrls:
-    base = site_url.rstrip("/")
+def image_urls(public_dir: Path, base: str, artists: list[Artist]) -> dict[int, str]:
+    urls = {}
+    for artist in artists:
+        if artist.image and (path := public_picture(public_dir, artist.slug)) is not None:
+            urls[artist.id] = f"{base.rstrip('/')}/{path}"
+    return urls
 
-    def find(artists: list[Artist]) -> dict[int, str]:
-        urls = {}
-        for artist in artists:
-            if artist.image and (path := public_picture(public_dir, artist.slug)) is not None:
-                urls[artist.id] = f"{base}/{path}"
-        return urls
 
-    return find
+def from_site(public_dir: Path, daemon_url: str) -> Decorate:
+    """What a fresh snapshot gets from public/: catalog.json, and the artists' pictures at the site's URL."""
+
+    def decorate(library: Library) -> None:
+        library.site = read_site(public_dir)
+        base = library.site.home or daemon_url  # the site's own URL; the daemon serves it too
+        library.images = image_urls(public_dir, base, list(library.artists.values()))
+
+    return decorate

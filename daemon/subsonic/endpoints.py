@@ -26,6 +26,7 @@ from tunecamp.daemon.subsonic import (
     playback,
     playlists,
     search,
+    shares,
     system,
     transcoding,
 )
@@ -57,6 +58,7 @@ def _endpoints() -> dict[str, Endpoint]:
         transcoding,
         playlists,
         bookmarks,
+        shares,
     ):
         for name, handler in module.ENDPOINTS.items():
             assert name not in table, name

@@ -90,6 +90,7 @@ def _song_base(track: Track, view: View) -> dict[str, Any]:
             "albumArtists": _artist_refs(view, album.artist_ids),
             "displayAlbumArtist": album.artist_name,
             "explicitStatus": "explicit" if track.explicit else None,
+            "replayGain": view.library.site.gains.get((album.slug, track.slug)),
         }
     )
 
@@ -110,6 +111,14 @@ def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[
     return item
 
 
+def release_date(date: str) -> dict[str, int] | None:
+    """An ItemDate from "2021-05-01" (or "2021"): the parts known."""
+    parts = date.split("-")[:3]
+    if not all(p.isdigit() for p in parts):
+        return None
+    return dict(zip(("year", "month", "day"), (int(p) for p in parts), strict=False))
+
+
 def _album_base(album: Album, view: View) -> dict[str, Any]:
     tracks = view.album_tracks(album)
     return _compact(
@@ -128,7 +137,8 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
             "artists": _artist_refs(view, album.artist_ids),
             "displayArtist": album.artist_name,
             "recordLabels": [{"name": album.label}] if album.label else None,
-            "releaseDate": {"year": album.year} if album.year else None,
+            "releaseDate": release_date(album.date) if album.date else None,
+            "sortName": sort_name(album.title),
             "explicitStatus": "explicit" if album.explicit else None,
             "isCompilation": False,
         }

@@ -25,10 +25,12 @@ from sqlite_utils import Database
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.subsonic.render import iso
+from tunecamp.daemon.subsonic.site_info import SiteInfo
 
 CHECK_INTERVAL = 1.0
-# The public URLs of the artists' pictures, found when a snapshot loads (artist_images.py).
-ImageUrls = Callable[[list["Artist"]], dict[int, str]]
+# What a fresh snapshot learns from the built site (the artists' pictures, catalog.json), set
+# by feature.py when it loads; it runs on the database thread, beside the load.
+Decorate = Callable[["Library"], None]
 
 
 def fold(text: str) -> str:
@@ -56,6 +58,7 @@ class Album:
     artist_name: str
     status: str
     year: int | None
+    date: str | None  # as written: "2021-05-01"
     genres: tuple[str, ...]
     track_ids: tuple[int, ...]
     duration: float
@@ -186,6 +189,7 @@ class Library:
     albums: dict[int, Album]
     tracks: dict[int, Track]
     images: dict[int, str] = field(default_factory=dict)  # artist ID -> its picture on the static site
+    site: SiteInfo = field(default_factory=SiteInfo)  # what the last build published (site_info.py)
     _views: dict[bool, View] = field(default_factory=dict)
 
     def view(self, drafts: bool) -> View:
@@ -236,6 +240,7 @@ def load(db: Database) -> Library:
             artist_name=artist_name,
             status=r["status"],
             year=year,
+            date=r["date"],
             genres=tuple(json.loads(r["genres"])),
             track_ids=tuple(t["id"] for t in rows),
             duration=sum(t["duration"] for t in rows),
@@ -289,9 +294,9 @@ def load(db: Database) -> Library:
 class LibraryCache:
     """The current snapshot; reloaded when the index changed (checked at most once a second)."""
 
-    def __init__(self, db: Db, images: ImageUrls | None = None) -> None:
+    def __init__(self, db: Db, decorate: Decorate | None = None) -> None:
         self.db = db
-        self.images = images
+        self.decorate = decorate
         self._library: Library | None = None
         self._version: int | None = None
         self._checked = 0.0
@@ -313,8 +318,8 @@ class LibraryCache:
                 if cached is not None and version == known:
                     return version, None
                 library = load(db)
-                if self.images is not None:
-                    library.images = self.images(list(library.artists.values()))
+                if self.decorate is not None:
+                    self.decorate(library)
                 return version, library
 
             version, fresh = await self.db.run(check)

@@ -50,10 +50,10 @@ def user_element(user: User) -> dict[str, Any]:
         "playlistRole": True,
         "coverArtRole": False,
         "commentRole": False,
-        "podcastRole": False,
+        "podcastRole": False,  # podcasts are read-only: the catalog's own show
         "streamRole": True,
         "jukeboxRole": False,
-        "shareRole": False,
+        "shareRole": True,
         "videoConversionRole": False,
         "folder": [MUSIC_FOLDER_ID],
     }
