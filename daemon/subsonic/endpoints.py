@@ -25,6 +25,8 @@ from tunecamp.daemon.subsonic import (
     media,
     playback,
     playlists,
+    podcasts,
+    radio,
     search,
     shares,
     system,
@@ -59,6 +61,8 @@ def _endpoints() -> dict[str, Endpoint]:
         playlists,
         bookmarks,
         shares,
+        podcasts,
+        radio,
     ):
         for name, handler in module.ENDPOINTS.items():
             assert name not in table, name

@@ -19,6 +19,7 @@ EXTENSIONS = (
     ("playbackReport", [1]),
     ("transcoding", [1]),
     ("indexBasedQueue", [1]),
+    ("getPodcastEpisode", [1]),
 )
 
 
