@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 from subsonic_fixtures import SITE, Daemon, publish_site, running_daemon
 
+pytestmark = pytest.mark.slow
+
 
 def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (30, 30)) -> bytes:
     out = io.BytesIO()

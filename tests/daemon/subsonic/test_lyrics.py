@@ -8,6 +8,8 @@ import httpx
 import pytest
 from subsonic_fixtures import Daemon, running_daemon
 
+pytestmark = pytest.mark.slow
+
 TTML = """<tt xmlns="http://www.w3.org/ns/ttml"><body><div>
 <p begin="00:00.200" end="00:01.000"><span begin="0.2s" end="0.5s">Lów</span> <span begin="0.5s" end="1s">water</span></p>
 <p begin="00:01.200">no words timed</p>

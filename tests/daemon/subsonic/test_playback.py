@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from subsonic_fixtures import Daemon, running_daemon
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:

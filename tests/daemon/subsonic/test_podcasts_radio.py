@@ -6,10 +6,13 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import libopensonic
+import libsonic
 import pytest
 from subsonic_fixtures import PASSWORDS, SITE, Daemon, publish_site, running_daemon
 
 from tunecamp.daemon.live.api import HUB
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,24 @@ def test_live_broadcasts_are_radio_stations(daemon: Daemon) -> None:
     finally:
         daemon.run(hub.end(session, "test over"))
     assert daemon.ok("getInternetRadioStations")["internetRadioStations"] == {}
+
+
+def test_py_sonic_classic_calls(daemon: Daemon) -> None:
+    """The classic calls DSub makes: podcasts, newest episodes, radio stations, shares."""
+    publish_site(daemon)
+    conn = libsonic.Connection(
+        "http://127.0.0.1",
+        "lena",
+        PASSWORDS["lena"],
+        port=urlsplit(daemon.url).port,
+        serverPath="/rest",
+        appName="t",
+    )
+    channel = conn.getPodcasts()["podcasts"]["channel"][0]
+    assert channel["id"] == "pc-1" and len(channel["episode"]) == 3
+    assert [e["title"] for e in conn.getNewestPodcasts(count=1)["newestPodcasts"]["episode"]] == ["Lantern"]
+    assert conn.getInternetRadioStations()["status"] == "ok"
+    tides = next(a for a in conn.search3("tides")["searchResult3"]["album"])
+    share = conn.createShare(shids=[tides["id"]], description="py-sonic")["shares"]["share"][0]
+    assert share["url"] == f"{SITE}releases/tides/"
+    assert any(s["description"] == "py-sonic" for s in conn.getShares()["shares"]["share"])

@@ -9,6 +9,8 @@ import libopensonic
 import pytest
 from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:

@@ -14,6 +14,8 @@ from subsonic_fixtures import PASSWORDS, SITE, Daemon, publish_site, running_dae
 
 from tunecamp.daemon.appkeys import DB
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
@@ -61,6 +63,9 @@ def test_draft_share_is_a_signed_expiring_daemon_link(daemon: Daemon) -> None:
     assert httpx.get(f"{share['url']}/{ids(daemon)['Lantern']['id']}").status_code == 404  # not in this share
     again = daemon.ok("getShares", "carl")["shares"]["share"]
     assert next(s for s in again if s["id"] == share["id"])["visitCount"] == 1
+    for hostile in ("/..%2f..%2fetc%2fpasswd", "/tr-999999", "/%00", "/ar-1"):
+        assert httpx.get(share["url"] + hostile).status_code == 404, hostile
+    assert httpx.get(f"{daemon.url}/share/..%2f..%2fetc").status_code == 404
     forged = share["url"][:-3] + ("AAA" if not share["url"].endswith("AAA") else "BBB")
     assert httpx.get(forged).status_code == 404
     daemon.ok("deleteShare", "carl", id=share["id"])
