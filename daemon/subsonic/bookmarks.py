@@ -20,6 +20,8 @@ from tunecamp.daemon.subsonic.listening import (
 from tunecamp.daemon.subsonic.lookup import find_track, find_tracks
 from tunecamp.daemon.subsonic.render import GENERIC, MISSING_PARAMETER, NOT_FOUND, SubsonicError, iso
 
+MAX_POSITION_MS = 10**12  # 31 years into a song: positions past it are a client's garbage, kept in range
+
 
 async def get_bookmarks(call: Call) -> dict[str, Any]:
     view = await call.view()
@@ -43,7 +45,7 @@ async def get_bookmarks(call: Call) -> dict[str, Any]:
 async def create_bookmark(call: Call) -> dict[str, Any]:
     view = await call.view()
     track = find_track(view, call)
-    position = call.integer("position")
+    position = call.integer("position", high=MAX_POSITION_MS)
     if position is None:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: position")
     comment = (call.text("comment") or "")[:1000]
@@ -118,7 +120,7 @@ async def store_play_queue_by_index(call: Call) -> dict[str, Any]:
         raise SubsonicError(GENERIC, f"currentIndex must be between 0 and {max(0, len(tracks) - 1)}")
     if index is None and call.text("position"):
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: currentIndex (with position)")
-    position = call.integer("position", 0, low=0) or 0
+    position = call.integer("position", 0, low=0, high=MAX_POSITION_MS) or 0
     user_id, client = call.user.id, (call.text("c") or "")[:100]
     queue = PlayQueue(tracks, tracks[index] if index is not None else None, position, client, index)
     await call.db(lambda d: save_play_queue(d, user_id, queue))
@@ -132,7 +134,7 @@ async def store_play_queue(call: Call) -> dict[str, Any]:
     current = parse(current_raw, "track") if current_raw else None
     if current_raw and current is None:
         raise SubsonicError(NOT_FOUND, f"current: no song with ID {current_raw[:60]!r}")
-    position = call.integer("position", 0, low=0) or 0
+    position = call.integer("position", 0, low=0, high=MAX_POSITION_MS) or 0
     user_id, client = call.user.id, (call.text("c") or "")[:100]
     number = current.number if current else None
     queue = PlayQueue(tracks, number, position, client)

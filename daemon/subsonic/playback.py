@@ -56,7 +56,7 @@ async def report_playback(call: Call) -> dict[str, Any]:
     state = call.required("state")
     if state not in STATES:
         raise SubsonicError(GENERIC, f"state must be one of {', '.join(sorted(STATES))}, not {state[:40]!r}")
-    position = call.integer("positionMs")
+    position = call.integer("positionMs", high=10**12)
     if position is None or position < 0:
         raise SubsonicError(GENERIC, "positionMs must be a whole number of milliseconds, 0 or more")
     rate = call.number("playbackRate", 1.0)

@@ -88,9 +88,9 @@ def _expires(call: Call, public: bool, required: bool) -> str | None:
         if public or not required:
             return None
         raw = int((dt.datetime.now(dt.UTC) + dt.timedelta(days=call.config.share_days)).timestamp() * 1000)
-    when = dt.datetime.fromtimestamp(min(raw, 253402214400000) / 1000, dt.UTC)
-    if when <= dt.datetime.now(dt.UTC):
+    if raw <= dt.datetime.now(dt.UTC).timestamp() * 1000:
         raise SubsonicError(GENERIC, "expires must be in the future (milliseconds since 1970)")
+    when = dt.datetime.fromtimestamp(min(raw, 253402214400000) / 1000, dt.UTC)  # at most the year 9999
     return when.isoformat(timespec="seconds")
 
 

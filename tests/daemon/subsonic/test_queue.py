@@ -77,3 +77,12 @@ def test_empty_queue_and_py_opensonic(daemon: Daemon) -> None:
         assert queue.current_index == 1 and queue.position == 42 and len(queue.entry or []) == 2
     finally:
         conn.cleanup()
+
+
+def test_huge_positions_are_kept_in_range(daemon: Daemon) -> None:
+    low = ids(daemon)["Low Water"]
+    daemon.ok("savePlayQueueByIndex", id=[low], currentIndex=0, position=str(10**30))
+    assert daemon.ok("getPlayQueueByIndex")["playQueueByIndex"]["position"] == 10**12
+    daemon.ok("savePlayQueue", id=[low], position=str(10**30))
+    daemon.ok("createBookmark", id=low, position=str(10**30))
+    daemon.ok("reportPlayback", mediaId=low, mediaType="song", positionMs=str(10**30), state="playing")

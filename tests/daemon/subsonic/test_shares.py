@@ -91,6 +91,8 @@ def test_expiry_and_updates(daemon: Daemon) -> None:
     daemon.run(daemon.app[DB].run(lambda d: d.execute(
         "UPDATE subsonic_shares SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", [number])))  # fmt: skip
     assert httpx.get(share["url"]).status_code == 410
+    far = create(daemon, "carl", id=draft, expires=str(10**30))  # clamped to the last day of year 9999
+    assert far["expires"].startswith("9999-12-31")
 
 
 @pytest.mark.parametrize(
@@ -102,6 +104,7 @@ def test_expiry_and_updates(daemon: Daemon) -> None:
         ("lena", {"id": "al-1", "description": "x" * 501}, 0),
         ("lena", {"id": "al-1", "expires": "1000"}, 0),
         ("lena", {"id": "al-1", "expires": "soon"}, 0),
+        ("lena", {"id": "al-1", "expires": str(-(10**18))}, 0),
     ],
 )
 def test_hostile_creates(daemon: Daemon, user: str, params: dict[str, str], code: int) -> None:
