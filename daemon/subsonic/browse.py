@@ -20,7 +20,7 @@ from tunecamp.daemon.subsonic.items import (
 )
 from tunecamp.daemon.subsonic.library import Artist, Track, View, fold
 from tunecamp.daemon.subsonic.lookup import find_album, find_artist, find_track
-from tunecamp.daemon.subsonic.render import NOT_FOUND, SubsonicError
+from tunecamp.daemon.subsonic.render import MISSING_PARAMETER, NOT_FOUND, SubsonicError
 
 
 def _indexed(artists: list[Artist]) -> dict[str, list[Artist]]:
@@ -231,9 +231,15 @@ async def get_top_songs(call: Call) -> dict[str, Any]:
     from tunecamp.daemon.subsonic.listening import play_totals
 
     view = await call.view()
-    name = fold(call.required("artist"))
     count = call.integer("count", 50, low=0, high=500) or 0
-    artist_ids = {a.id for a in view.artists if a.key == name}
+    if call.text("id"):  # topSongsByArtistId: the ID wins over the name
+        artist = find_artist(view, call)
+        artist_ids, name = {artist.id}, artist.key
+    elif call.text("artist"):
+        name = fold(call.required("artist"))
+        artist_ids = {a.id for a in view.artists if a.key == name}
+    else:
+        raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: artist (or id)")
     tracks = [t for t in view.tracks.values() if set(t.artist_ids) & artist_ids or fold(t.artist) == name]
     totals = await call.db(play_totals)
     tracks.sort(key=lambda t: (-totals.get(t.id, 0), -(t.year or 0), t.album_id, t.disc, t.number))

@@ -20,6 +20,7 @@ EXTENSIONS = (
     ("transcoding", [1]),
     ("indexBasedQueue", [1]),
     ("getPodcastEpisode", [1]),
+    ("topSongsByArtistId", [1]),
 )
 
 

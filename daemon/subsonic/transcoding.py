@@ -75,7 +75,8 @@ def _limits_ok(client: dict[str, Any], track: Track) -> bool:
             values = [str(v) for v in limit.get("values") or []]
             if have is None or not values:
                 continue
-            first = kbps(float(values[0])) if limit.get("name") == "audioBitrate" else _number(values[0])
+            number = _number(values[0])
+            first = kbps(number) if limit.get("name") == "audioBitrate" and number is not None else number
             comparison = limit.get("comparison")
             if comparison == "Equals" and str(have) not in values:
                 return False
@@ -90,9 +91,10 @@ def _limits_ok(client: dict[str, Any], track: Track) -> bool:
 
 def _number(text: str) -> int | None:
     try:
-        return round(float(text))
+        value = float(text)
     except ValueError:
         return None
+    return round(value) if value == value and abs(value) < 1e15 else None  # not NaN, not infinite
 
 
 def direct_play(client: dict[str, Any], track: Track) -> bool:

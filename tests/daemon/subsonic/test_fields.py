@@ -69,3 +69,16 @@ def test_sort_name_moves_the_article() -> None:
 
     assert sort_name("The Beatles") == "Beatles, The" and sort_name("Theory") == "Theory"
     assert release_date("2021") == {"year": 2021} and release_date("garbage") is None
+
+
+def test_top_songs_by_artist_id(daemon: Daemon) -> None:
+    aurora = artists(daemon)["Aurora Lane"]["id"]
+    by_id = [s["title"] for s in daemon.ok("getTopSongs", id=aurora)["topSongs"]["song"]]
+    assert sorted(by_id) == ["First Light", "Low Water"]
+    both = daemon.ok("getTopSongs", id=aurora, artist="Brook Ferris")["topSongs"]["song"]
+    assert sorted(s["title"] for s in both) == sorted(by_id)  # the ID wins over the name
+    assert daemon.json("getTopSongs", id="ar-999")["error"]["code"] == 70
+    assert daemon.json("getTopSongs", id="al-1")["error"]["code"] == 70
+    assert daemon.json("getTopSongs")["error"]["code"] == 10
+    extensions = daemon.ok("getOpenSubsonicExtensions")["openSubsonicExtensions"]
+    assert {"name": "topSongsByArtistId", "versions": [1]} in extensions

@@ -156,6 +156,7 @@ REAL_CALLS: list[tuple[str, dict[str, Any]]] = [
     ("getPodcasts", {}),
     ("getNewestPodcasts", {"count": 5}),
     ("getInternetRadioStations", {}),
+    ("getTopSongs", {"id": "ar-1", "count": 5}),
 ]
 # with a published site: the podcast channel, its episodes
 SITE_CALLS: list[tuple[str, dict[str, Any]]] = [

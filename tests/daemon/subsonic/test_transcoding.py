@@ -122,6 +122,7 @@ def test_no_usable_profile(daemon: Daemon) -> None:
         (b"[1, 2]", "ClientInfo"),
         (b'{"directPlayProfiles": "mp3"}', "directPlayProfiles"),
         (b'{"transcodingProfiles": [1]}', "transcodingProfiles"),
+        (b'{"directPlayProfiles": [{"containers": "flac"}]}', "containers"),
     ],
 )
 def test_hostile_client_info(daemon: Daemon, body: bytes, word: str) -> None:
@@ -184,3 +185,22 @@ def test_py_opensonic_decision_and_stream(daemon: Daemon) -> None:
         assert extensions["transcoding"] == [1]
     finally:
         conn.cleanup()
+
+
+def test_odd_limitations_do_not_break_the_decision(daemon: Daemon) -> None:
+    first = songs(daemon)["First Light"]
+    limits = [
+        {"name": "audioBitrate", "comparison": "LessThanEqual", "values": ["abc"], "required": True},
+        {"name": "audioSamplerate", "comparison": "LessThanEqual", "values": ["nan"], "required": True},
+        {
+            "name": "audioChannels",
+            "comparison": "Equals",
+            "values": ["1"],
+            "required": True,
+        },  # the source is mono
+    ]
+    client = {"name": "t", "platform": "x", "directPlayProfiles": [FLAC_ONLY],
+              "codecProfiles": [{"type": "AudioCodec", "name": "flac", "limitations": limits}]}  # fmt: skip
+    assert decide(daemon, first["id"], client)["transcodeDecision"]["canDirectPlay"] is True
+    limits[2]["values"] = ["2"]
+    assert decide(daemon, first["id"], client)["transcodeDecision"]["canDirectPlay"] is False
