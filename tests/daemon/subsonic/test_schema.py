@@ -84,6 +84,8 @@ def test_spec(case: Any, module_daemon: Daemon) -> None:
         # (audio/flac, image/jpeg...), which players and image loaders need
         excluded.append(content_type_conformance)
     response = case.call(base_url=module_daemon.url)
+    if response.status_code == 400 and b"Got more than 8190 bytes" in response.content:
+        return  # a request line past aiohttp's 8 KB limit: refused by the HTTP server, before any endpoint
     case.validate_response(response, excluded_checks=excluded)
     if case.operation.path.rsplit("/", 1)[-1] in BINARY and response.status_code == 200:
         headers = {k.lower(): v for k, v in response.headers.items()}
