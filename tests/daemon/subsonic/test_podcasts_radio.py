@@ -105,3 +105,24 @@ def test_py_sonic_classic_calls(daemon: Daemon) -> None:
     share = conn.createShare(shids=[tides["id"]], description="py-sonic")["shares"]["share"][0]
     assert share["url"] == f"{SITE}releases/tides/"
     assert any(s["description"] == "py-sonic" for s in conn.getShares()["shares"]["share"])
+
+
+def test_an_episode_through_the_transcoding_extension(daemon: Daemon) -> None:
+    import httpx
+
+    publish_site(daemon)
+    episode = daemon.ok("getNewestPodcasts", count=1)["newestPodcasts"]["episode"][0]
+    client = {
+        "name": "t",
+        "platform": "x",
+        "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}],
+    }
+    params = daemon.params(mediaId=episode["id"], mediaType="podcast", f="json")
+    decision = httpx.post(f"{daemon.rest}/getTranscodeDecision", params=params, json=client).json()
+    sealed = decision["subsonic-response"]["transcodeDecision"]["transcodeParams"]
+    audio = daemon.get(
+        "getTranscodeStream", mediaId=episode["id"], mediaType="podcast", transcodeParams=sealed
+    )
+    assert audio.headers["content-type"] == "audio/mpeg" and len(audio.content) > 1000
+    wrong = daemon.json("getTranscodeStream", mediaId=episode["id"], mediaType="song", transcodeParams=sealed)
+    assert wrong["error"]["code"] == 70  # an episode ID is not a song ID
