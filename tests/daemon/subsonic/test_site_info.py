@@ -56,7 +56,7 @@ def test_reads_pages_gains_and_the_podcast(tmp_path: Path) -> None:
         '{"releases": 5}',
         '{"catalog": [], "releases": []}',
         '{"releases": [{"slug": "x", "tracks": [{"nope": 1}]}]}',
-    ],  # fmt: skip
+    ],
 )
 def test_a_broken_catalog_json_is_no_site(tmp_path: Path, text: str) -> None:
     (tmp_path / "catalog.json").write_text(text)
