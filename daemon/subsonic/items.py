@@ -91,6 +91,8 @@ def _song_base(track: Track, view: View) -> dict[str, Any]:
             "displayAlbumArtist": album.artist_name,
             "explicitStatus": "explicit" if track.explicit else None,
             "replayGain": view.library.site.gains.get((album.slug, track.slug)),
+            "bpm": track.bpm,
+            "moods": list(track.moods) or None,
         }
     )
 
@@ -121,6 +123,7 @@ def release_date(date: str) -> dict[str, int] | None:
 
 def _album_base(album: Album, view: View) -> dict[str, Any]:
     tracks = view.album_tracks(album)
+    first = tracks[0] if tracks else None  # release-level tags (types, original date) ride on each track
     return _compact(
         {
             "id": album_id(album.id),
@@ -138,6 +141,11 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
             "displayArtist": album.artist_name,
             "recordLabels": [{"name": album.label}] if album.label else None,
             "releaseDate": release_date(album.date) if album.date else None,
+            "originalReleaseDate": release_date(first.original_date)
+            if first and first.original_date
+            else None,
+            "releaseTypes": list(first.release_types) or None if first else None,
+            "moods": sorted({m for t in tracks for m in t.moods}) or None,
             "sortName": sort_name(album.title),
             "explicitStatus": "explicit" if album.explicit else None,
             "isCompilation": False,

@@ -106,6 +106,10 @@ class Track:
     musicbrainz_id: str | None
     explicit: bool
     key: str  # folded title, artist and album
+    bpm: int | None = None
+    moods: tuple[str, ...] = ()
+    release_types: tuple[str, ...] = ()
+    original_date: str | None = None
 
 
 @dataclass
@@ -215,8 +219,9 @@ def load(db: Database) -> Library:
     for r in db.query(
         "SELECT t.*, m.first_seen, m.download AS policy, m.streaming, m.codec, m.sample_rate, m.channels, "
         "m.bits_per_sample, m.year, m.lyrics IS NOT NULL OR m.synced_lyrics IS NOT NULL AS has_lyrics, "
-        "m.isrc, m.musicbrainz_id, m.explicit FROM catalog_tracks t "
-        "LEFT JOIN catalog_track_media m ON m.track_id = t.id WHERE t.missing = 0 "
+        "m.isrc, m.musicbrainz_id, m.explicit, g.bpm, g.moods, g.release_types, g.original_date "
+        "FROM catalog_tracks t LEFT JOIN catalog_track_media m ON m.track_id = t.id "
+        "LEFT JOIN catalog_track_tags g ON g.track_id = t.id WHERE t.missing = 0 "
         "ORDER BY t.album_id, t.disc, t.number, t.id"
     ):
         track_rows.setdefault(r["album_id"], []).append(r)
@@ -287,6 +292,10 @@ def load(db: Database) -> Library:
                 musicbrainz_id=t["musicbrainz_id"],
                 explicit=bool(t["explicit"]),
                 key=fold(f"{t['title']} {t['artist']} {r['title']}"),
+                bpm=t["bpm"],
+                moods=tuple(json.loads(t["moods"])) if t["moods"] else (),
+                release_types=tuple(json.loads(t["release_types"])) if t["release_types"] else (),
+                original_date=t["original_date"],
             )
     return Library(artists, albums, tracks)
 

@@ -105,5 +105,13 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                         int(track.settings.explicit),
                     ],
                 )
+                db.execute(
+                    "INSERT INTO catalog_track_tags (track_id, bpm, moods, release_types, original_date) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(track_id) DO UPDATE SET bpm = excluded.bpm, "
+                    "moods = excluded.moods, release_types = excluded.release_types, "
+                    "original_date = excluded.original_date",
+                    [track_id, track.bpm, json.dumps(list(track.moods)), json.dumps(list(track.release_types)),
+                     track.original_date],
+                )  # fmt: skip
                 count += 1
     return count

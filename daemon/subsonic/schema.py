@@ -51,6 +51,24 @@ def m002_shares(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m003_track_tags(db: Database) -> None:
+    # What the tags say beyond the index and the media rows (bpm, moods, release types, the original
+    # date), for the fields apps show; rebuilt from content/ with the media rows (media_rows.py).
+    run_script(
+        db,
+        """
+        CREATE TABLE catalog_track_tags (
+            track_id INTEGER PRIMARY KEY,
+            bpm INTEGER,
+            moods TEXT NOT NULL DEFAULT '[]',
+            release_types TEXT NOT NULL DEFAULT '[]',
+            original_date TEXT
+        );
+    """,
+    )
+
+
 def m003_subsonic(db: Database) -> None:
     # Subsonic credentials and each user's listening state (listening.py). Items are
     # (kind, catalog ID): catalog IDs survive rescans, so no foreign key ties this precious

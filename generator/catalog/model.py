@@ -90,6 +90,11 @@ class Track:
     isrc: str | None = None
     musicbrainz: dict[str, str] = field(default_factory=dict, hash=False)
     has_embedded_cover: bool = False
+    # from the tags, for the Subsonic API (its pages do not show them)
+    bpm: int | None = None
+    moods: tuple[str, ...] = ()
+    release_types: tuple[str, ...] = ()
+    original_date: str | None = None
 
     @property
     def duration(self) -> float:

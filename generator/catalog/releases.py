@@ -295,6 +295,10 @@ def _tracks(
                 isrc=c.text_value(o, "isrc", meta, problems, where) or tags.isrc,
                 musicbrainz=dict(tags.musicbrainz),
                 has_embedded_cover=tags.has_cover,
+                bpm=tags.bpm,
+                moods=tags.moods,
+                release_types=tags.release_types,
+                original_date=tags.original_date,
             )
         )
     unsorted.sort(key=lambda t: (t.disc, t.number, t.source.name))

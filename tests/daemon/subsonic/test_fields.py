@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from subsonic_fixtures import SITE, Daemon, publish_site, running_daemon
+from subsonic_fixtures import SITE, Daemon, lavfi_audio, publish_site, running_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +19,15 @@ def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (30, 30)) -> bytes
     return out.getvalue()
 
 
+TAGS = {"BPM": "121.6", "MOOD": "Calm; Bright", "RELEASETYPE": "EP", "ORIGINALDATE": "1999-03-02"}
+
+
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    tagged = lavfi_audio(tmp_path_factory.mktemp("tagged") / "calm.flac", tags={"title": "Calm", **TAGS})
     extra: dict[str, str | bytes] = {
+        "releases/calm/release.yaml": "status: published\ntitle: Calm Waters\nartist: brook\ndate: 2024-02-02\n",
+        "releases/calm/01 - Calm.flac": tagged.read_bytes(),
         "artists/aurora/artist.jpg": jpeg((10, 200, 10), (50, 25)),
         "public/artists/aurora/image.jpg": jpeg((10, 200, 10)),  # as the build publishes it
         "public/artists/aurora/image-300.jpg": jpeg((10, 200, 10)),
@@ -82,3 +88,21 @@ def test_top_songs_by_artist_id(daemon: Daemon) -> None:
     assert daemon.json("getTopSongs")["error"]["code"] == 10
     extensions = daemon.ok("getOpenSubsonicExtensions")["openSubsonicExtensions"]
     assert {"name": "topSongsByArtistId", "versions": [1]} in extensions
+
+
+def test_tags_apps_show(daemon: Daemon) -> None:
+    album = next(a for a in daemon.ok("search3", query="calm")["searchResult3"]["album"])
+    body = daemon.ok("getAlbum", id=album["id"])["album"]
+    assert body["releaseTypes"] == ["ep"] and body["originalReleaseDate"] == {
+        "year": 1999,
+        "month": 3,
+        "day": 2,
+    }
+    assert body["releaseDate"] == {"year": 2024, "month": 2, "day": 2} and body["moods"] == ["Bright", "Calm"]
+    song = body["song"][0]
+    assert song["bpm"] == 122 and song["moods"] == ["Calm", "Bright"]
+    other = daemon.ok("getAlbum", id=daemon.ok("search3", query="tides")["searchResult3"]["album"][0]["id"])[
+        "album"
+    ]
+    assert not {"releaseTypes", "originalReleaseDate", "moods"} & set(other)  # unknown: left out
+    assert "bpm" not in other["song"][0]

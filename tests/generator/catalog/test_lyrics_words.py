@@ -1,4 +1,4 @@
-"""Word timings: enhanced LRC and TTML beside the audio, as the scanner reads them."""
+"""Word timings (enhanced LRC, TTML beside the audio) and the other tags the Subsonic fields read."""
 
 from __future__ import annotations
 
@@ -69,3 +69,24 @@ def test_ttml_file_beside_the_audio(tmp_path: Path) -> None:
     (tmp_path / "empty.ttml").write_text("<tt xmlns='http://www.w3.org/ns/ttml'><body/></tt>")
     with pytest.raises(ValueError, match="empty"):
         read_lyrics_file(tmp_path / "empty.ttml")
+
+
+def test_tags_for_the_subsonic_fields() -> None:
+    from tunecamp.generator.catalog.tags import build_tags
+
+    tags = build_tags(
+        {
+            "bpm": ["120.4"],
+            "mood": ["calm; dreamy"],
+            "releasetype": ["Album", "Live"],
+            "originaldate": ["1999"],
+        }
+    )
+    assert (tags.bpm, tags.moods, tags.release_types, tags.original_date) == (
+        120,
+        ("calm", "dreamy"),
+        ("album", "live"),
+        "1999",
+    )
+    for bad in ("fast", "0", "100000", "nan", "inf"):
+        assert build_tags({"bpm": [bad]}).bpm is None, bad
