@@ -146,6 +146,7 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
             else None,
             "releaseTypes": list(first.release_types) or None if first else None,
             "moods": sorted({m for t in tracks for m in t.moods}) or None,
+            "musicBrainzId": first.release_mbid if first else None,
             "sortName": sort_name(album.title),
             "explicitStatus": "explicit" if album.explicit else None,
             "isCompilation": False,
@@ -202,6 +203,15 @@ def sort_name(name: str) -> str:
     return name
 
 
+def _artist_mbid(artist: Artist, view: View) -> str | None:
+    """The MusicBrainz ID the album-artist tag of one of the artist's own albums gives."""
+    for album in view.artist_albums.get(artist.id, ()):
+        tracks = view.album_tracks(album) if len(album.artist_ids) == 1 else []
+        if tracks and tracks[0].album_artist_mbid:
+            return tracks[0].album_artist_mbid
+    return None
+
+
 def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
     # coverArt only for an artist with a picture of its own: apps then use their own artist art
     # (a placeholder here would hide it)
@@ -214,6 +224,7 @@ def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) 
         "starred": notes.starred("artist", artist.id),
         "userRating": notes.rating("artist", artist.id),
         "sortName": sort_name(artist.name),
+        "musicBrainzId": _artist_mbid(artist, view),
     }
 
 

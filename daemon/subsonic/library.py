@@ -110,6 +110,8 @@ class Track:
     moods: tuple[str, ...] = ()
     release_types: tuple[str, ...] = ()
     original_date: str | None = None
+    release_mbid: str | None = None
+    album_artist_mbid: str | None = None
 
 
 @dataclass
@@ -219,7 +221,8 @@ def load(db: Database) -> Library:
     for r in db.query(
         "SELECT t.*, m.first_seen, m.download AS policy, m.streaming, m.codec, m.sample_rate, m.channels, "
         "m.bits_per_sample, m.year, m.lyrics IS NOT NULL OR m.synced_lyrics IS NOT NULL AS has_lyrics, "
-        "m.isrc, m.musicbrainz_id, m.explicit, g.bpm, g.moods, g.release_types, g.original_date "
+        "m.isrc, m.musicbrainz_id, m.explicit, g.bpm, g.moods, g.release_types, g.original_date, "
+        "g.release_mbid, g.album_artist_mbid "
         "FROM catalog_tracks t LEFT JOIN catalog_track_media m ON m.track_id = t.id "
         "LEFT JOIN catalog_track_tags g ON g.track_id = t.id WHERE t.missing = 0 "
         "ORDER BY t.album_id, t.disc, t.number, t.id"
@@ -296,6 +299,8 @@ def load(db: Database) -> Library:
                 moods=tuple(json.loads(t["moods"])) if t["moods"] else (),
                 release_types=tuple(json.loads(t["release_types"])) if t["release_types"] else (),
                 original_date=t["original_date"],
+                release_mbid=t["release_mbid"],
+                album_artist_mbid=t["album_artist_mbid"],
             )
     return Library(artists, albums, tracks)
 

@@ -106,12 +106,13 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                     ],
                 )
                 db.execute(
-                    "INSERT INTO catalog_track_tags (track_id, bpm, moods, release_types, original_date) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(track_id) DO UPDATE SET bpm = excluded.bpm, "
-                    "moods = excluded.moods, release_types = excluded.release_types, "
-                    "original_date = excluded.original_date",
+                    "INSERT INTO catalog_track_tags (track_id, bpm, moods, release_types, original_date, "
+                    "release_mbid, album_artist_mbid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(track_id) DO UPDATE "
+                    "SET bpm = excluded.bpm, moods = excluded.moods, release_types = excluded.release_types, "
+                    "original_date = excluded.original_date, release_mbid = excluded.release_mbid, "
+                    "album_artist_mbid = excluded.album_artist_mbid",
                     [track_id, track.bpm, json.dumps(list(track.moods)), json.dumps(list(track.release_types)),
-                     track.original_date],
+                     track.original_date, track.musicbrainz.get("release"), track.musicbrainz.get("album_artist")],
                 )  # fmt: skip
                 count += 1
     return count

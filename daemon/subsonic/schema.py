@@ -54,7 +54,7 @@ def m002_shares(db: Database) -> None:
 @MIGRATIONS()
 def m003_track_tags(db: Database) -> None:
     # What the tags say beyond the index and the media rows (bpm, moods, release types, the original
-    # date), for the fields apps show; rebuilt from content/ with the media rows (media_rows.py).
+    # date, the release's and album artist's MusicBrainz IDs), for the fields apps show; rebuilt from content/ with the media rows (media_rows.py).
     run_script(
         db,
         """
@@ -63,7 +63,9 @@ def m003_track_tags(db: Database) -> None:
             bpm INTEGER,
             moods TEXT NOT NULL DEFAULT '[]',
             release_types TEXT NOT NULL DEFAULT '[]',
-            original_date TEXT
+            original_date TEXT,
+            release_mbid TEXT,
+            album_artist_mbid TEXT
         );
     """,
     )

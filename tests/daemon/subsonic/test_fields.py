@@ -19,7 +19,9 @@ def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (30, 30)) -> bytes
     return out.getvalue()
 
 
-TAGS = {"BPM": "121.6", "MOOD": "Calm; Bright", "RELEASETYPE": "EP", "ORIGINALDATE": "1999-03-02"}
+RELEASE_MBID, ARTIST_MBID = "4f1c4b1d-0000-4000-8000-000000000001", "9a0e8c2b-0000-4000-8000-000000000002"
+TAGS = {"BPM": "121.6", "MOOD": "Calm; Bright", "RELEASETYPE": "EP", "ORIGINALDATE": "1999-03-02",
+        "MUSICBRAINZ_ALBUMID": RELEASE_MBID, "MUSICBRAINZ_ALBUMARTISTID": ARTIST_MBID}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,9 @@ def test_tags_apps_show(daemon: Daemon) -> None:
     assert body["releaseDate"] == {"year": 2024, "month": 2, "day": 2} and body["moods"] == ["Bright", "Calm"]
     song = body["song"][0]
     assert song["bpm"] == 122 and song["moods"] == ["Calm", "Bright"]
+    assert body["musicBrainzId"] == RELEASE_MBID
+    assert artists(daemon)["Brook Ferris"]["musicBrainzId"] == ARTIST_MBID
+    assert "musicBrainzId" not in artists(daemon)["Aurora Lane"]
     other = daemon.ok("getAlbum", id=daemon.ok("search3", query="tides")["searchResult3"]["album"][0]["id"])[
         "album"
     ]
