@@ -38,7 +38,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from load import free_port, percentile, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import (  # bench/ is on sys.path: this file runs as a script
+    free_port,
+    percentile,
+    wait_ready,
+    write_section,
+)
 
 TARGETS = {"chat_p99_ms": 100.0}
 HELPER = "--helper"
@@ -325,18 +330,6 @@ async def run_chat(args: argparse.Namespace) -> tuple[str, str]:
 PARTS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, tuple[str, str]]]] = {"chat": run_chat}
 
 
-def write_section(path: Path, heading: str, body: str) -> None:
-    """Replace (or add) the "## <heading>" section of a Markdown file, leaving the others."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    section = f"## {heading}\n\nNumbers from `bench/community.py` (its docstring says what is measured).\n\n{body}\n"
-    pattern = rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)"
-    if re.search(rf"^## {re.escape(heading)}$", text, re.M):
-        text = re.sub(pattern, lambda _: section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == HELPER:
         helper(int(sys.argv[2]))
@@ -368,7 +361,7 @@ def main() -> None:
         heading, body = asyncio.run(PARTS[part](args))
         print(f"## {heading}\n\n{body}\n")
         if args.write:
-            write_section(args.write, heading, body)
+            write_section(args.write, heading, "bench/community.py", body)
 
 
 if __name__ == "__main__":

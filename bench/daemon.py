@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
-from load import Result, free_port, measure, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import (  # bench/ is on sys.path: this file runs as a script
+    Result,
+    free_port,
+    measure,
+    wait_ready,
+    write_section,
+)
 
 HELLO = """
 from aiohttp import web
@@ -120,17 +125,6 @@ def table(results: list[Result], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or add) the "## Daemon" section of docs/performance.md, leaving the others."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    section = f"## Daemon\n\n{NOTE}\n\n{body}\n"
-    if re.search(r"^## Daemon$", text, re.M):
-        text = re.sub(r"^## Daemon\n.*?(?=^## |\Z)", section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -144,7 +138,7 @@ def main() -> None:
     body = table(results, args.duration)
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "Daemon", "bench/daemon.py", body, note=NOTE)
 
 
 if __name__ == "__main__":

@@ -110,13 +110,18 @@ async def measure(
                   percentile(latencies, 0.99))  # fmt: skip
 
 
-def write_section(path: Path, heading: str, script: str, body: str) -> None:
-    """Replace (or add) the "## {heading}" section of a Markdown file, leaving the others."""
+def write_section(path: Path, heading: str, script: str, body: str, note: str = "") -> None:
+    """Replace (or add) the "## {heading}" section of a Markdown file, leaving the others.
+
+    The section opens with `note`, by default a line naming `script`.
+    """
     text = path.read_text() if path.exists() else "# Performance\n"
-    section = f"## {heading}\n\nNumbers from `{script}` (its docstring says what is measured).\n\n{body}\n"
+    note = note or f"Numbers from `{script}` (its docstring says what is measured)."
+    section = f"## {heading}\n\n{note}\n\n{body}\n"
     if re.search(rf"^## {re.escape(heading)}$", text, re.M):
         pattern = rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)"
-        text = re.sub(pattern, section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
+        # a function, not a replacement string: a backslash in the body must stay a backslash
+        text = re.sub(pattern, lambda _: section + "\n", text, flags=re.M | re.S).rstrip() + "\n"
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text)

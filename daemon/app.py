@@ -13,7 +13,10 @@ state and cleanup; no feature imports another. What one needs of another is hand
 - federation's `notes.announcer` is handed to live as `appkeys.ANNOUNCE` (a broadcast's start and
   end, to the artist's followers) when federation is composed.
 - discovery's seeds include the servers of the fediverse accounts following this instance's
-  artists: `fediverse_origins` reads them from the federation's table (discovery.SEED_SOURCE);
+  artists and of those its label follows: `fediverse_origins` reads them from the federation's
+  tables (discovery.SEED_SOURCE);
+- federation's `following.ArtistFollowing` is handed to discovery as `appkeys.FOLLOWS` (the
+  dashboard's "Follow artists" of a discovered instance) when federation is composed;
 - the chat checks a WebSocket's `?token=` with the accounts' token signer, handed over as `TOKEN_USER`.
 - the Subsonic API lists the running live broadcasts as internet radio: `live_stations` reads
   them from live's hub, handed over as `appkeys.LIVE_STATIONS` when live is composed.
@@ -35,16 +38,27 @@ from tunecamp.daemon.accounts import feature as accounts
 from tunecamp.daemon.accounts.sessions import auth_middleware, authenticate, csrf_token, signer_ctx
 from tunecamp.daemon.accounts.tokens import InvalidToken
 from tunecamp.daemon.admin import feature as admin
-from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB, LIVE_STATIONS, OUTBOUND, SECRET, LiveStation
+from tunecamp.daemon.appkeys import (
+    ANNOUNCE,
+    CONFIG,
+    DB,
+    FOLLOWS,
+    LIVE_STATIONS,
+    OUTBOUND,
+    SECRET,
+    LiveStation,
+)
 from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.chat import feature as chat
 from tunecamp.daemon.chat.access import TOKEN_USER
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.discovery import feature as discovery
+from tunecamp.daemon.enrich import feature as enrich
 from tunecamp.daemon.errors import error_middleware, protocol_log
 from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.federation import notes as federation_notes
+from tunecamp.daemon.federation.following import ArtistFollowing
 from tunecamp.daemon.grants import GRANTS, GrantSigner
 from tunecamp.daemon.live import feature as live
 from tunecamp.daemon.live.api import HUB as LIVE_HUB
@@ -76,6 +90,7 @@ FEATURES: tuple[Feature, ...] = (
     live.setup,
     discovery.setup,
     chat.setup,
+    enrich.setup,
 )
 
 # Rows of other features that follow the catalog: refreshed after the catalog index, after every build.
@@ -104,10 +119,13 @@ async def secret_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def fediverse_origins(db: Db) -> Callable[[], Awaitable[list[str]]]:
-    """The actor URLs of the accepted followers (discovery keeps their origins as seeds)."""
+    """The actor URLs of the accepted followers and followed (discovery keeps their origins as seeds)."""
 
     async def origins() -> list[str]:
-        sql = "SELECT DISTINCT actor FROM fed_followers WHERE state = 'accepted' LIMIT 5000"
+        sql = (
+            "SELECT actor FROM fed_followers WHERE state = 'accepted'"
+            " UNION SELECT actor FROM fed_following WHERE state = 'accepted' LIMIT 5000"
+        )
         return await db.run(lambda d: [row["actor"] for row in d.query(sql)])
 
     return origins
@@ -155,6 +173,7 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     features = tuple(features)
     if federation.setup in features:  # live announces going live to the artist's followers
         app[ANNOUNCE] = federation_notes.announcer(app)
+        app[FOLLOWS] = ArtistFollowing(app)  # discovery's "Follow artists"
     if live.setup in features:  # the Subsonic API lists the broadcasts as internet radio
         app[LIVE_STATIONS] = live_stations(app)
     for setup in features:

@@ -7,8 +7,9 @@ feature's own state (the Subsonic caches, the live-reload hub...) has its key in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
 
@@ -49,6 +50,44 @@ class ArtistNote:
 # create_app hands it over when both are composed.
 AnnounceNote = Callable[[ArtistNote], Awaitable[int]]
 ANNOUNCE: web.AppKey[AnnounceNote] = web.AppKey("announce_note")
+
+
+@dataclass(frozen=True)
+class FollowTarget:
+    """A remote actor to follow: `reference` is a handle (`acct:name@host`) or a profile/actor URL;
+    `origin` is the server to ask WebFinger (a discovered instance), and what the follow is listed under."""
+
+    reference: str
+    origin: str
+    fallback: str = ""  # another reference for the same actor (the artist's page URL), tried second
+
+
+@dataclass(frozen=True)
+class FollowOutcome:
+    """What became of one FollowTarget: the actor's id and the follow's state, or why it failed."""
+
+    reference: str
+    actor: str = ""
+    state: str = ""  # "pending", "accepted", "rejected" or "" (failed: see `error`)
+    error: str = ""
+
+
+class ArtistFollows(Protocol):
+    """The label actor following remote artists. The federation feature makes it, discovery uses it
+    (the dashboard's "Follow artists"): create_app hands it over when both are composed."""
+
+    async def follow(self, targets: Sequence[FollowTarget]) -> list[FollowOutcome]: ...
+
+    async def unfollow(self, origin: str) -> int:
+        """Undo every follow listed under `origin`; returns how many there were."""
+        ...
+
+    async def states(self) -> dict[str, dict[str, int]]:
+        """Per origin the targets were listed under: how many follows are in each state."""
+        ...
+
+
+FOLLOWS: web.AppKey[ArtistFollows] = web.AppKey("artist_follows")
 
 
 @dataclass(frozen=True)

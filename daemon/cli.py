@@ -1,7 +1,7 @@
 """The `tunecamp` command: the one place where the generator's and the daemon's commands meet.
 
 `tunecamp()` builds the group when it is called, never at import: the generator's group
-(init, build, watch, publish...) with the daemon's commands added (serve, user, backup, discover) and,
+(init, build, watch, publish...) with the daemon's commands added (serve, user, backup, discover, enrich) and,
 under `user`, the Subsonic feature's (subsonic-password, api-key). The console script runs
 `main()`; `python -m tunecamp.daemon.cli` does the same. SENTRY_DSN, when set, reports the CLI's
 own crashes too.
@@ -18,6 +18,7 @@ def tunecamp() -> click.Group:
     """The `tunecamp` group, with every command of the generator and of the daemon."""
     from tunecamp.daemon import commands
     from tunecamp.daemon.discovery import commands as discovery
+    from tunecamp.daemon.enrich import commands as enrich
     from tunecamp.daemon.federation import commands as federation
     from tunecamp.daemon.subsonic import commands as subsonic
     from tunecamp.daemon.unlock import commands as unlock
@@ -33,6 +34,7 @@ def tunecamp() -> click.Group:
         federation.keys,
         federation.federation,
         discovery.discover,
+        enrich.enrich,
     ):
         cli.add_command(command)
     return cli

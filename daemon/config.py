@@ -100,6 +100,22 @@ class DaemonConfig:
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
     federation_seeds: str = field(default="", metadata={"env": "TUNECAMP_FEDERATION_SEEDS"})
     discovery_interval: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_DISCOVERY_INTERVAL"})
+    musicbrainz_url: str = field(
+        default="https://musicbrainz.org/ws/2", metadata={"env": "TUNECAMP_MUSICBRAINZ_URL"}
+    )
+    musicbrainz_interval: float = field(default=1.0, metadata={"env": "TUNECAMP_MUSICBRAINZ_INTERVAL"})
+    coverart_url: str = field(
+        default="https://coverartarchive.org", metadata={"env": "TUNECAMP_COVERART_URL"}
+    )
+    discogs_url: str = field(default="https://api.discogs.com", metadata={"env": "TUNECAMP_DISCOGS_URL"})
+    discogs_token: str | None = field(default=None, metadata={"env": "TUNECAMP_DISCOGS_TOKEN"}, repr=False)
+    itunes_url: str = field(default="https://itunes.apple.com", metadata={"env": "TUNECAMP_ITUNES_URL"})
+    lyrics_url: str = field(default="https://api.lyrics.ovh", metadata={"env": "TUNECAMP_LYRICS_URL"})
+    lrclib_url: str = field(default="https://lrclib.net", metadata={"env": "TUNECAMP_LRCLIB_URL"})
+    enrich_cache_days: int = field(default=30, metadata={"env": "TUNECAMP_ENRICH_CACHE_DAYS"})
+    enrich_max_image_bytes: int = field(
+        default=15 * 1024 * 1024, metadata={"env": "TUNECAMP_ENRICH_MAX_IMAGE_BYTES"}
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> DaemonConfig:
@@ -200,6 +216,26 @@ class DaemonConfig:
                 raise ConfigError(
                     f"TUNECAMP_CHAT_ORIGINS: {origin!r} is not an origin like https://music.example"
                 )
+
+        self._check_enrichment()
+
+    def _check_enrichment(self) -> None:
+        for name in ("musicbrainz", "coverart", "discogs", "itunes", "lyrics", "lrclib"):
+            value = getattr(self, f"{name}_url")
+            if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", value):
+                raise ConfigError(f"TUNECAMP_{name.upper()}_URL={value}: an http(s) URL")
+        # MusicBrainz's own servers ask for one request a second at most; a mirror may allow more.
+        floor = 1.0 if "musicbrainz.org" in self.musicbrainz_url.lower() else 0.0
+        if not floor <= self.musicbrainz_interval <= 60:
+            raise ConfigError(
+                f"TUNECAMP_MUSICBRAINZ_INTERVAL={self.musicbrainz_interval:g}: {floor:g} to 60 seconds"
+            )
+        if not 0 <= self.enrich_cache_days <= 365:
+            raise ConfigError(f"TUNECAMP_ENRICH_CACHE_DAYS={self.enrich_cache_days}: 0 to 365 days")
+        if not 64 * 1024 <= self.enrich_max_image_bytes <= 100 * 1024 * 1024:
+            raise ConfigError(
+                f"TUNECAMP_ENRICH_MAX_IMAGE_BYTES={self.enrich_max_image_bytes}: 65536 to 100 MB"
+            )
 
     @property
     def url(self) -> str:

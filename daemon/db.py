@@ -3,6 +3,10 @@
 sqlite3 connections must not be shared between threads, and SQLite serialises writers
 anyway, so every query of the daemon goes through `Db.run(fn)`: `fn(database)` runs on
 the single executor thread that opened the connection, and the event loop awaits it.
+
+Calls that queue up while the thread is busy run back to back in one hand-over, and their
+results come back to the loop in one wake-up: a hand-over each (`run_in_executor`) cost ~60 µs
+of CPU, more than most of the queries, and under an inbox at 1,000 POSTs/s they queue up.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -56,6 +61,9 @@ class Db:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunecamp-db")
         self._db: Database | None = None
         self._closed = False
+        self._lock = threading.Lock()
+        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._draining = False
 
     async def open(self) -> None:
         """Open and migrate; on failure the daemon keeps running and /health says why."""
@@ -85,14 +93,37 @@ class Db:
         return self._db
 
     async def _submit(self, fn: Callable[[], T]) -> T:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
-        except RuntimeError as exc:  # executor shut down
-            if isinstance(exc, DatabaseUnavailable):
-                raise
-            if "shutdown" in str(exc):
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._lock:
+            self._queue.append((fn, future))
+            start = not self._draining
+            self._draining = True
+        if start:
+            try:
+                self._executor.submit(self._drain)
+            except RuntimeError:  # executor shut down
+                with self._lock:
+                    self._queue.clear()
+                    self._draining = False
                 raise DatabaseUnavailable("the database is closed") from None
-            raise
+        return await future
+
+    def _drain(self) -> None:
+        """On the database thread: run what is queued, in order, until nothing is."""
+        while True:
+            with self._lock:
+                batch, self._queue = self._queue, []
+                if not batch:
+                    self._draining = False
+                    return
+            outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+            for fn, future in batch:
+                try:
+                    outcomes.append((future, fn(), None))
+                except BaseException as exc:  # handed to the caller, as run_in_executor does
+                    outcomes.append((future, None, exc))
+            _hand_back(outcomes)
 
     async def close(self) -> None:
         """Checkpoint the WAL and close; later calls get DatabaseUnavailable. Idempotent."""
@@ -113,3 +144,25 @@ class Db:
         finally:
             self.error = self.error or "the database is closed"
             self._executor.shutdown(wait=True)
+
+
+def _hand_back(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    """Each loop its callers' outcomes, in one wake-up (tests may use one Db from several loops)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+    for loop, mine in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, mine)
+        except RuntimeError:  # the loop is closed: nobody is left to wait
+            pass
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in outcomes:
+        if future.done():  # its caller was cancelled: the work ran, nobody waits for it
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)

@@ -29,6 +29,7 @@ from tunecamp.daemon.accounts import schema as accounts
 from tunecamp.daemon.admin import schema as admin
 from tunecamp.daemon.chat import schema as chat
 from tunecamp.daemon.discovery import schema as discovery
+from tunecamp.daemon.enrich import schema as enrich
 from tunecamp.daemon.federation import schema as federation
 from tunecamp.daemon.live import schema as live
 from tunecamp.daemon.payments import schema as payments
@@ -65,6 +66,7 @@ SETS: tuple[Migrations, ...] = (
     live.MIGRATIONS,
     discovery.MIGRATIONS,
     chat.MIGRATIONS,
+    enrich.MIGRATIONS,
 )
 
 

@@ -1,5 +1,6 @@
 """The Fedify peer (tests/peers/fedify/peer.mjs, @fedify/fedify on Node) as the tests drive it:
-started on a free loopback port, called through its /control/ endpoints."""
+started on a free loopback port, called through its /control/ endpoints; and `start_label_site`,
+a daemon whose label actor the peer can fetch and verify, for the follows the label sends."""
 
 from __future__ import annotations
 
@@ -59,3 +60,85 @@ def start_peer(*args: str) -> Peer:
         process.kill()
         pytest.fail(f"the Fedify peer did not start: {line}{process.stdout.read()}")
     return Peer(f"http://127.0.0.1:{line.split()[1]}", process)
+
+
+@dataclass
+class LabelSite:
+    """A daemon on a loopback port whose site is a label actor the peer can fetch (no build needed):
+    public/ap/manifest.json lists it, public/ap/label.json is its Group with the daemon's key."""
+
+    server: Any  # aiohttp.test_utils.TestServer
+    base: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.base}/ap/label.json"
+
+    async def sql(self, statement: str, args: list[Any] | None = None) -> list[Any]:
+        from tunecamp.daemon.appkeys import DB
+
+        return await self.server.app[DB].run(lambda db: db.execute(statement, args or []).fetchall())
+
+    async def until(self, statement: str, expected: list[Any], timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while (found := await self.sql(statement)) != expected:
+            assert time.monotonic() < deadline, f"{statement}: {found}, not {expected}"
+            await asyncio.sleep(0.1)
+
+
+async def start_label_site(root: Path, **settings: Any) -> LabelSite:
+    import json
+
+    from aiohttp.test_utils import TestServer, unused_port
+
+    from tunecamp.daemon.app import create_app
+    from tunecamp.daemon.appkeys import DB
+    from tunecamp.daemon.config import DaemonConfig
+    from tunecamp.daemon.federation import delivery
+    from tunecamp.daemon.federation.keys import KeyStore
+
+    port = unused_port()
+    base = f"http://127.0.0.1:{port}"
+    public = root / "public"
+    (public / "ap").mkdir(parents=True)
+    (root / "content").mkdir()
+    (public / "index.html").write_text("<h1>Loopback Label</h1>")
+    label = {"username": "label", "kind": "label", "id": f"{base}/ap/label.json", "url": f"{base}/"}
+    manifest = {"version": 1, "base_url": base, "daemon_url": base, "actors": [{**label, "name": "Label"}]}
+    (public / "ap" / "manifest.json").write_text(json.dumps(manifest))
+    config = DaemonConfig(
+        content_dir=root / "content",
+        data_dir=root / "data",
+        public_dir=public,
+        host="127.0.0.1",
+        port=port,
+        bcrypt_rounds=4,
+        build_on_start=False,
+        build_transcode=False,
+        watch=False,
+        live_reload=False,
+        outbound_allow_loopback=True,
+        discovery_interval=0,
+        **settings,
+    )
+    app = create_app(config)
+    app[delivery.SETTINGS] = delivery.DeliverySettings(base_delay=0.2, max_delay=1, idle_poll=0.2)
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server()
+    key = await KeyStore(app[DB]).ensure("label")  # federation_ctx made it from the manifest
+    actor = f"{base}/ap/label.json"
+    document = {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": actor,
+        "type": "Group",
+        "preferredUsername": "label",
+        "name": "Loopback Label",
+        "url": f"{base}/",
+        "inbox": f"{base}/users/label/inbox",
+        "followers": f"{base}/users/label/followers",
+        "following": f"{base}/users/label/following",
+        "endpoints": {"sharedInbox": f"{base}/inbox"},
+        "publicKey": {"id": f"{actor}#main-key", "owner": actor, "publicKeyPem": key.public_pem},
+    }
+    (public / "ap" / "label.json").write_text(json.dumps(document))
+    return LabelSite(server, base)

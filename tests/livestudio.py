@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from tunecamp.daemon.live.playlist import SEGMENT_SECONDS
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
 SECONDS = 14.0
@@ -100,11 +101,21 @@ class Studio:
         return dict(await response.json())
 
     async def broadcast(self, session: str, data: bytes, listener: Listener, pieces: int = 24) -> None:
+        """Send `data` in `pieces`, paced by the encoder as a real broadcast is paced by the clock.
+
+        Sent faster than ffmpeg encodes (a busy machine), the segments come out in a burst longer
+        than the playlist's window, and a listener misses the first ones as a real one never would.
+        """
         for seq, piece in enumerate(chunks(data, pieces)):
             response = await self.send(session, piece, seq)
             assert response.status == 200, await response.text()
             await asyncio.sleep(0.03)
             await listener.poll()
+            encoded = (seq + 1) * SECONDS / pieces // SEGMENT_SECONDS - 2  # what ffmpeg has surely cut
+            deadline = time.monotonic() + 10
+            while len(listener.segments) < encoded and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+                await listener.poll()
 
 
 async def wait_for(condition: Callable[[], Awaitable[bool]], what: str, timeout: float = 10) -> None:

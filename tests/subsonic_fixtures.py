@@ -236,17 +236,31 @@ def publish_site(daemon: Daemon) -> None:
     from tunecamp.daemon.appkeys import DB
     from tunecamp.daemon.subsonic.call import SUBSONIC
 
-    rows = daemon.run(daemon.app[DB].run(lambda d: list(d.query(
-        "SELECT a.slug AS album, t.slug AS track FROM catalog_tracks t JOIN catalog_albums a ON a.id = t.album_id "
-        "WHERE a.status = 'published'"))))  # fmt: skip
+    rows = daemon.run(
+        daemon.app[DB].run(
+            lambda d: list(
+                d.query(
+                    "SELECT a.slug AS album, t.slug AS track FROM catalog_tracks t JOIN catalog_albums a ON a.id = t.album_id "
+                    "WHERE a.status = 'published'"
+                )
+            )
+        )
+    )
     releases: dict[str, Any] = {}
     for r in rows:
         release = releases.setdefault(
             r["album"], {"slug": r["album"], "url": f"{SITE}releases/{r['album']}/", "tracks": []}
         )
-        release["tracks"].append({"slug": r["track"], "url": f"{SITE}releases/{r['album']}/{r['track']}/",
-                                  "replaygain": {"track_gain_db": -3.5, "track_peak": 0.9, "album_gain_db": -4.0}})  # fmt: skip
-    data = {"catalog": {"title": "Test Label", "url": SITE, "feeds": {"podcast": f"{SITE}podcast.rss"}},
-            "releases": list(releases.values())}  # fmt: skip
+        release["tracks"].append(
+            {
+                "slug": r["track"],
+                "url": f"{SITE}releases/{r['album']}/{r['track']}/",
+                "replaygain": {"track_gain_db": -3.5, "track_peak": 0.9, "album_gain_db": -4.0},
+            }
+        )
+    data = {
+        "catalog": {"title": "Test Label", "url": SITE, "feeds": {"podcast": f"{SITE}podcast.rss"}},
+        "releases": list(releases.values()),
+    }
     (daemon.config.public_dir / "catalog.json").write_text(json.dumps(data))
     daemon.app[SUBSONIC].library.invalidate()

@@ -7,16 +7,21 @@ Two shapes are read:
   recentReleases/recentAlbums), whose covers and links may be relative to the peer.
 
 Only http(s) URLs survive; a release without a title is skipped. Newest first, by date.
+The artists are read too (slug, name, page): whom the dashboard's "Follow artists" follows, as
+`acct:slug@host` on the peer's WebFinger (ours and Node's both answer so), else by the page's URL.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from tunecamp.daemon.discovery.protocol import text_in, url_in
 
 SCAN_LIMIT = 5000  # releases looked at, whatever the catalog holds
+ARTISTS_KEPT = 200
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # what a handle's name may be
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,20 @@ class Release:
 
 
 @dataclass(frozen=True)
+class Artist:
+    slug: str
+    name: str = ""
+    url: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Catalog:
     releases: tuple[Release, ...]  # the latest, newest first
     count: int  # releases the catalog holds
+    artists: tuple[Artist, ...] = ()
 
 
 class NotACatalog(ValueError):
@@ -47,7 +63,31 @@ def read_catalog(document: Any, origin: str, keep: int) -> Catalog:
     else:
         releases = list(_node(document, origin))
     releases.sort(key=lambda r: r.date, reverse=True)
-    return Catalog(tuple(releases[:keep]), len(releases))
+    return Catalog(tuple(releases[:keep]), len(releases), artists_of(document, origin))
+
+
+def artists_of(document: Any, origin: str) -> tuple[Artist, ...]:
+    """The catalog's artists: ours list them; a Node server's albums name theirs (artist_slug)."""
+    found: dict[str, Artist] = {}
+    listed = document.get("artists") if isinstance(document, dict) else None
+    items: list[Any] = listed[:SCAN_LIMIT] if isinstance(listed, list) else []
+    if not items and isinstance(document, (dict, list)):
+        for release in _node_items(document)[:SCAN_LIMIT]:
+            if isinstance(release, dict):
+                items.append(
+                    {
+                        "slug": release.get("artist_slug") or release.get("artistSlug"),
+                        "name": release.get("artist_name") or release.get("artistName"),
+                    }
+                )
+    for item in items:
+        slug = text_in(item.get("slug"), 100) if isinstance(item, dict) else ""
+        if not SLUG.match(slug) or slug in found:
+            continue
+        found[slug] = Artist(slug, text_in(item.get("name"), 200), url_in(item.get("url"), origin))
+        if len(found) >= ARTISTS_KEPT:
+            break
+    return tuple(found.values())
 
 
 def _ours(document: dict[str, Any], origin: str) -> list[Release]:
@@ -93,22 +133,18 @@ def _our_cover(cover: Any, origin: str) -> str:
     return url_in(chosen.get("url"), origin)
 
 
-def _node(document: Any, origin: str) -> list[Release]:
+def _node_items(document: Any) -> list[Any]:
     if isinstance(document, list):
-        items: Any = document
-    elif isinstance(document, dict):
-        items = next(
-            (
-                document[k]
-                for k in ("releases", "recentReleases", "recentAlbums")
-                if isinstance(document.get(k), list)
-            ),
-            None,
-        )
-    else:
-        items = None
-    if items is None:
-        raise NotACatalog("neither catalog.json nor a Node TuneCamp catalog")
+        return document
+    if isinstance(document, dict):
+        for key in ("releases", "recentReleases", "recentAlbums"):
+            if isinstance(document.get(key), list):
+                return list(document[key])
+    raise NotACatalog("neither catalog.json nor a Node TuneCamp catalog")
+
+
+def _node(document: Any, origin: str) -> list[Release]:
+    items = _node_items(document)
     found = []
     for item in items[:SCAN_LIMIT]:
         if not isinstance(item, dict):
@@ -137,3 +173,7 @@ def _date(value: Any) -> str:
 
 def releases_json(releases: tuple[Release, ...]) -> list[dict[str, str]]:
     return [r.as_json() for r in releases]
+
+
+def artists_json(artists: tuple[Artist, ...]) -> list[dict[str, str]]:
+    return [a.as_json() for a in artists]

@@ -2,9 +2,11 @@
 
 It lists the instances found (online first, then offline with since when and why), the
 seeds, the blocks, and the background crawl: the one running now, the last crawls with their
-requests and failures. Managers and Owners see it and may start a crawl; only an Owner adds a
-seed or blocks an origin (instance settings). Every action redirects back with a line saying
-what happened, so a reload never repeats it.
+requests and failures. Managers and Owners see it, may start a crawl, and may follow an
+instance's artists (the site's label actor follows each, through the federation feature's
+`appkeys.FOLLOWS`, handed over when federation is composed); only an Owner adds a seed or
+blocks an origin (instance settings). Every action redirects back with a line saying what
+happened, so a reload never repeats it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from tunecamp.daemon.appkeys import DB
+from tunecamp.daemon.appkeys import DB, FOLLOWS
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.protocol import origin_of
@@ -31,7 +33,11 @@ BASE = "/admin/discovery"
 TASKS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("discovery_tasks")
 
 
-def _back(flash: str) -> web.HTTPSeeOther:
+# The outcome of the last "Follow artists" of each origin that finished after its page was answered.
+FOLLOW_NOTES: web.AppKey[dict[str, str]] = web.AppKey("discovery_follow_notes")
+
+
+def back_to(flash: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{BASE}?flash={quote(flash)}")
 
 
@@ -64,6 +70,8 @@ async def page(request: web.Request) -> web.Response:
 
     data = await request.app[DB].run(gather)
     rows = data["instances"]
+    follows = request.app.get(FOLLOWS)
+    follow_states = await follows.states() if follows is not None else {}
     return render(
         request,
         "discovery/index.html",
@@ -78,10 +86,13 @@ async def page(request: web.Request) -> web.Response:
         interval=discovery.settings.interval,
         now=discovery.clock(),
         ago=ago,
+        can_follow=follows is not None,
+        follow_states=follow_states,
+        follow_notes=request.app[FOLLOW_NOTES],
     )
 
 
-def _origin(form: Any) -> str:
+def origin_field(form: Any) -> str:
     raw = str(form.get("origin", "")).strip()
     origin = origin_of(raw if "://" in raw else f"https://{raw}")
     if origin is None:
@@ -92,17 +103,17 @@ def _origin(form: Any) -> str:
 @requires(SETTINGS)
 async def seeds(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
-    origin, discovery = _origin(form), request.app[DISCOVERY_KEY]
+    origin, discovery = origin_field(form), request.app[DISCOVERY_KEY]
     db = request.app[DB]
     if form.get("remove"):
         done = await db.run(lambda d: store.remove_seed(d, origin))
-        raise _back(f"{origin}: {'no longer a seed' if done else 'not a seed'}")
+        raise back_to(f"{origin}: {'no longer a seed' if done else 'not a seed'}")
     if origin in discovery.settings.own:
-        raise _back(f"{origin}: this instance itself")
+        raise back_to(f"{origin}: this instance itself")
     if origin in await db.run(store.blocked):
-        raise _back(f"{origin}: blocked; unblock it first")
+        raise back_to(f"{origin}: blocked; unblock it first")
     done = await db.run(lambda d: store.add_seed(d, origin, _who(request), discovery.clock()))
-    raise _back(
+    raise back_to(
         f"{origin}: {'added as a seed; it is crawled at the next crawl' if done else 'already a seed'}"
     )
 
@@ -110,22 +121,22 @@ async def seeds(request: web.Request) -> web.StreamResponse:
 @requires(SETTINGS)
 async def blocks(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
-    origin, discovery = _origin(form), request.app[DISCOVERY_KEY]
+    origin, discovery = origin_field(form), request.app[DISCOVERY_KEY]
     db = request.app[DB]
     if form.get("remove"):
         done = await db.run(lambda d: store.unblock(d, origin))
-        raise _back(f"{origin}: {'unblocked' if done else 'was not blocked'}")
+        raise back_to(f"{origin}: {'unblocked' if done else 'was not blocked'}")
     reason = str(form.get("reason", "")).strip()
     done = await db.run(lambda d: store.block(d, origin, reason, _who(request), discovery.clock()))
     await discovery.export()  # off the network page at the next build
-    raise _back(f"{origin}: {'blocked and forgotten' if done else 'already blocked'}")
+    raise back_to(f"{origin}: {'blocked and forgotten' if done else 'already blocked'}")
 
 
 @requires(FEDERATION)
 async def crawl_now(request: web.Request) -> web.StreamResponse:
     discovery = request.app[DISCOVERY_KEY]
     if discovery.busy:
-        raise _back("a crawl is running already")
+        raise back_to("a crawl is running already")
     tasks = request.app[TASKS]
 
     async def crawl() -> None:
@@ -138,11 +149,12 @@ async def crawl_now(request: web.Request) -> web.StreamResponse:
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     await asyncio.sleep(0)  # its status shows as running on the page it redirects to
-    raise _back(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
+    raise back_to(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
 
 
 def setup(app: web.Application) -> None:
     app[TASKS] = set()
+    app[FOLLOW_NOTES] = {}
     app.router.add_get(BASE, page)
     app.router.add_post(f"{BASE}/seeds", seeds)
     app.router.add_post(f"{BASE}/blocks", blocks)

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB, OUTBOUND
-from tunecamp.daemon.discovery import dashboard, endpoints
+from tunecamp.daemon.discovery import dashboard, endpoints, follows
 from tunecamp.daemon.discovery.limits import DiscoverySettings
 from tunecamp.daemon.discovery.service import DISCOVERY_KEY, Discovery
 
@@ -57,3 +57,4 @@ def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(discovery_ctx)
     endpoints.setup(app)
     dashboard.setup(app)
+    follows.setup(app)

@@ -5,7 +5,9 @@
   releases, and the failures that back them off and, after a day unseen, mark them offline;
 - disc_seeds: origins the Owner added on the dashboard (the settings' seeds are not stored);
 - disc_blocks: origins never crawled, listed or served;
-- disc_crawls: one row per crawl, for the dashboard (last crawl, requests, failures).
+- disc_crawls: one row per crawl, for the dashboard (last crawl, requests, failures);
+- m002: disc_instances.artists, the artists its catalog lists (slug, name, page), whom the
+  dashboard's "Follow artists" follows.
 """
 
 from __future__ import annotations
@@ -69,3 +71,8 @@ def m001_discovery(db: Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="m002_instance_artists")
+def m002_instance_artists(db: Database) -> None:
+    db.execute("ALTER TABLE disc_instances ADD COLUMN artists TEXT NOT NULL DEFAULT '[]'")  # JSON

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tunecamp.daemon.discovery.catalogs import releases_json
+from tunecamp.daemon.discovery.catalogs import artists_json, releases_json
 from tunecamp.daemon.discovery.crawler import Known, Probe
 from tunecamp.daemon.discovery.limits import Limits
 
@@ -97,6 +97,7 @@ def _seen(db: Database, probe: Probe, now: float, room: bool) -> int:
         if catalog.state == "fresh" and catalog.catalog is not None:
             fields["releases"] = json.dumps(releases_json(catalog.catalog.releases))
             fields["release_count"] = catalog.catalog.count
+            fields["artists"] = json.dumps(artists_json(catalog.catalog.artists))
     exists = db.execute("SELECT 1 FROM disc_instances WHERE origin = ?", [probe.origin]).fetchone()
     if exists:
         sets = ", ".join(f"{k} = ?" for k in fields)
@@ -143,11 +144,24 @@ def instances(db: Database, *, online_only: bool = False) -> list[dict[str, Any]
     where = "WHERE offline_since IS NULL" if online_only else ""
     rows = list(db.query(f"SELECT * FROM disc_instances {where} ORDER BY lower(name), origin"))
     for row in rows:
-        try:
-            row["releases"] = json.loads(row["releases"])
-        except ValueError:
-            row["releases"] = []
+        for column in ("releases", "artists"):
+            try:
+                row[column] = json.loads(row[column])
+            except ValueError:
+                row[column] = []
     return rows
+
+
+def artists(db: Database, origin: str) -> list[dict[str, str]] | None:
+    """The artists an instance's catalog listed (None: no such instance)."""
+    row = db.execute("SELECT artists FROM disc_instances WHERE origin = ?", [origin]).fetchone()
+    if row is None:
+        return None
+    try:
+        found = json.loads(row[0])
+    except ValueError:
+        return []
+    return [a for a in found if isinstance(a, dict) and isinstance(a.get("slug"), str)]
 
 
 def add_seed(db: Database, origin: str, who: str | None, now: float) -> bool:

@@ -3,9 +3,12 @@
 - feature.py: `setup(app)`: the discovery routes, the start (keys, blocks, the signed GETs), the parts composed;
 - service.py: `Federation`, the feature's state in app state, and the moderation calls of the dashboard;
 - schema.py: the migration set `tunecamp.federation` (keys, remote actors, followers, likes,
-  boosts, comments, blocks, flags; the delivery queue's tables are appended by queue_schema.py);
+  boosts, comments, blocks, flags; the delivery queue's tables are appended by queue_schema.py;
+  then fed_following, the follows sent);
 - keys.py: one RSA key per local actor, kept in the database, the public ones exported for the site;
-- signatures.py: HTTP signatures, draft-cavage and RFC 9421, verified (and the primitives signing.py uses);
+- signatures.py: HTTP signatures verified: the scheme a request uses, its key id, `verify`;
+- signed.py: what both schemes' checks share (the request, the outcomes, the clock) and the primitives signing.py uses;
+- cavage.py and rfc9421.py: each scheme's check; sigbase.py: RFC 9421 signature bases of the common profile, built directly;
 - signing.py: signing outgoing requests in both formats;
 - remote.py: remote actors and their keys, fetched through the outbound client and cached;
 - proofs.py: FEP-8b32 object integrity proofs, for activities a relay forwards;
@@ -21,8 +24,9 @@
 - delivery.py: the worker that signs and POSTs due deliveries, with backoff and dead letters;
 - sending.py: how one delivery goes out: signed with its actor's current key, POSTed, 410 Gone;
 - publishing.py: after a build, the manifest against what was delivered: Create, Announce, Update, Delete;
+- following.py: the label's outgoing follows (Follow, the Accept or Reject, Undo), handed to discovery as appkeys.FOLLOWS;
 - notes.py: an artist's notes that are not releases (live's "live now"), handed over as appkeys.ANNOUNCE;
 - move.py: key rotation's Update{Person} and an artist's Move to another account;
-- dashboard.py: the pages under /admin/federation (templates/);
+- dashboard.py: the pages under /admin/federation (templates/); following_page.py: its Following page;
 - commands.py: `tunecamp keys ensure|rotate` and `tunecamp federation move`.
 """

@@ -9,6 +9,9 @@ the actor's, the blocks and that it is new; here its effect is stored.
 - Update of the actor: its cached profile and key are fetched again; of a reply: its text;
 - Delete of the actor: its follows, likes, boosts and replies go; of a reply: the reply;
 - Flag: to the moderation queue;
+- Accept or Reject of a Follow the label sent (following.py): that follow's state, when the
+  answer comes from the actor followed; Create and Announce from followed actors are handled as
+  any others (a reply to a release is kept, the rest accepted and ignored: there is no timeline);
 - anything else: accepted and ignored, logged once per type.
 """
 
@@ -20,7 +23,7 @@ from typing import Any
 
 import nh3
 
-from tunecamp.daemon.federation import moderation
+from tunecamp.daemon.federation import following, moderation
 from tunecamp.daemon.federation.remote import RemoteActor, RemoteError
 from tunecamp.daemon.federation.service import Federation
 
@@ -260,6 +263,22 @@ async def _actor(fed: Federation, actor_id: str) -> RemoteActor:
         raise Malformed(f"the actor {actor_id} cannot be fetched: {exc.reason}") from None
 
 
+async def answer(fed: Federation, activity: dict[str, Any], actor_id: str, inbox_owner: str | None) -> str:
+    kind = str(activity.get("type"))
+    inner = activity.get("object")
+    if isinstance(inner, dict) and inner.get("type") not in (None, "Follow"):
+        fed.log_ignored(f"{kind} of {str(inner.get('type'))[:32]}")
+        return "ignored"
+    embedded = inner if isinstance(inner, dict) else {}
+    received = following.Answer(
+        kind, actor_id, id_of(inner), id_of(embedded.get("actor")), id_of(embedded.get("object"))
+    )
+    try:
+        return await following.answered(fed, received)
+    except following.FollowError as exc:
+        raise Malformed(f"{kind}: {exc.reason}") from None
+
+
 def _list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -275,4 +294,6 @@ HANDLERS = {
     "Update": update,
     "Delete": delete,
     "Flag": flag,
+    "Accept": answer,
+    "Reject": answer,
 }

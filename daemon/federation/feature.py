@@ -22,7 +22,16 @@ from aiohttp import web
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB, OUTBOUND
 from tunecamp.daemon.db import DatabaseUnavailable
-from tunecamp.daemon.federation import dashboard, delivery, inbox, moderation, nodeinfo, publishing, webfinger
+from tunecamp.daemon.federation import (
+    dashboard,
+    delivery,
+    following_page,
+    inbox,
+    moderation,
+    nodeinfo,
+    publishing,
+    webfinger,
+)
 from tunecamp.daemon.federation.export import Exporter
 from tunecamp.daemon.federation.keys import KeyStore
 from tunecamp.daemon.federation.manifest import Manifest, ManifestFile
@@ -168,3 +177,4 @@ def setup(app: web.Application) -> None:
     delivery.setup(app)
     publishing.setup(app)
     dashboard.setup(app)
+    following_page.setup(app)

@@ -27,6 +27,7 @@ from tunecamp.daemon.bodies import MalformedBody, parse_json
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.federation import activities, moderation
 from tunecamp.daemon.federation.activities import Malformed, id_of
+from tunecamp.daemon.federation.following import following_of
 from tunecamp.daemon.federation.proofs import ProofError, verify_proof
 from tunecamp.daemon.federation.remote import host_of
 from tunecamp.daemon.federation.service import FEDERATION, Federation
@@ -214,16 +215,18 @@ async def shared_inbox(request: web.Request) -> web.Response:
     return await receive(request, None)
 
 
-def _collection(request: web.Request, total: int) -> web.Response:
+def _collection(request: web.Request, total: int, items: list[str] | None = None) -> web.Response:
     fed = request.app[FEDERATION]
     manifest = fed.manifest.get()
     origin = manifest.daemon_url or request.app[CONFIG].url
-    document = {
+    document: dict[str, object] = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{origin}{request.path}",
         "type": "OrderedCollection",
         "totalItems": total,
     }
+    if items is not None:
+        document["orderedItems"] = items
     return web.json_response(document, content_type=AS_TYPE, headers={"Access-Control-Allow-Origin": "*"})
 
 
@@ -241,10 +244,14 @@ async def followers(request: web.Request) -> web.Response:
 
 @requires(PUBLIC)
 async def following(request: web.Request) -> web.Response:
+    """Whom the actor follows (the label: the artists it followed and who accepted), public as on Mastodon."""
+    fed = request.app[FEDERATION]
     username = request.match_info["username"]
-    if request.app[FEDERATION].manifest.get().actor(username) is None:
+    actor = fed.manifest.get().actor(username)
+    if actor is None:
         raise http_error(404, f"no actor {username!r} here")
-    return _collection(request, 0)
+    total, items = await fed.db.run(lambda db: following_of(db, actor.username))
+    return _collection(request, total, items)
 
 
 def setup(app: web.Application) -> None:

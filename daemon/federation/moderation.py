@@ -267,9 +267,9 @@ def remove_comment(db: Database, comment_id: str, actor: str) -> bool:
 
 
 def forget_actor(db: Database, actor: str) -> dict[str, int]:
-    """Remove a deleted actor's follows, likes, boosts and comments; returns what went."""
+    """Remove a deleted actor's follows (both ways), likes, boosts and comments; returns what went."""
     gone = {}
-    for table in ("fed_followers", "fed_reactions", "fed_comments"):
+    for table in ("fed_followers", "fed_following", "fed_reactions", "fed_comments"):
         gone[table] = db.execute(f"DELETE FROM {table} WHERE actor = ?", [actor]).rowcount
     db.conn.commit()
     return gone

@@ -3,7 +3,8 @@
 m001 holds what the inbox keeps: the local actors' keys, the remote actors and keys it has
 fetched, followers (accepted or awaiting the artist), likes and boosts per release, replies
 awaiting moderation, blocks, reports (Flag) and the activity ids already seen. The delivery
-queue's tables are appended after it (queue_schema.py), in this same set.
+queue's tables are appended after it (queue_schema.py), in this same set, then m201: the
+follows this instance sends (fed_following: whom the label follows, and whether they accepted).
 """
 
 from __future__ import annotations
@@ -112,3 +113,27 @@ def m001_federation(db: Database) -> None:
 # The delivery queue's migrations (D2's queue_schema.py), at the end of this set, in their order.
 for _name, _migration in QUEUE_MIGRATIONS:
     MIGRATIONS(name=_name)(_migration)
+
+
+@MIGRATIONS(name="m201_following")
+def m201_following(db: Database) -> None:
+    """Outgoing follows: the remote actors a local actor (the label) follows, and how they answered."""
+    db.executescript(
+        """
+        CREATE TABLE fed_following (
+            username TEXT NOT NULL,             -- the local actor following (the label)
+            actor TEXT NOT NULL,                -- the remote actor followed
+            handle TEXT NOT NULL DEFAULT '',    -- @name@host, for the dashboard
+            inbox TEXT NOT NULL,                -- where the Follow and the Undo go
+            shared_inbox TEXT,
+            via TEXT NOT NULL DEFAULT '',       -- the discovered instance it was followed from
+            follow_id TEXT NOT NULL UNIQUE,     -- our Follow's id: what an Accept or Reject must name
+            follow TEXT NOT NULL,               -- our Follow as sent, embedded in the Undo
+            state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (username, actor)
+        );
+        CREATE INDEX fed_following_via ON fed_following(via, state);
+        """
+    )

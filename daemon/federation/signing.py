@@ -16,10 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from http_message_signatures import HTTPMessageSigner, algorithms
 
-from tunecamp.daemon.federation.signatures import (
-    RFC9421_LABEL,
-    Message,
-    OneKey,
+from tunecamp.daemon.federation.rfc9421 import LABEL as RFC9421_LABEL
+from tunecamp.daemon.federation.rfc9421 import Message, OneKey
+from tunecamp.daemon.federation.signed import (
     digest_header,
     http_date,
     private_key,

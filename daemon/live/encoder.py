@@ -50,14 +50,11 @@ class EncoderSettings:
 
 
 def command(settings: EncoderSettings, generation: int) -> list[str]:
-    return [
-        settings.ffmpeg, "-hide_banner", "-loglevel", "error",
-        "-f", "webm", "-i", "pipe:0", "-vn",
-        "-c:a", "aac", "-b:a", settings.bitrate, "-ac", "2", "-ar", "48000",
-        "-f", "segment", "-segment_time", f"{SEGMENT_SECONDS:g}", "-segment_format", "mpegts",
-        "-segment_list", "pipe:1", "-segment_list_type", "csv",
-        f"g{generation}-%05d.ts",
-    ]  # fmt: skip
+    reads = ["-hide_banner", "-loglevel", "error", "-f", "webm", "-i", "pipe:0", "-vn"]
+    encodes = ["-c:a", "aac", "-b:a", settings.bitrate, "-ac", "2", "-ar", "48000"]
+    segments = ["-f", "segment", "-segment_time", f"{SEGMENT_SECONDS:g}", "-segment_format", "mpegts"]
+    listing = ["-segment_list", "pipe:1", "-segment_list_type", "csv"]
+    return [settings.ffmpeg, *reads, *encodes, *segments, *listing, f"g{generation}-%05d.ts"]
 
 
 class Encoder:

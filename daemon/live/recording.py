@@ -66,11 +66,9 @@ def make_draft(ffmpeg: str, content_dir: Path, recording: Recording) -> str:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        command = [
-            ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-i", str(recording.source),
-            "-vn", "-c:a", "copy", "-metadata", f"title={recording.title}",
-            "-metadata", f"artist={recording.artist}", str(work / TRACK),
-        ]  # fmt: skip
+        source = ["-hide_banner", "-loglevel", "error", "-y", "-i", str(recording.source), "-vn"]
+        tags = ["-metadata", f"title={recording.title}", "-metadata", f"artist={recording.artist}"]
+        command = [ffmpeg, *source, "-c:a", "copy", *tags, str(work / TRACK)]
         result = subprocess.run(
             command,
             capture_output=True,

@@ -111,8 +111,15 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                     "SET bpm = excluded.bpm, moods = excluded.moods, release_types = excluded.release_types, "
                     "original_date = excluded.original_date, release_mbid = excluded.release_mbid, "
                     "album_artist_mbid = excluded.album_artist_mbid",
-                    [track_id, track.bpm, json.dumps(list(track.moods)), json.dumps(list(track.release_types)),
-                     track.original_date, track.musicbrainz.get("release"), track.musicbrainz.get("album_artist")],
-                )  # fmt: skip
+                    [
+                        track_id,
+                        track.bpm,
+                        json.dumps(list(track.moods)),
+                        json.dumps(list(track.release_types)),
+                        track.original_date,
+                        track.musicbrainz.get("release"),
+                        track.musicbrainz.get("album_artist"),
+                    ],
+                )
                 count += 1
     return count

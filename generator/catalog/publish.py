@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from tunecamp.generator.catalog.release_folders import (
 )
 from tunecamp.generator.problems import Problems
 
-__all__ = ["PublishError", "find_release_folder", "publish_many", "set_status", "with_status"]
+__all__ = ["PublishError", "find_release_folder", "publish_many", "rewrite", "set_status", "with_status"]
 
 _STR = "tag:yaml.org,2002:str"
 # A save by the artist's editor between our read and our rename would be lost; we look again
@@ -108,17 +109,24 @@ def write_status(meta: Path, status: str) -> bool:
     """Write `status` into `meta`; False when it already said so (then nothing is written)."""
     if status not in STATUSES:
         raise PublishError(f"{status!r} is not one of: {', '.join(STATUSES)}")
+    return rewrite(meta, lambda text: with_status(text, status, meta))
+
+
+def rewrite(meta: Path, edit: Callable[[str], str]) -> bool:
+    """Put `edit(text)` in `meta` (text is "" when it does not exist yet), in place and safely:
+    False when the edit changes nothing (then nothing is written). Enrichment writes through it too.
+    """
     # Through a symlink the link stays and its target is edited.
     target = meta.resolve()
     _check_backup(target)
     for _ in range(_ATTEMPTS):
         before = _read(target, meta)
-        after = with_status(before.decode("utf-8") if before is not None else "", status, meta)
+        after = edit(before.decode("utf-8") if before is not None else "")
         if before is not None and after.encode("utf-8") == before:
             return False
         if _replace_if_unchanged(target, before, after.encode("utf-8")):
             return True
-    raise PublishError(f"{meta} keeps changing while its status is written; try again")
+    raise PublishError(f"{meta} keeps changing while it is written; try again")
 
 
 def with_status(text: str, status: str, meta: Path) -> str:
@@ -250,7 +258,7 @@ def _replace_if_unchanged(path: Path, before: bytes | None, after: bytes) -> boo
     if before is None:
         return _create(path, after)
     if not path.stat().st_mode & 0o222:
-        raise PublishError(f"{path} is read-only; make it writable to change its status")
+        raise PublishError(f"{path} is read-only; make it writable to change it")
     backup = _backup(path)
     try:
         with open(path, "r+b") as f:

@@ -5,29 +5,19 @@ No timing assertions: speed goes in the bench's own output.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import mutagen
 import pytest
+from bench_scripts import load
 
 from tunecamp.generator.watch import WatchTiming
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    if str(BENCH) not in sys.path:  # the script imports its sibling build_inputs.py
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_build", BENCH / "build.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_build"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load("build")
 
 
 def test_the_synthetic_catalog_has_tagged_distinct_files(bench: ModuleType, tmp_path: Path) -> None:

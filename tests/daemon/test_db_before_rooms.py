@@ -37,6 +37,7 @@ LATER = (
     "tunecamp.live",
     "tunecamp.discovery",
     "tunecamp.chat",
+    "tunecamp.enrich",
     "tunecamp.subsonic",
 )
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)

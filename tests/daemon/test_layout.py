@@ -62,6 +62,7 @@ def test_the_features_are_the_folders() -> None:
         "admin",
         "chat",
         "discovery",
+        "enrich",
         "federation",
         "live",
         "payments",
@@ -140,3 +141,13 @@ async def test_the_setup_page_renders_without_the_dashboard(
     page = await client.get(f"{link.path}?{link.query}")
     assert page.status == 200 and "Create the Owner" in await page.text()
     assert (await client.get("/admin/static/admin.css")).status == 200  # the layout's, not the admin's
+
+
+def test_the_formatter_formats_every_line() -> None:
+    skipped = [
+        f"{path.relative_to(DAEMON)}:{n}"
+        for path in sorted(DAEMON.rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if "fmt: skip" in line or "fmt: off" in line
+    ]
+    assert not skipped, skipped

@@ -212,6 +212,7 @@ class NodePeer:
                     "slug": "night-bus",
                     "title": "Night Bus",
                     "artistName": "Nodey",
+                    "artist_slug": "nodey",
                     "coverImage": "/api/albums/7/cover",
                     "releaseDate": "2026-03-04T10:00:00.000Z",
                     "tracks": [],

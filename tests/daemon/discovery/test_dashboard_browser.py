@@ -17,7 +17,7 @@ from serve_process import free_port, wait_healthy
 
 from tunecamp.daemon.db import connect
 from tunecamp.daemon.discovery import store
-from tunecamp.daemon.discovery.catalogs import Catalog, Release
+from tunecamp.daemon.discovery.catalogs import Artist, Catalog, Release
 from tunecamp.daemon.discovery.crawler import CatalogAnswer, Probe
 from tunecamp.daemon.discovery.limits import Limits
 from tunecamp.daemon.discovery.protocol import InstanceInfo, Software
@@ -29,7 +29,11 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 
 def fill(database: Path) -> None:
     db = connect(database)
-    releases = Catalog((Release("Night Bus", "https://camp.example/album/night-bus", "Nodey"),), 14)
+    releases = Catalog(
+        (Release("Night Bus", "https://camp.example/album/night-bus", "Nodey"),),
+        14,
+        (Artist("fira", "Fira"),),
+    )
     found = Probe(
         "https://camp.example",
         1,
@@ -52,6 +56,20 @@ def fill(database: Path) -> None:
     store.sweep(db, 1_800_200_000.0, Limits())
     store.add_seed(db, "https://seed.example", "ada", 1_800_000_000.0)
     store.block(db, "https://spam.example", "spam", "ada", 1_800_000_000.0)
+    for n, state in enumerate(("accepted", "pending")):  # the label follows two of its artists
+        db["fed_following"].insert(  # type: ignore[union-attr]
+            {
+                "username": "label",
+                "actor": f"https://camp.example/users/a{n}",
+                "inbox": f"https://camp.example/users/a{n}/inbox",
+                "via": "https://camp.example",
+                "follow_id": f"https://site.example/ap/label.json#follow-{n}",
+                "follow": "{}",
+                "state": state,
+                "created_at": 1_800_000_000.0,
+                "updated_at": 1_800_000_000.0,
+            }
+        )
     crawl = store.start_crawl(db, "schedule", 1_800_000_000.0)
     store.finish_crawl(db, crawl, {"finished_at": 1_800_000_004.2, "requests": 10, "reached": 2})
     db.close()
@@ -138,6 +156,8 @@ def test_the_page_fits_and_passes_axe(browser: Browser, daemon: str, width: int,
         assert violations(page) == []
         online = page.locator("tr.online[data-origin='https://camp.example']")
         assert "Camp Fire" in online.inner_text() and "Fira" in online.inner_text()
+        assert "following 1 · pending 1" in online.inner_text()
+        assert online.get_by_role("button", name="Follow artists (1)").is_visible()
         assert (
             page.locator("tr.offline").count() == 1
             and "offline since" in page.locator("tr.offline").inner_text()

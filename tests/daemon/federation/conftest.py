@@ -230,7 +230,18 @@ def remote_app(remote: Remote) -> web.Application:
         remote.received.append((request.path, dict(request.headers), await request.read()))
         return web.Response(status=202)
 
+    async def webfinger(request: web.Request) -> web.Response:
+        """acct:name@anything: the actor `name`, linked by its URL on `remote.origin`."""
+        name = request.query.get("resource", "").removeprefix("acct:").partition("@")[0]
+        if name not in remote.actors:
+            raise web.HTTPNotFound()
+        link = {"rel": "self", "type": "application/activity+json", "href": remote.actor_id(name)}
+        return web.json_response(
+            {"subject": f"acct:{name}", "links": [link]}, content_type="application/jrd+json"
+        )
+
     app.router.add_get("/users/{name}", actor)
+    app.router.add_get("/.well-known/webfinger", webfinger)
     app.router.add_post("/users/{name}/inbox", inbox)
     app.router.add_post("/inbox", inbox)
     return app

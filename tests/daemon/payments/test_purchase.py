@@ -25,8 +25,13 @@ async def test_a_full_purchase_gives_downloads_and_a_receipt(client: TestClient,
     tx, response = await bought(w)
     assert response.status == 200, await response.text()
     body = await response.json()
-    assert body["purchase"] == {"tx_hash": tx, "buyer": w.address, "amount": str(5 * 10**15), "token": None,
-                                "block": body["purchase"]["block"]}  # fmt: skip
+    assert body["purchase"] == {
+        "tx_hash": tx,
+        "buyer": w.address,
+        "amount": str(5 * 10**15),
+        "token": None,
+        "block": body["purchase"]["block"],
+    }
     assert {d["kind"] for d in body["downloads"]} == {"zip", "track"}
     zip_url = next(d["url"] for d in body["downloads"] if d["kind"] == "zip").removeprefix(shop.config.url)
     got = await client.get(zip_url)
@@ -212,8 +217,15 @@ async def test_a_wallet_pays_through_the_demo_chains_json_rpc(client: TestClient
     offer = await w.offer("rare")
     nonce = int((await rpc("eth_getTransactionCount", w.address, "latest"))["result"], 16)
     gas_price = int((await rpc("eth_gasPrice"))["result"], 16)
-    tx = {"to": offer["contract"], "value": int(offer["price_wei"]), "data": offer["purchase_data"], "gas": 200_000,
-          "gasPrice": gas_price, "nonce": nonce, "chainId": w.chain.chain_id}  # fmt: skip
+    tx = {
+        "to": offer["contract"],
+        "value": int(offer["price_wei"]),
+        "data": offer["purchase_data"],
+        "gas": 200_000,
+        "gasPrice": gas_price,
+        "nonce": nonce,
+        "chainId": w.chain.chain_id,
+    }
     signed = Account.sign_transaction(tx, w.chain.demo.keys[w.address])
     sent = await rpc("eth_sendRawTransaction", "0x" + signed.raw_transaction.hex().removeprefix("0x"))
     message, signature = await w.sign_in("rare")

@@ -102,8 +102,9 @@ async def test_close_stops_a_running_build(tmp_path: Path) -> None:
 async def test_a_watcher_build_waits_for_another_build_of_the_site(tmp_path: Path) -> None:
     content, public = tmp_path / "content", tmp_path / "public"
     shutil.copytree(Path(__file__).resolve().parents[3] / "content", content)
-    config = DaemonConfig(content_dir=content, public_dir=public, data_dir=tmp_path / "data",
-                          build_transcode=False, watch=True)  # fmt: skip
+    config = DaemonConfig(
+        content_dir=content, public_dir=public, data_dir=tmp_path / "data", build_transcode=False, watch=True
+    )
     db = Db(tmp_path / "t.db")
     await db.open()
     builds = BuildManager(config, db)
@@ -115,8 +116,10 @@ async def test_a_watcher_build_waits_for_another_build_of_the_site(tmp_path: Pat
             if run.log:
                 break
             await asyncio.sleep(0.1)
-        assert run.log == [f"another build (pid {holder.pid}) is running on {public} "
-                           f"(lock file {tmp_path / '.public.lock'}); waiting for it to finish"]  # fmt: skip
+        assert run.log == [
+            f"another build (pid {holder.pid}) is running on {public} "
+            f"(lock file {tmp_path / '.public.lock'}); waiting for it to finish"
+        ]
         assert run.state == "running" and not public.exists()
     finally:
         assert holder.stdin is not None

@@ -20,8 +20,14 @@ def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (30, 30)) -> bytes
 
 
 RELEASE_MBID, ARTIST_MBID = "4f1c4b1d-0000-4000-8000-000000000001", "9a0e8c2b-0000-4000-8000-000000000002"
-TAGS = {"BPM": "121.6", "MOOD": "Calm; Bright", "RELEASETYPE": "EP", "ORIGINALDATE": "1999-03-02",
-        "MUSICBRAINZ_ALBUMID": RELEASE_MBID, "MUSICBRAINZ_ALBUMARTISTID": ARTIST_MBID}  # fmt: skip
+TAGS = {
+    "BPM": "121.6",
+    "MOOD": "Calm; Bright",
+    "RELEASETYPE": "EP",
+    "ORIGINALDATE": "1999-03-02",
+    "MUSICBRAINZ_ALBUMID": RELEASE_MBID,
+    "MUSICBRAINZ_ALBUMARTISTID": ARTIST_MBID,
+}
 
 
 @pytest.fixture(scope="module")

@@ -180,8 +180,11 @@ def test_spec_with_real_ids(module_daemon: Daemon) -> None:
 
 def test_transcode_decision_matches_the_spec(module_daemon: Daemon) -> None:
     operation = schema["/rest/getTranscodeDecision"]["POST"]
-    client = {"name": "spec", "platform": "tests",
-              "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}]}  # fmt: skip
+    client = {
+        "name": "spec",
+        "platform": "tests",
+        "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}],
+    }
     case = operation.Case(query={"mediaId": "tr-2", "mediaType": "song", **CREDENTIALS}, body=client)
     response = case.call(base_url=module_daemon.url)
     assert response.json()["subsonic-response"]["transcodeDecision"]["canTranscode"] is True

@@ -88,8 +88,13 @@ def test_expiry_and_updates(daemon: Daemon) -> None:
     updated = next(s for s in daemon.ok("getShares", "carl")["shares"]["share"] if s["id"] == share["id"])
     assert updated["description"] == "new words" and updated["expires"]  # a daemon link keeps an expiry
     number = int(share["id"].removeprefix("sh-"))
-    daemon.run(daemon.app[DB].run(lambda d: d.execute(
-        "UPDATE subsonic_shares SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", [number])))  # fmt: skip
+    daemon.run(
+        daemon.app[DB].run(
+            lambda d: d.execute(
+                "UPDATE subsonic_shares SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", [number]
+            )
+        )
+    )
     assert httpx.get(share["url"]).status_code == 410
     far = create(daemon, "carl", id=draft, expires=str(10**30))  # clamped to the last day of year 9999
     assert far["expires"].startswith("9999-12-31")

@@ -174,8 +174,12 @@ def test_py_opensonic_decision_and_stream(daemon: Daemon) -> None:
     )
     try:
         first = songs(daemon)["First Light"]["id"]
-        client = {"name": "t", "platform": "py", "directPlayProfiles": [MP3_ONLY],
-                  "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}]}  # fmt: skip
+        client = {
+            "name": "t",
+            "platform": "py",
+            "directPlayProfiles": [MP3_ONLY],
+            "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}],
+        }
         decision = conn.get_transcode_decision(first, "song", client)
         assert (
             decision.can_transcode and decision.transcode_stream and decision.transcode_stream.codec == "mp3"
@@ -199,8 +203,12 @@ def test_odd_limitations_do_not_break_the_decision(daemon: Daemon) -> None:
             "required": True,
         },  # the source is mono
     ]
-    client = {"name": "t", "platform": "x", "directPlayProfiles": [FLAC_ONLY],
-              "codecProfiles": [{"type": "AudioCodec", "name": "flac", "limitations": limits}]}  # fmt: skip
+    client = {
+        "name": "t",
+        "platform": "x",
+        "directPlayProfiles": [FLAC_ONLY],
+        "codecProfiles": [{"type": "AudioCodec", "name": "flac", "limitations": limits}],
+    }
     assert decide(daemon, first["id"], client)["transcodeDecision"]["canDirectPlay"] is True
     limits[2]["values"] = ["2"]
     assert decide(daemon, first["id"], client)["transcodeDecision"]["canDirectPlay"] is False

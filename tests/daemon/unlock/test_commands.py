@@ -20,8 +20,20 @@ def run(shop: Shop, *args: str) -> Result:
 
 
 async def test_generate_list_revoke(shop: Shop, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    made = run(shop, "codes", "generate", "tape", "--count", "5", "--uses", "2", "--expires", "2099-06-30",
-               "--note", "cassette run")  # fmt: skip
+    made = run(
+        shop,
+        "codes",
+        "generate",
+        "tape",
+        "--count",
+        "5",
+        "--uses",
+        "2",
+        "--expires",
+        "2099-06-30",
+        "--note",
+        "cassette run",
+    )
     assert made.exit_code == 0, made.output
     rows = list(csv.reader(io.StringIO(made.stdout)))
     assert rows[0] == ["code", "release", "uses", "expires_at", "note"] and len(rows) == 6

@@ -68,9 +68,19 @@ async def test_tampered_or_forged_grants_are_refused(client: TestClient, shop: S
         response = await client.get("/api/unlock/files/sold/sold-mp3-v0.zip", params={"grant": bad})
         assert response.status == 403, bad
     forged = GrantSigner(b"another-secret-of-at-least-32-bytes").new("sold", 600, "code", "1")[0]
-    none_alg = jwt.encode({"rel": "sold", "src": "code", "ref": "1", "aud": "tunecamp:download",
-                           "iat": int(time.time()), "exp": int(time.time()) + 600}, None, algorithm="none",
-                          headers={"typ": "tunecamp-grant"})  # fmt: skip
+    none_alg = jwt.encode(
+        {
+            "rel": "sold",
+            "src": "code",
+            "ref": "1",
+            "aud": "tunecamp:download",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 600,
+        },
+        None,
+        algorithm="none",
+        headers={"typ": "tunecamp-grant"},
+    )
     for bad in (forged, none_alg):
         for how in ({"params": {"grant": bad}}, {"headers": {"Authorization": f"Bearer {bad}"}}):
             response = await client.get("/api/unlock/files/sold/sold-mp3-v0.zip", **how)  # type: ignore[arg-type]

@@ -53,8 +53,17 @@ async def test_no_route_hands_out_a_protected_file_without_a_grant(client: TestC
     tried = 0
     for (method, template), relative, headers in itertools.product(templates, files, callers):
         release, _, rest = relative.partition("/")
-        values = {"slug": release, "release": release, "path": rest, "name": rest, "tail": relative,
-                  "user_id": "1", "build_id": "1", "key_id": "1", "code_id": "1"}  # fmt: skip
+        values = {
+            "slug": release,
+            "release": release,
+            "path": rest,
+            "name": rest,
+            "tail": relative,
+            "user_id": "1",
+            "build_id": "1",
+            "key_id": "1",
+            "code_id": "1",
+        }
         url = fill(template, values)
         if headers == "listener":  # a fresh token each time: some POSTs sign the account out everywhere
             token = await add_account(client.app, "walker", "listener")

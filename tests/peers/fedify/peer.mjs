@@ -4,6 +4,8 @@
 //   POST /control/follow {handle}  POST /control/undo {handle}  POST /control/reply {note, content}
 //   POST /control/fetch {url}      POST /control/get {url}   GET /control/inbox (what its inbox received and answered)
 //   POST /control/signld {activity}: the activity with the actor's RsaSignature2017, as a relay forwards it
+//   POST /control/accept {follow?}  POST /control/reject {follow?}: answer a Follow it received (the
+//     last one unless its id is given) with an Accept or Reject embedding it; it never answers by itself
 import http from "node:http";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
 import { signJsonLd } from "@fedify/fedify/sig";
@@ -21,6 +23,7 @@ const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
 const received = [];   // verified activities, as JSON-LD
 const requests = [];   // every POST to an inbox: the signature format it carried and our answer
 const following = new Map();  // handle -> {actor, follow}
+const followsIn = [];  // the Follows received, answered by /control/accept and /control/reject
 const fed = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true, firstKnock: knock });
 
 fed.setActorDispatcher("/users/{identifier}", async (ctx, identifier) => identifier !== "peer" ? null : new Person({
@@ -32,7 +35,17 @@ fed.setActorDispatcher("/users/{identifier}", async (ctx, identifier) => identif
 const keep = async (_ctx, activity) => { received.push(await activity.toJsonLd()); };
 fed.setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Accept, keep).on(Reject, keep).on(Create, keep).on(Update, keep).on(Delete, keep)
-  .on(Announce, keep).on(Undo, keep).on(Follow, keep);
+  .on(Announce, keep).on(Undo, keep).on(Follow, async (ctx, follow) => { await keep(ctx, follow); followsIn.push(follow); });
+
+async function answerFollow(ctx, Kind, name, followId) {
+  const follow = followId ? followsIn.find((f) => f.id?.href === followId) : followsIn.at(-1);
+  if (follow == null) throw new Error(`no Follow ${followId ?? ""} received`);
+  const follower = await ctx.lookupObject(follow.actorId.href);
+  if (follower == null) throw new Error(`cannot fetch ${follow.actorId.href}`);
+  const answer = new Kind({ id: new URL(`#${name}-${Date.now()}`, ctx.getActorUri("peer")), actor: ctx.getActorUri("peer"), object: follow });
+  await ctx.sendActivity({ identifier: "peer" }, follower, answer);
+  return { id: answer.id.href, follow: follow.id.href, to: follower.id.href };
+}
 
 const ctxFor = (req) => fed.createContext(new URL(`http://${req.headers.host}/`), undefined);
 const control = {
@@ -65,6 +78,8 @@ const control = {
     const [pair] = await ctx.getActorKeyPairs("peer");
     return await signJsonLd(activity, keys.privateKey, pair.keyId, {});
   },
+  async accept(ctx, { follow }) { return await answerFollow(ctx, Accept, "accept", follow); },
+  async reject(ctx, { follow }) { return await answerFollow(ctx, Reject, "reject", follow); },
   async get(_ctx, { url }) {  // a plain GET, as a client playing an attachment would
     const response = await fetch(url);
     const bytes = (await response.arrayBuffer()).byteLength;

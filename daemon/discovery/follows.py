@@ -1,0 +1,80 @@
+"""The dashboard's "Follow artists" of a discovered instance: its artists handed to federation.
+
+The label actor's follows belong to the federation feature; this room hands it `FollowTarget`s
+through `appkeys.FOLLOWS` (create_app's hand-over) and shows what it reports. Each artist is
+`acct:<slug>@<instance host>` on the instance's own WebFinger (ours and Node's answer so), its
+page's URL second. Resolving many artists can take a while on a slow server: the request waits
+up to `WAIT` seconds for the outcome, then lets it finish in the background and the page shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from tunecamp.daemon.appkeys import DB, FOLLOWS, ArtistFollows, FollowOutcome, FollowTarget
+from tunecamp.daemon.bodies import read_form
+from tunecamp.daemon.discovery import store
+from tunecamp.daemon.discovery.dashboard import BASE, FOLLOW_NOTES, TASKS, back_to, origin_field
+from tunecamp.daemon.roles import FEDERATION, requires
+
+WAIT = 10.0
+
+
+def targets(origin: str, artists: list[dict[str, str]]) -> list[FollowTarget]:
+    host = urlsplit(origin).netloc
+    return [FollowTarget(f"acct:{a['slug']}@{host}", origin, str(a.get("url") or "")) for a in artists]
+
+
+def summary(origin: str, outcomes: Sequence[FollowOutcome]) -> str:
+    done = [o for o in outcomes if o.state]
+    failed = [f"{o.reference}: {o.error}" for o in outcomes if not o.state]
+    line = f"{origin}: following {len(done)} of {len(outcomes)} artists"
+    if failed:
+        line += f" ({len(failed)} failed: {'; '.join(failed)[:400]})"
+    return line
+
+
+def _follows(request: web.Request) -> ArtistFollows:
+    follows = request.app.get(FOLLOWS)
+    if follows is None:
+        raise web.HTTPNotFound(text="following needs the federation feature, which this daemon runs without")
+    return follows
+
+
+@requires(FEDERATION)
+async def follow(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    origin, follows = origin_field(form), _follows(request)
+    if form.get("remove"):
+        undone = await follows.unfollow(origin)
+        raise back_to(f"{origin}: {f'unfollowed {undone} artists' if undone else 'nobody followed'}")
+    artists = await request.app[DB].run(lambda d: store.artists(d, origin))
+    if artists is None:
+        raise web.HTTPBadRequest(text=f"origin: {origin} is not a known instance")
+    if not artists:
+        raise back_to(f"{origin}: its catalog lists no artists (yet): crawl again later")
+    notes, tasks = request.app[FOLLOW_NOTES], request.app[TASKS]
+
+    async def run() -> str:
+        line = summary(origin, await follows.follow(targets(origin, artists)))
+        notes[origin] = line
+        return line
+
+    task = asyncio.create_task(run())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    done, _ = await asyncio.wait({task}, timeout=WAIT)
+    if done:
+        notes.pop(origin, None)  # said in the flash line: not again on the page
+        raise back_to(task.result())
+    raise back_to(
+        f"{origin}: following {len(artists)} artists, still looking them up; reload to see how it went"
+    )
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post(f"{BASE}/follow", follow)

@@ -1,0 +1,143 @@
+"""/admin/enrich and a release's Enrich form in headless Chromium, at a phone's width and a laptop's,
+light and dark: they fit, have no axe-core violation, and the checkboxes are ticked as they should be.
+A real `tunecamp serve`, over a database holding a run and a diff with long values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_core import axe_browser, violations
+from playwright.sync_api import Browser, Page
+from serve_process import free_port, wait_healthy
+
+from tunecamp.daemon.db import connect
+from tunecamp.daemon.enrich import store
+from tunecamp.daemon.enrich.fetch import Counters
+from tunecamp.daemon.enrich.model import Diff, Proposal
+
+pytestmark = pytest.mark.slow
+PASSWORD = "a long enough password"
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+LONG_TRACK = "01 - A Track Whose Name Goes On And On Past Any Phone's Width.wav"
+
+
+def _silence(path: Path) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * 8000)
+
+
+def fill(database: Path) -> None:
+    db = connect(database)
+    proposals = (
+        Proposal("label", None, None, "Quiet Records", "musicbrainz", 0.93, False),
+        Proposal("genres", None, ["field recordings"], ["drone", "ambient"], "musicbrainz", 0.93, True),
+        Proposal("credits", None, None, "Mixed By: Sam Mix\nMastered By: Jo Master " * 4, "discogs", 0.93, False),
+        Proposal("cover", None, None, "https://coverartarchive.org/release/" + "0" * 36 + "/front", "coverart", 0.93, False),
+        Proposal("lyrics", LONG_TRACK, None, "[00:01.00] a line that goes on " * 6, "lrclib", 0.9, False, "synced"),
+    )  # fmt: skip
+    run = store.start_run(db, "dashboard", ["tides"], 1_800_000_000.0)
+    counters = Counters(requests=9, cached=2, answered={"musicbrainz", "coverart"})
+    counters.fail("discogs", "malformed JSON from https://api.discogs.com/releases/4242 " * 2)
+    store.finish_run(db, run, counters, len(proposals), 1_800_000_003.0)
+    store.save_diff(db, Diff("tides", proposals, "MusicBrainz 0b7a1c55 (0.93)"), run, 1_800_000_003.0)
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("enrich-dashboard")
+    content = root / "content"
+    (content / "releases/tides").mkdir(parents=True)
+    (content / "catalog.yaml").write_text("title: Home\nbase_url: http://127.0.0.1:1\n")
+    (content / "releases/tides/release.yaml").write_text("title: Morning Tides\nartist: Aurora Lane\n")
+    _silence(content / "releases/tides" / LONG_TRACK)
+    (root / "public").mkdir()
+    (root / "public/index.html").write_text("<h1>Home</h1>")
+    env = {
+        **os.environ,
+        "TUNECAMP_BCRYPT_ROUNDS": "4",
+        "TUNECAMP_WATCH": "false",
+        "TUNECAMP_DATA_DIR": str(root / "data"),
+        "TUNECAMP_DISCOVERY_INTERVAL": "0",
+    }
+    cli = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"]
+    added = subprocess.run(
+        [*cli, "user", "add", "ada", "--role", "owner", "-c", str(content)],
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    fill(root / "data/tunecamp.db")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *cli,
+            "serve",
+            "--no-build",
+            "-c",
+            str(content),
+            "--public",
+            str(root / "public"),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_healthy(process, url, attempts=600)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with axe_browser() as b:
+        yield b
+
+
+def signed_in(browser: Browser, url: str, width: int, scheme: str) -> Page:
+    context = browser.new_context(
+        base_url=url, viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
+    )  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto("/admin/login")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin")
+    return page
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_pages_fit_and_pass_axe(browser: Browser, daemon: str, width: int, scheme: str) -> None:
+    page = signed_in(browser, daemon, width, scheme)
+    try:
+        page.goto("/admin/enrich/tides")
+        assert page.evaluate(OVERFLOW) <= 0
+        assert violations(page) == []
+        assert page.locator("tr[data-key=label] input[type=checkbox]").is_checked()
+        assert not page.locator("tr[data-key=genres] input[type=checkbox]").is_checked()
+        page.goto("/admin/enrich")
+        assert page.evaluate(OVERFLOW) <= 0
+        assert violations(page) == []
+        assert "malformed JSON" in page.locator("td.failures").inner_text()
+    finally:
+        page.context.close()
