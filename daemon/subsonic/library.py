@@ -16,7 +16,7 @@ import asyncio
 import json
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -37,6 +37,15 @@ def fold(text: str) -> str:
     """For matching and sorting: case- and accent-insensitive."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def joined(keys: Sequence[str]) -> tuple[str, list[int]]:
+    """The keys in one string (NUL between them) and where each starts: str.find scans it in C."""
+    starts, at = [], 0
+    for key in keys:
+        starts.append(at)
+        at += len(key) + 1
+    return "\0".join(keys), starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +176,14 @@ class View:
     @cached_property
     def song_keys(self) -> list[str]:
         return [t.key for t in self.songs]
+
+    @cached_property
+    def song_blob(self) -> tuple[str, list[int]]:
+        return joined(self.song_keys)
+
+    @cached_property
+    def album_blob(self) -> tuple[str, list[int]]:
+        return joined(self.album_keys)
 
     @cached_property
     def genres(self) -> dict[str, tuple[int, int]]:
