@@ -18,6 +18,8 @@ state and cleanup; no feature imports another. What one needs of another is hand
 - federation's `following.ArtistFollowing` is handed to discovery as `appkeys.FOLLOWS` (the
   dashboard's "Follow artists" of a discovered instance) when federation is composed;
 - the chat checks a WebSocket's `?token=` with the accounts' token signer, handed over as `TOKEN_USER`.
+- the Subsonic API lists the running live broadcasts as internet radio: `live_stations` reads
+  them from live's hub, handed over as `appkeys.LIVE_STATIONS` when live is composed.
 
 `/health` comes first and depends on nothing else; public/ (the site) last, as the catch-all.
 Resources (the database thread, the instance secret, the outbound client, the build manager) live
@@ -36,7 +38,16 @@ from tunecamp.daemon.accounts import feature as accounts
 from tunecamp.daemon.accounts.sessions import auth_middleware, authenticate, csrf_token, signer_ctx
 from tunecamp.daemon.accounts.tokens import InvalidToken
 from tunecamp.daemon.admin import feature as admin
-from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB, FOLLOWS, OUTBOUND, SECRET
+from tunecamp.daemon.appkeys import (
+    ANNOUNCE,
+    CONFIG,
+    DB,
+    FOLLOWS,
+    LIVE_STATIONS,
+    OUTBOUND,
+    SECRET,
+    LiveStation,
+)
 from tunecamp.daemon.builds import Refresher
 from tunecamp.daemon.chat import feature as chat
 from tunecamp.daemon.chat.access import TOKEN_USER
@@ -50,6 +61,7 @@ from tunecamp.daemon.federation import notes as federation_notes
 from tunecamp.daemon.federation.following import ArtistFollowing
 from tunecamp.daemon.grants import GRANTS, GrantSigner
 from tunecamp.daemon.live import feature as live
+from tunecamp.daemon.live.api import HUB as LIVE_HUB
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
 from tunecamp.daemon.payments import feature as payments
 from tunecamp.daemon.payments.releases import refresh_prices
@@ -127,6 +139,23 @@ async def token_user(app: web.Application, token: str) -> User | None:
         return None
 
 
+def live_stations(app: web.Application) -> Callable[[], list[LiveStation]]:
+    """The broadcasts live now (the hub exists once the app has started; none before)."""
+
+    def stations() -> list[LiveStation]:
+        hub = app.get(LIVE_HUB)
+        if hub is None:
+            return []
+        base = app[CONFIG].url
+        return [
+            LiveStation(s.id, s.broadcast.artist, s.broadcast.title, status["playlist"], status["page"])
+            for s in list(hub.sessions.values())
+            if s.state == "live" and (status := s.status(base))
+        ]
+
+    return stations
+
+
 def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, auth_middleware, access_middleware],
@@ -145,6 +174,8 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     if federation.setup in features:  # live announces going live to the artist's followers
         app[ANNOUNCE] = federation_notes.announcer(app)
         app[FOLLOWS] = ArtistFollowing(app)  # discovery's "Follow artists"
+    if live.setup in features:  # the Subsonic API lists the broadcasts as internet radio
+        app[LIVE_STATIONS] = live_stations(app)
     for setup in features:
         setup(app)
     public.setup(app)  # last: the catch-all

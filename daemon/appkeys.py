@@ -88,3 +88,20 @@ class ArtistFollows(Protocol):
 
 
 FOLLOWS: web.AppKey[ArtistFollows] = web.AppKey("artist_follows")
+
+
+@dataclass(frozen=True)
+class LiveStation:
+    """A broadcast running now, as a radio station: its HLS playlist and the artist's live page."""
+
+    id: str
+    artist: str
+    title: str
+    stream_url: str
+    page_url: str
+
+
+# The broadcasts running now. The live feature has them, the Subsonic API lists them as internet
+# radio stations: create_app hands it over when live is composed.
+LiveStations = Callable[[], list[LiveStation]]
+LIVE_STATIONS: web.AppKey[LiveStations] = web.AppKey("live_stations")

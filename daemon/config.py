@@ -64,6 +64,9 @@ class DaemonConfig:
     web3_confirmations: int = field(default=1, metadata={"env": "TUNECAMP_WEB3_CONFIRMATIONS"})
     transcode_max: int = field(default=0, metadata={"env": "TUNECAMP_TRANSCODE_MAX"})  # 0: twice the cores
     transcode_max_per_user: int = field(default=2, metadata={"env": "TUNECAMP_TRANSCODE_MAX_PER_USER"})
+    share_days: int = field(
+        default=7, metadata={"env": "TUNECAMP_SHARE_DAYS"}
+    )  # a daemon share link's default life
     shutdown_timeout: float = field(default=30.0, metadata={"env": "TUNECAMP_SHUTDOWN_TIMEOUT"})
     min_free_disk_mb: int = field(default=100, metadata={"env": "TUNECAMP_MIN_FREE_DISK_MB"})
     build_on_start: bool = field(default=True, metadata={"env": "TUNECAMP_BUILD_ON_START"})
@@ -175,6 +178,8 @@ class DaemonConfig:
             raise ConfigError(f"TUNECAMP_DELIVERY_LEASE={self.delivery_lease:g}: 5 to 86400 seconds")
         if self.outbound_max_bytes < 64 * 1024:
             raise ConfigError(f"TUNECAMP_OUTBOUND_MAX_BYTES={self.outbound_max_bytes}: at least 65536")
+        if not 1 <= self.share_days <= 3650:
+            raise ConfigError(f"TUNECAMP_SHARE_DAYS={self.share_days}: between 1 and 3650 days")
         if self.transcode_max_per_user < 1:
             raise ConfigError(f"TUNECAMP_TRANSCODE_MAX_PER_USER={self.transcode_max_per_user}: at least 1")
         if not 1 <= self.live_max_sessions <= 100:

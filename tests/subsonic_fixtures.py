@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -203,7 +204,9 @@ def lavfi_audio(
 
 
 @contextmanager
-def running_daemon(root: Path, make_audio: Any = lavfi_audio) -> Iterator[Daemon]:
+def running_daemon(
+    root: Path, make_audio: Any = lavfi_audio, extra: dict[str, str | bytes] | None = None, **settings: Any
+) -> Iterator[Daemon]:
     """The test catalog, indexed, with the test users, served on 127.0.0.1.
 
     Test modules wrap it in their own fixture (imported fixtures trip the linters):
@@ -213,8 +216,51 @@ def running_daemon(root: Path, make_audio: Any = lavfi_audio) -> Iterator[Daemon
             with running_daemon(tmp_path, make_audio) as d:
                 yield d
     """
-    config = make_config(root, write_catalog(root / "content", make_audio))
+    content = write_catalog(root / "content", make_audio)
+    for name, data in (extra or {}).items():  # more files, under content/ or public/ ("public/...")
+        target = root / name if name.startswith("public/") else content / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode() if isinstance(data, str) else data)
+    config = make_config(root, content, **settings)
     index_catalog(config)
     keys = add_users(config)
     with serve(config) as (url, app, loop):
         yield Daemon(url, config, app, loop, keys)
+
+
+SITE = "https://music.example.org/"
+
+
+def publish_site(daemon: Daemon) -> None:
+    """A catalog.json as a build writes it, for the published releases; the snapshot reloads."""
+    from tunecamp.daemon.appkeys import DB
+    from tunecamp.daemon.subsonic.call import SUBSONIC
+
+    rows = daemon.run(
+        daemon.app[DB].run(
+            lambda d: list(
+                d.query(
+                    "SELECT a.slug AS album, t.slug AS track FROM catalog_tracks t JOIN catalog_albums a ON a.id = t.album_id "
+                    "WHERE a.status = 'published'"
+                )
+            )
+        )
+    )
+    releases: dict[str, Any] = {}
+    for r in rows:
+        release = releases.setdefault(
+            r["album"], {"slug": r["album"], "url": f"{SITE}releases/{r['album']}/", "tracks": []}
+        )
+        release["tracks"].append(
+            {
+                "slug": r["track"],
+                "url": f"{SITE}releases/{r['album']}/{r['track']}/",
+                "replaygain": {"track_gain_db": -3.5, "track_peak": 0.9, "album_gain_db": -4.0},
+            }
+        )
+    data = {
+        "catalog": {"title": "Test Label", "url": SITE, "feeds": {"podcast": f"{SITE}podcast.rss"}},
+        "releases": list(releases.values()),
+    }
+    (daemon.config.public_dir / "catalog.json").write_text(json.dumps(data))
+    daemon.app[SUBSONIC].library.invalidate()

@@ -1,6 +1,6 @@
 """The Subsonic/OpenSubsonic API under /rest, and the credentials music apps sign in with.
 
-- feature.py       setup(app): the feature's state, /rest, the credentials' API and pages
+- feature.py       setup(app): the feature's state, /rest, the credentials' API and pages, share pages
 - dispatch.py      one /rest request: parameters, format, caller, errors always as Subsonic answers
 - endpoints.py     every endpoint's name and handler; the spec's full list
 - call.py          Call (one request's parameters, caller, state) and the feature's state
@@ -12,12 +12,18 @@
 - render.py        answers as XML, JSON or JSONP; error codes
 - ids.py, items.py  Subsonic IDs; songs, albums and artists as Subsonic elements
 - library.py       the catalog as apps see it: an in-memory snapshot of the catalog index
+- site_info.py     what the last build published (public/catalog.json): page URLs, ReplayGain, the podcast
+- artist_images.py the artists' pictures on the static site (artistImageUrl), set on each snapshot
 - listening.py     each user's state in SQL: stars, ratings, plays, playlists, bookmarks, play queue
 - media_rows.py    the catalog's extra rows the API needs, refreshed after each build
-- endpoint modules, side by side: system.py, browse.py, lists.py, search.py, media.py (stream),
-  download.py, covers.py, annotation.py (star, rating, scrobble), playlists.py, bookmarks.py
+- endpoint modules, side by side: system.py, browse.py, lyrics.py, lists.py, search.py, media.py
+  (stream), transcoding.py (getTranscodeDecision/Stream), download.py, covers.py, annotation.py
+  (star, rating, scrobble), playback.py (reportPlayback), playlists.py, bookmarks.py (and the play
+  queue), shares.py, podcasts.py, radio.py (the live broadcasts)
 - what several endpoints share: lookup.py (an ID's item), sources.py (a song's file),
-  now_playing.py, slots.py (transcode caps), streamed_zip.py
+  now_playing.py (and the listen reportPlayback follows), slots.py (transcode caps), streamed_zip.py,
+  transcode_params.py (the sealed transcodeParams)
+- share_page.py    /share/{token}: a share's page and its songs, for whoever has the link
 - schema.py        the feature's tables; its migration set
-- templates/       apps.html (rendered as "subsonic/apps.html")
+- templates/       apps.html, share.html (rendered as "subsonic/<name>")
 """

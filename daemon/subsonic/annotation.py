@@ -15,7 +15,7 @@ from tunecamp.daemon.subsonic.ids import ItemId
 from tunecamp.daemon.subsonic.library import View
 from tunecamp.daemon.subsonic.listening import scrobble, set_rating, star, unstar
 from tunecamp.daemon.subsonic.lookup import MAX_ITEMS
-from tunecamp.daemon.subsonic.now_playing import mark_now_playing
+from tunecamp.daemon.subsonic.now_playing import claim_play, mark_now_playing
 from tunecamp.daemon.subsonic.render import GENERIC, MISSING_PARAMETER, NOT_FOUND, SubsonicError
 
 
@@ -88,7 +88,12 @@ async def scrobble_plays(call: Call) -> dict[str, Any]:
             raise SubsonicError(NOT_FOUND, f"song {item} not found")
     times = call.all("time")
     if call.flag("submission", True):
-        plays = [(item.number, _when(times[i] if i < len(times) else None)) for i, item in enumerate(ids)]
+        # a listen reportPlayback already counted is not counted again
+        plays = [
+            (item.number, _when(times[i] if i < len(times) else None))
+            for i, item in enumerate(ids)
+            if claim_play(call, item.number)
+        ]
         user_id = call.user.id
         await call.write_notes(lambda d: scrobble(d, user_id, plays[:MAX_ITEMS]))
     else:

@@ -18,7 +18,9 @@ from tunecamp.daemon.subsonic.listening import (
     save_play_queue,
 )
 from tunecamp.daemon.subsonic.lookup import find_track, find_tracks
-from tunecamp.daemon.subsonic.render import MISSING_PARAMETER, NOT_FOUND, SubsonicError, iso
+from tunecamp.daemon.subsonic.render import GENERIC, MISSING_PARAMETER, NOT_FOUND, SubsonicError, iso
+
+MAX_POSITION_MS = 10**12  # 31 years into a song: positions past it are a client's garbage, kept in range
 
 
 async def get_bookmarks(call: Call) -> dict[str, Any]:
@@ -43,7 +45,7 @@ async def get_bookmarks(call: Call) -> dict[str, Any]:
 async def create_bookmark(call: Call) -> dict[str, Any]:
     view = await call.view()
     track = find_track(view, call)
-    position = call.integer("position")
+    position = call.integer("position", high=MAX_POSITION_MS)
     if position is None:
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: position")
     comment = (call.text("comment") or "")[:1000]
@@ -83,6 +85,48 @@ async def get_play_queue(call: Call) -> dict[str, Any]:
     }
 
 
+async def get_play_queue_by_index(call: Call) -> dict[str, Any]:
+    """The saved queue with the playing entry by its place (a song may be in it twice)."""
+    view = await call.view()
+    user = call.user
+    saved = await call.db(lambda d: play_queue(d, user.id))
+    if saved is None:
+        now = iso(dt.datetime.now(dt.UTC))
+        return {"playQueueByIndex": {"username": user.username, "changed": now, "changedBy": ""}}
+    row, tracks = saved
+    stored = row["current_index"]
+    current = None
+    if stored is not None and 0 <= stored < len(tracks) and tracks[stored] in view.tracks:
+        current = sum(1 for t in tracks[:stored] if t in view.tracks)  # its place among what is shown
+    visible = [t for t in tracks if t in view.tracks]
+    notes = await call.notes(visible)
+    return {
+        "playQueueByIndex": {
+            "currentIndex": current,
+            "position": row["position_ms"] if current is not None else None,
+            "username": user.username,
+            "changed": iso(row["changed_at"]),
+            "changedBy": row["changed_by"],
+            "entry": [song(view.tracks[t], view, notes) for t in visible] or None,
+        }
+    }
+
+
+async def store_play_queue_by_index(call: Call) -> dict[str, Any]:
+    view = await call.view()
+    tracks = find_tracks(view, call, "id")
+    index = call.integer("currentIndex")
+    if index is not None and not 0 <= index < len(tracks):
+        raise SubsonicError(GENERIC, f"currentIndex must be between 0 and {max(0, len(tracks) - 1)}")
+    if index is None and call.text("position"):
+        raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: currentIndex (with position)")
+    position = call.integer("position", 0, low=0, high=MAX_POSITION_MS) or 0
+    user_id, client = call.user.id, (call.text("c") or "")[:100]
+    queue = PlayQueue(tracks, tracks[index] if index is not None else None, position, client, index)
+    await call.db(lambda d: save_play_queue(d, user_id, queue))
+    return {}
+
+
 async def store_play_queue(call: Call) -> dict[str, Any]:
     view = await call.view()
     tracks = find_tracks(view, call, "id")
@@ -90,7 +134,7 @@ async def store_play_queue(call: Call) -> dict[str, Any]:
     current = parse(current_raw, "track") if current_raw else None
     if current_raw and current is None:
         raise SubsonicError(NOT_FOUND, f"current: no song with ID {current_raw[:60]!r}")
-    position = call.integer("position", 0, low=0) or 0
+    position = call.integer("position", 0, low=0, high=MAX_POSITION_MS) or 0
     user_id, client = call.user.id, (call.text("c") or "")[:100]
     number = current.number if current else None
     queue = PlayQueue(tracks, number, position, client)
@@ -104,4 +148,6 @@ ENDPOINTS = {
     "deleteBookmark": remove_bookmark,
     "getPlayQueue": get_play_queue,
     "savePlayQueue": store_play_queue,
+    "getPlayQueueByIndex": get_play_queue_by_index,
+    "savePlayQueueByIndex": store_play_queue_by_index,
 }

@@ -1,10 +1,9 @@
 """Browsing: folders (getIndexes, getMusicDirectory), ID3 (getArtists, getArtist, getAlbum,
-getSong), genres, artist and album info, similar and top songs, lyrics."""
+getSong), genres, artist and album info, similar and top songs (lyrics: lyrics.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from typing import Any
 
@@ -21,7 +20,7 @@ from tunecamp.daemon.subsonic.items import (
 )
 from tunecamp.daemon.subsonic.library import Artist, Track, View, fold
 from tunecamp.daemon.subsonic.lookup import find_album, find_artist, find_track
-from tunecamp.daemon.subsonic.render import NOT_FOUND, SubsonicError
+from tunecamp.daemon.subsonic.render import MISSING_PARAMETER, NOT_FOUND, SubsonicError
 
 
 def _indexed(artists: list[Artist]) -> dict[str, list[Artist]]:
@@ -50,7 +49,7 @@ async def get_indexes(call: Call) -> dict[str, Any]:
     body: dict[str, Any] = {"ignoredArticles": IGNORED_ARTICLES, "lastModified": modified}
     if not since or since < modified:
         body["index"] = [
-            {"name": letter, "artist": [artist_entry(a, notes) for a in group]}
+            {"name": letter, "artist": [artist_entry(a, notes, view) for a in group]}
             for letter, group in _indexed(view.artists).items()
         ]
     return {"indexes": body}
@@ -154,9 +153,11 @@ async def _artist_info(call: Call, id3: bool) -> dict[str, Any]:
     notes = await call.notes()
     similar = _similar_artists(view, artist, count)
     info: dict[str, Any] = {"biography": artist.summary or None}
+    if (image := view.library.images.get(artist.id)) is not None:
+        info |= {"smallImageUrl": image, "mediumImageUrl": image, "largeImageUrl": image}
     if similar:
         info["similarArtist"] = [
-            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in similar
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes, view) for a in similar
         ]
     return {("artistInfo2" if id3 else "artistInfo"): info}
 
@@ -230,68 +231,21 @@ async def get_top_songs(call: Call) -> dict[str, Any]:
     from tunecamp.daemon.subsonic.listening import play_totals
 
     view = await call.view()
-    name = fold(call.required("artist"))
     count = call.integer("count", 50, low=0, high=500) or 0
-    artist_ids = {a.id for a in view.artists if a.key == name}
+    if call.text("id"):  # topSongsByArtistId: the ID wins over the name
+        artist = find_artist(view, call)
+        artist_ids, name = {artist.id}, artist.key
+    elif call.text("artist"):
+        name = fold(call.required("artist"))
+        artist_ids = {a.id for a in view.artists if a.key == name}
+    else:
+        raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: artist (or id)")
     tracks = [t for t in view.tracks.values() if set(t.artist_ids) & artist_ids or fold(t.artist) == name]
     totals = await call.db(play_totals)
     tracks.sort(key=lambda t: (-totals.get(t.id, 0), -(t.year or 0), t.album_id, t.disc, t.number))
     tracks = tracks[:count]
     notes = await call.notes(t.id for t in tracks)
     return {"topSongs": {"song": [song(t, view, notes) for t in tracks]} if tracks else {}}
-
-
-# --- lyrics ---------------------------------------------------------------------------
-
-
-def _lyrics_of(db: Any, track_id: int) -> tuple[str | None, list[list[Any]]]:
-    row = db.execute(
-        "SELECT lyrics, synced_lyrics FROM catalog_track_media WHERE track_id = ?", [track_id]
-    ).fetchone()
-    if row is None:
-        return None, []
-    return row[0], json.loads(row[1]) if row[1] else []
-
-
-async def get_lyrics(call: Call) -> dict[str, Any]:
-    view = await call.view()
-    artist, title = fold(call.text("artist") or ""), fold(call.text("title") or "")
-    candidates = [
-        t
-        for t in view.songs
-        if t.has_lyrics and (not title or fold(t.title) == title) and (not artist or artist in fold(t.artist))
-    ]
-    if not candidates or not (artist or title):
-        return {"lyrics": {"value": ""}}  # none found: the spec requires the text
-    track = candidates[0]
-    text, _ = await call.db(lambda d: _lyrics_of(d, track.id))
-    if not text:
-        return {"lyrics": {"value": ""}}  # none found: the spec requires the text
-    return {"lyrics": {"artist": track.artist, "title": track.title, "value": text}}
-
-
-async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
-    view = await call.view()
-    track = find_track(view, call)
-    text, synced = await call.db(lambda d: _lyrics_of(d, track.id))
-    found: list[dict[str, Any]] = []
-    if synced:
-        lines = [{"start": round(start * 1000), "value": line} for start, line in synced]
-        found.append({"lang": "xxx", "synced": True, "line": lines, **_display(track)})
-    if text:
-        found.append(
-            {
-                "lang": "xxx",
-                "synced": False,
-                "line": [{"value": line} for line in text.split("\n")],
-                **_display(track),
-            }
-        )
-    return {"lyricsList": {"structuredLyrics": found} if found else {}}
-
-
-def _display(track: Track) -> dict[str, Any]:
-    return {"displayArtist": track.artist, "displayTitle": track.title}
 
 
 ENDPOINTS = {
@@ -309,6 +263,4 @@ ENDPOINTS = {
     "getSimilarSongs": get_similar_songs,
     "getSimilarSongs2": get_similar_songs2,
     "getTopSongs": get_top_songs,
-    "getLyrics": get_lyrics,
-    "getLyricsBySongId": get_lyrics_by_song_id,
 }

@@ -42,6 +42,19 @@ class NowPlayingEntry:
 
 
 @dataclass
+class Listen:
+    """One listen of one song by one user in one app, as `reportPlayback` follows it."""
+
+    track_id: int
+    position_ms: int
+    state: str
+    at: float  # monotonic time of the last report
+    heard: float = 0.0  # seconds played through (seeks and pauses left out)
+    counted: bool = False  # its one play is counted (by reportPlayback or scrobble)
+    ignore: bool = False  # the app asked not to count it (ignoreScrobble)
+
+
+@dataclass
 class Subsonic:
     """The feature's state, built when the app starts."""
 
@@ -50,6 +63,7 @@ class Subsonic:
     slots: TranscodeSlots
     auth_cache: AuthCache = field(default_factory=AuthCache)
     now_playing: dict[tuple[int, str], NowPlayingEntry] = field(default_factory=dict)
+    listens: dict[tuple[int, str], Listen] = field(default_factory=dict)
     transcodes: set[asyncio.subprocess.Process] = field(default_factory=set)
     covers: OrderedDict[str, bytes] = field(default_factory=OrderedDict)  # recent covers, by cache key
     notes: NotesCache = field(default_factory=NotesCache)

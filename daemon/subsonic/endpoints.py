@@ -21,10 +21,16 @@ from tunecamp.daemon.subsonic import (
     covers,
     download,
     lists,
+    lyrics,
     media,
+    playback,
     playlists,
+    podcasts,
+    radio,
     search,
+    shares,
     system,
+    transcoding,
 )
 from tunecamp.daemon.subsonic.call import Call
 
@@ -40,7 +46,24 @@ class Endpoint:
 
 def _endpoints() -> dict[str, Endpoint]:
     table: dict[str, Endpoint] = {}
-    for module in (system, browse, lists, search, media, download, covers, annotation, playlists, bookmarks):
+    for module in (
+        system,
+        browse,
+        lyrics,
+        lists,
+        search,
+        media,
+        download,
+        covers,
+        annotation,
+        playback,
+        transcoding,
+        playlists,
+        bookmarks,
+        shares,
+        podcasts,
+        radio,
+    ):
         for name, handler in module.ENDPOINTS.items():
             assert name not in table, name
             table[name] = Endpoint(handler)

@@ -12,7 +12,8 @@ from aiohttp import web
 
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
-from tunecamp.daemon.subsonic import account_api, account_pages, media
+from tunecamp.daemon.subsonic import account_api, account_pages, media, share_page
+from tunecamp.daemon.subsonic.artist_images import from_site
 from tunecamp.daemon.subsonic.call import SUBSONIC, Subsonic
 from tunecamp.daemon.subsonic.credentials import PasswordBox
 from tunecamp.daemon.subsonic.dispatch import dispatch
@@ -21,10 +22,11 @@ from tunecamp.daemon.subsonic.slots import TranscodeSlots
 
 
 async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
     state = Subsonic(
         PasswordBox.from_secret(app[SECRET].value),
-        LibraryCache(app[DB]),
-        TranscodeSlots.from_config(app[CONFIG]),
+        LibraryCache(app[DB], from_site(config.public_dir, config.url)),
+        TranscodeSlots.from_config(config),
     )
     app[SUBSONIC] = state
     yield
@@ -36,5 +38,6 @@ def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(subsonic_ctx)
     account_pages.setup(app)
     account_api.setup(app)
+    share_page.setup(app)
     app.router.add_get("/rest/{name:.+}", dispatch)  # and HEAD; deeper paths too: never a 404 page
     app.router.add_post("/rest/{name:.+}", dispatch)

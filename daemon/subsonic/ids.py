@@ -1,6 +1,7 @@
 """Subsonic IDs: the catalog index's stable integer IDs with a kind prefix, as strings.
 
-"ar-3" is an artist, "al-12" an album, "tr-40" a track, "pl-2" a playlist. The prefix lets
+"ar-3" is an artist, "al-12" an album, "tr-40" a track, "pl-2" a playlist, "pe-40" track 40 as
+a podcast episode, "pc-1" the catalog's podcast, "sh-5" a share. The prefix lets
 one parameter (star's `id`, getCoverArt's `id`, getMusicDirectory's `id`) name any kind;
 the number is the index ID, which survives rescans and renames, so starred items and
 playlists keep pointing at the same music.
@@ -10,7 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PREFIXES = {"artist": "ar", "album": "al", "track": "tr", "playlist": "pl"}
+PREFIXES = {
+    "artist": "ar",
+    "album": "al",
+    "track": "tr",
+    "playlist": "pl",
+    "episode": "pe",  # a track as an episode of the catalog's podcast (podcasts.py)
+    "channel": "pc",  # the catalog's podcast
+    "share": "sh",
+}
 KINDS = {prefix: kind for kind, prefix in PREFIXES.items()}
 MUSIC_FOLDER_ID = 1
 

@@ -90,6 +90,9 @@ def _song_base(track: Track, view: View) -> dict[str, Any]:
             "albumArtists": _artist_refs(view, album.artist_ids),
             "displayAlbumArtist": album.artist_name,
             "explicitStatus": "explicit" if track.explicit else None,
+            "replayGain": view.library.site.gains.get((album.slug, track.slug)),
+            "bpm": track.bpm,
+            "moods": list(track.moods) or None,
         }
     )
 
@@ -110,8 +113,17 @@ def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[
     return item
 
 
+def release_date(date: str) -> dict[str, int] | None:
+    """An ItemDate from "2021-05-01" (or "2021"): the parts known."""
+    parts = date.split("-")[:3]
+    if not all(p.isdigit() for p in parts):
+        return None
+    return dict(zip(("year", "month", "day"), (int(p) for p in parts), strict=False))
+
+
 def _album_base(album: Album, view: View) -> dict[str, Any]:
     tracks = view.album_tracks(album)
+    first = tracks[0] if tracks else None  # release-level tags (types, original date) ride on each track
     return _compact(
         {
             "id": album_id(album.id),
@@ -128,7 +140,14 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
             "artists": _artist_refs(view, album.artist_ids),
             "displayArtist": album.artist_name,
             "recordLabels": [{"name": album.label}] if album.label else None,
-            "releaseDate": {"year": album.year} if album.year else None,
+            "releaseDate": release_date(album.date) if album.date else None,
+            "originalReleaseDate": release_date(first.original_date)
+            if first and first.original_date
+            else None,
+            "releaseTypes": list(first.release_types) or None if first else None,
+            "moods": sorted({m for t in tracks for m in t.moods}) or None,
+            "musicBrainzId": first.release_mbid if first else None,
+            "sortName": sort_name(album.title),
             "explicitStatus": "explicit" if album.explicit else None,
             "isCompilation": False,
         }
@@ -176,21 +195,47 @@ def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -
     }
 
 
+def sort_name(name: str) -> str:
+    """The name as it sorts: a leading article moves to the end ("Beatles, The")."""
+    words = name.split(maxsplit=1)
+    if len(words) == 2 and words[0] in IGNORED_ARTICLES.split():
+        return f"{words[1]}, {words[0]}"
+    return name
+
+
+def _artist_mbid(artist: Artist, view: View) -> str | None:
+    """The MusicBrainz ID the album-artist tag of one of the artist's own albums gives."""
+    for album in view.artist_albums.get(artist.id, ()):
+        tracks = view.album_tracks(album) if len(album.artist_ids) == 1 else []
+        if tracks and tracks[0].album_artist_mbid:
+            return tracks[0].album_artist_mbid
+    return None
+
+
 def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+    # coverArt only for an artist with a picture of its own: apps then use their own artist art
+    # (a placeholder here would hide it)
     return {
         "id": artist_id(artist.id),
         "name": artist.name,
-        "coverArt": artist_id(artist.id),
+        "coverArt": artist_id(artist.id) if artist.image else None,
+        "artistImageUrl": view.library.images.get(artist.id),
         "albumCount": len(view.artist_albums.get(artist.id, ())),
         "starred": notes.starred("artist", artist.id),
+        "userRating": notes.rating("artist", artist.id),
+        "sortName": sort_name(artist.name),
+        "musicBrainzId": _artist_mbid(artist, view),
     }
 
 
-def artist_entry(artist: Artist, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+def artist_entry(
+    artist: Artist, notes: Annotations = NO_ANNOTATIONS, view: View | None = None
+) -> dict[str, Any]:
     """An artist as a folder (getIndexes, search2, getStarred)."""
     return {
         "id": artist_id(artist.id),
         "name": artist.name,
+        "artistImageUrl": view.library.images.get(artist.id) if view else None,
         "starred": notes.starred("artist", artist.id),
         "userRating": notes.rating("artist", artist.id),
     }
@@ -213,7 +258,7 @@ def found_items(view: View, found: Found, notes: Annotations, *, id3: bool) -> d
     body: dict[str, Any] = {}
     if found.artists:
         body["artist"] = [
-            artist_id3(a, view, notes) if id3 else artist_entry(a, notes) for a in found.artists
+            artist_id3(a, view, notes) if id3 else artist_entry(a, notes, view) for a in found.artists
         ]
     if found.albums:
         body["album"] = [(album_id3 if id3 else album_child)(a, view, notes) for a in found.albums]

@@ -16,6 +16,7 @@ import asyncio
 import json
 import time
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -24,14 +25,27 @@ from sqlite_utils import Database
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.subsonic.render import iso
+from tunecamp.daemon.subsonic.site_info import SiteInfo
 
 CHECK_INTERVAL = 1.0
+# What a fresh snapshot learns from the built site (the artists' pictures, catalog.json), set
+# by feature.py when it loads; it runs on the database thread, beside the load.
+Decorate = Callable[["Library"], None]
 
 
 def fold(text: str) -> str:
     """For matching and sorting: case- and accent-insensitive."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def joined(keys: Sequence[str]) -> tuple[str, list[int]]:
+    """The keys in one string (NUL between them) and where each starts: str.find scans it in C."""
+    starts, at = [], 0
+    for key in keys:
+        starts.append(at)
+        at += len(key) + 1
+    return "\0".join(keys), starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +67,7 @@ class Album:
     artist_name: str
     status: str
     year: int | None
+    date: str | None  # as written: "2021-05-01"
     genres: tuple[str, ...]
     track_ids: tuple[int, ...]
     duration: float
@@ -100,6 +115,12 @@ class Track:
     musicbrainz_id: str | None
     explicit: bool
     key: str  # folded title, artist and album
+    bpm: int | None = None
+    moods: tuple[str, ...] = ()
+    release_types: tuple[str, ...] = ()
+    original_date: str | None = None
+    release_mbid: str | None = None
+    album_artist_mbid: str | None = None
 
 
 @dataclass
@@ -157,6 +178,14 @@ class View:
         return [t.key for t in self.songs]
 
     @cached_property
+    def song_blob(self) -> tuple[str, list[int]]:
+        return joined(self.song_keys)
+
+    @cached_property
+    def album_blob(self) -> tuple[str, list[int]]:
+        return joined(self.album_keys)
+
+    @cached_property
     def genres(self) -> dict[str, tuple[int, int]]:
         """genre -> (songs, albums), named as first written, sorted."""
         names: dict[str, str] = {}
@@ -182,6 +211,8 @@ class Library:
     artists: dict[int, Artist]
     albums: dict[int, Album]
     tracks: dict[int, Track]
+    images: dict[int, str] = field(default_factory=dict)  # artist ID -> its picture on the static site
+    site: SiteInfo = field(default_factory=SiteInfo)  # what the last build published (site_info.py)
     _views: dict[bool, View] = field(default_factory=dict)
 
     def view(self, drafts: bool) -> View:
@@ -207,8 +238,10 @@ def load(db: Database) -> Library:
     for r in db.query(
         "SELECT t.*, m.first_seen, m.download AS policy, m.streaming, m.codec, m.sample_rate, m.channels, "
         "m.bits_per_sample, m.year, m.lyrics IS NOT NULL OR m.synced_lyrics IS NOT NULL AS has_lyrics, "
-        "m.isrc, m.musicbrainz_id, m.explicit FROM catalog_tracks t "
-        "LEFT JOIN catalog_track_media m ON m.track_id = t.id WHERE t.missing = 0 "
+        "m.isrc, m.musicbrainz_id, m.explicit, g.bpm, g.moods, g.release_types, g.original_date, "
+        "g.release_mbid, g.album_artist_mbid "
+        "FROM catalog_tracks t LEFT JOIN catalog_track_media m ON m.track_id = t.id "
+        "LEFT JOIN catalog_track_tags g ON g.track_id = t.id WHERE t.missing = 0 "
         "ORDER BY t.album_id, t.disc, t.number, t.id"
     ):
         track_rows.setdefault(r["album_id"], []).append(r)
@@ -232,6 +265,7 @@ def load(db: Database) -> Library:
             artist_name=artist_name,
             status=r["status"],
             year=year,
+            date=r["date"],
             genres=tuple(json.loads(r["genres"])),
             track_ids=tuple(t["id"] for t in rows),
             duration=sum(t["duration"] for t in rows),
@@ -278,6 +312,12 @@ def load(db: Database) -> Library:
                 musicbrainz_id=t["musicbrainz_id"],
                 explicit=bool(t["explicit"]),
                 key=fold(f"{t['title']} {t['artist']} {r['title']}"),
+                bpm=t["bpm"],
+                moods=tuple(json.loads(t["moods"])) if t["moods"] else (),
+                release_types=tuple(json.loads(t["release_types"])) if t["release_types"] else (),
+                original_date=t["original_date"],
+                release_mbid=t["release_mbid"],
+                album_artist_mbid=t["album_artist_mbid"],
             )
     return Library(artists, albums, tracks)
 
@@ -285,8 +325,9 @@ def load(db: Database) -> Library:
 class LibraryCache:
     """The current snapshot; reloaded when the index changed (checked at most once a second)."""
 
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, decorate: Decorate | None = None) -> None:
         self.db = db
+        self.decorate = decorate
         self._library: Library | None = None
         self._version: int | None = None
         self._checked = 0.0
@@ -305,7 +346,12 @@ class LibraryCache:
 
             def check(db: Database) -> tuple[int, Library | None]:
                 version = int(db.execute("PRAGMA data_version").fetchone()[0])
-                return version, (load(db) if cached is None or version != known else None)
+                if cached is not None and version == known:
+                    return version, None
+                library = load(db)
+                if self.decorate is not None:
+                    self.decorate(library)
+                return version, library
 
             version, fresh = await self.db.run(check)
             if fresh is not None:

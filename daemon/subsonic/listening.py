@@ -276,7 +276,13 @@ def delete_bookmark(db: Database, user_id: int, track: int) -> None:
 
 
 def play_queue(db: Database, user_id: int) -> tuple[dict[str, Any], list[int]] | None:
-    rows = list(db.query("SELECT * FROM play_queues WHERE user_id = ?", [user_id]))
+    rows = list(
+        db.query(
+            "SELECT q.*, i.current_index FROM play_queues q "
+            "LEFT JOIN play_queue_index i ON i.user_id = q.user_id WHERE q.user_id = ?",
+            [user_id],
+        )
+    )
     if not rows:
         return None
     tracks = [
@@ -296,6 +302,7 @@ class PlayQueue:
     current: int | None  # the song playing, by its ID
     position_ms: int  # in the current song
     client: str  # the app that saved it
+    current_index: int | None = None  # which entry plays (indexBasedQueue); else the song's first
 
 
 def save_play_queue(db: Database, user_id: int, queue: PlayQueue) -> None:
@@ -312,3 +319,11 @@ def save_play_queue(db: Database, user_id: int, queue: PlayQueue) -> None:
             "INSERT INTO play_queue_tracks (user_id, position, track_id) VALUES (?, ?, ?)",
             [(user_id, i, t) for i, t in enumerate(queue.track_ids)],
         )
+        index = queue.current_index
+        if index is None and queue.current is not None and queue.current in queue.track_ids:
+            index = list(queue.track_ids).index(queue.current)
+        db.execute("DELETE FROM play_queue_index WHERE user_id = ?", [user_id])
+        if index is not None:
+            db.execute(
+                "INSERT INTO play_queue_index (user_id, current_index) VALUES (?, ?)", [user_id, index]
+            )

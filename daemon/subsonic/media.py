@@ -45,6 +45,7 @@ CHUNK = 64 * 1024
 DEFAULT_KBPS = 192
 PROTECTED_KBPS = 128  # the most a sold or code-locked release streams at
 BUSY_RETRY_AFTER = 3
+LOSSLESS_CODECS = frozenset({"flac", "alac", "pcm", "wav", "aiff", "wavpack", "ape"})
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Transcode:
     estimate: bool  # send a Content-Length estimated from the bitrate (estimateContentLength)
 
 
-def _target(name: str, kbps: int) -> Target:
+def target_for(name: str, kbps: int) -> Target:
     rate = f"{kbps}k"
     if name == "opus":
         return Target("opus", "audio/ogg", ("-c:a", "libopus", "-b:a", rate), "ogg")
@@ -79,6 +80,20 @@ def _target(name: str, kbps: int) -> Target:
     if name == "flac":
         return Target("flac", "audio/flac", ("-c:a", "flac"), "flac", lossless=True)
     return Target("mp3", "audio/mpeg", ("-c:a", "libmp3lame", "-b:a", rate), "mp3")
+
+
+def transcode_kbps(track: Track, max_kbps: int, allowed: bool) -> int:
+    """The bitrate of a transcode: what was asked (or the default), never above a lossy source's own.
+
+    Re-encoding a 128 kb/s MP3 at 192 kb/s only makes the file bigger: the lost detail does not
+    come back. A lossless source has no such ceiling.
+    """
+    kbps = max_kbps or DEFAULT_KBPS
+    if not allowed:
+        kbps = min(kbps, PROTECTED_KBPS)
+    if track.bitrate and track.codec not in LOSSLESS_CODECS:
+        kbps = min(kbps, max(32, round(track.bitrate / 1000)))
+    return max(32, min(kbps, 320))
 
 
 def original_allowed(track: Track, staff: bool) -> bool:
@@ -133,19 +148,24 @@ async def stream(call: Call) -> web.StreamResponse:
         built = built_stream(call, view, track, None if wanted in (None, "raw") else wanted, max_kbps)
         if built is not None:
             return file_response(built[0], built[1])
-    kbps = max_kbps or DEFAULT_KBPS
-    if not allowed:
-        kbps = min(kbps, PROTECTED_KBPS)
-    target = _target(wanted or "mp3", max(32, min(kbps, 320)))
+    kbps = transcode_kbps(track, max_kbps, allowed)
+    target = target_for(wanted or "mp3", kbps)
     if target.lossless and not allowed:
-        target = _target("mp3", kbps)
+        target = target_for("mp3", kbps)
     plan = Transcode(target, kbps, offset, call.flag("estimateContentLength"))
+    return await send_transcode(call, (view, track, path), plan, None if wanted in (None, "raw") else wanted)
+
+
+async def send_transcode(
+    call: Call, source: tuple[View, Track, Path], plan: Transcode, fmt: str | None
+) -> web.StreamResponse:
+    """A transcode in a slot; over the cap, the built stream in `fmt` (any bitrate), else busy."""
+    view, track, path = source
     if call.request.method == "HEAD":
         return await transcode(call, path, track, plan)
     slots, user_id = call.state.slots, call.user.id
     if not slots.take(user_id):
-        fmt = None if wanted in (None, "raw") else wanted
-        if offset == 0 and (fallback := built_stream(call, view, track, fmt, 0)) is not None:
+        if plan.offset == 0 and (fallback := built_stream(call, view, track, fmt, 0)) is not None:
             return file_response(*fallback)
         if not await slots.take_soon(user_id):
             return busy(call)

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from sqlite_utils import Database
 
-from tunecamp.daemon.catalog_index import relative_path
-from tunecamp.generator.catalog.model import Catalog
+from tunecamp.daemon.catalog_index import RelativePaths, relative_path
+from tunecamp.generator.catalog.model import Catalog, LyricLine
+
+
+def _synced_line(line: LyricLine) -> list[Any]:
+    """[start, text] or, with word timings, [start, text, [[start, end, word]...], end] (seconds)."""
+    if not line.words:
+        return [line.start, line.text]
+    return [line.start, line.text, [[w.start, w.end, w.text] for w in line.words], line.end]
 
 
 def refresh_media(db: Database, catalog: Catalog) -> int:
     """Upsert the media rows of every indexed item of `catalog`; returns how many tracks."""
     root = catalog.content_dir.resolve()
+    paths = RelativePaths(root)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     albums = {r[1]: r[0] for r in db.execute("SELECT id, slug FROM catalog_albums WHERE missing = 0")}
     tracks = {r[1]: r[0] for r in db.execute("SELECT id, source_path FROM catalog_tracks WHERE missing = 0")}
@@ -63,12 +72,12 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                 ],
             )
             for track in release.tracks:
-                track_id = tracks.get(relative_path(track.source, root) or "")
+                track_id = tracks.get(paths(track.source) or "")
                 if track_id is None:
                     continue
                 date = track.date or release.date
                 lyrics = track.lyrics
-                synced = [[line.start, line.text] for line in lyrics.synced] if lyrics else []
+                synced = [_synced_line(line) for line in lyrics.synced] if lyrics else []
                 db.execute(
                     "INSERT INTO catalog_track_media (track_id, first_seen, download, streaming, codec, "
                     "sample_rate, channels, bits_per_sample, year, lyrics, synced_lyrics, isrc, "
@@ -94,6 +103,22 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                         track.isrc,
                         track.musicbrainz.get("recording"),
                         int(track.settings.explicit),
+                    ],
+                )
+                db.execute(
+                    "INSERT INTO catalog_track_tags (track_id, bpm, moods, release_types, original_date, "
+                    "release_mbid, album_artist_mbid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(track_id) DO UPDATE "
+                    "SET bpm = excluded.bpm, moods = excluded.moods, release_types = excluded.release_types, "
+                    "original_date = excluded.original_date, release_mbid = excluded.release_mbid, "
+                    "album_artist_mbid = excluded.album_artist_mbid",
+                    [
+                        track_id,
+                        track.bpm,
+                        json.dumps(list(track.moods)),
+                        json.dumps(list(track.release_types)),
+                        track.original_date,
+                        track.musicbrainz.get("release"),
+                        track.musicbrainz.get("album_artist"),
                     ],
                 )
                 count += 1

@@ -15,6 +15,62 @@ from tunecamp.daemon.schema import run_script
 MIGRATIONS = Migrations("tunecamp.subsonic")
 
 
+@MIGRATIONS()
+def m001_play_queue_index(db: Database) -> None:
+    # Which entry of the saved queue is playing (indexBasedQueue): a queue may hold a song twice,
+    # so the song's ID alone does not say which. A table of its own: play_queues is kept as it was.
+    run_script(
+        db,
+        """
+        CREATE TABLE play_queue_index (
+            user_id INTEGER PRIMARY KEY REFERENCES play_queues(user_id) ON DELETE CASCADE,
+            current_index INTEGER NOT NULL
+        );
+    """,
+    )
+
+
+@MIGRATIONS()
+def m002_shares(db: Database) -> None:
+    # Shares (shares.py): what a user shared, as (kind, catalog ID) pairs, and until when.
+    run_script(
+        db,
+        """
+        CREATE TABLE subsonic_shares (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            items TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT,
+            last_visited TEXT,
+            visit_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX subsonic_shares_user ON subsonic_shares(user_id);
+    """,
+    )
+
+
+@MIGRATIONS()
+def m003_track_tags(db: Database) -> None:
+    # What the tags say beyond the index and the media rows (bpm, moods, release types, the original
+    # date, the release's and album artist's MusicBrainz IDs), for the fields apps show; rebuilt from content/ with the media rows (media_rows.py).
+    run_script(
+        db,
+        """
+        CREATE TABLE catalog_track_tags (
+            track_id INTEGER PRIMARY KEY,
+            bpm INTEGER,
+            moods TEXT NOT NULL DEFAULT '[]',
+            release_types TEXT NOT NULL DEFAULT '[]',
+            original_date TEXT,
+            release_mbid TEXT,
+            album_artist_mbid TEXT
+        );
+    """,
+    )
+
+
 def m003_subsonic(db: Database) -> None:
     # Subsonic credentials and each user's listening state (listening.py). Items are
     # (kind, catalog ID): catalog IDs survive rescans, so no foreign key ties this precious

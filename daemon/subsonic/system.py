@@ -15,7 +15,12 @@ EXTENSIONS = (
     ("formPost", [1]),
     ("apiKeyAuthentication", [1]),
     ("transcodeOffset", [1]),
-    ("songLyrics", [1]),
+    ("songLyrics", [1, 2]),
+    ("playbackReport", [1]),
+    ("transcoding", [1]),
+    ("indexBasedQueue", [1]),
+    ("getPodcastEpisode", [1]),
+    ("topSongsByArtistId", [1]),
 )
 
 
@@ -47,10 +52,10 @@ def user_element(user: User) -> dict[str, Any]:
         "playlistRole": True,
         "coverArtRole": False,
         "commentRole": False,
-        "podcastRole": False,
+        "podcastRole": False,  # podcasts are read-only: the catalog's own show
         "streamRole": True,
         "jukeboxRole": False,
-        "shareRole": False,
+        "shareRole": True,
         "videoConversionRole": False,
         "folder": [MUSIC_FOLDER_ID],
     }

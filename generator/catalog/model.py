@@ -50,9 +50,20 @@ class AudioInfo:
 
 
 @dataclass(frozen=True)
+class LyricWord:
+    """A word or syllable of a synced line, from enhanced LRC or TTML."""
+
+    start: float  # seconds
+    text: str
+    end: float | None = None  # TTML gives ends; enhanced LRC only starts
+
+
+@dataclass(frozen=True)
 class LyricLine:
     start: float  # seconds
     text: str
+    words: tuple[LyricWord, ...] = field(default=(), compare=False)  # word timings, when the artist gave them
+    end: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,11 @@ class Track:
     isrc: str | None = None
     musicbrainz: dict[str, str] = field(default_factory=dict, hash=False)
     has_embedded_cover: bool = False
+    # from the tags, for the Subsonic API (its pages do not show them)
+    bpm: int | None = None
+    moods: tuple[str, ...] = ()
+    release_types: tuple[str, ...] = ()
+    original_date: str | None = None
 
     @property
     def duration(self) -> float:

@@ -295,6 +295,10 @@ def _tracks(
                 isrc=c.text_value(o, "isrc", meta, problems, where) or tags.isrc,
                 musicbrainz=dict(tags.musicbrainz),
                 has_embedded_cover=tags.has_cover,
+                bpm=tags.bpm,
+                moods=tags.moods,
+                release_types=tags.release_types,
+                original_date=tags.original_date,
             )
         )
     unsorted.sort(key=lambda t: (t.disc, t.number, t.source.name))
@@ -317,7 +321,11 @@ def _lyrics(
     if text:
         return Lyrics(text)
     stem = os.path.splitext(path.name)[0]
-    for name in (f"{stem}.lrc", f"{stem}.txt"):
+    for name in (
+        f"{stem}.ttml",
+        f"{stem}.lrc",
+        f"{stem}.txt",
+    ):  # TTML first: it is there for its word timings
         side = path.parent / name
         if name in here.listing.files:
             try:

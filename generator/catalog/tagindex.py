@@ -15,7 +15,7 @@ from tunecamp.generator.cachefile import load_pickle, save_pickle
 from tunecamp.generator.catalog.model import AudioInfo
 from tunecamp.generator.catalog.tags import TrackTags, read_tags
 
-FORMAT = 1  # bump when TrackTags or AudioInfo change shape
+FORMAT = 2  # bump when TrackTags or AudioInfo change shape
 
 Entry = tuple[int, int, TrackTags, AudioInfo]  # size, mtime_ns, tags, info
 

@@ -58,6 +58,10 @@ class TrackTags:
     musicbrainz: dict[str, str] = field(default_factory=dict, hash=False)
     comment: str | None = None
     has_cover: bool = False
+    bpm: int | None = None
+    moods: tuple[str, ...] = ()
+    release_types: tuple[str, ...] = ()  # Picard's RELEASETYPE: album, single, ep, live...
+    original_date: str | None = None  # as written: "1999", "1999-03-02"
 
 
 def read_tags(path: Path) -> tuple[TrackTags, AudioInfo]:
@@ -100,6 +104,8 @@ _ID3_TEXT = {
     "TPOS": "discnumber",
     "TDRC": "date",
     "TDOR": "originaldate",
+    "TBPM": "bpm",
+    "TMOO": "mood",
     "TCOM": "composer",
     "TSRC": "isrc",
     "TEXT": "lyricist",
@@ -207,7 +213,20 @@ def build_tags(raw: Raw, has_cover: bool = False) -> TrackTags:
         musicbrainz=musicbrainz,
         comment=first("comment", "description"),
         has_cover=has_cover,
+        bpm=_bpm(first("bpm")),
+        moods=split_names(raw.get("mood", ())),
+        release_types=tuple(t.lower() for t in split_names(raw.get("releasetype", ()))),
+        original_date=first("originaldate", "originalyear"),
     )
+
+
+def _bpm(value: str | None) -> int | None:
+    """Beats a minute, when the tag holds a plausible number ("120", "120.5")."""
+    try:
+        bpm = round(float(value or ""))
+    except (ValueError, OverflowError):
+        return None
+    return bpm if 1 <= bpm <= 999 else None
 
 
 _MUSICBRAINZ = {

@@ -167,3 +167,25 @@ def test_two_identical_files_keep_distinct_ids(tmp_path: Path) -> None:
     refresh(db, same)
     assert sorted(r["id"] for r in db.query("SELECT id FROM catalog_tracks WHERE missing = 0")) == rows
     assert len(set(rows)) == 2
+
+
+def test_relative_paths_agree_with_relative_path(tmp_path: Path) -> None:
+    from tunecamp.daemon.catalog_index import RelativePaths, relative_path
+
+    root = tmp_path / "content"
+    (root / "releases/a").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (root / "releases/linked").symlink_to(tmp_path / "elsewhere")
+    paths = RelativePaths(root.resolve())
+    cases = [
+        root / "releases/a/01.flac",
+        root / "releases/a/../a/02.flac",
+        root / "top.flac",
+        tmp_path / "elsewhere/x.flac",
+        root / "releases/linked/y.flac",  # a symlinked folder leaves content/: absolute, as before
+        None,
+    ]
+    for case in cases:
+        assert paths(case) == relative_path(case, root.resolve()), case
+    assert paths(root / "releases/a/01.flac") == "releases/a/01.flac"
+    assert paths(root / "top.flac") == "top.flac"

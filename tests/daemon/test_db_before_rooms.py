@@ -38,6 +38,7 @@ LATER = (
     "tunecamp.discovery",
     "tunecamp.chat",
     "tunecamp.enrich",
+    "tunecamp.subsonic",
 )
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 

@@ -179,6 +179,8 @@ DEFAULTS = {
     "message_id": "1",
     "sanction_id": "1",
     "report_id": "1",
+    "token": "1-AAAAAAAAAAAAAAAAAAAAAA",  # a Subsonic share link (signed by no one)
+    "song": "tr-1",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

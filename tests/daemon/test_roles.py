@@ -30,6 +30,8 @@ PARAMS = {
     "message_id": "999999",
     "sanction_id": "999999",
     "report_id": "999999",
+    "token": "1-AAAAAAAAAAAAAAAAAAAAAA",  # a Subsonic share link (signed by no one)
+    "song": "tr-1",
 }
 
 

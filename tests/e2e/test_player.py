@@ -68,6 +68,10 @@ def _long_release(content: Path) -> None:
         "  - file: 02 - Deep Water.mp3\n    title: Deep Water\n"
     )
     (folder / "notes.md").write_text("The swell arrives at 0:20.\n")
+    # word timings (enhanced LRC): the track page lights the words up as they are sung
+    (folder / "01 - Slow Tide.lrc").write_text(
+        "[00:00.00]<00:00.00>Slow <00:01.00>tide <00:03.00>rising\n[00:05.00]<00:05.00>Second <00:05.50>line\n"
+    )
 
 
 def _with_analysis(catalog: Catalog, media: Media) -> Media:
@@ -203,6 +207,26 @@ def test_timecode_links_seek(page: Page) -> None:
     page.goto("/releases/long-player/deep-water/#t=12")
     page.wait_for_function(f"{AUDIO}.currentTime >= 11.5", timeout=WAIT)
     assert page.evaluate(f"{AUDIO}.src").endswith("/deep-water.mp3")
+
+
+def test_lyrics_words_light_up_as_they_are_sung(page: Page) -> None:
+    page.goto("/releases/long-player/slow-tide/")
+    words = page.locator("[data-lyrics] li[data-start] [data-w]")
+    assert words.all_inner_texts() == ["Slow", "tide", "rising", "Second", "line"]
+    page.locator("[data-lyrics] li[data-start]").first.click()  # a line plays from its start
+    wait_playing_past(page, 1.2)
+    page.evaluate(f"{AUDIO}.pause()")
+    page.wait_for_function("document.querySelectorAll('[data-w].is-sung').length === 2", timeout=WAIT)
+    assert page.locator("[data-w].is-sung").all_inner_texts() == ["Slow", "tide"]
+    page.evaluate(f"{AUDIO}.currentTime = 5.6; {AUDIO}.play()")
+    page.wait_for_function(
+        "document.querySelector('li.is-current [data-w]')?.textContent === 'Second'", timeout=WAIT
+    )
+    page.evaluate(f"{AUDIO}.pause()")
+    assert page.locator("[data-w].is-sung").all_inner_texts() == [
+        "Second",
+        "line",
+    ]  # the line before is cleared
 
 
 def test_keyboard_waveform_next_track_and_normalisation(page: Page) -> None:

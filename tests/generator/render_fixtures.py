@@ -32,6 +32,7 @@ from tunecamp.generator.catalog.model import (
     Link,
     LyricLine,
     Lyrics,
+    LyricWord,
     Release,
     Track,
 )
@@ -110,7 +111,9 @@ def real_catalog(root: Path, make_audio: object, *, label_mode: bool = True, sec
             (ARTIST_ADA,),
             base,
             seconds,
-            lyrics=Lyrics("One\nTwo", (LyricLine(0.0, "One"), LyricLine(0.5, "Two"))),
+            lyrics=Lyrics(
+                "One\nTwo", (LyricLine(0.0, "One"), LyricLine(0.5, "Two", (LyricWord(0.5, "Two"),)))
+            ),
             credits="Solo at 0:01.",
             genres=("Electronic",),
         ),

@@ -74,7 +74,7 @@ def test_extensions_without_auth(daemon: Daemon) -> None:
 
 @pytest.mark.parametrize("fmt", ["xml", "json", "jsonp"])
 def test_unknown_and_unimplemented_endpoints_answer_subsonic_errors(daemon: Daemon, fmt: str) -> None:
-    for name, expected in (("getPodcastEpisode", 0), ("jukeboxControl.view", 0), ("noSuchThing", 70)):
+    for name, expected in (("createPodcastChannel", 0), ("jukeboxControl.view", 0), ("noSuchThing", 70)):
         response = httpx.get(f"{daemon.rest}/{name}", params=daemon.params(f=fmt, callback="cb"))
         assert response.status_code == 200
         if fmt == "xml":

@@ -16,8 +16,14 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import content_type_conformance, ignored_auth, negative_data_rejection
-from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    unsupported_method,
+)
+from subsonic_fixtures import PASSWORDS, Daemon, publish_site, running_daemon
 
 from tunecamp.daemon.subsonic.endpoints import ENDPOINTS
 
@@ -25,7 +31,8 @@ pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SPEC = REPO_ROOT.parent / "shared/specs/opensubsonic/openapi/openapi.json"
 SALT = "schemathesis"
-BINARY = {"stream", "download", "getCoverArt", "getAvatar"}
+BINARY = {"stream", "download", "getCoverArt", "getAvatar", "getTranscodeStream"}
+ONE_METHOD = {"getTranscodeDecision", "getTranscodeStream"}
 CREDENTIALS = {
     "u": "lena",
     "t": hashlib.md5((PASSWORDS["lena"] + SALT).encode()).hexdigest(),
@@ -68,11 +75,17 @@ class SubsonicCredentials:
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_spec(case: Any, module_daemon: Daemon) -> None:
     excluded = [ignored_auth, negative_data_rejection]
+    if case.operation.path.rsplit("/", 1)[-1] in ONE_METHOD:
+        # documented with one method only; every /rest call answers GET and POST (formPost), here
+        # with a clear error for the method the spec leaves out (no JSON body, no form variant)
+        excluded += [unsupported_method, allow_header_conformance]
     if case.operation.path.rsplit("/", 1)[-1] in BINARY:
         # the spec documents "application/binary"; audio and images carry their real types
         # (audio/flac, image/jpeg...), which players and image loaders need
         excluded.append(content_type_conformance)
     response = case.call(base_url=module_daemon.url)
+    if response.status_code == 400 and b"Got more than 8190 bytes" in response.content:
+        return  # a request line past aiohttp's 8 KB limit: refused by the HTTP server, before any endpoint
     case.validate_response(response, excluded_checks=excluded)
     if case.operation.path.rsplit("/", 1)[-1] in BINARY and response.status_code == 200:
         headers = {k.lower(): v for k, v in response.headers.items()}
@@ -132,13 +145,54 @@ REAL_CALLS: list[tuple[str, dict[str, Any]]] = [
     ("unstar", {"id": "tr-2"}),
     ("deleteBookmark", {"id": "tr-2"}),
     ("deletePlaylist", {"id": "pl-1"}),
+    # the 2026 extensions and calls (issue 19)
+    ("getLyricsBySongId", {"id": "tr-2", "enhanced": "true"}),
+    ("reportPlayback", {"mediaId": "tr-2", "mediaType": "song", "positionMs": 0, "state": "starting"}),
+    ("reportPlayback", {"mediaId": "tr-2", "mediaType": "song", "positionMs": 900, "state": "playing"}),
+    ("savePlayQueueByIndex", {"id": ["tr-2", "tr-3", "tr-2"], "currentIndex": 2, "position": 5}),
+    ("getPlayQueueByIndex", {}),
+    ("createShare", {"id": "al-2", "description": "spec"}),
+    ("getShares", {}),
+    ("updateShare", {"id": "sh-1", "description": "changed"}),
+    ("deleteShare", {"id": "sh-1"}),
+    ("getPodcasts", {}),
+    ("getNewestPodcasts", {"count": 5}),
+    ("getInternetRadioStations", {}),
+    ("getTopSongs", {"id": "ar-1", "count": 5}),
+]
+# with a published site: the podcast channel, its episodes
+SITE_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("getPodcasts", {}),
+    ("getNewestPodcasts", {"count": 2}),
+    ("getPodcastEpisode", {"id": "pe-2"}),
+    ("getSong", {"id": "tr-2"}),
 ]
 
 
 def test_spec_with_real_ids(module_daemon: Daemon) -> None:
     songs = module_daemon.ok("search3", query="")["searchResult3"]["song"]
     assert {s["id"] for s in songs} >= {"tr-2", "tr-3"}, songs
-    for endpoint, params in REAL_CALLS:
+    _check(module_daemon, REAL_CALLS)
+    publish_site(module_daemon)
+    assert module_daemon.ok("getPodcastEpisode", id="pe-2")
+    _check(module_daemon, SITE_CALLS)
+
+
+def test_transcode_decision_matches_the_spec(module_daemon: Daemon) -> None:
+    operation = schema["/rest/getTranscodeDecision"]["POST"]
+    client = {
+        "name": "spec",
+        "platform": "tests",
+        "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}],
+    }
+    case = operation.Case(query={"mediaId": "tr-2", "mediaType": "song", **CREDENTIALS}, body=client)
+    response = case.call(base_url=module_daemon.url)
+    assert response.json()["subsonic-response"]["transcodeDecision"]["canTranscode"] is True
+    case.validate_response(response, excluded_checks=[ignored_auth, negative_data_rejection])
+
+
+def _check(module_daemon: Daemon, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    for endpoint, params in calls:
         operation = schema[f"/rest/{endpoint}"]["GET"]
         case = operation.Case(query={**params, **CREDENTIALS})
         response = case.call(base_url=module_daemon.url)

@@ -409,6 +409,11 @@ def test_synced_lyrics_carry_their_times(pages: dict[str, bytes]) -> None:
         ("0.0", "One"),
         ("0.5", "Two"),
     ]
+    # word timings become spans the player lights up one by one (karaoke)
+    words = [
+        (span.get("data-w"), text(span)) for li in elements(lyrics, "li") for span in elements(li, "span")
+    ]
+    assert words == [("0.5", "Two")]
     (main,) = [a for a in elements(doc, "article") if a.get("data-track-page")]
     assert main.get("data-track-page") == "/sub/releases/engines/script/"
 

@@ -461,8 +461,17 @@
     lyrics.currentLine = -1;
     lyrics.id = list ? absolute(list.getAttribute("data-lyrics")) : "";
     lyrics.lines = list ? $$("li[data-start]", list).map(function (li) {
-      return { li: li, start: parseFloat(li.getAttribute("data-start")) || 0 };
+      // word timings (enhanced LRC, TTML): each word lights up as it is sung
+      var words = $$("[data-w]", li).map(function (w) {
+        return { el: w, start: parseFloat(w.getAttribute("data-w")) || 0 };
+      });
+      return { li: li, start: parseFloat(li.getAttribute("data-start")) || 0, words: words };
     }) : [];
+  }
+  function syncWords(line, time) {
+    for (var i = 0; i < line.words.length; i++) {
+      line.words[i].el.classList.toggle("is-sung", time !== null && line.words[i].start <= time + 0.05);
+    }
   }
   function syncLyrics(time) {
     if (!lyrics.list) return;
@@ -470,10 +479,12 @@
     if (cur && cur.id === lyrics.id) {
       for (var i = 0; i < lyrics.lines.length; i++) if (lyrics.lines[i].start <= time + 0.15) idx = i;
     }
+    if (idx >= 0) syncWords(lyrics.lines[idx], time);
     if (idx === lyrics.currentLine) return;
     if (lyrics.currentLine >= 0 && lyrics.lines[lyrics.currentLine]) {
       lyrics.lines[lyrics.currentLine].li.classList.remove("is-current");
       lyrics.lines[lyrics.currentLine].li.removeAttribute("aria-current");
+      syncWords(lyrics.lines[lyrics.currentLine], null);
     }
     lyrics.currentLine = idx;
     if (idx >= 0) {
