@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.output import Output
-from tunecamp.generator.words import plural
+from tunecamp.generator.site import i18n
 
 DEFAULT_THEME = "default"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -125,6 +125,13 @@ def _static_files(folders: tuple[Path, ...]) -> dict[str, Path]:
     return files
 
 
+def _message_files() -> dict[str, Path]:
+    """The scripts' messages per shipped catalog ("i18n/de.json"), compiled from the .po at install."""
+    folder = i18n.locale_dir()
+    files = {f"i18n/{c}.json": folder / c / "LC_MESSAGES" / f"{i18n.SITE_DOMAIN}.json" for c in i18n.CATALOGS}
+    return {rel: path for rel, path in files.items() if path.is_file()}
+
+
 def load_theme(
     name: str, content_dir: Path, urls: Urls, filters: Mapping[str, Callable[..., Any]] | None = None
 ) -> Theme:
@@ -136,7 +143,7 @@ def load_theme(
     assets: dict[str, str] = {}
     outputs: list[Output] = []
     digest = hashlib.sha256()
-    for rel, path in _static_files(folders).items():
+    for rel, path in (_static_files(folders) | _message_files()).items():
         data = path.read_bytes()
         site_path = u.theme_asset(fingerprint(rel, data))
         assets[rel] = site_path
@@ -150,7 +157,10 @@ def load_theme(
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # newstyle: _("Play %(title)s", title=...) formats and escapes its variables itself
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
     def asset(rel: str) -> str:
         if rel not in assets:
@@ -165,6 +175,20 @@ def load_theme(
             f'<svg class="icon {escape(cls)}" aria-hidden="true" focusable="false"><use href="{href}"></use></svg>'
         )
 
-    env.globals.update(u=u, link=urls.link, absolute=urls.absolute, asset=asset, icon=icon, plural=plural)
+    def messages() -> str:
+        """The scripts' messages in the page's language ("" in English, the scripts' own)."""
+        rel = f"i18n/{i18n.current().catalog}.json"
+        return urls.link(assets[rel]) if rel in assets else ""
+
+    env.globals.update(
+        u=u,
+        link=urls.link,
+        absolute=urls.absolute,
+        asset=asset,
+        icon=icon,
+        plural=i18n.plural,
+        locale=i18n.current,
+        messages=messages,
+    )
     env.filters.update(filters or {})
     return Theme(name, folders, env, assets, tuple(outputs), digest.hexdigest()[:12])
