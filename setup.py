@@ -14,7 +14,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
-from compile_messages import compile_all  # noqa: E402
+from compile_messages import compile_all
 
 
 class BuildWithCatalogs(build_py):

@@ -25,12 +25,11 @@ import jinja2
 import yaml
 from aiohttp import web
 
-from tunecamp.generator.catalog.settings import language_tag
-from tunecamp.generator.site import i18n
-
 from tunecamp.daemon.appkeys import CONFIG
 from tunecamp.daemon.roles import PUBLIC, grant, requires
 from tunecamp.daemon.users import current_user
+from tunecamp.generator.catalog.settings import language_tag
+from tunecamp.generator.site import i18n
 
 ASSETS = {"admin.css": "text/css", "admin.js": "text/javascript", "favicon.svg": "image/svg+xml"}
 

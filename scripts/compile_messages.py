@@ -55,5 +55,7 @@ def compile_all(locale_dir: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "themes/locale"
+    root = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "themes/locale"
+    )
     print(f"compiled {len(compile_all(root))} files under {root}")

@@ -45,7 +45,11 @@ def set_language(db: Database, user_id: int, language: str | None) -> None:
 @web.middleware
 async def language_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     user = current_user(request)
-    if user is not None and request.path.startswith("/admin") and not request.path.startswith("/admin/static"):
+    if (
+        user is not None
+        and request.path.startswith("/admin")
+        and not request.path.startswith("/admin/static")
+    ):
         language = await request.app[DB].run(lambda db: get_language(db, user.id))
         if language:
             request[PAGE_LANGUAGE] = language
@@ -67,7 +71,9 @@ async def account_submit(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     value = form.get("language")
     if not isinstance(value, str):
-        raise http_error(400, "language: missing (one of: " + ", ".join(c for c, _ in CHOICES) + ", or empty)")
+        raise http_error(
+            400, "language: missing (one of: " + ", ".join(c for c, _ in CHOICES) + ", or empty)"
+        )
     value = value.strip()
     if value and value not in dict(CHOICES):
         raise http_error(400, f"language: {value[:40]!r} is not one of " + ", ".join(c for c, _ in CHOICES))

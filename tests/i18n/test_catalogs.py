@@ -17,8 +17,21 @@ from tunecamp.generator.site import i18n
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "themes/locale"
 LANGUAGES = [c for c in i18n.CATALOGS if c != i18n.SOURCE_LANGUAGE]
-JINJA = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "True", "trim_blocks": "True", "lstrip_blocks": "True"}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "plural": (2, 3), "t": None, "tn": (1, 2)}
+JINJA = {
+    "extensions": "jinja2.ext.i18n",
+    "newstyle_gettext": "True",
+    "trim_blocks": "True",
+    "lstrip_blocks": "True",
+}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "plural": (2, 3),
+    "t": None,
+    "tn": (1, 2),
+}
 SOURCES = {
     i18n.SITE_DOMAIN: [
         ("generator", [("site/**.py", "python")]),
@@ -52,7 +65,9 @@ def domain_ids(request: pytest.FixtureRequest) -> tuple[str, set[str]]:
 
 def test_the_sources_have_strings_to_translate(domain_ids: tuple[str, set[str]]) -> None:
     domain, ids = domain_ids
-    assert "Sign out" in ids if domain == i18n.DASHBOARD_DOMAIN else {"Play %(title)s", "%(num)s release"} <= ids
+    assert (
+        "Sign out" in ids if domain == i18n.DASHBOARD_DOMAIN else {"Play %(title)s", "%(num)s release"} <= ids
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -84,7 +99,9 @@ def test_the_install_compiled_each_catalog(lang: str) -> None:
     folder = LOCALE / lang / "LC_MESSAGES"
     for domain in SOURCES:
         po, mo = folder / f"{domain}.po", folder / f"{domain}.mo"
-        assert mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime, f"{mo}: run make install or make messages"
+        assert mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime, (
+            f"{mo}: run make install or make messages"
+        )
     scripts = json.loads((folder / "site.json").read_text())
     assert scripts["messages"]["Play %(title)s"] != "Play %(title)s"
     assert set(scripts["messages"]["%(num)s listener"]) >= {"other"}

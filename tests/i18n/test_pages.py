@@ -25,7 +25,10 @@ def write(path: Path, text: str) -> Path:
 def site(tmp_path: Path, make_audio: MakeAudio) -> Path:
     """A German label: a French artist, and an Arabic release with an accented and Japanese track."""
     root = tmp_path / "content"
-    write(root / "catalog.yaml", "title: Etikett\nbase_url: https://label.example.net\nlanguage: de\nlabel: true\n")
+    write(
+        root / "catalog.yaml",
+        "title: Etikett\nbase_url: https://label.example.net\nlanguage: de\nlabel: true\n",
+    )
     write(root / "artists/ada/artist.yaml", "name: Ada\nlanguage: fr\n")
     write(root / "artists/sami/artist.yaml", "name: سامي\n")
     make_audio(root / "releases/nuit/01.flac", seconds=0.3, tags={"artist": "Ada", "title": "Été"})
@@ -72,13 +75,17 @@ def test_an_artist_and_a_release_override_the_catalog(site: Path) -> None:
     assert "مقطوعتان" in layl and "مارس 2026" in layl  # two tracks: the dual, not a number
     track = next(p for p in (site / "releases/layl").glob("*/index.html") if "夢" in p.read_text())
     assert 'dir="rtl"' in html_tag(track.read_text())
-    embed = next((site / "releases/layl").rglob("embed/index.html"), None) or next(site.rglob("embed*/**/*.html"))
+    embed = next((site / "releases/layl").rglob("embed/index.html"), None) or next(
+        site.rglob("embed*/**/*.html")
+    )
     assert embed.read_text().count('dir="rtl"') >= 1
 
 
 def test_media_controls_and_timecodes_stay_left_to_right(site: Path) -> None:
     layl = (site / "releases/layl/index.html").read_text()
-    assert '<div class="player-progress" dir="ltr">' in layl and '<div class="player-buttons" dir="ltr">' in layl
+    assert (
+        '<div class="player-progress" dir="ltr">' in layl and '<div class="player-buttons" dir="ltr">' in layl
+    )
     assert '<time class="track-duration" dir="ltr"' in layl
 
 

@@ -22,7 +22,9 @@ async def test_the_account_setting_wins_over_the_browser(client: TestClient, own
     headers = {**owner_headers, "Accept-Language": "de"}
     page = await (await client.get("/admin/account", headers=headers)).text()
     assert "Dein Konto" in page and 'value="ja" lang="ja"' in page and "日本語" in page
-    saved = await client.post("/admin/account", data={"language": "ja"}, headers=headers, allow_redirects=False)
+    saved = await client.post(
+        "/admin/account", data={"language": "ja"}, headers=headers, allow_redirects=False
+    )
     assert saved.status == 303
     page = await (await client.get("/admin/account", headers=headers)).text()
     assert '<html lang="ja" dir="ltr">' in page and "サインアウト" in page
