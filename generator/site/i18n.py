@@ -151,12 +151,21 @@ def plural(count: int, singular: str, plural_: str) -> str:
 
 
 def number(value: int | float) -> str:
-    return babel.numbers.format_decimal(value, locale=current().locale)
+    return _number(value, current().locale)
+
+
+@functools.lru_cache(maxsize=8192)  # Babel's formatters are slow and a build repeats its values
+def _number(value: int | float, locale: babel.Locale) -> str:
+    return babel.numbers.format_decimal(value, locale=locale)
 
 
 def filesize(size: int) -> str:
     """Decimal units with the locale's digits and separators: "1,5 MB" in German."""
-    locale = current().locale
+    return _filesize(size, current().locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _filesize(size: int, locale: babel.Locale) -> str:
     if size < 1000:
         return babel.numbers.format_decimal(size, locale=locale) + "\u00a0B"
     value = float(size)
@@ -170,13 +179,21 @@ def filesize(size: int) -> str:
 
 def price(amount: Decimal, currency: str) -> str:
     """€5.00 in English, 5,00 € in German; the currency's own number of decimals (¥500)."""
-    return babel.numbers.format_currency(amount, currency, locale=current().locale)
+    return _price(amount, currency, current().locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _price(amount: Decimal, currency: str, locale: babel.Locale) -> str:
+    return babel.numbers.format_currency(amount, currency, locale=locale)
 
 
 def long_date(date: dt.date) -> str:
     """As much as the artist wrote, the locale's way: "2026", "May 2026" / "Mai 2026", "1 May 2026"."""
-    locale = current().locale
-    precision = precision_of(date)
+    return _long_date(date, precision_of(date), current().locale)
+
+
+@functools.lru_cache(maxsize=8192)  # the date's precision is part of the key: PartialDate equals its date
+def _long_date(date: dt.date, precision: str, locale: babel.Locale) -> str:
     if precision == "year":
         return babel.dates.format_skeleton("y", date, locale=locale)
     if precision == "month":
