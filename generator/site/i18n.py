@@ -20,11 +20,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import babel
 import babel.dates
 import babel.numbers
 from babel.support import Translations
+from markupsafe import Markup
 
 from tunecamp.generator.catalog.dates import precision_of
 from tunecamp.generator.catalog.settings import language_tag
@@ -143,6 +145,23 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural_: str, count: int) -> str:
     return current().translations.ngettext(singular, plural_, count)
+
+
+@functools.lru_cache(maxsize=16384)
+def _markup(translations: gettext_module.NullTranslations, message: str) -> Markup:
+    return Markup(translations.gettext(message))
+
+
+def template_gettext(message: str, **variables: Any) -> Markup:
+    """The templates' `_()` and `{% trans %}`: new-style (variables escaped, then formatted), trusted
+    translation, and cached per catalog: jinja's own wrapper costs a fifth of a page's render."""
+    text = _markup(current().translations, message)
+    return text % variables if variables or "%%" in text else text
+
+
+def template_ngettext(singular: str, plural_: str, count: int, **variables: Any) -> Markup:
+    text = Markup(current().translations.ngettext(singular, plural_, count))
+    return text % {"num": count, **variables}
 
 
 def plural(count: int, singular: str, plural_: str) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import importlib.resources
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -25,6 +25,7 @@ from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.output import Output
 from tunecamp.generator.site import i18n
+from tunecamp.generator.site.translated_templates import overlay_for
 
 DEFAULT_THEME = "default"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -42,9 +43,16 @@ class Theme:
     assets: Mapping[str, str]  # "style.css" -> "static/style.1a2b3c4d5e.css"
     outputs: tuple[Output, ...]
     version: str  # changes whenever any asset changes
+    # one environment per catalog, made on first use (translated_templates.py)
+    by_catalog: dict[str, jinja2.Environment] = field(default_factory=dict, compare=False, repr=False)
 
     def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+        """`template` in the page's language (i18n.speaking), else the catalog-less source strings."""
+        catalog = i18n.current().catalog
+        env = self.by_catalog.get(catalog)
+        if env is None:
+            env = self.by_catalog[catalog] = overlay_for(self.env, catalog)
+        return env.get_template(template).render(**context)
 
     def template_name(self, path: Path) -> str | None:
         """The template name of a file in one of the theme's templates/ folders, else None."""
@@ -161,6 +169,8 @@ def load_theme(
     )
     # newstyle: _("Play %(title)s", title=...) formats and escapes its variables itself
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # the same behaviour without jinja's per-call wrapper (see template_gettext)
+    env.globals.update(_=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext)
 
     def asset(rel: str) -> str:
         if rel not in assets:
