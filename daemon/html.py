@@ -77,7 +77,9 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     # the same behaviour without jinja's per-call wrapper (see template_gettext)
-    env.globals.update(_=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext)
+    env.globals.update(
+        _=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext
+    )
     env.globals.update(locale=i18n.current, plural=i18n.plural)
     env.filters["isotime"] = isotime
     env.filters["number"] = i18n.number

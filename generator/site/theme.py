@@ -170,7 +170,9 @@ def load_theme(
     # newstyle: _("Play %(title)s", title=...) formats and escapes its variables itself
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     # the same behaviour without jinja's per-call wrapper (see template_gettext)
-    env.globals.update(_=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext)
+    env.globals.update(
+        _=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext
+    )
 
     def asset(rel: str) -> str:
         if rel not in assets:
