@@ -709,6 +709,11 @@
     if (tracks.length) { state.queue = tracks; load(0, {}); }
   }
 
+  // the labels written before the page's messages arrived (i18n.js), again in its language
+  if (window.TuneCamp && window.TuneCamp.whenMessages) {
+    window.TuneCamp.whenMessages(function () { syncPage(); if (current()) renderBar(); });
+  }
+
   window.TuneCamp = window.TuneCamp || {};
   window.TuneCamp.player = {
     audio: audio,
