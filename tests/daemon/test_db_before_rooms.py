@@ -37,6 +37,7 @@ LATER = (
     "tunecamp.live",
     "tunecamp.discovery",
     "tunecamp.chat",
+    "tunecamp.accounts",  # empty at the split; account_languages came with issue 18
 )
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 
