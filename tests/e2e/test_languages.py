@@ -53,7 +53,9 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         if lang in TITLES:
             release = root / "content/releases/morning-tides/release.yaml"
             release.write_text(release.read_text().replace("title: Morning Tides", f"title: {TITLES[lang]}"))
-        report = build(root / "content", root / "public", BuildOptions(transcode=False, data_dir=root / "data"))
+        report = build(
+            root / "content", root / "public", BuildOptions(transcode=False, data_dir=root / "data")
+        )
         assert report.ok, [str(p) for p in report.problems.errors]
         with_servers.append(serve_folder(root / "public"))
         urls[lang] = with_servers[-1].__enter__()
@@ -107,17 +109,21 @@ def test_arabic_mirrors_the_page_but_not_the_player(
         assert "تشغيل" in (page.get_attribute("[data-play-release]", "aria-label") or "")
         header = page.locator(".site-header .header-inner").bounding_box()
         brand = page.locator(".brand").bounding_box()
-        assert header and brand and brand["x"] + brand["width"] > header["x"] + header["width"] / 2  # on the right
+        assert (
+            header and brand and brand["x"] + brand["width"] > header["x"] + header["width"] / 2
+        )  # on the right
         page.locator("[data-play-release]").click()
         page.wait_for_selector("#player:not([hidden])")
         times = [page.locator(f'[data-time="{k}"]').bounding_box() for k in ("current", "duration")]
-        prev, toggle, nxt = (page.locator(f'#player [data-action="{a}"]').bounding_box() for a in ("prev", "toggle", "next"))
+        prev, toggle, nxt = (
+            page.locator(f'#player [data-action="{a}"]').bounding_box() for a in ("prev", "toggle", "next")
+        )
         assert times[0] and times[1] and times[0]["x"] < times[1]["x"]  # elapsed left, duration right
         assert prev and toggle and nxt and prev["x"] < toggle["x"] < nxt["x"]  # transport reads like a tape
         for control in page.locator("#player button, #player input").all():
             box = control.bounding_box()
             if box and control.is_visible():
-                assert 0 <= box["x"] and box["x"] + box["width"] <= WIDTHS[width][0] + 0.5, box
+                assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width][0] + 0.5, box
         label = page.get_attribute('#player [data-action="toggle"]', "aria-label")
         assert label in ("إيقاف مؤقت", "تشغيل")  # the scripts speak Arabic too
         page.screenshot(path=tmp_path / f"ar-player-{width}.png")
@@ -127,8 +133,12 @@ def test_arabic_mirrors_the_page_but_not_the_player(
 
 @pytest.mark.parametrize(
     ("lang", "query", "title"),
-    [("en", "MORNING tîdes", "Morning Tides"), ("ja", "ゆめ", TITLES["ja"]), ("ja", "朝の", TITLES["ja"]),
-     ("ar", "مد الصباح", TITLES["ar"])],
+    [
+        ("en", "MORNING tîdes", "Morning Tides"),
+        ("ja", "ゆめ", TITLES["ja"]),
+        ("ja", "朝の", TITLES["ja"]),
+        ("ar", "مد الصباح", TITLES["ar"]),
+    ],
 )
 def test_search_folds_accents_and_finds_non_latin_titles(
     browser: Browser, sites: dict[str, str], lang: str, query: str, title: str
