@@ -172,6 +172,11 @@ def template_gettext(message: str, **variables: Any) -> Markup:
     return _format(text, variables) if "%%" in text else text
 
 
+def formatted(text: str, **variables: Any) -> Markup:
+    """A message translated when its template compiled (translated_templates.py), formatted now."""
+    return _format(text, variables)
+
+
 def template_ngettext(singular: str, plural_: str, count: int, **variables: Any) -> Markup:
     text = current().translations.ngettext(singular, plural_, count)
     return _format(text, {"num": count, **variables})
