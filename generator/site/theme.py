@@ -187,10 +187,15 @@ def load_theme(
             f'<svg class="icon {escape(cls)}" aria-hidden="true" focusable="false"><use href="{href}"></use></svg>'
         )
 
+    message_links = {
+        rel.split("/")[1].split(".")[0]: urls.link(path)
+        for rel, path in assets.items()
+        if rel.startswith("i18n/")
+    }
+
     def messages() -> str:
         """The scripts' messages in the page's language ("" in English, the scripts' own)."""
-        rel = f"i18n/{i18n.current().catalog}.json"
-        return urls.link(assets[rel]) if rel in assets else ""
+        return message_links.get(i18n.current().catalog, "")
 
     env.globals.update(
         u=u,
