@@ -29,15 +29,16 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "N_": None,
     "plural": (2, 3),
-    "t": None,
-    "tn": (1, 2),
 }
+SCRIPT_KEYWORDS = {"t": None, "tn": (1, 2)}  # the scripts' (i18n.js): the site domain only, as `make messages`
 SOURCES = {
     i18n.SITE_DOMAIN: [
         ("generator", [("site/**.py", "python")]),
         ("themes", [("*/templates/**.html", "jinja2"), ("*/static/*.js", "javascript")]),
     ],
-    i18n.DASHBOARD_DOMAIN: [("daemon", [("**/templates/*.html", "jinja2"), ("layout/*.html", "jinja2")])],
+    i18n.DASHBOARD_DOMAIN: [
+        ("daemon", [("**.py", "python"), ("**/templates/*.html", "jinja2"), ("layout/*.html", "jinja2")])
+    ],
 }
 
 
@@ -46,8 +47,9 @@ def extracted(domain: str) -> set[str]:
     found = set()
     for folder, method_map in SOURCES[domain]:
         options = {pattern: JINJA for pattern, method in method_map if method == "jinja2"}
+        keywords = KEYWORDS | (SCRIPT_KEYWORDS if domain == i18n.SITE_DOMAIN else {})
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map, options, keywords=KEYWORDS
+            ROOT / folder, method_map, options, keywords=keywords
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return {m for m in found if m}

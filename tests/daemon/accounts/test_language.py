@@ -44,3 +44,11 @@ async def test_a_bad_language_is_a_400_naming_the_field(client: TestClient, owne
 async def test_anonymous_callers_have_no_account_page(client: TestClient) -> None:
     response = await client.get("/admin/account", allow_redirects=False)
     assert response.status in (302, 303, 401)
+
+
+async def test_a_wrong_password_is_said_in_the_page_language(client: TestClient, add_user: Any) -> None:
+    await add_user(client.app, "wanda", "owner")
+    form = {"username": "wanda", "password": "not the password", "next": "/admin"}
+    response = await client.post("/admin/login", data=form, headers={"Accept-Language": "fr"})
+    page = await response.text()
+    assert response.status == 200 and "Nom d’utilisateur ou mot de passe incorrect." in page
