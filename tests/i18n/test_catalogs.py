@@ -30,7 +30,10 @@ KEYWORDS = {
     "N_": None,
     "plural": (2, 3),
 }
-SCRIPT_KEYWORDS = {"t": None, "tn": (1, 2)}  # the scripts' (i18n.js): the site domain only, as `make messages`
+SCRIPT_KEYWORDS = {
+    "t": None,
+    "tn": (1, 2),
+}  # the scripts' (i18n.js): the site domain only, as `make messages`
 SOURCES = {
     i18n.SITE_DOMAIN: [
         ("generator", [("site/**.py", "python")]),
