@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-serial test-fast lint bench install relink lock clean vendor
+.PHONY: demo test test-serial test-fast lint bench install relink lock clean vendor messages
 
 # A venv with the pinned dependencies; rebuilt when the lock or pyproject changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -73,3 +73,20 @@ vendor:
 	cd themes && npm ci --ignore-scripts --no-audit --no-fund
 	cp themes/node_modules/hls.js/dist/hls.light.min.js themes/node_modules/hls.js/LICENSE themes/default/static/vendor/
 	mv themes/default/static/vendor/LICENSE themes/default/static/vendor/hls.js.LICENSE.txt
+
+# Extract the strings of the theme, its scripts and the daemon's pages into the catalogs'
+# templates, merge them into every language's .po, then compile (.mo and the scripts' JSON;
+# `make install` compiles too, through setup.py). See docs/translating.md.
+LOCALE := themes/locale
+LANGUAGES := de fr es it pt_BR ja ar
+messages: install
+	$(BIN)/pybabel -q extract -F $(LOCALE)/site.cfg -k N_ -k plural:2,3 -k t -k tn:1,2 --no-wrap --sort-by-file \
+		--project TuneCamp --copyright-holder "TuneCamp contributors" --ignore-dirs "node_modules tests content bench public data build" -o $(LOCALE)/site.pot .
+	$(BIN)/pybabel -q extract -F $(LOCALE)/dashboard.cfg -k N_ -k plural:2,3 --no-wrap --sort-by-file \
+		--project TuneCamp --copyright-holder "TuneCamp contributors" --ignore-dirs "node_modules tests content bench public data build" -o $(LOCALE)/dashboard.pot .
+	for domain in site dashboard; do for lang in $(LANGUAGES); do \
+		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po ]; then \
+			$(BIN)/pybabel -q update --no-wrap --ignore-obsolete -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang; \
+		else $(BIN)/pybabel -q init --no-wrap -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang; fi; \
+	done; done
+	$(BIN)/python scripts/compile_messages.py $(LOCALE)

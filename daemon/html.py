@@ -6,6 +6,10 @@ admin.js, served under /admin/static/) is shared; each feature keeps its own tem
 folder's templates/ and adds them with `add_templates`, under its folder's name:
 `render(request, "admin/index.html")`. The CSRF token a page's forms carry comes from the
 accounts feature, handed over by `create_app`.
+
+Pages speak the account's language (the accounts feature sets PAGE_LANGUAGE on the request), else
+the first of Accept-Language a catalog speaks, else catalog.yaml's `language` (read at start):
+the `dashboard` domain of themes/locale (generator/site/i18n.py, docs/translating.md).
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ import datetime
 import importlib.resources
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 from aiohttp import web
 
+from tunecamp.daemon.appkeys import CONFIG
 from tunecamp.daemon.roles import PUBLIC, grant, requires
 from tunecamp.daemon.users import current_user
+from tunecamp.generator.catalog.settings import language_tag
+from tunecamp.generator.site import i18n
 
 ASSETS = {"admin.css": "text/css", "admin.js": "text/javascript", "favicon.svg": "image/svg+xml"}
 
@@ -30,9 +39,29 @@ class Pages:
     env: jinja2.Environment
     csrf_token: Callable[[web.Request], str]  # the session's, for the forms
     folders: dict[str, jinja2.BaseLoader] = field(default_factory=dict)  # feature name -> its templates
+    catalog: dict[str, str] = field(default_factory=dict)  # "language": catalog.yaml's, read at start
 
 
 PAGES = web.AppKey("pages", Pages)
+# The signed-in account's language, when it chose one (set by the accounts feature)
+PAGE_LANGUAGE = web.RequestKey("page_language", str)
+
+
+def catalog_language(content_dir: Path) -> str:
+    """catalog.yaml's `language`, "en" when it has none or cannot be read (the build reports why)."""
+    try:
+        data = yaml.safe_load((content_dir / "catalog.yaml").read_text(encoding="utf-8"))
+        return language_tag(data["language"]) if isinstance(data, dict) and "language" in data else "en"
+    except (OSError, yaml.YAMLError, ValueError):
+        return "en"
+
+
+def page_language(request: web.Request) -> str:
+    chosen = request.get(PAGE_LANGUAGE)
+    if chosen:
+        return chosen
+    accepted = i18n.negotiate(request.headers.get("Accept-Language", ""))
+    return accepted or request.app[PAGES].catalog.get("language", "en")
 
 
 def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> None:
@@ -44,9 +73,23 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
         ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # the same behaviour without jinja's per-call wrapper (see template_gettext)
+    env.globals.update(
+        _=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext
+    )
+    env.globals.update(locale=i18n.current, plural=i18n.plural)
     env.filters["isotime"] = isotime
-    app[PAGES] = Pages(env, csrf_token, folders)
+    env.filters["number"] = i18n.number
+    pages = Pages(env, csrf_token, folders)
+    app[PAGES] = pages
+
+    async def read_catalog(app: web.Application) -> None:
+        pages.catalog["language"] = catalog_language(app[CONFIG].content_dir)
+
+    app.on_startup.append(read_catalog)
     app.router.add_get("/admin/static/{name}", asset)
 
 
@@ -57,13 +100,15 @@ def add_templates(app: web.Application, package: str) -> None:
 
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
     pages = request.app[PAGES]
-    html = pages.env.get_template(name).render(
-        user=current_user(request),
-        csrf=pages.csrf_token(request),
-        flash=request.query.get("flash"),
-        grant=grant,
-        **context,
-    )
+    locale = i18n.page_locale(page_language(request), i18n.DASHBOARD_DOMAIN)
+    with i18n.speaking(locale):
+        html = pages.env.get_template(name).render(
+            user=current_user(request),
+            csrf=pages.csrf_token(request),
+            flash=request.query.get("flash"),
+            grant=grant,
+            **context,
+        )
     return web.Response(
         text=html,
         status=status,
@@ -72,6 +117,8 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
             "Cache-Control": "no-store",
             "X-Frame-Options": "DENY",
             "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+            "Content-Language": locale.tag,
+            "Vary": "Accept-Language, Cookie",
         },
     )
 
@@ -79,7 +126,11 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
 def isotime(seconds: float, human: bool = False) -> str:
     """A Unix time as <time datetime> wants it, or as people read it ("2026-12-02 15:40 UTC")."""
     moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if human else moment.isoformat(timespec="seconds")
+    if not human:
+        return moment.isoformat(timespec="seconds")
+    if i18n.current().catalog == i18n.SOURCE_LANGUAGE:
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{i18n.moment(moment)} UTC"
 
 
 @requires(PUBLIC)

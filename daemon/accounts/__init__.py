@@ -6,6 +6,7 @@
 - api.py         /api/auth: login, me, logout-all, password
 - pages.py       /admin/login and /admin/logout
 - onboarding.py  the one-time setup link that creates the first Owner
-- schema.py      this feature's migration set
-- templates/     login.html, setup.html (rendered as "accounts/...")
+- language.py    /admin/account: the account's language for the dashboard (docs/translating.md)
+- schema.py      this feature's migration set (account_languages)
+- templates/     login.html, setup.html, account.html (rendered as "accounts/...")
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from tunecamp.daemon import html
-from tunecamp.daemon.accounts import api, onboarding, pages
+from tunecamp.daemon.accounts import api, language, onboarding, pages
 
 
 def setup(app: web.Application) -> None:
@@ -17,3 +17,4 @@ def setup(app: web.Application) -> None:
     api.setup(app)
     onboarding.setup(app)
     pages.setup(app)
+    language.setup(app)

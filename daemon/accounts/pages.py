@@ -19,6 +19,7 @@ from tunecamp.daemon.accounts.sessions import (
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.html import render
 from tunecamp.daemon.roles import ACCOUNT, DRAFTS_VIEW, PUBLIC, grant, requires
+from tunecamp.generator.site.i18n import N_
 
 
 def _safe_next(value: str | None) -> str:
@@ -43,7 +44,12 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     try:
         user = await check_login(request, username[:64], password[:1024])
     except web.HTTPException as exc:
-        message = "Too many attempts; wait a little." if exc.status == 429 else "Wrong username or password."
+        # in English here, in the page's language on the page (login.html translates it)
+        message = (
+            N_("Too many attempts; wait a little.")
+            if exc.status == 429
+            else N_("Wrong username or password.")
+        )
         status = 429 if exc.status == 429 else 200  # a page showing the form again, not an API error
         page = render(
             request, "accounts/login.html", status=status, next=target, error=message, username=username

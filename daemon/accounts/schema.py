@@ -7,6 +7,22 @@ feature folders; that migration is never split. A new table or change of account
 
 from __future__ import annotations
 
-from sqlite_utils import Migrations
+from sqlite_utils import Database, Migrations
+
+from tunecamp.daemon.schema import run_script
 
 MIGRATIONS = Migrations("tunecamp.accounts")
+
+
+@MIGRATIONS(name="m001_account_languages")
+def m001_account_languages(db: Database) -> None:
+    # one row per account that chose a language; none: Accept-Language, then the catalog's
+    run_script(
+        db,
+        """
+        CREATE TABLE account_languages (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            language TEXT NOT NULL
+        );
+        """,
+    )

@@ -20,13 +20,15 @@ async function followBuild(pre) {
     state = build.state;
     document.getElementById("build-state").textContent = state;
     if (state !== "running") {
-      document.getElementById("build-published").textContent = build.published
-        ? "Published." : "Not published: the site is as it was.";
+      // the page's own words (data-*), in its language
+      const published = document.getElementById("build-published");
+      published.textContent = build.published
+        ? published.dataset.yes || "Published." : published.dataset.no || "Not published: the site is as it was.";
       const list = document.getElementById("build-problems");
       list.replaceChildren(...(build.problems.length ? build.problems : [null]).map((p) => {
         const li = document.createElement("li");
         if (p) { li.className = p.level; li.textContent = `${p.level}: ${p.path}${p.key ? ` [${p.key}]` : ""}: ${p.message}`; }
-        else li.textContent = "None.";
+        else li.textContent = list.dataset.none || "None.";
         return li;
       }));
     }

@@ -201,15 +201,16 @@ def read_catalog_config(
     allow_html = c.bool_value(data, "allow_html", False, path, problems)
     description = c.text_value(data, "description", path, problems) or ""
     description_html = render_markdown(description, allow_html=allow_html)
+    settings = c.settings_from(data, Settings(), path, problems)
     return CatalogConfig(
         title=c.text_value(data, "title", path, problems) or "TuneCamp",
         base_url=base_url.rstrip("/"),
-        language=c.text_value(data, "language", path, problems) or "en",
+        language=settings.language,
         theme=c.text_value(data, "theme", path, problems) or "default",
         label_mode=c.bool_value(data, "label", False, path, problems),
         description=summary(description_html) if description_html else "",
         description_html=description_html,
-        settings=c.settings_from(data, Settings(), path, problems),
+        settings=settings,
         allow_html=allow_html,
         podcast=_podcast(data.get("podcast"), path, problems),
         feed_limit=50 if (limit := c.int_value(data, "feed_limit", path, problems)) is None else limit,

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+import babel
+
 DOWNLOAD_POLICIES = ("free", "name-your-price", "codes", "paid", "external", "none")
 STREAMING_PRESETS = ("standard", "frugal", "high")
 DOWNLOAD_FORMATS = (
@@ -71,6 +73,7 @@ class Settings:
     embed: bool = True
     explicit: bool = False
     payment: tuple[PaymentLink, ...] = ()
+    language: str = "en"  # BCP 47, normalised: "pt-BR"; the pages of what it is set on speak it
 
     def override(self, values: Mapping[str, Any]) -> Settings:
         """A copy with `values` (already parsed by `parse_settings`) applied."""
@@ -142,6 +145,15 @@ def _payment(value: Any) -> tuple[PaymentLink, ...]:
     return tuple(dict.fromkeys(_payment_link(item) for item in items))
 
 
+def language_tag(value: Any) -> str:
+    """A BCP 47 tag Babel knows, written the standard way: "pt_br" -> "pt-BR"."""
+    text = _str(value).replace("_", "-")
+    try:
+        return str(babel.Locale.parse(text, sep="-")).replace("_", "-")
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        raise ValueError(f"{text!r} is not a language tag (write it like en, fr, ja or pt-BR)") from None
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -159,6 +171,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "embed": _bool,
     "explicit": _bool,
     "payment": _payment,
+    "language": language_tag,
 }
 SETTING_KEYS = frozenset(f.name for f in fields(Settings))
 assert PARSERS.keys() == SETTING_KEYS

@@ -6,7 +6,8 @@ feed and unit of that build reads them from the `Site` (pages.py, units.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,17 +21,9 @@ from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problems
+from tunecamp.generator.site import i18n
 from tunecamp.generator.site.activitypub.inputs import FederationInputs
-from tunecamp.generator.site.display import (
-    clean_text,
-    duration,
-    filesize,
-    format_label,
-    iso_duration,
-    join_names,
-    long_date,
-    price,
-)
+from tunecamp.generator.site.display import clean_text, duration, format_label, iso_duration, join_names
 from tunecamp.generator.site.genres import Tag, listed_tags
 from tunecamp.generator.site.memo import Memo, fresh
 from tunecamp.generator.site.pagemeta import Meta
@@ -42,10 +35,11 @@ if TYPE_CHECKING:  # network.py renders with this module's Page and Site
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "duration": duration,
-    "filesize": filesize,
-    "price": price,
+    "filesize": i18n.filesize,
+    "price": i18n.price,
     "format_label": format_label,
-    "long_date": long_date,
+    "long_date": i18n.long_date,
+    "number": i18n.number,
     "datetime_attr": written,
     "join_names": join_names,
     "iso_duration": iso_duration,
@@ -98,7 +92,19 @@ class Site:
         """Each tag's one spelling (genres.py), which release and track pages show too."""
         return {t.slug: t.name for t in self.tags}
 
+    @contextmanager
+    def speaking(self, language: str | None = None) -> Iterator[i18n.PageLocale]:
+        """Build a page in `language` (an artist's, a release's or a track's; None: the catalog's).
+
+        Page functions enter it before they write titles and descriptions; render() speaks
+        whatever the page function chose."""
+        with i18n.speaking(i18n.page_locale(language or self.catalog.config.language)) as locale:
+            yield locale
+
     def render(self, template: str, page: Page, **context: Any) -> Output:
+        if i18n.chosen() is None:  # a page function that chose no language speaks the catalog's
+            with self.speaking():
+                return self.render(template, page, **context)
         html = self.theme.render(
             template,
             site=self.catalog.config,
@@ -122,7 +128,11 @@ class Site:
         return (
             Alternate("application/rss+xml", f"{title} (RSS)", link(u.site_feed("rss"))),
             Alternate("application/atom+xml", f"{title} (Atom)", link(u.site_feed("atom"))),
-            Alternate("application/rss+xml", f"{title} (podcast)", link(u.podcast_feed())),
+            Alternate(
+                "application/rss+xml",
+                i18n.gettext("%(title)s (podcast)") % {"title": title},
+                link(u.podcast_feed()),
+            ),
         )
 
     def artist_alternates(self, artists: tuple[ArtistView, ...]) -> tuple[Alternate, ...]:

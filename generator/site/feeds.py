@@ -22,6 +22,7 @@ from tunecamp.generator.catalog.model import Artist, Catalog, Release
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.media.model import Media, Stream
 from tunecamp.generator.output import Output
+from tunecamp.generator.site import i18n
 from tunecamp.generator.site.memo import Memo, fresh
 from tunecamp.generator.site.podcast import render_podcast
 from tunecamp.generator.site.syndication import (
@@ -58,6 +59,7 @@ class Feed:
     atom_path: str
     author: str
     releases: tuple[Release, ...]
+    language: str = "en"  # the catalog's, or the artist's own (docs/translating.md)
 
 
 def render_feeds(catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> list[Output]:
@@ -84,6 +86,7 @@ def render_site_feeds(catalog: Catalog, media: Media, urls: Urls, memo: Memo | N
         u.site_feed("atom"),
         config.title,
         tuple(feed_releases(catalog.listed_releases, config.feed_limit)),
+        config.language,
     )
     return [
         *_rss_and_atom(feed, catalog, media, urls, memo),
@@ -103,6 +106,7 @@ def render_artist_feeds(
         u.artist_feed(artist, "atom"),
         artist.name,
         tuple(feed_releases(catalog.releases_by(artist.slug), catalog.config.feed_limit)),
+        artist.settings.language,
     )
     return _rss_and_atom(feed, catalog, media, urls, fresh(memo))
 
@@ -160,13 +164,19 @@ def release_html(release: Release, names: list[str], media: Media, urls: Urls) -
     return "\n".join(parts)
 
 
+def _by_line(release: Release, names: str) -> str:
+    """The Media RSS description a release without a summary gets, in the release's language."""
+    with i18n.speaking(i18n.page_locale(release.settings.language)):
+        return i18n.gettext("%(title)s by %(artists)s") % {"title": release.title, "artists": names}
+
+
 def rss(feed: Feed, catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> bytes:
     root = feed_root("rss", {"version": "2.0"})
     channel = sub(root, "channel")
     sub(channel, "title", feed.title)
     sub(channel, "link", urls.absolute(feed.page))
     sub(channel, "description", feed.description)
-    sub(channel, "language", catalog.config.language)
+    sub(channel, "language", feed.language)
     sub(channel, "generator", GENERATOR)
     sub(channel, "atom:link", href=urls.absolute(feed.rss_path), rel="self", type="application/rss+xml")
     newest = release_date(feed.releases[0]) if feed.releases else None
@@ -209,7 +219,7 @@ def rss_item(release: Release, catalog: Catalog, media: Media, urls: Urls) -> by
 def atom(feed: Feed, catalog: Catalog, media: Media, urls: Urls, memo: Memo | None = None) -> bytes:
     # The Atom namespace is the default one, declared by hand: ElementTree cannot write a default
     # namespace together with the unprefixed attributes (href, rel) Atom uses.
-    root = feed_root("feed", {"xmlns": NAMESPACES["atom"], "xml:lang": clean(catalog.config.language)})
+    root = feed_root("feed", {"xmlns": NAMESPACES["atom"], "xml:lang": clean(feed.language)})
     self_url = urls.absolute(feed.atom_path)
     sub(root, "title", feed.title, type="text")
     sub(root, "subtitle", feed.description, type="text")
@@ -273,9 +283,9 @@ def media_rss(release: Release, catalog: Catalog, media: Media, urls: Urls) -> b
     sub(
         channel,
         "description",
-        release.summary or f"{release.title} by {join_names(artist_names(release, catalog))}",
+        release.summary or _by_line(release, join_names(artist_names(release, catalog))),
     )
-    sub(channel, "language", catalog.config.language)
+    sub(channel, "language", release.settings.language)
     sub(channel, "generator", GENERATOR)
     sub(
         channel,

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problems
+from tunecamp.generator.site import i18n
 from tunecamp.generator.site.context import Page, Site
 
 NETWORK_FILE = "network.json"
@@ -107,13 +108,18 @@ def network_pages(site: Site) -> list[Output]:
     if site.network is None:
         return []
     count = len(site.network.instances)
-    page = Page(
-        path=PATH,
-        kind="network",
-        title=site.title("Network"),
-        description=f"{count} TuneCamp site{'s' if count != 1 else ''} this one knows, and what they published last",
-    )
-    return [site.render("network.html", page, network=site.network)]
+    with site.speaking():
+        page = Page(
+            path=PATH,
+            kind="network",
+            title=site.title(i18n.gettext("Network")),
+            description=i18n.plural(
+                count,
+                "%(num)s TuneCamp site this one knows, and what it published last",
+                "%(num)s TuneCamp sites this one knows, and what they published last",
+            ),
+        )
+        return [site.render("network.html", page, network=site.network)]
 
 
 def _text(value: Any, limit: int = 300) -> str:

@@ -24,8 +24,9 @@ from tunecamp.generator.media.model import Media
 from tunecamp.generator.output import Output
 from tunecamp.generator.problems import Problems
 from tunecamp.generator.site.context import Alternate, Page, RenderOptions, Site, make_site
-from tunecamp.generator.site.display import long_date
 from tunecamp.generator.site.genres import Tag
+from tunecamp.generator.site.i18n import gettext as _
+from tunecamp.generator.site.i18n import long_date, ngettext, number, plural
 from tunecamp.generator.site.listings import more_from_artist, releases_pages
 from tunecamp.generator.site.pagemeta import (
     Card,
@@ -49,34 +50,37 @@ def _artist_views(site: Site, rv: ReleaseView) -> tuple[ArtistView, ...]:
 
 
 def home_page(site: Site) -> Output:
-    config = site.catalog.config
-    description = summary(config.description_html) if config.description_html else config.description.strip()
-    page = Page(
-        path=u.home(),
-        kind="home",
-        title=config.title,
-        description=description,
-        meta=cards(
-            Card(
-                kind="website",
-                title=config.title,
-                description=description,
-                url=site.urls.absolute(u.home()),
-                site=config.title,
-                picture=None,
+    with site.speaking():
+        config = site.catalog.config
+        description = (
+            summary(config.description_html) if config.description_html else config.description.strip()
+        )
+        page = Page(
+            path=u.home(),
+            kind="home",
+            title=config.title,
+            description=description,
+            meta=cards(
+                Card(
+                    kind="website",
+                    title=config.title,
+                    description=description,
+                    url=site.urls.absolute(u.home()),
+                    site=config.title,
+                    picture=None,
+                ),
+                site.urls,
             ),
-            site.urls,
-        ),
-        json_ld=script_json(website_ld(config, site.urls, u.search())),
-        alternates=activity_alternates(site, u.ap_label(), True),
-    )
-    return site.render(
-        "home.html",
-        page,
-        releases=site.views.listed_releases,
-        artists=site.views.listed_artists,
-        description_html=Markup(config.description_html),
-    )
+            json_ld=script_json(website_ld(config, site.urls, u.search())),
+            alternates=activity_alternates(site, u.ap_label(), True),
+        )
+        return site.render(
+            "home.html",
+            page,
+            releases=site.views.listed_releases,
+            artists=site.views.listed_artists,
+            description_html=Markup(config.description_html),
+        )
 
 
 def activity_alternates(site: Site, document: str, published: bool) -> tuple[Alternate, ...]:
@@ -97,46 +101,59 @@ def creator_meta(site: Site, rv: ReleaseView) -> tuple[Meta, ...]:
 
 
 def artist_page(site: Site, av: ArtistView) -> Output:
-    a = av.artist
-    description = a.summary or f"Music by {a.name}"
-    page = Page(
-        path=av.path,
-        kind="artist",
-        title=site.title(a.name),
-        description=description,
-        noindex=not av.listed,
-        meta=cards(
-            Card(
-                kind="profile",
-                title=a.name,
-                description=description,
-                url=site.urls.absolute(av.path),
-                site=site.catalog.config.title,
-                picture=av.picture,
+    with site.speaking(av.artist.settings.language):
+        a = av.artist
+        description = a.summary or _("Music by %(name)s") % {"name": a.name}
+        page = Page(
+            path=av.path,
+            kind="artist",
+            title=site.title(a.name),
+            description=description,
+            noindex=not av.listed,
+            meta=cards(
+                Card(
+                    kind="profile",
+                    title=a.name,
+                    description=description,
+                    url=site.urls.absolute(av.path),
+                    site=site.catalog.config.title,
+                    picture=av.picture,
+                ),
+                site.urls,
             ),
-            site.urls,
-        ),
-        json_ld=script_json(group_ld(av, site.urls)),
-        alternates=(*activity_alternates(site, u.ap_artist(a), av.listed), *site.artist_alternates((av,))),
-    )
-    return site.render("artist.html", page, av=av, bio_html=Markup(a.bio_html))
+            json_ld=script_json(group_ld(av, site.urls)),
+            alternates=(
+                *activity_alternates(site, u.ap_artist(a), av.listed),
+                *site.artist_alternates((av,)),
+            ),
+        )
+        return site.render("artist.html", page, av=av, bio_html=Markup(a.bio_html))
 
 
 def release_description(rv: ReleaseView) -> str:
     if rv.release.summary:
         return rv.release.summary
-    n = len(rv.tracks)
-    text = f"{n} track{'s' if n != 1 else ''}" + (f" by {rv.artist_names}" if rv.artist_names else "")
-    return text + (f", released {long_date(rv.release.date)}." if rv.release.date else ".")
+    tracks = plural(len(rv.tracks), "%(num)s track", "%(num)s tracks")
+    values = {"tracks": tracks, "artists": rv.artist_names}
+    if rv.release.date:
+        values["date"] = long_date(rv.release.date)
+        if rv.artist_names:
+            return _("%(tracks)s by %(artists)s, released %(date)s.") % values
+        return _("%(tracks)s, released %(date)s.") % values
+    return (_("%(tracks)s by %(artists)s.") if rv.artist_names else _("%(tracks)s.")) % values
 
 
 def release_alternates(site: Site, rv: ReleaseView, oembed: str | None) -> tuple[Alternate, ...]:
     link = site.urls.absolute
     alts = [
-        Alternate("application/rss+xml", f"{rv.title} (Media RSS)", link(u.release_media_rss(rv.release))),
+        Alternate(
+            "application/rss+xml",
+            _("%(title)s (Media RSS)") % {"title": rv.title},
+            link(u.release_media_rss(rv.release)),
+        ),
         Alternate(
             "application/vnd.apple.mpegurl",
-            f"{rv.title} (M3U8 playlist)",
+            _("%(title)s (M3U8 playlist)") % {"title": rv.title},
             link(u.release_playlist(rv.release)),
         ),
     ]
@@ -146,73 +163,85 @@ def release_alternates(site: Site, rv: ReleaseView, oembed: str | None) -> tuple
 
 
 def release_page(site: Site, rv: ReleaseView) -> Output:
-    description = release_description(rv)
-    oembed = u.release_oembed(rv.release) if rv.embed_path else None
-    page = Page(
-        path=rv.path,
-        kind="release",
-        title=site.title(rv.title, rv.artist_names),
-        description=description,
-        noindex=rv.noindex,
-        meta=(*release_cards(rv, site.catalog.config, site.urls, description), *creator_meta(site, rv)),
-        json_ld=script_json(album_ld(rv, site.urls)),
-        alternates=(
-            *activity_alternates(site, u.ap_note(rv.release), rv.release.is_listed),
-            *release_alternates(site, rv, oembed),
-        ),
-    )
-    fediverse = site.federation.of(rv.release.slug)
-    more = more_from_artist(site.views, rv)
-    artist_views = _artist_views(site, rv)
-    return site.render("release.html", page, rv=rv, artist_views=artist_views, fediverse=fediverse, more=more)
+    with site.speaking(rv.release.settings.language):
+        description = release_description(rv)
+        oembed = u.release_oembed(rv.release) if rv.embed_path else None
+        page = Page(
+            path=rv.path,
+            kind="release",
+            title=site.title(rv.title, rv.artist_names),
+            description=description,
+            noindex=rv.noindex,
+            meta=(*release_cards(rv, site.catalog.config, site.urls, description), *creator_meta(site, rv)),
+            json_ld=script_json(album_ld(rv, site.urls)),
+            alternates=(
+                *activity_alternates(site, u.ap_note(rv.release), rv.release.is_listed),
+                *release_alternates(site, rv, oembed),
+            ),
+        )
+        fediverse = site.federation.of(rv.release.slug)
+        more = more_from_artist(site.views, rv)
+        artist_views = _artist_views(site, rv)
+        return site.render(
+            "release.html", page, rv=rv, artist_views=artist_views, fediverse=fediverse, more=more
+        )
 
 
 def track_page(site: Site, rv: ReleaseView, tv: TrackView) -> Output:
-    oembed = u.track_oembed(rv.release, tv.track) if tv.embed_path else None
-    description = (
-        f"{tv.title} by {tv.artist}, from {rv.title}." if tv.artist else f"{tv.title}, from {rv.title}."
-    )
-    page = Page(
-        path=tv.path,
-        kind="track",
-        title=site.title(tv.title, tv.artist),
-        description=description,
-        noindex=rv.noindex,
-        meta=track_cards(rv, tv, site.catalog.config, site.urls),
-        json_ld=script_json(track_ld(rv, tv, site.urls)),
-        alternates=release_alternates(site, rv, oembed),
-    )
-    return site.render("track.html", page, rv=rv, tv=tv, artist_views=_artist_views(site, rv))
+    with site.speaking(tv.track.settings.language):
+        oembed = u.track_oembed(rv.release, tv.track) if tv.embed_path else None
+        description = (
+            f"{tv.title} by {tv.artist}, from {rv.title}." if tv.artist else f"{tv.title}, from {rv.title}."
+        )
+        page = Page(
+            path=tv.path,
+            kind="track",
+            title=site.title(tv.title, tv.artist),
+            description=description,
+            noindex=rv.noindex,
+            meta=track_cards(rv, tv, site.catalog.config, site.urls),
+            json_ld=script_json(track_ld(rv, tv, site.urls)),
+            alternates=release_alternates(site, rv, oembed),
+        )
+        return site.render("track.html", page, rv=rv, tv=tv, artist_views=_artist_views(site, rv))
 
 
 def tag_page(site: Site, tag: Tag) -> Output:
-    path = u.tag(tag.slug)
-    releases = tuple(rv for rv in site.views.listed_releases if any(s == tag.slug for s, _ in rv.tags))
-    n = len(releases)
-    page = Page(
-        path=path,
-        kind="tag",
-        title=site.title(tag.name),
-        description=f"{n} release{'s' if n != 1 else ''} tagged {tag.name}",
-    )
-    return site.render("tag.html", page, tag=tag, releases=releases)
+    with site.speaking():
+        path = u.tag(tag.slug)
+        releases = tuple(rv for rv in site.views.listed_releases if any(s == tag.slug for s, _ in rv.tags))
+        n = len(releases)
+        page = Page(
+            path=path,
+            kind="tag",
+            title=site.title(tag.name),
+            description=ngettext("%(num)s release tagged %(tag)s", "%(num)s releases tagged %(tag)s", n)
+            % {"num": number(n), "tag": tag.name},
+        )
+        return site.render("tag.html", page, tag=tag, releases=releases)
 
 
 def tags_page(site: Site) -> Output:
-    page = Page(
-        path=u.tags_index(), kind="tags", title=site.title("Tags"), description="Every tag in the catalog"
-    )
-    return site.render("tags.html", page)
+    with site.speaking():
+        page = Page(
+            path=u.tags_index(),
+            kind="tags",
+            title=site.title(_("Tags")),
+            description=_("Every tag in the catalog"),
+        )
+        return site.render("tags.html", page)
 
 
 def search_page(site: Site) -> Output:
-    page = Page(path=u.search(), kind="search", title=site.title("Search"), noindex=True)
-    return site.render("search.html", page, index_url=site.urls.link(u.search_index()))
+    with site.speaking():
+        page = Page(path=u.search(), kind="search", title=site.title(_("Search")), noindex=True)
+        return site.render("search.html", page, index_url=site.urls.link(u.search_index()))
 
 
 def not_found_page(site: Site) -> Output:
-    page = Page(path=u.not_found(), kind="not-found", title=site.title("Page not found"), noindex=True)
-    return site.render("404.html", page, releases=site.views.listed_releases[:6])
+    with site.speaking():
+        page = Page(path=u.not_found(), kind="not-found", title=site.title(_("Page not found")), noindex=True)
+        return site.render("404.html", page, releases=site.views.listed_releases[:6])
 
 
 def release_pages(site: Site, rv: ReleaseView) -> list[Output]:
@@ -227,14 +256,16 @@ def embed_pages(site: Site, rv: ReleaseView) -> list[Output]:
         page = Page(
             path=rv.embed_path, kind="embed", title=site.title(rv.title, rv.artist_names), noindex=True
         )
-        outputs.append(site.render("embed_release.html", page, rv=rv, canonical=rv.path))
+        with site.speaking(rv.release.settings.language):
+            outputs.append(site.render("embed_release.html", page, rv=rv, canonical=rv.path))
     for tv in rv.tracks:
         if tv.embed_path:
             page = Page(path=tv.embed_path, kind="embed", title=site.title(tv.title, tv.artist), noindex=True)
             one = replace(rv, tracks=(tv,), multi_disc=False)
-            outputs.append(
-                site.render("embed_track.html", page, rv=rv, tv=tv, canonical=tv.path, track_only=one)
-            )
+            with site.speaking(tv.track.settings.language):
+                outputs.append(
+                    site.render("embed_track.html", page, rv=rv, tv=tv, canonical=tv.path, track_only=one)
+                )
     return outputs
 
 

@@ -13,7 +13,7 @@ import hashlib
 import importlib.resources
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,7 +24,8 @@ from markupsafe import Markup, escape
 from tunecamp.generator.catalog import urls as u
 from tunecamp.generator.catalog.urls import Urls
 from tunecamp.generator.output import Output
-from tunecamp.generator.words import plural
+from tunecamp.generator.site import i18n
+from tunecamp.generator.site.translated_templates import overlay_for
 
 DEFAULT_THEME = "default"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -42,9 +43,16 @@ class Theme:
     assets: Mapping[str, str]  # "style.css" -> "static/style.1a2b3c4d5e.css"
     outputs: tuple[Output, ...]
     version: str  # changes whenever any asset changes
+    # one environment per catalog, made on first use (translated_templates.py)
+    by_catalog: dict[str, jinja2.Environment] = field(default_factory=dict, compare=False, repr=False)
 
     def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+        """`template` in the page's language (i18n.speaking), else the catalog-less source strings."""
+        catalog = i18n.current().catalog
+        env = self.by_catalog.get(catalog)
+        if env is None:
+            env = self.by_catalog[catalog] = overlay_for(self.env, catalog)
+        return env.get_template(template).render(**context)
 
     def template_name(self, path: Path) -> str | None:
         """The template name of a file in one of the theme's templates/ folders, else None."""
@@ -125,6 +133,13 @@ def _static_files(folders: tuple[Path, ...]) -> dict[str, Path]:
     return files
 
 
+def _message_files() -> dict[str, Path]:
+    """The scripts' messages per shipped catalog ("i18n/de.json"), compiled from the .po at install."""
+    folder = i18n.locale_dir()
+    files = {f"i18n/{c}.json": folder / c / "LC_MESSAGES" / f"{i18n.SITE_DOMAIN}.json" for c in i18n.CATALOGS}
+    return {rel: path for rel, path in files.items() if path.is_file()}
+
+
 def load_theme(
     name: str, content_dir: Path, urls: Urls, filters: Mapping[str, Callable[..., Any]] | None = None
 ) -> Theme:
@@ -136,7 +151,7 @@ def load_theme(
     assets: dict[str, str] = {}
     outputs: list[Output] = []
     digest = hashlib.sha256()
-    for rel, path in _static_files(folders).items():
+    for rel, path in (_static_files(folders) | _message_files()).items():
         data = path.read_bytes()
         site_path = u.theme_asset(fingerprint(rel, data))
         assets[rel] = site_path
@@ -150,6 +165,13 @@ def load_theme(
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # newstyle: _("Play %(title)s", title=...) formats and escapes its variables itself
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # the same behaviour without jinja's per-call wrapper (see template_gettext)
+    env.globals.update(
+        _=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext
     )
 
     def asset(rel: str) -> str:
@@ -165,6 +187,25 @@ def load_theme(
             f'<svg class="icon {escape(cls)}" aria-hidden="true" focusable="false"><use href="{href}"></use></svg>'
         )
 
-    env.globals.update(u=u, link=urls.link, absolute=urls.absolute, asset=asset, icon=icon, plural=plural)
+    message_links = {
+        rel.split("/")[1].split(".")[0]: urls.link(path)
+        for rel, path in assets.items()
+        if rel.startswith("i18n/")
+    }
+
+    def messages() -> str:
+        """The scripts' messages in the page's language ("" in English, the scripts' own)."""
+        return message_links.get(i18n.current().catalog, "")
+
+    env.globals.update(
+        u=u,
+        link=urls.link,
+        absolute=urls.absolute,
+        asset=asset,
+        icon=icon,
+        plural=i18n.plural,
+        locale=i18n.current,
+        messages=messages,
+    )
     env.filters.update(filters or {})
     return Theme(name, folders, env, assets, tuple(outputs), digest.hexdigest()[:12])

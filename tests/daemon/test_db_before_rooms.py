@@ -39,6 +39,7 @@ LATER = (
     "tunecamp.chat",
     "tunecamp.enrich",
     "tunecamp.subsonic",
+    "tunecamp.accounts",  # empty at the split; account_languages came with issue 18
 )
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 

@@ -10,6 +10,7 @@
 (() => {
   "use strict";
   const doc = document;
+  const t = (message, vars) => window.TuneCamp.t(message, vars);
   const MAX_SHOWN = 300;
   const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/g;
   const chat = {
@@ -30,19 +31,19 @@
     const panel = el("section", { id: "chat", class: "chat", "aria-labelledby": "chat-heading", hidden: "" });
     const head = el("h2", { id: "chat-heading", class: "chat-head" });
     const toggle = el("button", { type: "button", class: "chat-toggle", "aria-expanded": "false", "aria-controls": "chat-body", "data-chat-toggle": "" });
-    toggle.append(el("span", {}, "Chat"), el("span", { class: "chat-room", "data-chat-title": "" }));
+    toggle.append(el("span", {}, t("Chat")), el("span", { class: "chat-room", "data-chat-title": "" }));
     head.append(toggle);
     const body = el("div", { id: "chat-body", class: "chat-body", hidden: "" });
-    const older = el("button", { type: "button", class: "chat-older", "data-chat-older": "", hidden: "" }, "Earlier messages");
-    const scroller = el("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0", "data-chat-scroll": "" });
+    const older = el("button", { type: "button", class: "chat-older", "data-chat-older": "", hidden: "" }, t("Earlier messages"));
+    const scroller = el("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": t("Messages"), tabindex: "0", "data-chat-scroll": "" });
     const log = el("ol", { class: "chat-list", "data-chat-log": "" });
     scroller.append(log);
     const status = el("p", { class: "chat-status", role: "status", "data-chat-status": "" });
     const form = el("form", { class: "chat-form", "data-chat-form": "", hidden: "" });
-    const label = el("label", { for: "chat-input", class: "visually-hidden" }, "Your message");
+    const label = el("label", { for: "chat-input", class: "visually-hidden" }, t("Your message"));
     const input = el("textarea", { id: "chat-input", rows: "2", "data-chat-input": "", "aria-describedby": "chat-hint" });
-    const hint = el("span", { id: "chat-hint", class: "visually-hidden" }, "Enter sends, Shift+Enter starts a new line.");
-    form.append(label, input, hint, el("button", { type: "submit", class: "btn btn-primary" }, "Send"));
+    const hint = el("span", { id: "chat-hint", class: "visually-hidden" }, t("Enter sends, Shift+Enter starts a new line."));
+    form.append(label, input, hint, el("button", { type: "submit", class: "btn btn-primary" }, t("Send")));
     const signIn = el("p", { class: "chat-signin muted", "data-chat-signin": "", hidden: "" });
     body.append(older, scroller, status, form, signIn);
     panel.append(head, body);
@@ -83,7 +84,7 @@
   function say(text) { part("status").textContent = text; }
 
   function send(frame) {
-    if (!chat.ws || chat.ws.readyState !== WebSocket.OPEN) { say("Not connected; trying again…"); return false; }
+    if (!chat.ws || chat.ws.readyState !== WebSocket.OPEN) { say(t("Not connected; trying again…")); return false; }
     chat.ws.send(JSON.stringify(frame));
     return true;
   }
@@ -115,7 +116,7 @@
     const time = el("time", { datetime: m.at, class: "chat-time" }, when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
     li.append(who, el("span", { class: "visually-hidden" }, ": "), body, time);
     if (chat.canPost) {
-      li.append(el("button", { type: "button", class: "chat-report btn-link", "data-chat-report": "", "aria-label": `Report the message from ${m.user}` }, "Report"));
+      li.append(el("button", { type: "button", class: "chat-report btn-link", "data-chat-report": "", "aria-label": t("Report the message from %(user)s", { user: m.user }) }, t("Report")));
     }
     return li;
   }
@@ -150,7 +151,7 @@
       const signIn = part("signin");
       signIn.hidden = chat.canPost;
       if (!chat.canPost) {
-        signIn.replaceChildren(el("a", { href: `${chat.daemon}/admin/login`, "data-no-swap": "" }, "Sign in"), doc.createTextNode(" to talk."));
+        signIn.replaceChildren(el("a", { href: `${chat.daemon}/admin/login`, "data-no-swap": "" }, t("Sign in")), doc.createTextNode(" " + t("to talk.")));
       }
       chat.panel.hidden = false;
       say("");
@@ -164,7 +165,7 @@
       const gone = part("log").querySelector(`[data-id="${Number(data.id)}"]`);
       if (gone) gone.remove();
     } else if (data.type === "reported") {
-      say("Thank you: the moderators will look at it.");
+      say(t("Thank you: the moderators will look at it."));
     } else if (data.type === "error") {
       // refused at the join: this instance lets only accounts read; a signed-out visitor sees nothing
       if (data.reason === "sign_in" && !chat.joined) { chat.panel.hidden = true; return; }
@@ -200,7 +201,7 @@
     chat.failures += 1;
     // a lost connection is said once; the daemon unreachable hides the panel, the site works on
     if (chat.failures >= 2) chat.panel.hidden = true;
-    else say("Connection lost; reconnecting…");
+    else say(t("Connection lost; reconnecting…"));
     chat.timer = setTimeout(connect, chat.retry);
     chat.retry = Math.min(chat.retry * 2, 60000);
   }
@@ -228,5 +229,5 @@
 
   if (!("WebSocket" in window)) return;
   doc.addEventListener("tunecamp:page", onPage);
-  onPage();
+  window.TuneCamp.whenMessages(onPage);
 })();

@@ -7,6 +7,11 @@
 (function () {
   "use strict";
 
+  // the daemon's own live page serves this script without i18n.js: English then
+  var T = window.TuneCamp && window.TuneCamp.t ? window.TuneCamp : {
+    t: function (m) { return m; },
+    tn: function (one, many, n) { return (n === 1 ? one : many).replace("%(num)s", String(n)); }
+  };
   var IDLE = 20000; // ms between looks while the artist is off air
   var PLAYING = 10000; // ... while playing (the listener count)
   var STARTING = 2000; // ... while live but without segments enough to start
@@ -69,7 +74,7 @@
     function link(url) {
       var a = document.createElement("a");
       a.href = url;
-      a.textContent = "Open the stream in your player";
+      a.textContent = T.t("Open the stream in your player");
       return a;
     }
 
@@ -78,7 +83,7 @@
       if (off) off.hidden = !!status.live;
       if (!status.live) { detach(); return; }
       title.textContent = status.title;
-      count.textContent = status.listeners + (status.listeners === 1 ? " listener" : " listeners");
+      count.textContent = T.tn("%(num)s listener", "%(num)s listeners", status.listeners);
       // a player handed a playlist without segments yet may give up on it: wait for two
       if (session !== status.id && status.segments >= 2) {
         detach();

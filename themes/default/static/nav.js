@@ -29,9 +29,11 @@
 
   function $$(sel, scope) { return Array.prototype.slice.call((scope || doc).querySelectorAll(sel)); }
 
+  // A page in another language (an artist's or release's own) is loaded whole: its lang, dir and
+  // the scripts' messages come with it.
   function assetsVersion(d) {
     var m = d.querySelector('meta[name="tunecamp-assets"]');
-    return m ? m.getAttribute("content") : "";
+    return (m ? m.getAttribute("content") : "") + " " + (d.documentElement.lang || "");
   }
 
   function isPage(url) {

@@ -3,9 +3,7 @@
 (function () {
   "use strict";
 
-  function fold(text) {
-    return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
+  var fold = window.TuneCamp.fold;
 
   function setup() {
     var input = document.querySelector("[data-network-filter]");
@@ -22,7 +20,9 @@
         li.hidden = !match;
         if (match) shown += 1;
       });
-      if (status) status.textContent = words.length ? shown + " of " + sites.length + " sites" : "";
+      if (status) status.textContent = words.length
+        ? window.TuneCamp.tn("%(shown)s of %(num)s site", "%(shown)s of %(num)s sites", sites.length, { shown: shown })
+        : "";
     }
     input.addEventListener("input", apply);
     apply();

@@ -224,7 +224,7 @@
   function renderBar() {
     var t = current();
     if (!t) return;
-    el.title.textContent = t.title || "Untitled";
+    el.title.textContent = t.title || window.TuneCamp.t("Untitled");
     el.title.setAttribute("href", t.id);
     el.artist.textContent = t.artist + (t.release ? " — " + t.release : "");
     el.art.setAttribute("href", t.releaseUrl || t.id);
@@ -242,12 +242,12 @@
     }
     var playing = !audio.paused;
     el.toggle.classList.toggle("is-playing", playing);
-    el.toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
+    el.toggle.setAttribute("aria-label", playing ? window.TuneCamp.t("Pause") : window.TuneCamp.t("Play"));
     el.prev.disabled = state.index <= 0 && position() < 3;
     el.next.disabled = state.index >= state.queue.length - 1;
     el.mute.classList.toggle("is-muted", prefs.muted);
     el.mute.setAttribute("aria-pressed", String(prefs.muted));
-    el.mute.setAttribute("aria-label", "Mute");
+    el.mute.setAttribute("aria-label", window.TuneCamp.t("Mute"));
     el.normalise.setAttribute("aria-pressed", String(prefs.normalise));
     el.volume.value = String(Math.round(prefs.volume * 100));
     renderTime();
@@ -259,14 +259,16 @@
     el.duration.textContent = clock(d, true);
     el.wave.setAttribute("aria-valuemax", String(Math.round(d)));
     el.wave.setAttribute("aria-valuenow", String(Math.round(p)));
-    el.wave.setAttribute("aria-valuetext", clock(p) + " of " + clock(d, true));
+    el.wave.setAttribute("aria-valuetext", window.TuneCamp.t("%(position)s of %(duration)s", { position: clock(p), duration: clock(d, true) }));
     playerWave.draw(d ? p / d : 0);
     pageWaves.forEach(function (w) { w.sync(); });
     syncLyrics(p);
   }
 
   function announce(t) {
-    el.live.textContent = "Now playing: " + t.title + (t.artist ? " by " + t.artist : "");
+    el.live.textContent = t.artist
+      ? window.TuneCamp.t("Now playing: %(title)s by %(artist)s", { title: t.title, artist: t.artist })
+      : window.TuneCamp.t("Now playing: %(title)s", { title: t.title });
   }
 
   function mediaSession(t) {
@@ -429,7 +431,7 @@
       var btn = row.querySelector("[data-play]");
       if (btn) {
         btn.classList.toggle("is-playing", isCur && playing);
-        btn.setAttribute("aria-label", (isCur && playing ? "Pause " : "Play ") + row.getAttribute("data-title"));
+        btn.setAttribute("aria-label", (isCur && playing ? window.TuneCamp.t("Pause %(title)s", { title: row.getAttribute("data-title") }) : window.TuneCamp.t("Play %(title)s", { title: row.getAttribute("data-title") })));
       }
     });
     $$("[data-play-release]").forEach(function (btn) {
@@ -437,15 +439,15 @@
       var mine = !!list && !!cur && cur.releaseUrl === absolute(list.getAttribute("data-release-url"));
       btn.classList.toggle("is-playing", mine && playing);
       var label = btn.querySelector("span");
-      if (label) label.textContent = mine && playing ? "Pause" : "Play";
-      btn.setAttribute("aria-label", (mine && playing ? "Pause " : "Play ") + (list ? list.getAttribute("data-release-title") : ""));
+      if (label) label.textContent = mine && playing ? window.TuneCamp.t("Pause") : window.TuneCamp.t("Play");
+      btn.setAttribute("aria-label", (mine && playing ? window.TuneCamp.t("Pause %(title)s", { title: list ? list.getAttribute("data-release-title") : "" }) : window.TuneCamp.t("Play %(title)s", { title: list ? list.getAttribute("data-release-title") : "" })));
     });
     $$("[data-play-track]").forEach(function (btn) {
       var mine = !!cur && cur.id === absolute(btn.getAttribute("data-play-track"));
       btn.classList.toggle("is-playing", mine && playing);
       var row = $$("[data-track]").filter(function (r) { return absolute(r.getAttribute("data-url")) === absolute(btn.getAttribute("data-play-track")); })[0];
       var title = row ? row.getAttribute("data-title") : "";
-      btn.setAttribute("aria-label", (mine && playing ? "Pause " : "Play ") + title);
+      btn.setAttribute("aria-label", (mine && playing ? window.TuneCamp.t("Pause %(title)s", { title: title }) : window.TuneCamp.t("Play %(title)s", { title: title })));
     });
   }
 
@@ -569,7 +571,7 @@
     if (!field) return;
     var done = function () {
       var label = btn.textContent;
-      btn.textContent = "Copied";
+      btn.textContent = window.TuneCamp.t("Copied");
       setTimeout(function () { btn.textContent = label; }, 1600);
     };
     if (navigator.clipboard && navigator.clipboard.writeText) {
@@ -642,7 +644,7 @@
   audio.addEventListener("durationchange", renderTime);
   audio.addEventListener("error", function () {
     var t = current();
-    if (t) el.live.textContent = "Could not play " + t.title;
+    if (t) el.live.textContent = window.TuneCamp.t("Could not play %(title)s", { title: t.title });
     renderBar();
   });
 
@@ -716,6 +718,11 @@
     var list = doc.querySelector("[data-tracklist]");
     var tracks = list ? readTracklist(list) : [];
     if (tracks.length) { state.queue = tracks; load(0, {}); }
+  }
+
+  // the labels written before the page's messages arrived (i18n.js), again in its language
+  if (window.TuneCamp && window.TuneCamp.whenMessages) {
+    window.TuneCamp.whenMessages(function () { syncPage(); if (current()) renderBar(); });
   }
 
   window.TuneCamp = window.TuneCamp || {};

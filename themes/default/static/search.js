@@ -4,13 +4,14 @@
   "use strict";
 
   var cache = {};
-  var KINDS = { a: "Artist", r: "Release", t: "Track", g: "Tag" };
+  var T = window.TuneCamp;
+  // the kinds' names are read when a result is shown, in the page's language
+  var KINDS = { a: function () { return T.t("Artist"); }, r: function () { return T.t("Release"); },
+    t: function () { return T.t("Track"); }, g: function () { return T.t("Tag"); } };
   var ORDER = { a: 0, r: 1, t: 2, g: 3 };
   var LIMIT = 60;
 
-  function fold(text) {
-    return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
+  var fold = T.fold;
 
   function load(url) {
     if (!cache[url]) {
@@ -80,7 +81,7 @@
       a.appendChild(text);
       var kind = document.createElement("span");
       kind.className = "result-kind";
-      kind.textContent = KINDS[it.kind] || "";
+      kind.textContent = KINDS[it.kind] ? KINDS[it.kind]() : "";
       a.appendChild(kind);
       li.appendChild(a);
       frag.appendChild(li);
@@ -103,9 +104,10 @@
       var q = input.value.trim();
       var results = search(items, q);
       render(list, results);
-      status.textContent = !q ? "" : results.length === 0 ? "Nothing found for “" + q + "”."
-        : results.length + (results.length === 1 ? " result" : " results") + " for “" + q + "”"
-          + (results.length > LIMIT ? ", showing the first " + LIMIT : "") + ".";
+      status.textContent = !q ? "" : results.length === 0 ? T.t("Nothing found for “%(query)s”.", { query: q })
+        : results.length > LIMIT ? T.tn("%(num)s result for “%(query)s”, showing the first %(limit)s.",
+          "%(num)s results for “%(query)s”, showing the first %(limit)s.", results.length, { query: q, limit: LIMIT })
+        : T.tn("%(num)s result for “%(query)s”.", "%(num)s results for “%(query)s”.", results.length, { query: q });
       var url = new URL(location.href);
       if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
       if (url.href !== location.href) history.replaceState(history.state, "", url.href);
@@ -119,13 +121,12 @@
       form.addEventListener("submit", function (e) { e.preventDefault(); run(items); });
       run(items);
     }, function () {
-      status.textContent = "The search index could not be loaded.";
+      status.textContent = T.t("The search index could not be loaded.");
     });
     // The submit listener above is added once the index is in; until then keep the page.
     form.addEventListener("submit", function (e) { e.preventDefault(); });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  T.whenMessages(init);
   document.addEventListener("tunecamp:page", init);
 })();

@@ -3,6 +3,7 @@
 // Without JavaScript or a wallet the page links to the daemon's manual payment page instead.
 (() => {
   "use strict";
+  const t = (message, vars) => window.TuneCamp.t(message, vars);
   const wallets = new Map();
   window.addEventListener("eip6963:announceProvider", (event) => {
     if (event.detail && event.detail.info && event.detail.provider) wallets.set(event.detail.info.uuid, event.detail);
@@ -43,7 +44,7 @@
       list.append(item);
     }
     const keep = document.createElement("p");
-    keep.textContent = "Your receipt (keep it to download again later, without an account):";
+    keep.textContent = t("Your receipt (keep it to download again later, without an account):");
     const text = document.createElement("textarea");
     text.readOnly = true;
     text.rows = 3;
@@ -59,7 +60,7 @@
     const say = (text) => { status.textContent = text; };
     const daemon = box.dataset.daemon, release = box.dataset.release;
     const eth = provider();
-    if (!eth) { say("No browser wallet found: use the manual payment page below."); return; }
+    if (!eth) { say(t("No browser wallet found: use the manual payment page below.")); return; }
     button.disabled = true;
     try {
       const offer = (await call(daemon, `/api/payments/releases/${release}`)).data;
@@ -68,27 +69,27 @@
       if (chain !== offer.chain_id) {
         await eth.request({ method: "wallet_switchEthereumChain", params: [{ chainId: "0x" + offer.chain_id.toString(16) }] });
       }
-      say("Confirm the payment in your wallet…");
+      say(t("Confirm the payment in your wallet…"));
       const tx = await eth.request({
         method: "eth_sendTransaction",
         params: [{ from, to: offer.contract, value: "0x" + BigInt(offer.price_wei).toString(16), data: offer.purchase_data }],
       });
-      say("Paid. Sign the message that proves it was you…");
+      say(t("Paid. Sign the message that proves it was you…"));
       const { message } = (await call(daemon, "/api/payments/nonce", { address: from, release })).data;
       const signature = await eth.request({ method: "personal_sign", params: [hex(message), from] });
       for (let attempt = 0; attempt < 120; attempt += 1) {
         const answer = await call(daemon, "/api/payments/verify", { release, tx_hash: tx, message, signature });
         if (answer.status === 200) {
-          say("Thank you! Your downloads:");
+          say(t("Thank you! Your downloads:"));
           show(box, answer.data.downloads, answer.data.receipt);
           return;
         }
-        say(`Waiting for the payment to be confirmed (${answer.data.reason || "pending"})…`);
+        say(t("Waiting for the payment to be confirmed (%(reason)s)…", { reason: answer.data.reason || t("pending") }));
         await sleep(answer.retry * 1000);
       }
-      say("The payment is not confirmed yet: keep this page open and try again in a minute.");
+      say(t("The payment is not confirmed yet: keep this page open and try again in a minute."));
     } catch (error) {
-      say(`Not bought: ${error && error.message ? error.message : error}`);
+      say(t("Not bought: %(error)s", { error: error && error.message ? error.message : error }));
     } finally {
       button.disabled = false;
     }
