@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import babel.dates
 import jinja2
 import yaml
 from aiohttp import web
@@ -82,6 +83,7 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
     )
     env.globals.update(locale=i18n.current, plural=i18n.plural)
     env.filters["isotime"] = isotime
+    env.globals["ago"] = ago
     env.filters["number"] = i18n.number
     pages = Pages(env, csrf_token, folders)
     app[PAGES] = pages
@@ -121,6 +123,15 @@ def render(request: web.Request, name: str, status: int = 200, **context: Any) -
             "Vary": "Accept-Language, Cookie",
         },
     )
+
+
+def ago(seconds: float | None, now: float) -> str:
+    """How long before `now` a Unix time was, in the page's language ("2 hours ago", "vor 2 Stunden");
+    a dash for never. The dashboards' "last seen", "last run" columns."""
+    if not seconds:
+        return "—"
+    elapsed = datetime.timedelta(seconds=-max(1.0, now - seconds))  # zero would read "in 0 seconds"
+    return babel.dates.format_timedelta(elapsed, add_direction=True, locale=i18n.current().locale)
 
 
 def isotime(seconds: float, human: bool = False) -> str:

@@ -46,16 +46,6 @@ def _who(request: web.Request) -> str | None:
     return user.username if user else None
 
 
-def ago(ts: float | None, now: float) -> str:
-    if not ts:
-        return "never"
-    seconds = max(0.0, now - ts)
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
-
-
 @requires(FEDERATION)
 async def page(request: web.Request) -> web.Response:
     discovery = request.app[DISCOVERY_KEY]
@@ -85,7 +75,6 @@ async def page(request: web.Request) -> web.Response:
         limits=discovery.settings.limits,
         interval=discovery.settings.interval,
         now=discovery.clock(),
-        ago=ago,
         can_follow=follows is not None,
         follow_states=follow_states,
         follow_notes=request.app[FOLLOW_NOTES],

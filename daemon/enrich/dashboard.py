@@ -47,20 +47,10 @@ async def _query(request: web.Request) -> ReleaseQuery:
     return queries[0]
 
 
-def ago(ts: float | None, now: float) -> str:
-    if not ts:
-        return "never"
-    seconds = max(0.0, now - ts)
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
-
-
 @requires(DRAFTS_VIEW)
 async def runs(request: web.Request) -> web.Response:
     rows = await request.app[DB].run(lambda d: store.runs(d))
-    return render(request, "enrich/runs.html", runs=rows, now=time.time(), ago=ago)
+    return render(request, "enrich/runs.html", runs=rows, now=time.time())
 
 
 @requires(CONTENT_MANAGE, scope=release_scope)
@@ -74,7 +64,6 @@ async def page(request: web.Request) -> web.Response:
         diff=saved[0] if saved else None,
         looked_up=saved[2] if saved else None,
         now=time.time(),
-        ago=ago,
     )
 
 
