@@ -14,7 +14,16 @@ def test_netlify_proxies_the_dynamic_paths_to_the_daemon() -> None:
     assert config["build"]["publish"] == "public"
     assert "tunecamp build" in config["build"]["command"]
     rewrites = {r["from"]: r for r in config["redirects"]}
-    for path in ("/api/*", "/rest/*", "/.well-known/*", "/inbox", "/users/*", "/nodeinfo/*", "/live/*"):
+    for path in (
+        "/api/*",
+        "/rest/*",
+        "/.well-known/*",
+        "/inbox",
+        "/users/*",
+        "/nodeinfo/*",
+        "/live/*",
+        "/share/*",
+    ):
         rule = rewrites[path]
         assert rule["status"] == 200 and rule["force"] is True, path  # a proxy, not a redirect
         assert rule["to"].startswith("https://") and rule["to"].endswith(path.replace("*", ":splat"))
