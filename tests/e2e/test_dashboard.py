@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 from axe_core import axe_browser, violations
-from playwright.sync_api import Browser, Page, expect
+from dashboard_browser import OVERFLOW, signed_in
+from playwright.sync_api import Browser, expect
 from serve_process import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "content"
 PASSWORD = "a long enough password"
-OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+ACCOUNT = ("ada", PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -61,26 +62,10 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def signed_in(browser: Browser, url: str, width: int, scheme: str) -> Page:
-    context = browser.new_context(
-        base_url=url,
-        viewport={"width": width, "height": 900},
-        color_scheme=scheme,
-        bypass_csp=True,  # type: ignore[arg-type]
-    )  # the dashboard's CSP would refuse the injected axe script
-    page = context.new_page()
-    page.goto("/admin/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin")
-    return page
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_dashboard_fits_and_passes_axe(browser: Browser, daemon: str, width: int, scheme: str) -> None:
-    page = signed_in(browser, daemon, width, scheme)
+    page = signed_in(browser, daemon, width, scheme, ACCOUNT)
     try:
         for path in ("/admin", "/admin/users", "/admin/subsonic"):
             page.goto(path)
@@ -93,7 +78,7 @@ def test_the_dashboard_fits_and_passes_axe(browser: Browser, daemon: str, width:
 
 
 def test_the_releases_table_shows_names_covers_and_actions(browser: Browser, daemon: str) -> None:
-    page = signed_in(browser, daemon, 1280, "light")
+    page = signed_in(browser, daemon, 1280, "light", ACCOUNT)
     try:
         page.goto("/admin")
         row = page.locator("tr[data-slug=morning-tides]")
@@ -110,7 +95,7 @@ def test_the_releases_table_shows_names_covers_and_actions(browser: Browser, dae
 
 
 def test_the_table_follows_the_rebuild_a_publish_starts(browser: Browser, daemon: str) -> None:
-    page = signed_in(browser, daemon, 390, "light")
+    page = signed_in(browser, daemon, 390, "light", ACCOUNT)
     try:
         page.goto("/admin")
         row = page.locator("tr[data-slug=night-drafts]")

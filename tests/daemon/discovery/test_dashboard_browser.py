@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from axe_core import axe_browser, violations
-from playwright.sync_api import Browser, Page
+from dashboard_browser import OVERFLOW, signed_in
+from playwright.sync_api import Browser
 from serve_process import free_port, wait_healthy
 
 from tunecamp.daemon.db import connect
@@ -24,7 +25,7 @@ from tunecamp.daemon.discovery.protocol import InstanceInfo, Software
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long enough password"
-OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+ACCOUNT = ("ada", PASSWORD)
 
 
 def fill(database: Path) -> None:
@@ -133,23 +134,10 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def signed_in(browser: Browser, url: str, width: int, scheme: str) -> Page:
-    context = browser.new_context(
-        base_url=url, viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
-    )  # type: ignore[arg-type]
-    page = context.new_page()
-    page.goto("/admin/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin")
-    return page
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_page_fits_and_passes_axe(browser: Browser, daemon: str, width: int, scheme: str) -> None:
-    page = signed_in(browser, daemon, width, scheme)
+    page = signed_in(browser, daemon, width, scheme, ACCOUNT)
     try:
         page.goto("/admin/discovery")
         assert page.evaluate(OVERFLOW) <= 0
