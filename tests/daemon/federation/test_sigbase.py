@@ -71,7 +71,10 @@ def signed(private: rsa.RSAPrivateKey, shape: dict[str, Any]) -> SignedRequest:
 def short_way(request: SignedRequest, public: rsa.RSAPublicKey) -> Any:
     signature_input = rfc9421._input(request.headers)
     algorithm = rfc9421._ALGORITHMS[signature_input.params.get("alg", "rsa-v1_5-sha256")]
-    return rfc9421._short_way(request, signature_input, algorithm(public_key=public))
+    fields: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        fields.setdefault(name.lower(), []).append(value)
+    return rfc9421._short_way(request, fields, signature_input, algorithm(public_key=public))
 
 
 def check(request: SignedRequest, public: rsa.RSAPublicKey) -> Any:
