@@ -18,9 +18,9 @@ from pathlib import Path
 
 from tunecamp.daemon.enrich.fetch import ProviderError, image_type
 from tunecamp.daemon.enrich.model import Proposal, ReleaseQuery
+from tunecamp.generator.catalog.listing import AUDIO_EXTS
 from tunecamp.generator.catalog.meta_edit import Edits, Value, write_values
 from tunecamp.generator.catalog.publish import PublishError
-from tunecamp.generator.catalog.releases import AUDIO_EXTS
 
 FetchImage = Callable[[str], Awaitable[bytes | None]]
 YAML_RELEASE = ("date", "genres", "label", "catalog_number", "credits")

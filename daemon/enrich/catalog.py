@@ -13,7 +13,8 @@ from pathlib import Path
 from tunecamp.daemon.enrich.model import ReleaseQuery, TrackQuery, Value
 from tunecamp.generator.catalog.model import Release
 from tunecamp.generator.catalog.release_folders import PublishError, release_folders, select_releases
-from tunecamp.generator.catalog.releases import _title_from_file, read_release
+from tunecamp.generator.catalog.release_tracks import title_from_file
+from tunecamp.generator.catalog.releases import read_release
 from tunecamp.generator.catalog.scan import read_artists, read_catalog_config
 from tunecamp.generator.catalog.tags import read_tags
 from tunecamp.generator.problems import Problems
@@ -62,7 +63,7 @@ def query_of(release: Release, artist: str) -> ReleaseQuery:
     tracks = []
     for t in release.tracks:
         own: dict[str, Value] = {}
-        if t.title != _title_from_file(t.source):
+        if t.title != title_from_file(t.source):
             own["title"] = t.title
         if t.isrc:
             own["isrc"] = t.isrc

@@ -7,15 +7,14 @@ release, a `tracks:` entry (matched by `file`) for one track.
 from __future__ import annotations
 
 import os
-import re
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tunecamp.generator.catalog import content as c
-from tunecamp.generator.catalog.lyrics import looks_like_lrc, parse_lrc
+from tunecamp.generator.catalog import release_tracks
+from tunecamp.generator.catalog.listing import Folder, Listing
 from tunecamp.generator.catalog.markup import render_markdown, summary
 from tunecamp.generator.catalog.model import (
     STATUSES,
@@ -23,54 +22,16 @@ from tunecamp.generator.catalog.model import (
     AudioInfo,
     CatalogConfig,
     Image,
-    Lyrics,
     Release,
     Status,
     Track,
 )
 from tunecamp.generator.catalog.settings import DAEMON_POLICIES, Settings
-from tunecamp.generator.catalog.slugs import is_safe_slug, slugify, unique_slug
-from tunecamp.generator.catalog.tags import TagError, TrackTags, read_lyrics_file
+from tunecamp.generator.catalog.slugs import is_safe_slug, slugify
+from tunecamp.generator.catalog.tags import TagError, TrackTags
 from tunecamp.generator.problems import Problems
 
 TagReader = Callable[[Path], tuple[TrackTags, AudioInfo]]
-AUDIO_EXTS = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".wav", ".aif", ".aiff"})
-_NUMBER_PREFIX = re.compile(r"^\s*(?:\d{1,3}\s*[-._)]?\s+|\d{1,3}\s*[-._)]\s*)")
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A release folder's visible files and sub-folders, read once: every later question about
-    which files exist is a set lookup, not a stat (a label's scan asks tens of thousands)."""
-
-    files: frozenset[str]
-    folders: frozenset[str]
-
-    @classmethod
-    def of(cls, folder: Path) -> Listing:
-        files, folders = set(), set()
-        with os.scandir(folder) as entries:
-            for e in entries:
-                if e.name.startswith("."):
-                    continue
-                if e.is_file():
-                    files.add(e.name)
-                elif e.is_dir():
-                    folders.add(e.name)
-        return cls(frozenset(files), frozenset(folders))
-
-    def audio(self, folder: Path) -> list[Path]:
-        return sorted(folder / n for n in self.files if os.path.splitext(n)[1].lower() in AUDIO_EXTS)
-
-
-@dataclass(frozen=True)
-class _Folder:
-    """The release folder being read: what it holds, and where its problems are reported."""
-
-    path: Path
-    meta: Path  # its release.yaml, which keys are reported against
-    listing: Listing
-    problems: Problems
 
 
 def read_release(
@@ -127,16 +88,16 @@ def read_release(
     release_artists = [artist_for(name, artists, config) for name in names]
     settings = c.settings_from(data, release_artists[0].settings, meta, problems)
     settings = _download_checked(settings, meta if has_meta else folder, problems)
-    overrides = _track_overrides(data.get("tracks"), folder, meta, problems)
-    here = _Folder(folder, meta, listing, problems)
+    overrides = release_tracks.track_overrides(data.get("tracks"), folder, meta, problems)
+    here = Folder(folder, meta, listing, problems)
     tracks = tuple(
         t
         if t.settings == settings
         else replace(t, settings=_download_checked(t.settings, t.source, problems))
-        for t in _tracks(here, read, overrides, release_artists, settings)
+        for t in release_tracks.tracks(here, read, overrides, release_artists, settings)
     )
 
-    genres = c.list_value(data, "genres", meta, problems) or _common_genres(tracks)
+    genres = c.list_value(data, "genres", meta, problems) or release_tracks.common_genres(tracks)
     date = c.date_value(data, "date", meta, problems) or next((t.date for t in tracks if t.date), None)
     cover = _cover(here, data, read)
     notes = c.read_markdown(folder / "notes.md", problems) if "notes.md" in listing.files else ""
@@ -226,28 +187,6 @@ def artist_for(name: str, artists: dict[str, Artist], config: CatalogConfig) -> 
     return artists[slug]
 
 
-def _track_overrides(
-    value: Any, folder: Path, meta: Path, problems: Problems
-) -> dict[Path, tuple[str, dict[str, Any]]]:
-    """`tracks:` entries by the file they name, with the key prefix to report problems under."""
-    if value is None:
-        return {}
-    if not isinstance(value, list):
-        problems.error(meta, "expected a list of tracks, each with a `file`", key="tracks")
-        return {}
-    overrides: dict[Path, tuple[str, dict[str, Any]]] = {}
-    for i, entry in enumerate(value):
-        where = f"tracks[{i}]."
-        if not isinstance(entry, dict):
-            problems.error(meta, "expected a mapping with a `file`", key=f"tracks[{i}]")
-            continue
-        c.check_keys(entry, c.TRACK_KEYS, meta, problems, where)
-        path = c.inside(folder, entry.get("file"), meta, problems, where + "file")
-        if path is not None:
-            overrides[path] = (where, entry)
-    return overrides
-
-
 def _needs_daemon(
     slug: str, where: Path, settings: Settings, tracks: tuple[Track, ...], problems: Problems
 ) -> None:
@@ -263,88 +202,7 @@ def _needs_daemon(
             )
 
 
-def _tracks(
-    here: _Folder,
-    read: list[tuple[Path, TrackTags, AudioInfo]],
-    overrides: dict[Path, tuple[str, dict[str, Any]]],
-    release_artists: list[Artist],
-    settings: Settings,
-) -> tuple[Track, ...]:
-    meta, problems = here.meta, here.problems
-    unsorted = []
-    for position, (path, tags, info) in enumerate(read):
-        where, o = overrides.get(path.resolve(), ("", {})) if overrides else ("", {})
-        title = c.text_value(o, "title", meta, problems, where) or tags.title or _title_from_file(path)
-        unsorted.append(
-            Track(
-                slug="",
-                source=path,
-                title=title,
-                artists=c.list_value(o, "artist", meta, problems, where)
-                or tags.artists
-                or tuple(a.name for a in release_artists),
-                number=c.int_value(o, "number", meta, problems, where) or tags.track_number or position + 1,
-                disc=c.int_value(o, "disc", meta, problems, where) or tags.disc_number or 1,
-                audio=info,
-                settings=c.settings_from(o, settings, meta, problems, where),
-                date=tags.date,
-                genres=c.list_value(o, "genres", meta, problems, where) or tags.genres,
-                lyrics=_lyrics(here, path, o, tags, where),
-                composers=c.list_value(o, "composer", meta, problems, where) or tags.composers,
-                credits=c.text_value(o, "credits", meta, problems, where) or tags.credits,
-                isrc=c.text_value(o, "isrc", meta, problems, where) or tags.isrc,
-                musicbrainz=dict(tags.musicbrainz),
-                has_embedded_cover=tags.has_cover,
-                bpm=tags.bpm,
-                moods=tags.moods,
-                release_types=tags.release_types,
-                original_date=tags.original_date,
-            )
-        )
-    unsorted.sort(key=lambda t: (t.disc, t.number, t.source.name))
-    taken: set[str] = set()
-    return tuple(
-        replace(t, slug=unique_slug(slugify(t.title) or f"track-{t.number}", taken)) for t in unsorted
-    )
-
-
-def _title_from_file(path: Path) -> str:
-    """'03 - Night Drive.flac' -> 'Night Drive'."""
-    stem = _NUMBER_PREFIX.sub("", path.stem).replace("_", " ").strip()
-    return stem or path.stem
-
-
-def _lyrics(
-    here: _Folder, path: Path, override: dict[str, Any], tags: TrackTags, where: str
-) -> Lyrics | None:
-    text = c.text_value(override, "lyrics", here.meta, here.problems, where)
-    if text:
-        return Lyrics(text)
-    stem = os.path.splitext(path.name)[0]
-    for name in (
-        f"{stem}.ttml",
-        f"{stem}.lrc",
-        f"{stem}.txt",
-    ):  # TTML first: it is there for its word timings
-        side = path.parent / name
-        if name in here.listing.files:
-            try:
-                return read_lyrics_file(side)
-            except (OSError, UnicodeDecodeError, ValueError) as exc:
-                here.problems.error(side, f"cannot read lyrics: {exc}")
-    if not tags.lyrics:
-        return None
-    return parse_lrc(tags.lyrics) if looks_like_lrc(tags.lyrics) else Lyrics(tags.lyrics)
-
-
-def _common_genres(tracks: tuple[Track, ...]) -> tuple[str, ...]:
-    counts = Counter(g for t in tracks for g in t.genres)
-    return tuple(g for g, _ in counts.most_common())
-
-
-def _cover(
-    here: _Folder, data: dict[str, Any], read: list[tuple[Path, TrackTags, AudioInfo]]
-) -> Image | None:
+def _cover(here: Folder, data: dict[str, Any], read: list[tuple[Path, TrackTags, AudioInfo]]) -> Image | None:
     folder, meta, listing, problems = here.path, here.meta, here.listing, here.problems
     description = c.text_value(data, "cover_description", meta, problems)
     if "cover" in data:
