@@ -12,6 +12,7 @@
 - render.py        answers as XML, JSON or JSONP; error codes
 - ids.py, items.py  Subsonic IDs; songs, albums and artists as Subsonic elements
 - library.py       the catalog as apps see it: an in-memory snapshot of the catalog index
+- library_cache.py the snapshot read from the index and reloaded when a rebuild committed
 - site_info.py     what the last build published (public/catalog.json): page URLs, ReplayGain, the podcast
 - artist_images.py the artists' pictures on the static site (artistImageUrl), set on each snapshot
 - listening.py     each user's state in SQL: stars, ratings, plays, playlists, bookmarks, play queue

@@ -21,7 +21,8 @@ from tunecamp.daemon.subsonic.auth import AuthCache, Caller
 from tunecamp.daemon.subsonic.credentials import PasswordBox
 from tunecamp.daemon.subsonic.ids import ItemId, parse
 from tunecamp.daemon.subsonic.items import Annotations
-from tunecamp.daemon.subsonic.library import LibraryCache, View
+from tunecamp.daemon.subsonic.library import View
+from tunecamp.daemon.subsonic.library_cache import LibraryCache
 from tunecamp.daemon.subsonic.listening import NotesCache
 from tunecamp.daemon.subsonic.render import GENERIC, MISSING_PARAMETER, NOT_FOUND, Format, SubsonicError
 from tunecamp.daemon.subsonic.slots import TranscodeSlots

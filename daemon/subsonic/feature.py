@@ -17,7 +17,7 @@ from tunecamp.daemon.subsonic.artist_images import from_site
 from tunecamp.daemon.subsonic.call import SUBSONIC, Subsonic
 from tunecamp.daemon.subsonic.credentials import PasswordBox
 from tunecamp.daemon.subsonic.dispatch import dispatch
-from tunecamp.daemon.subsonic.library import LibraryCache
+from tunecamp.daemon.subsonic.library_cache import LibraryCache
 from tunecamp.daemon.subsonic.slots import TranscodeSlots
 
 
