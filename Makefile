@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-serial test-fast lint bench install relink lock clean vendor messages
+.PHONY: redis-server demo test test-serial test-fast lint bench install relink lock clean vendor messages
 
 # A venv with the pinned dependencies; rebuilt when the lock or pyproject changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -40,17 +40,24 @@ PEER := tests/peers/fedify
 $(PEER)/node_modules/.package-lock.json: $(PEER)/package-lock.json
 	cd $(PEER) && npm ci --no-audit --no-fund
 
+# The Redis backends' tests run a real redis-server (Debian's package), installed here when missing
+# (as root, as on CI); tests/redis_server.py starts one per test process on a loopback port.
+redis-server:
+	@command -v redis-server >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }; }
+
 # One test process per core (at most 4): most tests wait on servers, ffmpeg or a browser, and a
 # 2-core CI machine runs the suite in well under its 15 minutes. Every test owns its ports and
 # folders, so any order and any split works; `make test-serial` for a single-process run. Not
 # `--dist loadfile`: it reports schemathesis' per-operation failures as passes.
-test: install relink $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
+test: install relink redis-server $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
-test-serial: install relink $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
+test-serial: install relink redis-server $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
 
-test-fast: install relink
+test-fast: install relink redis-server
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 -m "not slow"
 
 lint: install relink

@@ -66,6 +66,7 @@ from tunecamp.daemon.outbound import Outbound, OutboundConfig
 from tunecamp.daemon.payments import feature as payments
 from tunecamp.daemon.payments.releases import refresh_prices
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
+from tunecamp.daemon.redis_link import redis_ctx
 from tunecamp.daemon.roles import access_middleware, check_routes
 from tunecamp.daemon.secret import InstanceSecret, resolve_secret
 from tunecamp.daemon.site import feature as site
@@ -169,7 +170,9 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app[TOKEN_USER] = lambda token: token_user(app, token)
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
-    app.cleanup_ctx.extend([database_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)])
+    app.cleanup_ctx.extend(
+        [database_ctx, redis_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)]
+    )
     features = tuple(features)
     if federation.setup in features:  # live announces going live to the artist's followers
         app[ANNOUNCE] = federation_notes.announcer(app)

@@ -98,6 +98,7 @@ class DaemonConfig:
     chat_mute_minutes: int = field(default=15, metadata={"env": "TUNECAMP_CHAT_MUTE_MINUTES"})
     chat_sockets_per_address: int = field(default=20, metadata={"env": "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
+    redis_url: str = field(default="", metadata={"env": "TUNECAMP_REDIS_URL"}, repr=False)
     federation_seeds: str = field(default="", metadata={"env": "TUNECAMP_FEDERATION_SEEDS"})
     discovery_interval: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_DISCOVERY_INTERVAL"})
     musicbrainz_url: str = field(
@@ -217,6 +218,10 @@ class DaemonConfig:
                     f"TUNECAMP_CHAT_ORIGINS: {origin!r} is not an origin like https://music.example"
                 )
 
+        if self.redis_url and not re.fullmatch(r"(redis|rediss|unix)://\S+", self.redis_url):
+            raise ConfigError(
+                "TUNECAMP_REDIS_URL: expected redis://host:port/db, rediss://... or unix:///path"
+            )
         self._check_enrichment()
 
     def _check_enrichment(self) -> None:

@@ -36,6 +36,8 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
+pytest_plugins = ["redis_server"]  # redis_server, redis_url: a real redis-server on loopback
+
 # extension -> ffmpeg codec arguments
 ENCODERS: dict[str, list[str]] = {
     "wav": ["-c:a", "pcm_s16le"],
