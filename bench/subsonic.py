@@ -11,8 +11,10 @@ resized once (the cache), each for a fixed time; then ping with a fresh salt on 
 (as the Subsonic docs ask apps to sign), and a full sync as Symfonium does it, search3 with an
 empty query paged 500 songs at a time through the whole library, timed end to end.
 
-It also measures the daemon's own CPU time per `ping` (from /proc), with a fresh salt each time
-and with a reused one: the difference is what signing in costs; and, in this process, the catalog
+It also measures the daemon's own CPU time (from /proc) per request of each browsing call (JSON
+and XML, a fresh salt on each request, the least of 3 rounds: unlike wall-clock percentiles, this
+holds on a loaded machine; `--cpu-only` measures just that), per `ping` with a fresh salt each time
+and with a reused one (the difference is what signing in costs); and, in this process, the catalog
 index scan (the index and the Subsonic media rows from a scanned catalog of the same size, first
 scan and rescan) in tracks a second.
 
@@ -227,7 +229,53 @@ async def full_sync(base: str, page: int = 500) -> tuple[float, int, int]:
 
 
 CPU: dict[str, float] = {}
+CALL_CPU: dict[str, float] = {}
 SIGN_IN: dict[str, float] = {}
+ROUNDS = 3
+
+
+async def call_cpu(pid: int, calls: list[tuple[str, list[str]]], repeat: int = 600) -> dict[str, float]:
+    """The daemon's CPU µs per request of each call, one request after another, fresh salts.
+
+    Each call is measured in turn, `ROUNDS` times, and the least kept: CPU time, unlike wall-clock
+    time, barely moves with other work on the machine, and what other work adds (the scheduler,
+    cache misses) only ever adds, so the least of a few rounds is the closest to the call's own cost.
+    """
+    best: dict[str, float] = {}
+    async with aiohttp.ClientSession() as session:
+        for _, urls in calls:  # every URL once: each album's songs are written once per snapshot
+            for url in urls:
+                async with session.get(url) as response:
+                    await response.read()
+        for _ in range(ROUNDS):
+            for label, urls in calls:
+                batch = [urls[i % len(urls)] for i in range(repeat)]
+                before = cpu_seconds(pid)
+                for url in batch:
+                    async with session.get(url) as response:
+                        await response.read()
+                spent = (cpu_seconds(pid) - before) * 1e6 / repeat
+                best[label] = min(best.get(label, spent), spent)
+    return best
+
+
+def cpu_calls(base: str, album_ids: list[str]) -> list[tuple[str, list[str]]]:
+    """The browsing calls as apps send them: a fresh salt on every request, JSON and XML."""
+
+    def fresh(endpoint: str, **params: object) -> str:
+        return rest(base, endpoint, salt=os.urandom(6).hex(), **params)
+
+    words = ("ember", "harbor 12", "mist", "kite")
+    albums = [fresh("getAlbum", id=a) for a in album_ids]
+    return [
+        ("ping", [fresh("ping") for _ in range(200)]),
+        ("getAlbumList2 (newest, 10)", [fresh("getAlbumList2", type="newest", size=10, offset=o)
+                                        for o in range(0, 200, 10)]),
+        ("getAlbum (20 songs)", albums),
+        ("getAlbum (20 songs), XML", [a.replace("f=json", "f=xml") for a in albums]),
+        ("search3 (a term)", [fresh("search3", query=words[i % 4]) for i in range(200)]),
+        ("search3 (a term), XML", [fresh("search3", query=words[i % 4], f="xml") for i in range(200)]),
+    ]  # fmt: skip
 
 
 async def run(
@@ -257,11 +305,14 @@ async def run(
         ):
             CPU[label] = await cpu_per_request(pid, urls)
             print(f"ping CPU in the daemon, {label}: {CPU[label]:.3f} ms a request", file=sys.stderr)
+        CALL_CPU.update(await call_cpu(pid, cpu_calls(base, album_ids)))
+        for label, micros in CALL_CPU.items():
+            print(f"CPU in the daemon, {label}: {micros:.0f} µs a request", file=sys.stderr)
         async with aiohttp.ClientSession() as session:  # make every cover once: the cache is what is measured
             for url in targets[-1][1]:
                 async with session.get(url) as response:
                     await response.read()
-        for _ in range(3):
+        for _ in range(3 if levels else 0):  # --cpu-only: none
             syncs.append(await full_sync(base))
             print(
                 f"full sync: {syncs[-1][1]} songs in {syncs[-1][2]} pages, {syncs[-1][0]:.2f} s",
@@ -300,6 +351,7 @@ def table(results: list[Result], syncs: list[tuple[float, int, int]], seconds: f
             f"Daemon CPU per `ping`, one after another: {fresh:.3f} ms with a fresh salt, {reused:.3f} ms with a "
             "reused one (the whole request: HTTP parsing of a URL never seen before, the access log, sign-in).",
         ]
+    lines += cpu_table()
     if SIGN_IN:
         before = SIGN_IN["fresh salt, nothing remembered (before)"]
         lines += [
@@ -312,6 +364,20 @@ def table(results: list[Result], syncs: list[tuple[float, int, int]], seconds: f
     lines += ["", "Catalog index scan (index + Subsonic media rows, in-process): "
               + ", ".join(f"{label} {rate:,.0f} tracks/s" for label, rate in scans) + "."]  # fmt: skip
     return "\n".join(lines)
+
+
+def cpu_table() -> list[str]:
+    if not CALL_CPU:
+        return []
+    return [
+        "",
+        f"Daemon CPU per request, one after another with a fresh salt each (least of {ROUNDS} rounds; "
+        "CPU time holds under load where wall-clock times do not):",
+        "",
+        "| Call | CPU µs a request |",
+        "| --- | --- |",
+        *(f"| {label} | {micros:,.0f} |" for label, micros in CALL_CPU.items()),
+    ]
 
 
 def index_scan_rates(tracks: int) -> list[tuple[str, float]]:
@@ -342,9 +408,15 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
     parser.add_argument("--concurrency", default="1,32", help="comma-separated client counts")
     parser.add_argument("--write", type=Path, help="update the Subsonic API section of this Markdown file")
+    parser.add_argument(
+        "--cpu-only", action="store_true", help="only the daemon's CPU per request (meaningful under load)"
+    )
     args = parser.parse_args()
-    levels = [int(c) for c in args.concurrency.split(",")]
+    levels = [] if args.cpu_only else [int(c) for c in args.concurrency.split(",")]
     results, syncs = asyncio.run(run(args.tracks, args.duration, levels))
+    if args.cpu_only:
+        print("\n".join(cpu_table()).strip())
+        return
     body = table(results, syncs, args.duration, args.tracks)
     print(body)
     if args.write:

@@ -6,13 +6,14 @@ that are unknown are None (left out by the renderer); IDs are strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunecamp.daemon.subsonic.elements import Element, Shared, element
 from tunecamp.daemon.subsonic.ids import album_id, artist_id, track_id
 from tunecamp.daemon.subsonic.library import Album, Artist, Track, View
-from tunecamp.daemon.subsonic.render import Clean, iso
+from tunecamp.daemon.subsonic.render import iso
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,17 @@ class Annotations:
     def rating(self, kind: str, number: int) -> int | None:
         return self.ratings.get((kind, number))
 
+    # an album's songs -> their plays, summed once: these annotations live until the user's next
+    # change (keyed by the songs, not the album ID, so a rebuild that changes them is not missed)
+    _album_totals: dict[tuple[int, ...], tuple[int, str | None]] = field(default_factory=dict)
+
     def album_plays(self, album: Album) -> tuple[int, str | None]:
-        counts = [self.plays[t] for t in album.track_ids if t in self.plays]
-        return sum(c for c, _ in counts), max((last for _, last in counts), default=None)
+        found = self._album_totals.get(album.track_ids)
+        if found is None:
+            counts = [self.plays[t] for t in album.track_ids if t in self.plays]
+            found = sum(c for c, _ in counts), max((last for _, last in counts), default=None)
+            self._album_totals[album.track_ids] = found
+        return found
 
 
 NO_ANNOTATIONS = Annotations()
@@ -97,20 +106,24 @@ def _song_base(track: Track, view: View) -> dict[str, Any]:
     )
 
 
-def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
-    base = view.memo.get(("song", track.id))
-    if base is None:
-        base = view.memo[("song", track.id)] = _song_base(track, view)
-    item = Clean(base)
+def _shared(view: View, kind: str, number: int, make: Callable[[], dict[str, Any]]) -> Shared:
+    shared = view.memo.get((kind, number))
+    if shared is None:
+        shared = view.memo[(kind, number)] = Shared(make())
+    return shared
+
+
+def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
+    shared = _shared(view, "song", track.id, lambda: _song_base(track, view))
     plays = notes.plays.get(track.id)
-    item["playCount"] = plays[0] if plays else 0
-    if plays:
-        item["played"] = iso(plays[1])
-    if (starred := notes.stars.get(("track", track.id))) is not None:
-        item["starred"] = iso(starred)
+    own: dict[str, Any] = {"playCount": plays[0] if plays else 0}
+    if plays and (played := iso(plays[1])) is not None:
+        own["played"] = played
+    if (starred := iso(notes.stars.get(("track", track.id)))) is not None:
+        own["starred"] = starred
     if (rating := notes.ratings.get(("track", track.id))) is not None:
-        item["userRating"] = rating
-    return item
+        own["userRating"] = rating
+    return element(shared, own)
 
 
 def release_date(date: str) -> dict[str, int] | None:
@@ -146,6 +159,7 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
             else None,
             "releaseTypes": list(first.release_types) or None if first else None,
             "moods": sorted({m for t in tracks for m in t.moods}) or None,
+            "discTitles": disc_titles(tracks) or None,
             "musicBrainzId": first.release_mbid if first else None,
             "sortName": sort_name(album.title),
             "explicitStatus": "explicit" if album.explicit else None,
@@ -154,20 +168,17 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
     )
 
 
-def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
-    base = view.memo.get(("album", album.id))
-    if base is None:
-        base = view.memo[("album", album.id)] = _album_base(album, view)
-    item = Clean(base)
+def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
+    shared = _shared(view, "album", album.id, lambda: _album_base(album, view))
     count, last = notes.album_plays(album)
-    item["playCount"] = count
-    if last:
-        item["played"] = iso(last)
-    if (starred := notes.stars.get(("album", album.id))) is not None:
-        item["starred"] = iso(starred)
+    own: dict[str, Any] = {"playCount": count}
+    if (played := iso(last)) is not None:
+        own["played"] = played
+    if (starred := iso(notes.stars.get(("album", album.id)))) is not None:
+        own["starred"] = starred
     if (rating := notes.ratings.get(("album", album.id))) is not None:
-        item["userRating"] = rating
-    return item
+        own["userRating"] = rating
+    return element(shared, own)
 
 
 def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
@@ -193,6 +204,15 @@ def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -
         "artistId": artist_id(album.artist_id) if album.artist_id else None,
         "mediaType": "album",
     }
+
+
+def disc_titles(tracks: Sequence[Track]) -> list[dict[str, Any]]:
+    """OpenSubsonic DiscTitle items: each titled disc once, the first title its songs give."""
+    titles: dict[int, str] = {}
+    for track in tracks:
+        if track.disc_title:
+            titles.setdefault(track.disc, track.disc_title)
+    return [{"disc": disc, "title": title} for disc, title in sorted(titles.items())]
 
 
 def sort_name(name: str) -> str:

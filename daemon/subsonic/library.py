@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
+from tunecamp.daemon.subsonic.elements import Shared
 from tunecamp.daemon.subsonic.site_info import SiteInfo
 
 # What a fresh snapshot learns from the built site (the artists' pictures, catalog.json), set
@@ -112,6 +112,7 @@ class Track:
     original_date: str | None = None
     release_mbid: str | None = None
     album_artist_mbid: str | None = None
+    disc_title: str | None = None
 
 
 @dataclass
@@ -122,7 +123,7 @@ class View:
     albums: dict[int, Album]
     tracks: dict[int, Track]
     # the parts of each rendered item that are the same for every user (items.py)
-    memo: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    memo: dict[tuple[str, int], Shared] = field(default_factory=dict)
 
     @cached_property
     def artists(self) -> list[Artist]:
@@ -159,6 +160,14 @@ class View:
     def songs(self) -> list[Track]:
         """Every visible track in ID order: stable pages for a full sync."""
         return sorted(self.tracks.values(), key=lambda t: t.id)
+
+    @cached_property
+    def artist_keys(self) -> list[str]:
+        return [a.key for a in self.artists]
+
+    @cached_property
+    def artist_blob(self) -> tuple[str, list[int]]:
+        return joined(self.artist_keys)
 
     @cached_property
     def album_keys(self) -> list[str]:

@@ -33,7 +33,7 @@ def load(db: Database) -> Library:
         "SELECT t.*, m.first_seen, m.download AS policy, m.streaming, m.codec, m.sample_rate, m.channels, "
         "m.bits_per_sample, m.year, m.lyrics IS NOT NULL OR m.synced_lyrics IS NOT NULL AS has_lyrics, "
         "m.isrc, m.musicbrainz_id, m.explicit, g.bpm, g.moods, g.release_types, g.original_date, "
-        "g.release_mbid, g.album_artist_mbid "
+        "g.release_mbid, g.album_artist_mbid, g.disc_title "
         "FROM catalog_tracks t LEFT JOIN catalog_track_media m ON m.track_id = t.id "
         "LEFT JOIN catalog_track_tags g ON g.track_id = t.id WHERE t.missing = 0 "
         "ORDER BY t.album_id, t.disc, t.number, t.id"
@@ -112,6 +112,7 @@ def load(db: Database) -> Library:
                 original_date=t["original_date"],
                 release_mbid=t["release_mbid"],
                 album_artist_mbid=t["album_artist_mbid"],
+                disc_title=t["disc_title"],
             )
     return Library(artists, albums, tracks)
 

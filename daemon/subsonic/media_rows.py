@@ -107,10 +107,11 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                 )
                 db.execute(
                     "INSERT INTO catalog_track_tags (track_id, bpm, moods, release_types, original_date, "
-                    "release_mbid, album_artist_mbid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(track_id) DO UPDATE "
+                    "release_mbid, album_artist_mbid, disc_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(track_id) DO UPDATE "
                     "SET bpm = excluded.bpm, moods = excluded.moods, release_types = excluded.release_types, "
                     "original_date = excluded.original_date, release_mbid = excluded.release_mbid, "
-                    "album_artist_mbid = excluded.album_artist_mbid",
+                    "album_artist_mbid = excluded.album_artist_mbid, disc_title = excluded.disc_title",
                     [
                         track_id,
                         track.bpm,
@@ -119,6 +120,7 @@ def refresh_media(db: Database, catalog: Catalog) -> int:
                         track.original_date,
                         track.musicbrainz.get("release"),
                         track.musicbrainz.get("album_artist"),
+                        track.disc_title,
                     ],
                 )
                 count += 1

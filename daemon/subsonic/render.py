@@ -1,4 +1,4 @@
-"""Subsonic responses: one tree of plain values, written as XML, JSON or JSONP.
+"""Subsonic responses: one tree of plain values, written as XML, JSON or JSONP (elements.py).
 
 A response body is a dict: scalars are attributes (XML) or fields (JSON); a dict is one
 child element; a list is repeated child elements (a JSON array, however many items, so a
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tunecamp.daemon.subsonic.elements import json_text, xml_element
 
 API_VERSION = "1.16.1"
 SERVER_TYPE = "tunecamp"
@@ -97,10 +98,20 @@ def iso(value: str | dt.datetime | None) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
+        return _iso_text(value)
+    return _iso(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _iso_text(value: str) -> str | None:
+    # the same stored dates (plays, stars, created) are written in answer after answer
+    try:
+        return _iso(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
@@ -116,94 +127,14 @@ def _envelope(status: str) -> dict[str, Any]:
     }
 
 
-# --- JSON ---------------------------------------------------------------------------
-
-
-class Clean(dict[str, Any]):
-    """An element already without None values, all the way down (rendered items): not walked again."""
-
-
-_NESTED = (dict, list, tuple, Clean)
-
-
-def _clean(value: Any) -> Any:
-    # hot path (every JSON answer): scalars are never passed down, only containers
-    if type(value) is Clean:
-        return value
-    if type(value) is dict:
-        return {k: (_clean(v) if type(v) in _NESTED else v) for k, v in value.items() if v is not None}
-    return [(_clean(v) if type(v) in _NESTED else v) for v in value if v is not None]
-
-
 def to_json(body: dict[str, Any], status: str = "ok") -> str:
-    root = {**_envelope(status), **body}
-    return json.dumps({"subsonic-response": _clean(root)}, ensure_ascii=False, separators=(",", ":"))
-
-
-# --- XML ----------------------------------------------------------------------------
-
-
-# One pass per value: drop what XML 1.0 cannot hold, escape what it must.
-_DROP: dict[int, str | None] = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF)}
-_TEXT = str.maketrans({**_DROP, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"})
-_ATTR = str.maketrans(
-    {
-        **_DROP,
-        ord("&"): "&amp;",
-        ord("<"): "&lt;",
-        ord(">"): "&gt;",
-        ord('"'): "&quot;",
-        10: "&#10;",
-        13: "&#13;",
-        9: "&#9;",
-    }
-)
-
-
-def _text(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
-
-
-def _element(name: str, node: dict[str, Any], out: list[str]) -> None:
-    attrs: list[str] = []
-    children: list[tuple[str, Any]] = []
-    text: str | None = None
-    for key, value in node.items():
-        if value is None:
-            continue
-        if type(value) in _NESTED:
-            children.append((key, value))
-        elif key == "value":
-            text = _text(value).translate(_TEXT)
-        else:
-            attrs.append(f' {key}="{_text(value).translate(_ATTR)}"')
-    out.append(f"<{name}{''.join(attrs)}")
-    if not children and text is None:
-        out.append("/>")
-        return
-    out.append(">")
-    if text is not None:
-        out.append(text)
-    for key, value in children:
-        items = value if isinstance(value, list | tuple) else [value]
-        for item in items:
-            if isinstance(item, dict):
-                _element(key, item, out)
-            elif item is not None:
-                out.append(f"<{key}>{_text(item).translate(_TEXT)}</{key}>")
-    out.append(f"</{name}>")
+    return json_text({"subsonic-response": {**_envelope(status), **body}})
 
 
 def to_xml(body: dict[str, Any], status: str = "ok") -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
-    root = {**_envelope(status), **body}
-    _element("subsonic-response", root, out)
-    # the namespace goes on the root only; attributes added after the element name
-    out[1] = out[1].replace("<subsonic-response", f'<subsonic-response xmlns="{NAMESPACE}"', 1)
+    # the namespace on the root only
+    xml_element("subsonic-response", {"xmlns": NAMESPACE, **_envelope(status), **body}, out)
     return "".join(out)
 
 

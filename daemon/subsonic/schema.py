@@ -71,6 +71,12 @@ def m003_track_tags(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m004_disc_titles(db: Database) -> None:
+    # Each track's disc title (release.yaml `discs`, else DISCSUBTITLE/TSST): getAlbum's discTitles.
+    run_script(db, "ALTER TABLE catalog_track_tags ADD COLUMN disc_title TEXT;")
+
+
 def m003_subsonic(db: Database) -> None:
     # Subsonic credentials and each user's listening state (listening.py). Items are
     # (kind, catalog ID): catalog IDs survive rescans, so no foreign key ties this precious

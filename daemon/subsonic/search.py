@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from tunecamp.daemon.subsonic.call import Call
 from tunecamp.daemon.subsonic.items import Found, found_items
-from tunecamp.daemon.subsonic.library import View, fold, joined
+from tunecamp.daemon.subsonic.library import View, fold
 
 MAX_COUNT = 500
 T = TypeVar("T")
@@ -74,8 +74,7 @@ def _page(call: Call, name: str) -> tuple[int, int]:
 async def _search(call: Call, key: str, id3: bool) -> dict[str, Any]:
     view: View = await call.view()
     words = terms(call.text("query"))
-    artist_keys = [a.key for a in view.artists]
-    artists = _matching(view.artists, artist_keys, words, _page(call, "artist"), joined(artist_keys))
+    artists = _matching(view.artists, view.artist_keys, words, _page(call, "artist"), view.artist_blob)
     albums = _matching(view.albums_by_name, view.album_keys, words, _page(call, "album"), view.album_blob)
     songs = _matching(view.songs, view.song_keys, words, _page(call, "song"), view.song_blob)
     notes = await call.notes([t.id for t in songs] + [t for a in albums for t in a.track_ids])

@@ -71,6 +71,7 @@ RELEASE_KEYS = (
             "catalog_number",
             "label",
             "tracks",
+            "discs",
         ]
     )
     | SETTING_KEYS

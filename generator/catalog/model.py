@@ -95,6 +95,7 @@ class Track:
     moods: tuple[str, ...] = ()
     release_types: tuple[str, ...] = ()
     original_date: str | None = None
+    disc_title: str | None = None  # release.yaml `discs`, else the DISCSUBTITLE tag
 
     @property
     def duration(self) -> float:

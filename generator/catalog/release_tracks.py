@@ -79,6 +79,7 @@ def tracks(
                 moods=tags.moods,
                 release_types=tags.release_types,
                 original_date=tags.original_date,
+                disc_title=tags.disc_subtitle,
             )
         )
     unsorted.sort(key=lambda t: (t.disc, t.number, t.source.name))
@@ -86,6 +87,31 @@ def tracks(
     return tuple(
         replace(t, slug=unique_slug(slugify(t.title) or f"track-{t.number}", taken)) for t in unsorted
     )
+
+
+def disc_titles(value: Any, meta: Path, problems: Problems) -> dict[int, str]:
+    """release.yaml `discs`: {disc number: title}; a bad entry is reported and left out."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.error(meta, "expected a mapping of disc numbers to titles, like `1: Studio`", key="discs")
+        return {}
+    titles: dict[int, str] = {}
+    for number, title in value.items():
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            problems.error(meta, f"{number!r} is not a disc number (1, 2, ...)", key="discs")
+        elif isinstance(title, bool) or not isinstance(title, str | int | float) or not str(title).strip():
+            problems.error(meta, f"disc {number}: expected a title, got {title!r}", key=f"discs.{number}")
+        else:
+            titles[number] = str(title).strip()
+    return titles
+
+
+def titled_discs(tracks: tuple[Track, ...], titles: dict[int, str]) -> tuple[Track, ...]:
+    """Each track with its disc's title: release.yaml's wins over the tags'."""
+    if not titles:
+        return tracks
+    return tuple(replace(t, disc_title=titles[t.disc]) if t.disc in titles else t for t in tracks)
 
 
 def title_from_file(path: Path) -> str:

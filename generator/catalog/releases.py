@@ -96,6 +96,9 @@ def read_release(
         else replace(t, settings=_download_checked(t.settings, t.source, problems))
         for t in release_tracks.tracks(here, read, overrides, release_artists, settings)
     )
+    tracks = release_tracks.titled_discs(
+        tracks, release_tracks.disc_titles(data.get("discs"), meta, problems)
+    )
 
     genres = c.list_value(data, "genres", meta, problems) or release_tracks.common_genres(tracks)
     date = c.date_value(data, "date", meta, problems) or next((t.date for t in tracks if t.date), None)

@@ -62,6 +62,7 @@ class TrackTags:
     moods: tuple[str, ...] = ()
     release_types: tuple[str, ...] = ()  # Picard's RELEASETYPE: album, single, ep, live...
     original_date: str | None = None  # as written: "1999", "1999-03-02"
+    disc_subtitle: str | None = None  # the title of the track's disc (DISCSUBTITLE, TSST)
 
 
 def read_tags(path: Path) -> tuple[TrackTags, AudioInfo]:
@@ -104,6 +105,7 @@ _ID3_TEXT = {
     "TPOS": "discnumber",
     "TDRC": "date",
     "TDOR": "originaldate",
+    "TSST": "discsubtitle",
     "TBPM": "bpm",
     "TMOO": "mood",
     "TCOM": "composer",
@@ -217,6 +219,7 @@ def build_tags(raw: Raw, has_cover: bool = False) -> TrackTags:
         moods=split_names(raw.get("mood", ())),
         release_types=tuple(t.lower() for t in split_names(raw.get("releasetype", ()))),
         original_date=first("originaldate", "originalyear"),
+        disc_subtitle=first("discsubtitle", "setsubtitle"),
     )
 
 

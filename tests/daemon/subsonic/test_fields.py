@@ -32,10 +32,21 @@ TAGS = {
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    tagged = lavfi_audio(tmp_path_factory.mktemp("tagged") / "calm.flac", tags={"title": "Calm", **TAGS})
+    folder = tmp_path_factory.mktemp("tagged")
+    tagged = lavfi_audio(folder / "calm.flac", tags={"title": "Calm", **TAGS})
+    studio = lavfi_audio(folder / "studio.flac", tags={"title": "Take One", "DISCSUBTITLE": "Studio"})
+    live = lavfi_audio(
+        folder / "live.flac", tags={"title": "Encore", "DISCNUMBER": "2", "DISCSUBTITLE": "Tag"}
+    )
     extra: dict[str, str | bytes] = {
         "releases/calm/release.yaml": "status: published\ntitle: Calm Waters\nartist: brook\ndate: 2024-02-02\n",
         "releases/calm/01 - Calm.flac": tagged.read_bytes(),
+        # disc 1 titled by its tag; disc 2's tag is overridden by release.yaml; disc 3 has no title
+        "releases/twofold/release.yaml": "status: published\ntitle: Twofold\nartist: brook\n"
+        "discs:\n  2: Live at the Harbour\ntracks:\n  - file: 03.flac\n    disc: 3\n",
+        "releases/twofold/01.flac": studio.read_bytes(),
+        "releases/twofold/02.flac": live.read_bytes(),
+        "releases/twofold/03.flac": tagged.read_bytes(),
         "artists/aurora/artist.jpg": jpeg((10, 200, 10), (50, 25)),
         "public/artists/aurora/image.jpg": jpeg((10, 200, 10)),  # as the build publishes it
         "public/artists/aurora/image-300.jpg": jpeg((10, 200, 10)),
@@ -117,3 +128,22 @@ def test_tags_apps_show(daemon: Daemon) -> None:
     ]
     assert not {"releaseTypes", "originalReleaseDate", "moods"} & set(other)  # unknown: left out
     assert "bpm" not in other["song"][0]
+
+
+def test_disc_titles(daemon: Daemon) -> None:
+    from libopensonic.media import AlbumID3
+
+    found = daemon.ok("search3", query="twofold")["searchResult3"]["album"][0]
+    body = daemon.ok("getAlbum", id=found["id"])["album"]
+    titles = [{"disc": 1, "title": "Studio"}, {"disc": 2, "title": "Live at the Harbour"}]
+    assert body["discTitles"] == titles  # disc 3 has none: not listed
+    assert [s["discNumber"] for s in body["song"]] == [1, 2, 3]
+    parsed = AlbumID3.from_dict(body)  # as py-opensonic reads it
+    assert [(d.disc, d.title) for d in parsed.disc_titles or []] == [
+        (1, "Studio"),
+        (2, "Live at the Harbour"),
+    ]
+    xml = daemon.get("getAlbum", id=found["id"], f="xml").text
+    assert '<discTitles disc="2" title="Live at the Harbour"/>' in xml
+    other = daemon.ok("getAlbum", id=daemon.ok("search3", query="tides")["searchResult3"]["album"][0]["id"])
+    assert "discTitles" not in other["album"]  # no disc titles: left out
