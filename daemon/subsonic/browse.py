@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 from tunecamp.daemon.subsonic.call import Call
+from tunecamp.daemon.subsonic.elements import element
 from tunecamp.daemon.subsonic.ids import album_id, artist_id
 from tunecamp.daemon.subsonic.items import (
     IGNORED_ARTICLES,
@@ -115,7 +116,8 @@ async def get_album(call: Call) -> dict[str, Any]:
     album = find_album(view, call)
     notes = await call.notes(album.track_ids)
     songs = [song(t, view, notes) for t in view.album_tracks(album)]
-    return {"album": {**album_id3(album, view, notes), "song": songs}}
+    found = album_id3(album, view, notes)
+    return {"album": element(found.shared, {**found.own, "song": songs})}
 
 
 async def get_song(call: Call) -> dict[str, Any]:

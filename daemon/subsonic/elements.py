@@ -46,7 +46,7 @@ class Shared:
 
 
 class Element(Clean):
-    """An element made of a `Shared` part and the caller's own fields (`own`: plain values, no None).
+    """An element made of a `Shared` part and the caller's own fields (`own`, no None at its top).
 
     It is also the plain dict of both, so code and tests may read it as any other element.
     """
@@ -57,6 +57,7 @@ class Element(Clean):
 
 
 def element(shared: Shared, own: dict[str, Any]) -> Element:
+    """`own` comes after the shared fields (and its children after theirs, in XML)."""
     # no __init__ of our own: the dict is filled in C (one of these per song of every answer)
     item = Element(shared.fields)
     item.update(own)
@@ -95,7 +96,17 @@ def _scalar(value: Any) -> str:
 
 
 def _members(node: dict[str, Any]) -> str:
-    return ",".join(f"{_string(key)}:{_scalar(value)}" for key, value in node.items() if value is not None)
+    parts = []
+    for key, value in node.items():
+        if value is None:
+            continue
+        if type(value) in _NESTED:  # an album's songs, say
+            inner: list[str] = []
+            _write_json(value, inner)
+            parts.append(f"{_string(key)}:{''.join(inner)}")
+        else:
+            parts.append(f"{_string(key)}:{_scalar(value)}")
+    return ",".join(parts)
 
 
 def _write_json(value: Any, out: list[str]) -> None:
@@ -205,7 +216,7 @@ def xml_element(name: str, node: dict[str, Any], out: list[str]) -> None:
         text = own_text if own_text is not None else text
     else:
         attrs, text, children = _xml_parts(node)
-    if not children and text is None:
+    if not children and not text:
         out.append(f"<{name}{attrs}/>")
     else:
         out.append(f"<{name}{attrs}>{text or ''}{children}</{name}>")

@@ -96,6 +96,7 @@ def _song_base(track: Track, view: View) -> dict[str, Any]:
             "genres": [{"name": g} for g in genres],
             "artists": _artist_refs(view, track.artist_ids),
             "displayArtist": track.artist,
+            "sortName": sort_name(track.title),
             "albumArtists": _artist_refs(view, album.artist_ids),
             "displayAlbumArtist": album.artist_name,
             "explicitStatus": "explicit" if track.explicit else None,

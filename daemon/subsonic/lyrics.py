@@ -16,7 +16,8 @@ from tunecamp.daemon.subsonic.library import Track, fold
 from tunecamp.daemon.subsonic.lookup import find_track
 
 # Nothing found: an empty <lyrics/> in XML, as Subsonic documents it. JSON keeps "value": "": the
-# OpenAPI spec requires the field and py-opensonic's typed model fails without it.
+# OpenAPI spec requires the field and py-opensonic's typed model fails without it (docs/api.md,
+# quirks; test_lyrics.py shows both).
 NO_LYRICS = {"value": ""}
 
 

@@ -30,7 +30,8 @@ def test_an_element_answers_as_its_plain_dict() -> None:
     for own in ({"playCount": 3, "played": "2026-01-01T00:00:00.000Z", "userRating": 4}, {}):
         item = element(shared, own)
         assert item == {**FIELDS, **own}  # read as any other element
-        for body in ({"song": item}, {"album": {"id": "al-1", "song": [item, item]}}):
+        album = element(Shared({"id": "al-1", "genres": [{"name": "folk"}]}), {**own, "song": [item, item]})
+        for body in ({"song": item}, {"album": {"id": "al-1", "song": [item, item]}}, {"album": album}):
             plain = json.loads(json.dumps(body))  # the same tree without Elements
             assert json.loads(to_json(body)) == json.loads(to_json(plain))
             assert _xml_tree(ET.fromstring(to_xml(body))) == _xml_tree(ET.fromstring(to_xml(plain)))

@@ -83,6 +83,7 @@ def test_sort_names_and_dates(daemon: Daemon) -> None:
     )
     body = album["album"]
     assert body["releaseDate"] == {"year": 2021, "month": 5, "day": 1} and body["sortName"] == "Morning Tides"
+    assert body["song"][0]["sortName"] == body["song"][0]["title"]  # no leading article
     assert artists(daemon)["Aurora Lane"]["sortName"] == "Aurora Lane"
     song = body["song"][0]
     assert song["replayGain"] == {"trackGain": -3.5, "trackPeak": 0.9, "albumGain": -4.0}
