@@ -58,7 +58,8 @@ the database thread and an AES-GCM open; the index scan resolves each folder onc
 in-memory snapshot of the catalog index (reloaded when a rebuild commits) and each user's stars,
 ratings and play counts are kept in memory too (loaded once, forgotten at each change), so a
 browsing call does not wait for the database thread; a successful sign-in is remembered for 5 s.
-Each rendered song and album is kept per snapshot, with the user's own fields added per call.
+Each song, album and artist is written once per snapshot (its XML and JSON text kept), and only
+the caller's own fields (plays, stars, ratings) are written per call.
 Covers are resized once, kept on disk and the most recent in memory. A term search runs str.find over
 every song's folded title, artist and album joined in one string per snapshot, and checks only
 the songs it hits (the search3 p99 at 32 clients is still above 25 ms on this shared machine)."""

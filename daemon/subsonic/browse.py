@@ -106,8 +106,9 @@ async def get_artist(call: Call) -> dict[str, Any]:
     artist = find_artist(view, call)
     albums = view.artist_albums[artist.id]
     notes = await call.notes(t for a in albums for t in a.track_ids)
+    found = artist_id3(artist, view, notes)
     return {
-        "artist": {**artist_id3(artist, view, notes), "album": [album_id3(a, view, notes) for a in albums]}
+        "artist": element(found.shared, {**found.own, "album": [album_id3(a, view, notes) for a in albums]})
     }
 
 

@@ -233,20 +233,30 @@ def _artist_mbid(artist: Artist, view: View) -> str | None:
     return None
 
 
-def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
+def _artist_base(artist: Artist, view: View) -> dict[str, Any]:
     # coverArt only for an artist with a picture of its own: apps then use their own artist art
     # (a placeholder here would hide it)
-    return {
-        "id": artist_id(artist.id),
-        "name": artist.name,
-        "coverArt": artist_id(artist.id) if artist.image else None,
-        "artistImageUrl": view.library.images.get(artist.id),
-        "albumCount": len(view.artist_albums.get(artist.id, ())),
-        "starred": notes.starred("artist", artist.id),
-        "userRating": notes.rating("artist", artist.id),
-        "sortName": sort_name(artist.name),
-        "musicBrainzId": _artist_mbid(artist, view),
-    }
+    return _compact(
+        {
+            "id": artist_id(artist.id),
+            "name": artist.name,
+            "coverArt": artist_id(artist.id) if artist.image else None,
+            "artistImageUrl": view.library.images.get(artist.id),
+            "albumCount": len(view.artist_albums.get(artist.id, ())),
+            "sortName": sort_name(artist.name),
+            "musicBrainzId": _artist_mbid(artist, view),
+        }
+    )
+
+
+def artist_id3(artist: Artist, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
+    shared = _shared(view, "artist", artist.id, lambda: _artist_base(artist, view))
+    own: dict[str, Any] = {}
+    if (starred := iso(notes.stars.get(("artist", artist.id)))) is not None:
+        own["starred"] = starred
+    if (rating := notes.ratings.get(("artist", artist.id))) is not None:
+        own["userRating"] = rating
+    return element(shared, own)
 
 
 def artist_entry(
