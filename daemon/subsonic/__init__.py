@@ -10,6 +10,7 @@
 - account_pages.py /admin/subsonic and /admin/users/{id}/subsonic: the same as pages
 - commands.py      `tunecamp user subsonic-password` and `tunecamp user api-key`
 - render.py        answers as XML, JSON or JSONP; error codes
+- elements.py      the answer tree written as XML or JSON; songs, albums, artists written once a snapshot
 - ids.py, items.py  Subsonic IDs; songs, albums and artists as Subsonic elements
 - library.py       the catalog as apps see it: an in-memory snapshot of the catalog index
 - library_cache.py the snapshot read from the index and reloaded when a rebuild committed
