@@ -112,8 +112,7 @@ def _members(node: dict[str, Any]) -> str:
 def _write_json(value: Any, out: list[str]) -> None:
     kind = type(value)
     if kind is Element:
-        members, own = value.shared.json(), _members(value.own)
-        out.append(f"{{{members},{own}}}" if members and own else f"{{{members}{own}}}")
+        out.append(_element_json(value))
     elif kind is dict or kind is Clean:
         if not _holds_elements(value):
             out.append(_dumps(_clean(value) if kind is dict else value))
@@ -136,10 +135,18 @@ def _write_json(value: Any, out: list[str]) -> None:
             if not first:
                 out.append(",")
             first = False
-            _write_json(item, out)
+            if type(item) is Element:  # most lists are songs or albums: no call through here for each
+                out.append(_element_json(item))
+            else:
+                _write_json(item, out)
         out.append("]")
     else:
         out.append(_scalar(value))
+
+
+def _element_json(item: Element) -> str:
+    members, own = item.shared.json(), _members(item.own)
+    return f"{{{members},{own}}}" if members and own else f"{{{members}{own}}}"
 
 
 def _holds_elements(node: dict[str, Any]) -> bool:

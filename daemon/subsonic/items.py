@@ -32,7 +32,9 @@ class Annotations:
 
     # an album's songs -> their plays, summed once: these annotations live until the user's next
     # change (keyed by the songs, not the album ID, so a rebuild that changes them is not missed)
-    _album_totals: dict[tuple[int, ...], tuple[int, str | None]] = field(default_factory=dict)
+    _album_totals: dict[tuple[int, ...], tuple[int, str | None]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def album_plays(self, album: Album) -> tuple[int, str | None]:
         found = self._album_totals.get(album.track_ids)
