@@ -93,7 +93,7 @@ class KindQueue(RedisQueue):
     def __init__(self, redis: aioredis.Redis, kind: Kind) -> None:
         super().__init__(redis, name=f"tunecamp.{kind.name}", swept_error_message=LAPSED)
         self.kind = kind
-        self._suspects: set[bytes] = set()  # active jobs not marked active at the last sweep
+        self._suspects: set[str] = set()  # active jobs not marked active at the last sweep
 
     async def _finish(
         self, job: SaqJob, status: Status, *, result: Any = None, error: str | None = None
@@ -114,8 +114,10 @@ class KindQueue(RedisQueue):
         """
         if not await self.redis.set(self.namespace("sweep"), 1, ex=lock, nx=True):
             return []
-        swept, suspects = [], set()
-        for job_id in await self.redis.lrange(self.namespace("active"), 0, -1):
+        swept: list[str] = []
+        suspects: set[str] = set()
+        for raw_id in await self.redis.lrange(self.namespace("active"), 0, -1):
+            job_id = records.text(raw_id)
             job = self.deserialize(await self.redis.get(job_id))
             if job is None:
                 await self.redis.lrem(self.namespace("active"), 0, job_id)
@@ -126,7 +128,7 @@ class KindQueue(RedisQueue):
                 continue
             if job.status == Status.ACTIVE and not job.stuck:
                 continue
-            swept.append(records.text(job_id))
+            swept.append(job_id)
             log.warning("job %s %s: its worker stopped answering; taken back", self.kind.name, job.key)
             await self.abort(job, error=LAPSED)
             with contextlib.suppress(TimeoutError):
