@@ -222,7 +222,7 @@ def retry(db: Database, job_id: int | None, now: float) -> int:
             changed = db.conn.execute(
                 f"UPDATE OR IGNORE jobs SET {fresh} WHERE id = ? AND state = 'dead'", (now, now, now, job_id)
             ).rowcount
-            changed += db.conn.execute(
+            changed = changed or db.conn.execute(
                 "UPDATE jobs SET next_at = ?, updated = ? WHERE id = ? AND state = 'queued'",
                 (now, now, job_id),
             ).rowcount
