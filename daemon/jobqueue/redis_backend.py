@@ -343,6 +343,11 @@ class RedisConsumer:
 
     async def stop(self, timeout: float) -> None:
         """Each kind's SAQ worker waits `settings.grace` for its jobs, then cancels them: SAQ queues those again."""
+        for worker in self.workers:
+            worker.event.set()
+            for task in worker.tasks:  # SAQ's upkeep sleeps out its timer (up to minutes) before it stops
+                if task.get_name() != "process":
+                    task.cancel()
         await asyncio.gather(*(worker.stop() for worker in self.workers), return_exceptions=True)
         for task in self._tasks:
             task.cancel()
