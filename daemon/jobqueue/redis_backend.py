@@ -110,7 +110,8 @@ class KindQueue(RedisQueue):
         SAQ's own sweep (0.26) takes any job of the active list not marked active yet as lost:
         one a worker has just taken and is about to mark, at the very moment of a sweep, was
         aborted and run again. Here such a job is lost only when the next sweep still finds it so;
-        and a swept job that finished while the sweep waited for it is left alone.
+        a job that finished since the list was read (this sweep reads the jobs one by one, not in
+        one script as SAQ's) or while the sweep waited for it is left alone.
         """
         if not await self.redis.set(self.namespace("sweep"), 1, ex=lock, nx=True):
             return []
@@ -122,6 +123,12 @@ class KindQueue(RedisQueue):
             if job is None:
                 await self.redis.lrem(self.namespace("active"), 0, job_id)
                 await self.redis.zrem(self.namespace("incomplete"), job_id)
+                continue
+            if job.status in (Status.COMPLETE, Status.FAILED, Status.ABORTED):
+                if job_id in self._suspects:  # finished, yet left in the list: just take it out
+                    await self.redis.lrem(self.namespace("active"), 0, job_id)
+                else:  # most likely finished since the list was read
+                    suspects.add(job_id)
                 continue
             if job.status == Status.QUEUED and not job.stuck and job_id not in self._suspects:
                 suspects.add(job_id)
