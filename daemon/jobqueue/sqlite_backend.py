@@ -121,7 +121,10 @@ class SqliteConsumer:
 
     async def start(self) -> None:
         self.jobs.wakers.append(self.wake)
-        await self._beat()  # listed at once, and what a killed process left is handed back
+        try:
+            await self._beat()  # listed at once, and what a killed process left is handed back
+        except (DatabaseUnavailable, sqlite3.Error) as exc:  # /health says why; the loop keeps trying
+            log.warning("jobs: the database is unavailable (%s); jobs wait until it is back", exc)
         self._tasks = [asyncio.create_task(self._loop()), asyncio.create_task(self._upkeep())]
 
     async def _loop(self) -> None:
