@@ -28,7 +28,7 @@ from typing import Any
 
 from tunecamp.daemon.db import DatabaseUnavailable, Db
 from tunecamp.daemon.jobqueue import sqlite_store as store
-from tunecamp.daemon.jobqueue.outcome import DONE, Outcome, judge
+from tunecamp.daemon.jobqueue.outcome import DONE, Outcome, judge, traceback_of
 from tunecamp.daemon.jobs import Counts, FailedJob, Job, Kind, WorkerSeen
 
 log = logging.getLogger("tunecamp.jobs")
@@ -173,6 +173,7 @@ class SqliteConsumer:
                 "dead: retry it from /admin/jobs"
                 if outcome.state == "dead"
                 else f"retry in {outcome.delay:.0f} s",
+                exc_info=traceback_of(exc),
             )
         self.running.pop(int(job.id), None)
         self.ended.append((int(job.id), outcome))
