@@ -4,7 +4,7 @@ The page queues it (key: the slug and the refresh flag, so a second click adds n
 shows "looking up…" until the diff is saved; whichever process runs jobs looks the release up
 (`tunecamp serve` itself on SQLite, a `tunecamp worker` on Redis). A provider that rate-limits
 us (MusicBrainz's 503 with a Retry-After) has the job tried again after the wait it asked for,
-rather than a diff saved without it; anything else unexpected is tried again with the policy's
+rather than a diff saved without it (the last complete one stays meanwhile); anything else unexpected is tried again with the policy's
 backoff; a release that is not there, or the last attempt, dead-letters the job, and the page
 says why (enrich_lookups). One look-up at a time per process; MusicBrainz's one request a
 second holds across processes through the pacer (pacer.py: Redis when the instance has it).
@@ -68,7 +68,7 @@ def register_lookup(app: web.Application) -> None:
         except NoRelease as exc:
             raise Fail(str(exc)) from None
         options = Options(refresh=bool(job.payload.get("refresh")))
-        result = await app[ENRICHER].run(queries, options, "dashboard")
+        result = await app[ENRICHER].run(queries, options, "dashboard", partial=False)
         wait = rate_limited(result)
         if wait is not None:
             raise Retry("; ".join(result.counters.failures), delay=wait)

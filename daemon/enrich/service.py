@@ -55,8 +55,16 @@ class Enricher:
         return Context(self.settings, fetch, self.musicbrainz_pace)
 
     async def run(
-        self, queries: list[ReleaseQuery], options: Options, trigger: str, progress: Progress | None = None
+        self,
+        queries: list[ReleaseQuery],
+        options: Options,
+        trigger: str,
+        progress: Progress | None = None,
+        *,
+        partial: bool = True,
     ) -> RunResult:
+        """Look the releases up and store each diff; `partial=False`: not one a rate limit cut short
+        (a job tries again after the wait instead, keeping the last complete diff meanwhile)."""
         ctx = self.context(options.refresh)
         slugs = [q.slug for q in queries]
         now = self.clock()
@@ -67,7 +75,8 @@ class Enricher:
             for q in queries:
                 diff = await engine.look_up(ctx, q, options)
                 diffs.append(diff)
-                await self._save(diff, run_id)
+                if partial or not ctx.fetch.counters.rate_limited:
+                    await self._save(diff, run_id)
                 if progress is not None:
                     progress(q, diff)
         finally:

@@ -28,7 +28,7 @@ from tunecamp.daemon.enrich import store
 from tunecamp.daemon.enrich.lookup_job import KIND, POLICY
 from tunecamp.daemon.jobs import JOBS, FailedJob
 
-from .conftest import Providers
+from .conftest import MBID, Providers
 
 PASSWORD = "correct horse battery"
 
@@ -125,6 +125,7 @@ async def test_musicbrainz_busy_retries_the_look_up_after_its_retry_after(
     assert job.next_at is not None and 110 <= job.next_at - job.updated_at <= 130  # the server's 120 s
     page = await (await pair.web.get("/admin/enrich/tides")).text()
     assert "a service asked us to wait" in page and 'data-reload-after="15"' in page
+    assert await app[DB].run(lambda d: store.load_diff(d, "tides")) is None  # no diff without MusicBrainz
 
     providers.modes.clear()  # MusicBrainz is back: the retry button of /admin/jobs runs it now
     assert await app[JOBS].retry(job.id) == 1
@@ -134,6 +135,8 @@ async def test_musicbrainz_busy_retries_the_look_up_after_its_retry_after(
 
     await until(saved, "the retried look-up's diff")
     await until(lambda: _no_lookup_row(app), "the look-up's state to be cleared")
+    saved_diff = await app[DB].run(lambda d: store.load_diff(d, "tides"))
+    assert saved_diff is not None and saved_diff[0].match.startswith(f"MusicBrainz {MBID}")
     page = await (await pair.web.get("/admin/enrich/tides")).text()
     assert "Looking up" not in page and 'name="field" value="label"' in page
 
