@@ -59,12 +59,19 @@ def register_crawl(app: web.Application) -> None:
     register(app, Kind(KIND, handle, POLICY, concurrency=1))
 
 
-def crawl_state(counts: Counts | None, here: bool) -> dict[str, Any]:
-    """What the page says of the crawl jobs beyond the one this process may be running."""
-    if counts is None:
-        return {"queued": False, "elsewhere": False, "retrying": False}
+def crawl_state(counts: Counts | None, here: bool, last: dict[str, Any] | None, now: float) -> dict[str, Any]:
+    """What the page says of a crawl beyond the one this process runs: queued, running elsewhere
+    (the queue says so, or the last crawl's row is unfinished and younger than a job may run),
+    or waiting for its retry."""
+    unfinished = (
+        last is not None
+        and last["finished_at"] is None
+        and not last["error"]
+        and now - float(last["started_at"]) < POLICY.timeout
+    )
+    running = bool(counts and counts.running) or unfinished
     return {
-        "queued": counts.queued > 0,
-        "elsewhere": counts.running > 0 and not here,
-        "retrying": counts.retrying > 0,
+        "queued": bool(counts and counts.queued),
+        "elsewhere": running and not here,
+        "retrying": bool(counts and counts.retrying),
     }

@@ -75,7 +75,12 @@ async def page(request: web.Request) -> web.Response:
         blocks=data["blocks"],
         crawls=data["crawls"],
         crawl=discovery.status,
-        crawl_jobs=crawl_state(await crawl_counts(request.app), discovery.status.running),
+        crawl_jobs=crawl_state(
+            await crawl_counts(request.app),
+            discovery.status.running,
+            data["crawls"][0] if data["crawls"] else None,
+            discovery.clock(),
+        ),
         limits=discovery.settings.limits,
         interval=discovery.settings.interval,
         now=discovery.clock(),
