@@ -17,7 +17,7 @@ from aiohttp import web
 from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.errors import http_error
-from tunecamp.daemon.html import PAGES, render
+from tunecamp.daemon.html import render
 from tunecamp.daemon.live import hub as hub_module
 from tunecamp.daemon.live.api import HUB, broadcastable
 from tunecamp.daemon.roles import LISTEN, PUBLIC, requires
@@ -68,12 +68,9 @@ async def listener(request: web.Request) -> web.Response:
         raise http_error(404, "no such artist")
     names = await request.app[DB].run(catalog_index.artist_names)
     context: dict[str, Any] = {"artist": artist, "name": names.get(artist, artist)}
-    html = request.app[PAGES].env.get_template("live/listen.html").render(**context)
-    return web.Response(
-        text=html,
-        content_type="text/html",
-        headers={"Cache-Control": "no-cache", "Content-Security-Policy": LISTEN_CSP},
-    )
+    response = render(request, "live/listen.html", **context)  # in the listener's language
+    response.headers.update({"Cache-Control": "no-cache", "Content-Security-Policy": LISTEN_CSP})
+    return response
 
 
 @requires(PUBLIC)

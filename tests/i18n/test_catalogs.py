@@ -29,18 +29,28 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "N_": None,
     "plural": (2, 3),
-}
+    "translate": (2,),
+    "translate_plural": (2, 3),
+}  # translate(request, "..."): daemon/html.py, a message built in Python for a page
 SCRIPT_KEYWORDS = {
     "t": None,
     "tn": (1, 2),
-}  # the scripts' (i18n.js): the site domain only, as `make messages`
+}  # the scripts' (i18n.js), as `make messages`
 SOURCES = {
     i18n.SITE_DOMAIN: [
         ("generator", [("site/**.py", "python")]),
         ("themes", [("*/templates/**.html", "jinja2"), ("*/static/*.js", "javascript")]),
     ],
     i18n.DASHBOARD_DOMAIN: [
-        ("daemon", [("**.py", "python"), ("**/templates/*.html", "jinja2"), ("layout/*.html", "jinja2")])
+        (
+            "daemon",
+            [
+                ("**.py", "python"),
+                ("**/templates/*.html", "jinja2"),
+                ("layout/*.html", "jinja2"),
+                ("**/assets/*.js", "javascript"),
+            ],
+        )
     ],
 }
 
@@ -50,7 +60,7 @@ def extracted(domain: str) -> set[str]:
     found = set()
     for folder, method_map in SOURCES[domain]:
         options = {pattern: JINJA for pattern, method in method_map if method == "jinja2"}
-        keywords = KEYWORDS | (SCRIPT_KEYWORDS if domain == i18n.SITE_DOMAIN else {})
+        keywords = KEYWORDS | SCRIPT_KEYWORDS
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map, options, keywords=keywords
         ):
