@@ -65,7 +65,8 @@ def page_language(request: web.Request) -> str:
     if chosen:
         return chosen
     accepted = i18n.negotiate(request.headers.get("Accept-Language", ""))
-    return accepted or request.app[PAGES].catalog.get("language", "en")
+    pages = request.app.get(PAGES)  # absent in an app composed without pages: English messages
+    return accepted or (pages.catalog.get("language", "en") if pages else "en")
 
 
 def request_locale(request: web.Request) -> i18n.PageLocale:

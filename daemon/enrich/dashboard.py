@@ -23,7 +23,7 @@ from tunecamp.daemon.enrich.diff import Options, stale
 from tunecamp.daemon.enrich.model import ReleaseQuery
 from tunecamp.daemon.enrich.service import Enricher
 from tunecamp.daemon.errors import http_error
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate, translate_plural
 from tunecamp.daemon.roles import CONTENT_MANAGE, DRAFTS_VIEW, requires
 from tunecamp.generator.catalog.slugs import is_safe_slug
 
@@ -78,7 +78,10 @@ async def lookup(request: web.Request) -> web.StreamResponse:
         result = await enricher.run([q], Options(refresh=bool(form.get("refresh"))), "dashboard")
     diff = result.diffs[0]
     failed = f"; failed: {'; '.join(result.counters.failures)}" if result.counters.failures else ""
-    flash = f"{len(diff.proposals)} proposal(s). {diff.match}{failed}"
+    flash = (
+        translate_plural(request, "%(num)s proposal.", "%(num)s proposals.", len(diff.proposals))
+        + f" {diff.match}{failed}"
+    )
     raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash)}")
 
 
@@ -107,8 +110,13 @@ async def apply(request: web.Request) -> web.StreamResponse:
     builds = request.app.get(BUILDS)
     if builds is not None and done.written:
         await builds.request(f"enrichment of {q.slug}")
-    flash = "; ".join([*(f"wrote {w}" for w in done.written), *(f"not written: {e}" for e in done.errors)])
-    raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash or 'nothing to write')}")
+    flash = "; ".join(
+        [
+            *(translate(request, "wrote %(field)s", field=w) for w in done.written),
+            *(translate(request, "not written: %(error)s", error=e) for e in done.errors),
+        ]
+    )
+    raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash or translate(request, 'nothing to write'))}")
 
 
 def setup(app: web.Application) -> None:

@@ -3,6 +3,10 @@
 "use strict";
 
 (() => {
+  // the page's messages (i18n.js, loaded by the layout); English when it is missing
+  const T = window.TuneCamp && window.TuneCamp.t ? window.TuneCamp : {
+    t: (m, vars) => m.replace(/%\((\w+)\)s/g, (all, k) => (vars && k in vars ? String(vars[k]) : all)),
+  };
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -55,7 +59,11 @@
     if (response.ok) {
       const status = await response.json();
       $("live-listeners").textContent = status.listeners;
-      $("live-state").textContent = status.state + (status.restarts ? ` (encoder restarted ${status.restarts}×)` : "");
+      const states = { live: T.t("live"), ending: T.t("ending"), ended: T.t("ended") };
+      const state = states[status.state] || status.state;
+      $("live-state").textContent = status.restarts
+        ? T.t("%(state)s (encoder restarted %(restarts)s×)", { state, restarts: status.restarts })
+        : state;
       if (status.state !== "live") finish(false);
     }
   }
@@ -64,13 +72,13 @@
     event.preventDefault();
     showError("");
     if (!window.MediaRecorder || !MediaRecorder.isTypeSupported(MIME)) {
-      showError("This browser cannot record webm/opus: use a recent Firefox or Chromium.");
+      showError(T.t("This browser cannot record webm/opus: use a recent Firefox or Chromium."));
       return;
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false } });
     } catch (error) {
-      showError(`No microphone: ${error.message}`);
+      showError(T.t("No microphone: %(error)s", { error: error.message }));
       return;
     }
     const record = $("live-record");
@@ -118,7 +126,7 @@
       }
       session = null;
       finishing = false;
-      $("live-state").textContent = "ended";
+      $("live-state").textContent = T.t("ended");
       $("live-start").hidden = false;
       $("live-on").hidden = true;
     };
