@@ -35,7 +35,7 @@ KEYWORDS = {
 SCRIPT_KEYWORDS = {
     "t": None,
     "tn": (1, 2),
-}  # the scripts' (i18n.js), as `make messages`
+}  # the theme's scripts (i18n.js), as `make messages`; the daemon's scripts call theirs _() and ngettext()
 SOURCES = {
     i18n.SITE_DOMAIN: [
         ("generator", [("site/**.py", "python")]),
@@ -60,7 +60,7 @@ def extracted(domain: str) -> set[str]:
     found = set()
     for folder, method_map in SOURCES[domain]:
         options = {pattern: JINJA for pattern, method in method_map if method == "jinja2"}
-        keywords = KEYWORDS | SCRIPT_KEYWORDS
+        keywords = KEYWORDS | (SCRIPT_KEYWORDS if domain == i18n.SITE_DOMAIN else {})
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map, options, keywords=keywords
         ):

@@ -3,10 +3,11 @@
 "use strict";
 
 (() => {
-  // the page's messages (i18n.js, loaded by the layout); English when it is missing
-  const T = window.TuneCamp && window.TuneCamp.t ? window.TuneCamp : {
-    t: (m, vars) => m.replace(/%\((\w+)\)s/g, (all, k) => (vars && k in vars ? String(vars[k]) : all)),
-  };
+  // the page's messages (the layout loads i18n.js; English without it), named _() as `make messages`
+  // extracts them from the daemon's scripts
+  const _ = (message, vars) => (window.TuneCamp && window.TuneCamp.t
+    ? window.TuneCamp.t(message, vars)
+    : message.replace(/%\((\w+)\)s/g, (all, k) => (vars && k in vars ? String(vars[k]) : all)));
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -59,10 +60,10 @@
     if (response.ok) {
       const status = await response.json();
       $("live-listeners").textContent = status.listeners;
-      const states = { live: T.t("live"), ending: T.t("ending"), ended: T.t("ended") };
+      const states = { live: _("live"), ending: _("ending"), ended: _("ended") };
       const state = states[status.state] || status.state;
       $("live-state").textContent = status.restarts
-        ? T.t("%(state)s (encoder restarted %(restarts)s×)", { state, restarts: status.restarts })
+        ? _("%(state)s (encoder restarted %(restarts)s×)", { state, restarts: status.restarts })
         : state;
       if (status.state !== "live") finish(false);
     }
@@ -72,13 +73,13 @@
     event.preventDefault();
     showError("");
     if (!window.MediaRecorder || !MediaRecorder.isTypeSupported(MIME)) {
-      showError(T.t("This browser cannot record webm/opus: use a recent Firefox or Chromium."));
+      showError(_("This browser cannot record webm/opus: use a recent Firefox or Chromium."));
       return;
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false } });
     } catch (error) {
-      showError(T.t("No microphone: %(error)s", { error: error.message }));
+      showError(_("No microphone: %(error)s", { error: error.message }));
       return;
     }
     const record = $("live-record");
@@ -126,7 +127,7 @@
       }
       session = null;
       finishing = false;
-      $("live-state").textContent = T.t("ended");
+      $("live-state").textContent = _("ended");
       $("live-start").hidden = false;
       $("live-on").hidden = true;
     };
