@@ -67,7 +67,7 @@ async def listener(request: web.Request) -> web.Response:
     if not is_safe_slug(artist):
         raise http_error(404, translate(request, "no such artist"))
     names = await request.app[DB].run(catalog_index.artist_names)
-    context: dict[str, Any] = {"artist": artist, "name": names.get(artist, artist)}
+    context: dict[str, Any] = {"artist": artist, "artist_name": names.get(artist, artist)}
     response = render(request, "live/listen.html", **context)  # in the listener's language
     response.headers.update({"Cache-Control": "no-cache", "Content-Security-Policy": LISTEN_CSP})
     return response

@@ -32,7 +32,7 @@ async def test_look_up_tick_and_write(
     page = await (await client.get("/admin/enrich/tides")).text()
     assert "Not looked up yet" in page
     r = await client.post("/admin/enrich/tides/lookup", data={"csrf": csrf}, allow_redirects=False)
-    assert r.status == 303 and "12 proposal(s). MusicBrainz" in unquote(r.headers["Location"])
+    assert r.status == 303 and "12 proposals. MusicBrainz" in unquote(r.headers["Location"])
     page = await (await client.get("/admin/enrich/tides")).text()
     # an empty field is ticked; over the artist's value the box waits for a tick
     assert 'name="field" value="label" aria-label="write label" checked' in page
