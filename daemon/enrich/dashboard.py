@@ -39,7 +39,9 @@ async def release_scope(request: web.Request) -> set[str]:
 async def _query(request: web.Request) -> ReleaseQuery:
     slug = request.match_info["slug"]
     if not is_safe_slug(slug):
-        raise http_error(404, f"slug: {slug[:60]!r} is not a release slug")
+        raise http_error(
+            404, translate(request, "slug: %(slug)s is not a release slug", slug=repr(slug[:60]))
+        )
     try:
         queries = await asyncio.to_thread(read_queries, request.app[CONFIG].content_dir, (slug,))
     except NoRelease as exc:
@@ -73,7 +75,9 @@ async def lookup(request: web.Request) -> web.StreamResponse:
     q = await _query(request)
     enricher = request.app[ENRICHER]
     if enricher.lock.locked():  # each look-up sends a few dozen requests: one at a time is plenty
-        raise http_error(429, "a look-up is running; try again when it ends", **{"Retry-After": "5"})
+        raise http_error(
+            429, translate(request, "a look-up is running; try again when it ends"), **{"Retry-After": "5"}
+        )
     async with enricher.lock:
         result = await enricher.run([q], Options(refresh=bool(form.get("refresh"))), "dashboard")
     diff = result.diffs[0]
@@ -91,20 +95,32 @@ async def apply(request: web.Request) -> web.StreamResponse:
     q = await _query(request)
     saved = await request.app[DB].run(lambda d: store.load_diff(d, q.slug))
     if saved is None:
-        raise http_error(409, "nothing looked up for this release yet: look it up first")
+        raise http_error(409, translate(request, "nothing looked up for this release yet: look it up first"))
     diff, run_id, _ = saved
     keys = form.getall("field", [])
     if not keys:
-        raise http_error(400, "field: tick at least one proposal")
+        raise http_error(400, translate(request, "field: tick at least one proposal"))
     by_key = {p.key: p for p in diff.proposals}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
-        raise http_error(400, f"field: no proposal named {unknown[0][:80]!r} (look the release up again)")
+        raise http_error(
+            400,
+            translate(
+                request,
+                "field: no proposal named %(name)s (look the release up again)",
+                name=repr(unknown[0][:80]),
+            ),
+        )
     accepted = [by_key[k] for k in dict.fromkeys(keys)]
     changed = stale(q, accepted)
     if changed:  # written over since the look-up: what the form showed as current is no longer so
         raise http_error(
-            409, f"field: {', '.join(changed)[:200]} changed since the look-up; look it up again"
+            409,
+            translate(
+                request,
+                "field: %(fields)s changed since the look-up; look it up again",
+                fields=", ".join(changed)[:200],
+            ),
         )
     done = await request.app[ENRICHER].apply(q, accepted, run_id)
     builds = request.app.get(BUILDS)
