@@ -9,7 +9,9 @@ accounts feature, handed over by `create_app`.
 
 Pages speak the account's language (the accounts feature sets PAGE_LANGUAGE on the request), else
 the first of Accept-Language a catalog speaks, else catalog.yaml's `language` (read at start):
-the `dashboard` domain of themes/locale (generator/site/i18n.py, docs/translating.md).
+the `dashboard` domain of themes/locale (generator/site/i18n.py, docs/translating.md). A message
+built in Python for a page (a flash line, a form error) goes through `translate()` in the same
+language; the pages' scripts read theirs from /admin/static/messages/<catalog>/<domain>.json.
 """
 
 from __future__ import annotations
