@@ -89,7 +89,7 @@ LANGUAGES := de fr es it pt_BR ja ar
 messages: install
 	$(BIN)/pybabel -q extract -F $(LOCALE)/site.cfg -k N_ -k plural:2,3 -k t -k tn:1,2 --no-wrap --sort-by-file \
 		--project TuneCamp --copyright-holder "TuneCamp contributors" --ignore-dirs "node_modules tests content bench public data build" -o $(LOCALE)/site.pot .
-	$(BIN)/pybabel -q extract -F $(LOCALE)/dashboard.cfg -k N_ -k plural:2,3 --no-wrap --sort-by-file \
+	$(BIN)/pybabel -q extract -F $(LOCALE)/dashboard.cfg -k N_ -k plural:2,3 -k translate:2 -k translate_plural:2,3 --no-wrap --sort-by-file \
 		--project TuneCamp --copyright-holder "TuneCamp contributors" --ignore-dirs "node_modules tests content bench public data build" -o $(LOCALE)/dashboard.pot .
 	for domain in site dashboard; do for lang in $(LANGUAGES); do \
 		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po ]; then \

@@ -9,7 +9,9 @@ accounts feature, handed over by `create_app`.
 
 Pages speak the account's language (the accounts feature sets PAGE_LANGUAGE on the request), else
 the first of Accept-Language a catalog speaks, else catalog.yaml's `language` (read at start):
-the `dashboard` domain of themes/locale (generator/site/i18n.py, docs/translating.md).
+the `dashboard` domain of themes/locale (generator/site/i18n.py, docs/translating.md). A message
+built in Python for a page (a flash line, a form error) goes through `translate()` in the same
+language; the pages' scripts read theirs from /admin/static/messages/<catalog>/<domain>.json.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from tunecamp.generator.catalog.settings import language_tag
 from tunecamp.generator.site import i18n
 
 ASSETS = {"admin.css": "text/css", "admin.js": "text/javascript", "favicon.svg": "image/svg+xml"}
+# The scripts' messages (TuneCamp.t, the theme's i18n.js) come from the theme, the same file as the site's
+I18N_JS = ("tunecamp.themes", ("default", "static", "i18n.js"))
+MESSAGES_PATH = "/admin/static/messages"  # /<catalog>/<domain>.json, compiled by scripts/compile_messages.py
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,31 @@ def page_language(request: web.Request) -> str:
     if chosen:
         return chosen
     accepted = i18n.negotiate(request.headers.get("Accept-Language", ""))
-    return accepted or request.app[PAGES].catalog.get("language", "en")
+    pages = request.app.get(PAGES)  # absent in an app composed without pages: English messages
+    return accepted or (pages.catalog.get("language", "en") if pages else "en")
+
+
+def request_locale(request: web.Request) -> i18n.PageLocale:
+    """The dashboard-domain locale a page for this request speaks (page_language)."""
+    return i18n.page_locale(page_language(request), i18n.DASHBOARD_DOMAIN)
+
+
+def translate(request: web.Request, message: str, **variables: object) -> str:
+    """A message built in Python that a person reads on a page (a flash line, a form error), in the
+    request's language: translated whole, then its %(name)s placeholders filled. `make messages`
+    extracts the second argument (keyword translate:2), so call it with the literal English."""
+    text = request_locale(request).translations.gettext(message)
+    return text % variables if variables else text
+
+
+def translate_plural(
+    request: web.Request, singular: str, plural: str, count: int, **variables: object
+) -> str:
+    """translate() for a counted message; %(num)s is the count written the locale's way."""
+    locale = request_locale(request)
+    text = locale.translations.ngettext(singular, plural, count)
+    with i18n.speaking(locale):
+        return text % {"num": i18n.number(count), **variables}
 
 
 def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> None:
@@ -81,7 +110,7 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
     env.globals.update(
         _=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext
     )
-    env.globals.update(locale=i18n.current, plural=i18n.plural)
+    env.globals.update(locale=i18n.current, plural=i18n.plural, messages=messages_url)
     env.filters["isotime"] = isotime
     env.globals["ago"] = ago
     env.filters["number"] = i18n.number
@@ -93,6 +122,7 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
 
     app.on_startup.append(read_catalog)
     app.router.add_get("/admin/static/{name}", asset)
+    app.router.add_get(MESSAGES_PATH + "/{catalog}/{domain}.json", script_messages)
 
 
 def add_templates(app: web.Application, package: str) -> None:
@@ -102,7 +132,7 @@ def add_templates(app: web.Application, package: str) -> None:
 
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
     pages = request.app[PAGES]
-    locale = i18n.page_locale(page_language(request), i18n.DASHBOARD_DOMAIN)
+    locale = request_locale(request)
     with i18n.speaking(locale):
         html = pages.env.get_template(name).render(
             user=current_user(request),
@@ -144,12 +174,39 @@ def isotime(seconds: float, human: bool = False) -> str:
     return f"{i18n.moment(moment)} UTC"
 
 
+def messages_url(domain: str = i18n.DASHBOARD_DOMAIN) -> str:
+    """The page's <meta name="tunecamp-messages">: its scripts' messages, "" in English (their own)."""
+    catalog = i18n.current().catalog
+    return "" if catalog == i18n.SOURCE_LANGUAGE else f"{MESSAGES_PATH}/{catalog}/{domain}.json"
+
+
 @requires(PUBLIC)
 async def asset(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
+    if name == "i18n.js":
+        package, parts = I18N_JS
+        data = importlib.resources.files(package).joinpath(*parts).read_bytes()
+        return web.Response(
+            body=data, content_type="text/javascript", headers={"Cache-Control": "public, max-age=300"}
+        )
     if name not in ASSETS:
         raise web.HTTPNotFound()
     data = importlib.resources.files("tunecamp.daemon").joinpath("layout", name).read_bytes()
     return web.Response(
         body=data, content_type=ASSETS[name], headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@requires(PUBLIC)
+async def script_messages(request: web.Request) -> web.StreamResponse:
+    catalog, domain = request.match_info["catalog"], request.match_info["domain"]
+    if catalog not in i18n.CATALOGS or domain not in (i18n.SITE_DOMAIN, i18n.DASHBOARD_DOMAIN):
+        raise web.HTTPNotFound()
+    path = i18n.locale_dir() / catalog / "LC_MESSAGES" / f"{domain}.json"
+    if not path.is_file():  # English, or an install that did not compile: the scripts' own words
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=path.read_bytes(),
+        content_type="application/json",
+        headers={"Cache-Control": "public, max-age=300"},
     )

@@ -1,4 +1,4 @@
-"""Compile the message catalogs: each .po to its .mo, and the scripts' messages of the site domain to JSON.
+"""Compile the message catalogs: each .po to its .mo, and the scripts' messages of each domain to JSON.
 
 Run by setup.py's build_py (wheels, `make install`) and by `make messages`. Standalone on purpose:
 setup.py imports it before the package is installed, so it needs nothing but Babel.
@@ -18,7 +18,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-SCRIPT_DOMAIN = "site"
+SCRIPT_DOMAINS = ("site", "dashboard")  # site: the theme's scripts; dashboard: the daemon's
 # gettext numbers plural forms in CLDR's order of the categories a language uses (Babel's to_gettext)
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
@@ -46,7 +46,7 @@ def compile_all(locale_dir: Path) -> list[Path]:
         with mo.open("wb") as f:
             write_mo(f, catalog)  # fuzzy entries are left out: they fall back to English
         written.append(mo)
-        if po.stem == SCRIPT_DOMAIN:
+        if po.stem in SCRIPT_DOMAINS:
             data = {"language": po.parent.parent.name, "messages": script_messages(catalog)}
             js = po.with_suffix(".json")
             js.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n")

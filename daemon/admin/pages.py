@@ -20,7 +20,7 @@ from tunecamp.daemon.admin import releases, user_admin
 from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.builds import read_state
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import (
     BUILDS_RUN,
     BUILDS_VIEW,
@@ -76,7 +76,12 @@ def _picture(public: Path, stem: str) -> str | None:
 async def _status(request: web.Request, status: str) -> web.StreamResponse:
     slug = request.match_info["slug"]
     error = await _attempt(releases.change_status(request, slug, status))
-    raise _back("/admin", f"{slug}: {error}" if error else f"{slug} is now {status}; the site is rebuilding")
+    done = {
+        "published": translate(request, "%(slug)s is now published; the site is rebuilding", slug=slug),
+        "unlisted": translate(request, "%(slug)s is now unlisted; the site is rebuilding", slug=slug),
+        "draft": translate(request, "%(slug)s is now a draft; the site is rebuilding", slug=slug),
+    }[status]
+    raise _back("/admin", f"{slug}: {error}" if error else done)
 
 
 @requires(CONTENT_MANAGE, scope=releases.release_scope)
@@ -107,7 +112,7 @@ async def build_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from None
     state = await request.app[BUILDS].follow(build_id, 0, 0)
     if state is None:
-        raise web.HTTPNotFound(text="no such build since the daemon started")
+        raise web.HTTPNotFound(text=translate(request, "no such build since the daemon started"))
     return render(request, "admin/build.html", build=state)
 
 
@@ -143,7 +148,7 @@ async def add_user(request: web.Request) -> web.StreamResponse:
         "artists": _artist_list(str(form.get("artists", ""))),
     }
     error = await _attempt(user_admin.create_account(request, data))
-    raise _back("/admin/users", error or f"{data['username']} added")
+    raise _back("/admin/users", error or translate(request, "%(username)s added", username=data["username"]))
 
 
 @requires(USERS_MANAGE)
@@ -158,9 +163,11 @@ async def change_user(request: web.Request) -> web.StreamResponse:
     target = await target_user(request)
     if form.get("delete"):
         error = await _attempt(user_admin.delete_account(request, target))
-        raise _back("/admin/users", error or f"{target.username} deleted")
+        raise _back(
+            "/admin/users", error or translate(request, "%(username)s deleted", username=target.username)
+        )
     error = await _attempt(user_admin.update_account(request, target, data))
-    raise _back("/admin/users", error or f"{target.username} updated")
+    raise _back("/admin/users", error or translate(request, "%(username)s updated", username=target.username))
 
 
 def setup(app: web.Application) -> None:

@@ -15,7 +15,7 @@ from tunecamp.daemon.chat.access import ORIGINS
 from tunecamp.daemon.chat.moderation import resolve_target
 from tunecamp.daemon.chat.service import CHAT
 from tunecamp.daemon.db import row_id
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import CHAT_MODERATE, requires
 from tunecamp.daemon.users import current_user
 
@@ -53,7 +53,11 @@ async def page(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.StreamResponse:
     found = row_id(request.match_info["message_id"])
     done = found is not None and await request.app[CHAT].delete(found, current_user(request))
-    raise _back(f"message {found} deleted" if done else "that message was deleted already")
+    raise _back(
+        translate(request, "message %(id)s deleted", id=found)
+        if done
+        else translate(request, "that message was deleted already")
+    )
 
 
 @requires(CHAT_MODERATE)
@@ -62,28 +66,39 @@ async def sanction(request: web.Request) -> web.StreamResponse:
     kinds: dict[str | None, store.Kind] = {"mute": "mute", "ban": "ban"}
     kind = kinds.get(form.get("kind"))
     if kind is None:
-        raise _back("choose mute or ban")
+        raise _back(translate(request, "choose mute or ban"))
     try:
         target = await resolve_target(request, form)
     except web.HTTPException as exc:
         raise _back(str(json.loads(exc.text or "{}").get("error", exc.reason))) from None
     await request.app[CHAT].sanction(kind, target, current_user(request))
-    whom = "the account" if target.user_id else "the address"
-    raise _back(f"{whom} is {'muted' if kind == 'mute' else 'banned'}")
+    said = {
+        ("mute", True): translate(request, "the account is muted"),
+        ("ban", True): translate(request, "the account is banned"),
+        ("mute", False): translate(request, "the address is muted"),
+        ("ban", False): translate(request, "the address is banned"),
+    }
+    raise _back(said[kind, bool(target.user_id)])
 
 
 @requires(CHAT_MODERATE)
 async def lift(request: web.Request) -> web.StreamResponse:
     found = row_id(request.match_info["sanction_id"])
     done = found is not None and await request.app[CHAT].lift(found)
-    raise _back("lifted" if done else "that sanction was no longer in force")
+    raise _back(
+        translate(request, "lifted") if done else translate(request, "that sanction was no longer in force")
+    )
 
 
 @requires(CHAT_MODERATE)
 async def resolve(request: web.Request) -> web.StreamResponse:
     found = row_id(request.match_info["report_id"])
     done = found is not None and await request.app[CHAT].resolve(found, current_user(request))
-    raise _back("report dismissed" if done else "that report was closed already")
+    raise _back(
+        translate(request, "report dismissed")
+        if done
+        else translate(request, "that report was closed already")
+    )
 
 
 def setup(app: web.Application) -> None:

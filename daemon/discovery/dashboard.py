@@ -27,7 +27,7 @@ from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.crawl_job import crawl_counts, crawl_state, queue_crawl
 from tunecamp.daemon.discovery.protocol import origin_of
 from tunecamp.daemon.discovery.service import DISCOVERY_KEY
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import FEDERATION, SETTINGS, requires
 from tunecamp.daemon.users import current_user
 
@@ -105,14 +105,20 @@ async def seeds(request: web.Request) -> web.StreamResponse:
     db = request.app[DB]
     if form.get("remove"):
         done = await db.run(lambda d: store.remove_seed(d, origin))
-        raise back_to(f"{origin}: {'no longer a seed' if done else 'not a seed'}")
+        raise back_to(
+            translate(request, "%(origin)s: no longer a seed", origin=origin)
+            if done
+            else translate(request, "%(origin)s: not a seed", origin=origin)
+        )
     if origin in discovery.settings.own:
-        raise back_to(f"{origin}: this instance itself")
+        raise back_to(translate(request, "%(origin)s: this instance itself", origin=origin))
     if origin in await db.run(store.blocked):
-        raise back_to(f"{origin}: blocked; unblock it first")
+        raise back_to(translate(request, "%(origin)s: blocked; unblock it first", origin=origin))
     done = await db.run(lambda d: store.add_seed(d, origin, _who(request), discovery.clock()))
     raise back_to(
-        f"{origin}: {'added as a seed; it is crawled at the next crawl' if done else 'already a seed'}"
+        translate(request, "%(origin)s: added as a seed; it is crawled at the next crawl", origin=origin)
+        if done
+        else translate(request, "%(origin)s: already a seed", origin=origin)
     )
 
 
@@ -123,18 +129,27 @@ async def blocks(request: web.Request) -> web.StreamResponse:
     db = request.app[DB]
     if form.get("remove"):
         done = await db.run(lambda d: store.unblock(d, origin))
-        raise back_to(f"{origin}: {'unblocked' if done else 'was not blocked'}")
+        raise back_to(
+            translate(request, "%(origin)s: unblocked", origin=origin)
+            if done
+            else translate(request, "%(origin)s: was not blocked", origin=origin)
+        )
     reason = str(form.get("reason", "")).strip()
     done = await db.run(lambda d: store.block(d, origin, reason, _who(request), discovery.clock()))
     await discovery.export()  # off the network page at the next build
-    raise back_to(f"{origin}: {'blocked and forgotten' if done else 'already blocked'}")
+    raise back_to(
+        translate(request, "%(origin)s: blocked and forgotten", origin=origin)
+        if done
+        else translate(request, "%(origin)s: already blocked", origin=origin)
+    )
 
 
 @requires(FEDERATION)
 async def crawl_now(request: web.Request) -> web.StreamResponse:
     if request.app[DISCOVERY_KEY].busy or not await queue_crawl(request.app, "dashboard"):
-        raise back_to("a crawl is queued or running already")
-    raise back_to(f"crawl queued at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
+        raise back_to(translate(request, "a crawl is queued or running already"))
+    queued = time.strftime("%H:%M:%S", time.gmtime())
+    raise back_to(translate(request, "crawl queued at %(time)s UTC; reload to follow it", time=queued))
 
 
 def setup(app: web.Application) -> None:

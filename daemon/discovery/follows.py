@@ -19,6 +19,7 @@ from tunecamp.daemon.appkeys import DB, FOLLOWS, ArtistFollows, FollowOutcome, F
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.discovery import store
 from tunecamp.daemon.discovery.dashboard import BASE, FOLLOW_NOTES, TASKS, back_to, origin_field
+from tunecamp.daemon.html import translate, translate_plural
 from tunecamp.daemon.roles import FEDERATION, requires
 
 WAIT = 10.0
@@ -41,7 +42,9 @@ def summary(origin: str, outcomes: Sequence[FollowOutcome]) -> str:
 def _follows(request: web.Request) -> ArtistFollows:
     follows = request.app.get(FOLLOWS)
     if follows is None:
-        raise web.HTTPNotFound(text="following needs the federation feature, which this daemon runs without")
+        raise web.HTTPNotFound(
+            text=translate(request, "following needs the federation feature, which this daemon runs without")
+        )
     return follows
 
 
@@ -51,12 +54,28 @@ async def follow(request: web.Request) -> web.StreamResponse:
     origin, follows = origin_field(form), _follows(request)
     if form.get("remove"):
         undone = await follows.unfollow(origin)
-        raise back_to(f"{origin}: {f'unfollowed {undone} artists' if undone else 'nobody followed'}")
+        raise back_to(
+            translate_plural(
+                request,
+                "%(origin)s: unfollowed %(num)s artist",
+                "%(origin)s: unfollowed %(num)s artists",
+                undone,
+                origin=origin,
+            )
+            if undone
+            else translate(request, "%(origin)s: nobody followed", origin=origin)
+        )
     artists = await request.app[DB].run(lambda d: store.artists(d, origin))
     if artists is None:
-        raise web.HTTPBadRequest(text=f"origin: {origin} is not a known instance")
+        raise web.HTTPBadRequest(
+            text=translate(request, "origin: %(origin)s is not a known instance", origin=origin)
+        )
     if not artists:
-        raise back_to(f"{origin}: its catalog lists no artists (yet): crawl again later")
+        raise back_to(
+            translate(
+                request, "%(origin)s: its catalog lists no artists (yet): crawl again later", origin=origin
+            )
+        )
     notes, tasks = request.app[FOLLOW_NOTES], request.app[TASKS]
 
     async def run() -> str:
@@ -72,7 +91,13 @@ async def follow(request: web.Request) -> web.StreamResponse:
         notes.pop(origin, None)  # said in the flash line: not again on the page
         raise back_to(task.result())
     raise back_to(
-        f"{origin}: following {len(artists)} artists, still looking them up; reload to see how it went"
+        translate_plural(
+            request,
+            "%(origin)s: following %(num)s artist, still looking it up; reload to see how it went",
+            "%(origin)s: following %(num)s artists, still looking them up; reload to see how it went",
+            len(artists),
+            origin=origin,
+        )
     )
 
 

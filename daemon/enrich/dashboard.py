@@ -26,7 +26,7 @@ from tunecamp.daemon.enrich.lookup_job import pending, queue_lookup
 from tunecamp.daemon.enrich.model import ReleaseQuery
 from tunecamp.daemon.enrich.service import ENRICHER
 from tunecamp.daemon.errors import http_error
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import CONTENT_MANAGE, DRAFTS_VIEW, requires
 from tunecamp.generator.catalog.slugs import is_safe_slug
 
@@ -41,7 +41,9 @@ async def release_scope(request: web.Request) -> set[str]:
 async def _query(request: web.Request) -> ReleaseQuery:
     slug = request.match_info["slug"]
     if not is_safe_slug(slug):
-        raise http_error(404, f"slug: {slug[:60]!r} is not a release slug")
+        raise http_error(
+            404, translate(request, "slug: %(slug)s is not a release slug", slug=repr(slug[:60]))
+        )
     try:
         queries = await asyncio.to_thread(read_queries, request.app[CONFIG].content_dir, (slug,))
     except NoRelease as exc:
@@ -75,9 +77,9 @@ async def lookup(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     q = await _query(request)
     if await queue_lookup(request.app, q.slug, bool(form.get("refresh"))):
-        flash = "looking the release up: this page shows the proposals when they are in"
+        flash = translate(request, "looking the release up: this page shows the proposals when they are in")
     else:
-        flash = "a look-up of this release is queued or running already"
+        flash = translate(request, "a look-up of this release is queued or running already")
     raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash)}")
 
 
@@ -87,27 +89,44 @@ async def apply(request: web.Request) -> web.StreamResponse:
     q = await _query(request)
     saved = await request.app[DB].run(lambda d: store.load_diff(d, q.slug))
     if saved is None:
-        raise http_error(409, "nothing looked up for this release yet: look it up first")
+        raise http_error(409, translate(request, "nothing looked up for this release yet: look it up first"))
     diff, run_id, _ = saved
     keys = form.getall("field", [])
     if not keys:
-        raise http_error(400, "field: tick at least one proposal")
+        raise http_error(400, translate(request, "field: tick at least one proposal"))
     by_key = {p.key: p for p in diff.proposals}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
-        raise http_error(400, f"field: no proposal named {unknown[0][:80]!r} (look the release up again)")
+        raise http_error(
+            400,
+            translate(
+                request,
+                "field: no proposal named %(name)s (look the release up again)",
+                name=repr(unknown[0][:80]),
+            ),
+        )
     accepted = [by_key[k] for k in dict.fromkeys(keys)]
     changed = stale(q, accepted)
     if changed:  # written over since the look-up: what the form showed as current is no longer so
         raise http_error(
-            409, f"field: {', '.join(changed)[:200]} changed since the look-up; look it up again"
+            409,
+            translate(
+                request,
+                "field: %(fields)s changed since the look-up; look it up again",
+                fields=", ".join(changed)[:200],
+            ),
         )
     done = await request.app[ENRICHER].apply(q, accepted, run_id)
     builds = request.app.get(BUILDS)
     if builds is not None and done.written:
         await builds.request(f"enrichment of {q.slug}")
-    flash = "; ".join([*(f"wrote {w}" for w in done.written), *(f"not written: {e}" for e in done.errors)])
-    raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash or 'nothing to write')}")
+    flash = "; ".join(
+        [
+            *(translate(request, "wrote %(field)s", field=w) for w in done.written),
+            *(translate(request, "not written: %(error)s", error=e) for e in done.errors),
+        ]
+    )
+    raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash or translate(request, 'nothing to write'))}")
 
 
 def setup(app: web.Application) -> None:

@@ -30,7 +30,7 @@ from tunecamp.daemon.federation import moderation
 from tunecamp.daemon.federation.delivery import WORKER
 from tunecamp.daemon.federation.publishing import PUBLISHER
 from tunecamp.daemon.federation.service import FEDERATION as SERVICE
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate, translate_plural
 from tunecamp.daemon.roles import FEDERATION, MODERATION, REPLIES, grant, requires
 from tunecamp.daemon.users import User, current_user
 
@@ -123,7 +123,9 @@ async def followers_page(request: web.Request) -> web.Response:
     username = request.match_info["username"]
     actor = request.app[SERVICE].manifest.get().actor(username)
     if actor is None:
-        raise web.HTTPNotFound(text=f"{username}: not an actor of this site")
+        raise web.HTTPNotFound(
+            text=translate(request, "%(username)s: not an actor of this site", username=username)
+        )
     db = request.app[DB]
     accepted = await db.run(lambda d: moderation.followers(d, actor.username, "accepted"))
     pending = await db.run(lambda d: moderation.followers(d, actor.username, "pending"))
@@ -143,10 +145,16 @@ async def decide_follow(request: web.Request) -> web.StreamResponse:
     elif decision in ("reject", "remove"):
         done = await service.reject_follow(username, remote)
     else:
-        raise web.HTTPBadRequest(text="decision: approve, reject or remove")
+        raise web.HTTPBadRequest(text=translate(request, "decision: approve, reject or remove"))
     to = f"{BASE}/followers/{quote(username)}"
-    said = {"approve": "approved", "reject": "rejected", "remove": "removed"}[decision]
-    raise _back(to, f"{remote}: {said}" if done else f"{remote}: no such follower or request")
+    said = {
+        "approve": translate(request, "%(actor)s: approved", actor=remote),
+        "reject": translate(request, "%(actor)s: rejected", actor=remote),
+        "remove": translate(request, "%(actor)s: removed", actor=remote),
+    }[decision]
+    raise _back(
+        to, said if done else translate(request, "%(actor)s: no such follower or request", actor=remote)
+    )
 
 
 async def site_artists(request: web.Request) -> set[str]:
@@ -208,17 +216,17 @@ async def decide_comment(request: web.Request) -> web.StreamResponse:
         )
     )
     if not rows:
-        raise _back(back, "no such reply")
+        raise _back(back, translate(request, "no such reply"))
     service = request.app[SERVICE]
     statuses = {"approve": "approved", "reject": "rejected", "pending": "pending"}
     if decision in statuses:
         await service.decide_comment(comment, statuses[decision], _who(request))
-        said = (
-            "approved; the release page shows it after the rebuild"
-            if decision == "approve"
-            else statuses[decision]
-        )
-        raise _back(back, f"reply {said}")
+        said = {
+            "approve": translate(request, "reply approved; the release page shows it after the rebuild"),
+            "reject": translate(request, "reply rejected"),
+            "pending": translate(request, "reply pending"),
+        }[decision]
+        raise _back(back, said)
     if decision in ("block-actor", "block-domain"):
         actor = rows[0]["actor"]
         kind, value = (
@@ -235,9 +243,21 @@ async def decide_comment(request: web.Request) -> web.StreamResponse:
             await service.block(kind, value, username, reason=f"reply {comment}", by=_who(request))
         if scopes != [""]:  # a block for some artists leaves the reply: reject it too
             await service.decide_comment(comment, "rejected", _who(request))
-        where = "" if scopes == [""] else f" for {', '.join('@' + s for s in scopes)}"
-        raise _back(back, f"{value} blocked{where}; its replies are rejected")
-    raise web.HTTPBadRequest(text="decision: approve, reject, pending, block-actor or block-domain")
+        if scopes == [""]:
+            raise _back(back, translate(request, "%(value)s blocked; its replies are rejected", value=value))
+        where = ", ".join("@" + s for s in scopes)
+        raise _back(
+            back,
+            translate(
+                request,
+                "%(value)s blocked for %(actors)s; its replies are rejected",
+                value=value,
+                actors=where,
+            ),
+        )
+    raise web.HTTPBadRequest(
+        text=translate(request, "decision: approve, reject, pending, block-actor or block-domain")
+    )
 
 
 @requires(MODERATION)
@@ -245,7 +265,10 @@ async def resolve_flag(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     flag = str(form.get("id", ""))
     found = await request.app[DB].run(lambda d: moderation.resolve_flag(d, flag))
-    raise _back(f"{BASE}/moderation", "report resolved" if found else "no such report")
+    raise _back(
+        f"{BASE}/moderation",
+        translate(request, "report resolved") if found else translate(request, "no such report"),
+    )
 
 
 @requires(MODERATION)
@@ -262,18 +285,27 @@ async def change_block(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", ""))
     service = request.app[SERVICE]
     if kind not in ("domain", "actor"):
-        raise _back(f"{BASE}/blocks", "kind: a server (domain) or an account (actor URL)")
+        raise _back(f"{BASE}/blocks", translate(request, "kind: a server (domain) or an account (actor URL)"))
     if username and service.manifest.get().actor(username) is None:
-        raise _back(f"{BASE}/blocks", f"{username}: not an actor of this site")
+        raise _back(
+            f"{BASE}/blocks", translate(request, "%(username)s: not an actor of this site", username=username)
+        )
     if kind == "domain":
         value = (urlsplit(value).hostname or "") if "://" in value else value.lower().strip("/")
     if not value or (kind == "actor" and not value.startswith(("https://", "http://"))):
-        raise _back(f"{BASE}/blocks", "value: a server name (example.social) or an account's URL")
+        raise _back(
+            f"{BASE}/blocks", translate(request, "value: a server name (example.social) or an account's URL")
+        )
     if form.get("remove"):
         removed = await service.unblock(kind, value, username)
-        raise _back(f"{BASE}/blocks", f"{value} unblocked" if removed else f"{value} was not blocked")
+        raise _back(
+            f"{BASE}/blocks",
+            translate(request, "%(value)s unblocked", value=value)
+            if removed
+            else translate(request, "%(value)s was not blocked", value=value),
+        )
     await service.block(kind, value, username, str(form.get("reason", ""))[:500], _who(request))
-    raise _back(f"{BASE}/blocks", f"{value} blocked")
+    raise _back(f"{BASE}/blocks", translate(request, "%(value)s blocked", value=value))
 
 
 @requires(FEDERATION)
@@ -296,11 +328,16 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
     which = str(form.get("id", "all"))
     delivery_id = None if which == "all" else row_id(which)
     if which != "all" and delivery_id is None:
-        raise _back(f"{BASE}/deliveries", f"{which}: not a delivery")
+        raise _back(f"{BASE}/deliveries", translate(request, "%(id)s: not a delivery", id=which))
     worker = request.app[WORKER]
     count = await worker.queue.retry(delivery_id)
     worker.wake()
-    raise _back(f"{BASE}/deliveries", f"{count} deliveries sent again" if count else "nothing to retry")
+    raise _back(
+        f"{BASE}/deliveries",
+        translate_plural(request, "%(num)s delivery sent again", "%(num)s deliveries sent again", count)
+        if count
+        else translate(request, "nothing to retry"),
+    )
 
 
 def setup(app: web.Application) -> None:

@@ -17,7 +17,7 @@ from tunecamp.daemon.appkeys import DB, FollowTarget
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.federation import following
 from tunecamp.daemon.federation.service import FEDERATION as SERVICE
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import FEDERATION, requires
 
 PATH = "/admin/federation/following"
@@ -51,14 +51,23 @@ async def change(request: web.Request) -> web.StreamResponse:
     if form.get("unfollow"):
         actor = str(form.get("actor", "")).strip()
         done = label is not None and await following.unfollow(service, label.username, actor)
-        raise _back(f"{actor[:200]}: {'unfollowed' if done else 'not followed'}")
+        raise _back(
+            translate(request, "%(actor)s: unfollowed", actor=actor[:200])
+            if done
+            else translate(request, "%(actor)s: not followed", actor=actor[:200])
+        )
     reference = " ".join(str(form.get("account", "")).split())
     if not reference or len(reference) > MAX_REFERENCE:
-        raise web.HTTPBadRequest(text="account: a handle (name@host) or an actor's URL")
+        raise web.HTTPBadRequest(text=translate(request, "account: a handle (name@host) or an actor's URL"))
     outcome = await following.follow(service, FollowTarget(reference, ""))
     if outcome.error:
         raise _back(f"{reference}: {outcome.error}")
-    raise _back(f"{reference}: {outcome.state}")
+    states = {
+        "accepted": translate(request, "%(account)s: following", account=reference),
+        "pending": translate(request, "%(account)s: pending", account=reference),
+        "rejected": translate(request, "%(account)s: refused", account=reference),
+    }
+    raise _back(states.get(outcome.state, f"{reference}: {outcome.state}"))
 
 
 def setup(app: web.Application) -> None:

@@ -20,6 +20,7 @@ from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import CONFIG, DB
 from tunecamp.daemon.bodies import read_json
 from tunecamp.daemon.errors import http_error
+from tunecamp.daemon.html import translate
 from tunecamp.daemon.live.encoder import SEGMENT_NAME, EncoderFailed
 from tunecamp.daemon.live.hub import LiveError, LiveHub
 from tunecamp.daemon.live.session import LiveSession
@@ -56,14 +57,16 @@ def known_artists(db: Database) -> set[str]:
 def _session(request: web.Request) -> LiveSession:
     session = request.app[HUB].sessions.get(request.match_info["session"])
     if session is None:
-        raise http_error(404, "no such live session (it ended, or never was)")
+        raise http_error(404, translate(request, "no such live session (it ended, or never was)"))
     return session
 
 
 def _owner(request: web.Request, session: LiveSession) -> None:
     user = current_user(request)
     if user is None or user.id != session.broadcast.user_id:
-        raise http_error(403, "only the account that started this session may send to it or end it")
+        raise http_error(
+            403, translate(request, "only the account that started this session may send to it or end it")
+        )
 
 
 @requires(LISTEN)
@@ -73,21 +76,29 @@ async def start(request: web.Request) -> web.Response:
     data = await read_json(request)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise http_error(400, "title: the broadcast's title, as text")
+        raise http_error(400, translate(request, "title: the broadcast's title, as text"))
     title = " ".join(title.split())
     if len(title) > MAX_TITLE:
-        raise http_error(400, f"title: at most {MAX_TITLE} characters")
+        raise http_error(400, translate(request, "title: at most %(max)s characters", max=MAX_TITLE))
     allowed = await broadcastable(request, user)
     artist = data.get("artist", allowed[0] if len(allowed) == 1 else None)
     if not isinstance(artist, str) or not is_safe_slug(artist):
         raise http_error(
-            400, "artist: the slug of the artist going live (one of: " + ", ".join(allowed) + ")"
+            400,
+            translate(
+                request,
+                "artist: the slug of the artist going live (one of: %(artists)s)",
+                artists=", ".join(allowed),
+            ),
         )
     if artist not in allowed or not may_broadcast(user, artist):
-        raise http_error(403, f"artist: your account may not broadcast as {artist!r}")
+        raise http_error(
+            403,
+            translate(request, "artist: your account may not broadcast as %(artist)s", artist=repr(artist)),
+        )
     record = data.get("record", True)
     if not isinstance(record, bool):
-        raise http_error(400, "record: true or false")
+        raise http_error(400, translate(request, "record: true or false"))
     hub = request.app[HUB]
     try:
         session = await hub.start(user.id, artist, title, record)
@@ -106,7 +117,7 @@ async def _read_chunk(request: web.Request, limit: int) -> bytes:
             raise http_error(413, f"a chunk has at most {limit} bytes")
         parts.append(part)
     if not size:
-        raise http_error(400, "an empty chunk: send the recorder's bytes as the body")
+        raise http_error(400, translate(request, "an empty chunk: send the recorder's bytes as the body"))
     return b"".join(parts)
 
 
@@ -124,30 +135,46 @@ async def chunk(request: web.Request) -> web.Response:
     session = _session(request)
     _owner(request, session)
     if session.state != "live":
-        raise http_error(409, f"the session has ended ({session.end_reason})")
+        raise http_error(
+            409, translate(request, "the session has ended (%(reason)s)", reason=session.end_reason)
+        )
     seq = _seq(request)
     hub = request.app[HUB]
     assert session.limiter is not None
     wait = session.limiter.hit("chunks", hub.clock())
     if wait > 0:
         seconds = retry_after(wait)
-        raise http_error(429, f"too many chunks; try again in {seconds} s", **{"Retry-After": str(seconds)})
+        raise http_error(
+            429,
+            translate(request, "too many chunks; try again in %(seconds)s s", seconds=seconds),
+            **{"Retry-After": str(seconds)},
+        )
     data = await _read_chunk(request, hub.settings.max_chunk)
     failed: EncoderFailed | None = None
     async with session.lock:  # chunks go to ffmpeg in the order they are numbered
         if session.state != "live":
-            raise http_error(409, f"the session has ended ({session.end_reason})")
+            raise http_error(
+                409, translate(request, "the session has ended (%(reason)s)", reason=session.end_reason)
+            )
         if seq is not None and seq < session.next_seq:
             return web.json_response({"seq": seq, "duplicate": True})
         if seq is not None and seq > session.next_seq:
-            raise http_error(409, f"seq: expected chunk {session.next_seq}, got {seq}")
+            raise http_error(
+                409,
+                translate(
+                    request,
+                    "seq: expected chunk %(expected)s, got %(seq)s",
+                    expected=session.next_seq,
+                    seq=seq,
+                ),
+            )
         try:
             await session.feed(data)
         except EncoderFailed as exc:
             failed = exc
     if failed is not None:  # ended outside the lock: the end waits for chunks in flight
         await hub.end(session, str(failed))
-        raise http_error(409, f"the session has ended: {failed}")
+        raise http_error(409, translate(request, "the session has ended: %(error)s", error=failed))
     return web.json_response({"seq": session.next_seq - 1, "listeners": session.listeners.count(hub.clock())})
 
 

@@ -17,7 +17,7 @@ from aiohttp import web
 from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.errors import http_error
-from tunecamp.daemon.html import PAGES, render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.live import hub as hub_module
 from tunecamp.daemon.live.api import HUB, broadcastable
 from tunecamp.daemon.roles import LISTEN, PUBLIC, requires
@@ -65,15 +65,12 @@ async def listener(request: web.Request) -> web.Response:
     if artist in hub.sessions:  # a session's own link: its artist's page
         raise web.HTTPFound(f"/live/{hub.sessions[artist].broadcast.artist}/")
     if not is_safe_slug(artist):
-        raise http_error(404, "no such artist")
+        raise http_error(404, translate(request, "no such artist"))
     names = await request.app[DB].run(catalog_index.artist_names)
-    context: dict[str, Any] = {"artist": artist, "name": names.get(artist, artist)}
-    html = request.app[PAGES].env.get_template("live/listen.html").render(**context)
-    return web.Response(
-        text=html,
-        content_type="text/html",
-        headers={"Cache-Control": "no-cache", "Content-Security-Policy": LISTEN_CSP},
-    )
+    context: dict[str, Any] = {"artist": artist, "artist_name": names.get(artist, artist)}
+    response = render(request, "live/listen.html", **context)  # in the listener's language
+    response.headers.update({"Cache-Control": "no-cache", "Content-Security-Policy": LISTEN_CSP})
+    return response
 
 
 @requires(PUBLIC)

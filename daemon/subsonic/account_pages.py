@@ -15,7 +15,7 @@ from aiohttp import web
 
 from tunecamp.daemon.appkeys import CONFIG
 from tunecamp.daemon.bodies import read_form
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import ACCOUNT, USERS_MANAGE, guarded
 from tunecamp.daemon.subsonic.account_api import (
     MAX_LABEL,
@@ -69,15 +69,20 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     if form.get("clear"):
         await remove_app_password(request, target)
-        raise _back(request, f"The Subsonic password of {target.username} is removed")
+        raise _back(
+            request,
+            translate(request, "The Subsonic password of %(username)s is removed", username=target.username),
+        )
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
     if password != again:
-        raise _back(request, "The two passwords differ; nothing changed")
+        raise _back(request, translate(request, "The two passwords differ; nothing changed"))
     try:
         await change_app_password(request, target, password)
     except UserError as exc:
-        raise _back(request, f"Not changed: {exc}") from None
-    raise _back(request, f"The Subsonic password of {target.username} is set")
+        raise _back(request, translate(request, "Not changed: %(error)s", error=exc)) from None
+    raise _back(
+        request, translate(request, "The Subsonic password of %(username)s is set", username=target.username)
+    )
 
 
 async def new_key(request: web.Request) -> web.StreamResponse:
@@ -90,8 +95,8 @@ async def new_key(request: web.Request) -> web.StreamResponse:
 
 async def revoke_key(request: web.Request) -> web.StreamResponse:
     if await revoke_api_key(request, await target_account(request)) is None:
-        raise _back(request, "No such key")
-    raise _back(request, "The key is revoked: apps using it are signed out")
+        raise _back(request, translate(request, "No such key"))
+    raise _back(request, translate(request, "The key is revoked: apps using it are signed out"))
 
 
 def _routes(prefix: str, permission: str) -> list[web.RouteDef]:

@@ -18,7 +18,7 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
 from tunecamp.daemon.appkeys import DB, SECRET
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import PUBLIC, requires
 from tunecamp.daemon.subsonic.call import SUBSONIC, Call
 from tunecamp.daemon.subsonic.ids import parse, track_id
@@ -37,7 +37,9 @@ SHARE_KBPS = 128
 async def _share(request: web.Request) -> tuple[dict[str, Any], View, list[Track]]:
     number = share_number(request.app[SECRET].value, request.match_info["token"])
     if number is None:
-        raise web.HTTPNotFound(text="No such share: the link is wrong or was never made here.")
+        raise web.HTTPNotFound(
+            text=translate(request, "No such share: the link is wrong or was never made here.")
+        )
     row = await request.app[DB].run(
         lambda d: next(
             iter(

@@ -19,7 +19,7 @@ from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import CONFIG, DB
 from tunecamp.daemon.bodies import read_form, read_json
 from tunecamp.daemon.errors import http_error
-from tunecamp.daemon.html import render
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.protected import has_files, is_slug
 from tunecamp.daemon.roles import CONTENT_MANAGE, DRAFTS_VIEW, grant, requires
 from tunecamp.daemon.unlock import store
@@ -156,7 +156,11 @@ async def codes_revoke(request: web.Request) -> web.StreamResponse:
     album = await _release(request)
     code_id = _number(request.match_info["code_id"], "code id", 0)
     done = await request.app[DB].run(lambda db: store.revoke_id(db, album["slug"], code_id))
-    flash = f"code {code_id} revoked" if done else f"code {code_id} was revoked already"
+    flash = (
+        translate(request, "code %(id)s revoked", id=code_id)
+        if done
+        else translate(request, "code %(id)s was revoked already", id=code_id)
+    )
     raise web.HTTPSeeOther(f"/admin/codes/{album['slug']}?flash={quote(flash)}")
 
 

@@ -153,3 +153,34 @@ def test_search_folds_accents_and_finds_non_latin_titles(
     assert title in titles, (titles, status)
     if lang == "ja":
         assert re.search("検索結果", status), status
+
+
+GLYPHS = """(text) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 64;
+  const ink = canvas.getContext('2d');
+  const draw = (s) => {
+    ink.clearRect(0, 0, 64, 64);
+    ink.font = '48px sans-serif';
+    ink.fillText(s, 4, 52);
+    return ink.getImageData(0, 0, 64, 64).data.join(',');
+  };
+  const missing = draw('\\u{10FFFD}');  // private use, in no font: what a missing glyph looks like
+  return [...text].filter((ch) => ch.trim() && draw(ch) === missing);
+}"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "sample"), [("ja", TITLES["ja"] + "トラック"), ("ar", TITLES["ar"] + "مقطوعة")]
+)
+def test_the_browser_has_glyphs_for_each_script(browser: Browser, lang: str, sample: str) -> None:
+    """Without a font for the script the screenshots show tofu: .ci/run installs one (docs/translating.md)."""
+    page = browser.new_page()
+    try:
+        page.set_content(f'<html lang="{lang}"><body></body></html>')
+        missing = page.evaluate(GLYPHS, sample)
+    finally:
+        page.close()
+    assert not missing, (
+        f"no font draws {missing}: install fonts-vlgothic (Japanese), fonts-dejavu-core (Arabic)"
+    )

@@ -29,18 +29,28 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "N_": None,
     "plural": (2, 3),
-}
+    "translate": (2,),
+    "translate_plural": (2, 3),
+}  # translate(request, "..."): daemon/html.py, a message built in Python for a page
 SCRIPT_KEYWORDS = {
     "t": None,
     "tn": (1, 2),
-}  # the scripts' (i18n.js): the site domain only, as `make messages`
+}  # the theme's scripts (i18n.js), as `make messages`; the daemon's scripts call theirs _() and ngettext()
 SOURCES = {
     i18n.SITE_DOMAIN: [
         ("generator", [("site/**.py", "python")]),
         ("themes", [("*/templates/**.html", "jinja2"), ("*/static/*.js", "javascript")]),
     ],
     i18n.DASHBOARD_DOMAIN: [
-        ("daemon", [("**.py", "python"), ("**/templates/*.html", "jinja2"), ("layout/*.html", "jinja2")])
+        (
+            "daemon",
+            [
+                ("**.py", "python"),
+                ("**/templates/*.html", "jinja2"),
+                ("layout/*.html", "jinja2"),
+                ("**/assets/*.js", "javascript"),
+            ],
+        )
     ],
 }
 

@@ -3,6 +3,11 @@
 "use strict";
 
 (() => {
+  // the page's messages (the layout loads i18n.js; English without it), named _() as `make messages`
+  // extracts them from the daemon's scripts
+  const _ = (message, vars) => (window.TuneCamp && window.TuneCamp.t
+    ? window.TuneCamp.t(message, vars)
+    : message.replace(/%\((\w+)\)s/g, (all, k) => (vars && k in vars ? String(vars[k]) : all)));
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -55,7 +60,11 @@
     if (response.ok) {
       const status = await response.json();
       $("live-listeners").textContent = status.listeners;
-      $("live-state").textContent = status.state + (status.restarts ? ` (encoder restarted ${status.restarts}×)` : "");
+      const states = { live: _("live"), ending: _("ending"), ended: _("ended") };
+      const state = states[status.state] || status.state;
+      $("live-state").textContent = status.restarts
+        ? _("%(state)s (encoder restarted %(restarts)s×)", { state, restarts: status.restarts })
+        : state;
       if (status.state !== "live") finish(false);
     }
   }
@@ -64,13 +73,13 @@
     event.preventDefault();
     showError("");
     if (!window.MediaRecorder || !MediaRecorder.isTypeSupported(MIME)) {
-      showError("This browser cannot record webm/opus: use a recent Firefox or Chromium.");
+      showError(_("This browser cannot record webm/opus: use a recent Firefox or Chromium."));
       return;
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false } });
     } catch (error) {
-      showError(`No microphone: ${error.message}`);
+      showError(_("No microphone: %(error)s", { error: error.message }));
       return;
     }
     const record = $("live-record");
@@ -118,7 +127,7 @@
       }
       session = null;
       finishing = false;
-      $("live-state").textContent = "ended";
+      $("live-state").textContent = _("ended");
       $("live-start").hidden = false;
       $("live-on").hidden = true;
     };

@@ -160,7 +160,7 @@ async def test_follow_artists_of_a_discovered_fedify_server(
         data={"csrf": csrf, "origin": peer.url, "remove": "1"},
         allow_redirects=False,
     )
-    assert "unfollowed 1 artists" in unquote(r.headers["Location"])
+    assert "unfollowed 1 artist" in unquote(r.headers["Location"])
     undo = await peer.wait_for("Undo")
     assert json.dumps(undo["object"]["id"]) == json.dumps(follow["id"])
     await client.close()
@@ -175,7 +175,7 @@ async def test_a_slow_follow_finishes_in_the_background_and_the_page_says_how(
     r = await client.post(
         "/admin/discovery/follow", data={"csrf": csrf, "origin": FOUND}, allow_redirects=False
     )
-    assert "still looking them up" in unquote(r.headers["Location"])
+    assert "following 1 artist, still looking it up" in unquote(r.headers["Location"])
     await asyncio.gather(*client.app[TASKS])
     page = await (await client.get("/admin/discovery")).text()
     assert "following 0 of 1 artists (1 failed" in page and "no label actor" in page

@@ -233,7 +233,7 @@ async def test_failed_deliveries_and_the_retry_button(fed: TestClient, add_user:
         data={"csrf": csrf, "id": str(delivery_id)},
         allow_redirects=False,
     )
-    assert flash(r) == "1 deliveries sent again"
+    assert flash(r) == "1 delivery sent again"
     r = await fed.post(
         "/admin/federation/deliveries/retry", data={"csrf": csrf, "id": "x1"}, allow_redirects=False
     )

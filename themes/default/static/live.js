@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  // the daemon's own live page serves this script without i18n.js: English then
+  // i18n.js comes first on the theme's pages and the daemon's live page; without it, English
   var T = window.TuneCamp && window.TuneCamp.t ? window.TuneCamp : {
     t: function (m) { return m; },
     tn: function (one, many, n) { return (n === 1 ? one : many).replace("%(num)s", String(n)); }
