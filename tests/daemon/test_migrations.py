@@ -56,7 +56,7 @@ def test_processes_starting_together_migrate_once(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(4)
     ]
     for process in processes:
