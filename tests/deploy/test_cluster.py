@@ -1,0 +1,80 @@
+"""Several daemons behind one address, for real: redis-server, two `tunecamp serve` web processes and
+two `tunecamp worker`s sharing one data folder, with nginx and HAProxy (rendered from deploy/) in
+front on loopback ports."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from cluster import Cluster, Process
+from cluster_site import write_site
+from proxy_configs import Ports
+from serve_process import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def start_web(cluster: Cluster, proxy_port: int) -> tuple[Process, Process]:
+    write_site(cluster.public, f"http://127.0.0.1:{proxy_port}")
+    env = {"TUNECAMP_PUBLIC_URL": f"http://127.0.0.1:{proxy_port}"}
+    first = cluster.serve("web1", env=env)
+    second = cluster.serve("web2", env=env)
+    for process in (first, second):
+        cluster.wait_http(process)
+    return first, second
+
+
+def test_nginx_serves_the_site_and_proxies_the_daemons(cluster: Cluster) -> None:
+    port = free_port()
+    web1, web2 = start_web(cluster, port)
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    cluster.wait_http(nginx)
+    with httpx.Client(base_url=nginx.url, timeout=30) as client:
+        health = client.get("/health")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+
+        page = client.get("/releases/first-light/")  # a file, from nginx itself
+        assert page.status_code == 200 and "First Light" in page.text
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        moved = client.get("/releases/first-light")
+        assert moved.status_code == 301 and moved.headers["Location"] == "/releases/first-light/"
+        missing = client.get("/no/such/page")
+        assert missing.status_code == 404 and "the site's own 404 page" in missing.text
+
+        note = client.get("/ap/releases/first-light/note.json")
+        assert note.headers["Content-Type"].startswith("application/activity+json")
+        assert note.headers["Access-Control-Allow-Origin"] == "*"
+        assert client.get("/catalog.json").headers["Access-Control-Allow-Origin"] == "*"
+        assert client.get("/feed.rss").headers["Content-Type"].startswith("application/rss+xml")
+
+        # a fediverse server asking the page for its document: the daemon negotiates
+        negotiated = client.get("/releases/first-light/", headers={"Accept": "application/activity+json"})
+        assert negotiated.status_code == 200 and negotiated.json()["type"] == "Note"
+
+        api = client.get("/api/auth/me")  # a daemon's answer, through the proxy
+        assert api.status_code == 401 and api.headers["Content-Type"].startswith("application/json")
+
+        big = client.post("/api/auth/login", content=b"x" * (1024 * 1024 + 1))
+        assert big.status_code == 413  # refused by the proxy, like the daemon would
+
+        cluster.stop(web2, kill=True)  # one web process gone: the other answers everything
+        for _ in range(6):
+            assert client.get("/health").status_code == 200
+            assert client.get("/api/auth/me").status_code == 401
+
+
+def test_haproxy_balances_the_daemons_with_health_checks(cluster: Cluster) -> None:
+    port = free_port()
+    web1, web2 = start_web(cluster, port)
+    haproxy = cluster.haproxy(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    cluster.wait_http(haproxy)
+    with httpx.Client(base_url=haproxy.url, timeout=30) as client:
+        assert client.get("/health").json()["status"] == "ok"
+        page = client.get("/releases/first-light/")  # HAProxy serves no files: a daemon does
+        assert page.status_code == 200 and "First Light" in page.text
+        big = client.post("/api/auth/login", content=b"x" * (1024 * 1024 + 1))
+        assert big.status_code == 413
+        cluster.stop(web1, kill=True)  # the live backend's primary too: its backup takes over
+        for _ in range(6):
+            assert client.get("/health").status_code == 200
+            assert client.get("/api/live/status", params={"artist": "aurora"}).json()["live"] is False
