@@ -9,18 +9,22 @@ TUNECAMP_REDIS_URL nothing changes.
 The bucket is ratelimit.py's token bucket, taken atomically by one Lua script (registered with
 redis-py's `register_script`, run by its SHA): a hash {t: last update, n: tokens} per key, with
 an expiry at the time it would be full again, since a full bucket carries no information. Time is
-Redis's own clock (`TIME`), the one clock every process agrees on; the caller's `now` is ignored.
+Redis's own clock (`TIME`), the one clock every process agrees on; the caller's `now` is ignored
+(a test sets `SharedLimits.clock` to move time for every process).
 Proofs are keys with an expiry.
 
 When Redis cannot be reached mid-run, each process falls back to its own in-process buckets and
 proofs and logs it once (and once more when Redis answers again): the limits stay enforced per
 process, at worst N times looser, and nobody is locked out of signing in because Redis is down.
+After a failure Redis is left alone for RETRY_SECONDS, so an unreachable host (a connect timeout)
+does not slow every request down.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
@@ -35,14 +39,19 @@ from tunecamp.daemon.redis_link import REDIS
 log = logging.getLogger("tunecamp.daemon.limits")
 
 PREFIX = "tunecamp:limit:"
+RETRY_SECONDS = 5.0
 
-# KEYS[1] the bucket; ARGV count, seconds, 1 to take a token (hit) or 0 to look (peek).
-# Returns the seconds to wait as a string (Redis truncates a Lua number to an integer).
+# KEYS[1] the bucket; ARGV count, seconds, 1 to take a token (hit) or 0 to look (peek), and the
+# time when a test moves it (else Redis's clock). Returns the seconds to wait as a string (Redis
+# truncates a Lua number to an integer).
 TOKEN_BUCKET = """
 local count = tonumber(ARGV[1])
 local per_second = count / tonumber(ARGV[2])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local now = tonumber(ARGV[4])
+if not now then
+  local clock = redis.call('TIME')
+  now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+end
 local saved = redis.call('HMGET', KEYS[1], 't', 'n')
 local tokens = count
 if saved[1] then
@@ -68,8 +77,11 @@ class SharedLimits:
     """The daemon's LimitSource: in Redis when attached, else in this process."""
 
     redis: aioredis.Redis | None = None
+    # Redis's clock by default; a test sets its own to move time (one clock for every process)
+    clock: Callable[[], float] | None = None
     _script: AsyncScript | None = None
     _down: bool = False
+    _retry_at: float = 0.0
 
     def attach(self, client: aioredis.Redis | None) -> None:
         self.redis = client
@@ -81,7 +93,14 @@ class SharedLimits:
     def proofs(self, name: str, seconds: float = PROOF_SECONDS) -> ProofStore:
         return SharedProofs(self, name, Proofs(seconds))
 
+    def client(self) -> aioredis.Redis | None:
+        """The pool to use now: None without Redis, and for a while after it failed."""
+        if self.redis is None or (self._down and time.monotonic() < self._retry_at):
+            return None
+        return self.redis
+
     def failed(self, exc: BaseException) -> None:
+        self._retry_at = time.monotonic() + RETRY_SECONDS
         if not self._down:
             self._down = True
             log.warning("shared rate limits: Redis unreachable (%s); limiting in this process meanwhile", exc)
@@ -112,11 +131,14 @@ class SharedBucket:
 
     async def _run(self, key: str, take: bool) -> float | None:
         script = self.shared._script
-        if script is None:
+        if script is None or self.shared.client() is None:
             return None
         rate = self.local.rate
         try:
-            wait = await script(keys=[self._prefix + key], args=[rate.count, rate.seconds, int(take)])
+            args: list[float | int] = [rate.count, rate.seconds, int(take)]
+            if self.shared.clock is not None:
+                args.append(self.shared.clock())
+            wait = await script(keys=[self._prefix + key], args=args)
         except (RedisError, OSError) as exc:
             self.shared.failed(exc)
             return None
@@ -143,16 +165,16 @@ class SharedProofs:
 
     async def add(self, key: str, now: float) -> None:
         self.local.put(key, now)  # also here: a proof made while Redis is down still counts
-        if self.shared.redis is not None:
+        if (client := self.shared.client()) is not None:
             try:
-                await self.shared.redis.set(self._key(key), b"1", px=int(self.local.seconds * 1000))
+                await client.set(self._key(key), b"1", px=int(self.local.seconds * 1000))
             except (RedisError, OSError) as exc:
                 self.shared.failed(exc)
 
     async def holds(self, key: str, now: float) -> bool:
-        if self.shared.redis is not None:
+        if (client := self.shared.client()) is not None:
             try:
-                found = bool(await self.shared.redis.exists(self._key(key)))
+                found = bool(await client.exists(self._key(key)))
             except (RedisError, OSError) as exc:
                 self.shared.failed(exc)
             else:
@@ -162,9 +184,9 @@ class SharedProofs:
 
     async def forget(self, key: str) -> None:
         self.local.drop(key)
-        if self.shared.redis is not None:
+        if (client := self.shared.client()) is not None:
             try:
-                await self.shared.redis.delete(self._key(key))
+                await client.delete(self._key(key))
             except (RedisError, OSError) as exc:
                 self.shared.failed(exc)
 
