@@ -80,6 +80,7 @@ class SharedLimits:
     # Redis's clock by default; a test sets its own to move time (one clock for every process)
     clock: Callable[[], float] | None = None
     _script: AsyncScript | None = None
+    retry_seconds: float = RETRY_SECONDS
     _down: bool = False
     _retry_at: float = 0.0
 
@@ -100,7 +101,7 @@ class SharedLimits:
         return self.redis
 
     def failed(self, exc: BaseException) -> None:
-        self._retry_at = time.monotonic() + RETRY_SECONDS
+        self._retry_at = time.monotonic() + self.retry_seconds
         if not self._down:
             self._down = True
             log.warning("shared rate limits: Redis unreachable (%s); limiting in this process meanwhile", exc)
