@@ -128,7 +128,7 @@ async def chunk(request: web.Request) -> web.Response:
     seq = _seq(request)
     hub = request.app[HUB]
     assert session.limiter is not None
-    wait = session.limiter.hit("chunks", hub.clock())
+    wait = session.limiter.take("chunks", hub.clock())
     if wait > 0:
         seconds = retry_after(wait)
         raise http_error(429, f"too many chunks; try again in {seconds} s", **{"Retry-After": str(seconds)})
