@@ -4,6 +4,9 @@ front on loopback ports."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import aiohttp
 import httpx
 import pytest
 from cluster import Cluster, Process
@@ -78,3 +81,43 @@ def test_haproxy_balances_the_daemons_with_health_checks(cluster: Cluster) -> No
         for _ in range(6):
             assert client.get("/health").status_code == 200
             assert client.get("/api/live/status", params={"artist": "aurora"}).json()["live"] is False
+
+
+async def heard(ws: aiohttp.ClientWebSocketResponse, text: str) -> dict[str, Any]:
+    """The chat message with this text, skipping other frames; generous: the machine may be loaded."""
+    while True:
+        frame = await ws.receive_json(timeout=30)
+        assert frame["type"] != "error", frame
+        if frame["type"] == "message" and frame["text"] == text:
+            return frame
+
+
+async def joined(ws: aiohttp.ClientWebSocketResponse) -> None:
+    await ws.send_json({"type": "join", "room": "lobby"})
+    while (await ws.receive_json(timeout=30))["type"] != "history":
+        pass
+
+
+async def test_chat_sockets_on_different_processes_and_through_nginx_hear_each_other(
+    cluster: Cluster,
+) -> None:
+    port = free_port()
+    cluster.env["TUNECAMP_CHAT_GUEST_POSTING"] = "true"
+    web1, web2 = start_web(cluster, port)
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    cluster.wait_http(nginx)
+    async with aiohttp.ClientSession() as session:
+        one = await session.ws_connect(f"{web1.url}/api/chat/ws")
+        two = await session.ws_connect(f"{web2.url}/ws/chat")  # the Node server's path
+        # a browser on the site: the upgrade goes through nginx, with the page's origin (and port)
+        proxied = await session.ws_connect(f"{nginx.url}/api/chat/ws", origin=nginx.url)
+        for ws in (one, two, proxied):
+            await joined(ws)
+        await one.send_json({"type": "message", "room": "lobby", "text": "hello from web1"})
+        for ws in (two, proxied):
+            assert (await heard(ws, "hello from web1"))["room"] == "lobby"
+        await proxied.send_json({"type": "message", "room": "lobby", "text": "hello through nginx"})
+        for ws in (one, two):
+            await heard(ws, "hello through nginx")
+        for ws in (one, two, proxied):
+            await ws.close()
