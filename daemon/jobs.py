@@ -106,6 +106,19 @@ class FailedJob:
     next_at: float | None  # a retrying job's next attempt
 
 
+@dataclass(frozen=True)
+class WorkerSeen:
+    """A process running consumers, as its last sign of life says (the dashboard's "workers")."""
+
+    id: str
+    host: str
+    pid: int
+    kinds: tuple[str, ...]
+    started_at: float
+    seen_at: float
+    in_serve: bool  # consumers inside `tunecamp serve`, rather than a `tunecamp worker`
+
+
 class Jobs(Protocol):
     """The queue as a feature and the dashboard see it, whatever the backend."""
 
@@ -131,6 +144,10 @@ class Jobs(Protocol):
 
     async def retry(self, job_id: str | None = None) -> int:
         """Run a dead (or waiting) job now, or every dead job when `job_id` is None."""
+        ...
+
+    async def workers(self) -> list[WorkerSeen]:
+        """The processes whose consumers gave a sign of life lately (none: nothing runs the jobs)."""
         ...
 
 
