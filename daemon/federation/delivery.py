@@ -35,7 +35,7 @@ from aiohttp import web
 
 from tunecamp.daemon.appkeys import CONFIG, DB, OUTBOUND
 from tunecamp.daemon.config import DaemonConfig
-from tunecamp.daemon.db import DatabaseUnavailable, Db
+from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import outbox
 from tunecamp.daemon.federation.outbox import KIND, Activity, Outbox
 from tunecamp.daemon.federation.sending import (
@@ -47,12 +47,13 @@ from tunecamp.daemon.federation.sending import (
     outbound_sender,
     signing_keys,
 )
-from tunecamp.daemon.jobs import JOBS, KINDS, Fail, Job, Kind, Policy, Retry, register
+from tunecamp.daemon.jobs import JOBS, KINDS, Counts, Fail, Job, Jobs, Kind, Policy, Retry, register
 
 log = logging.getLogger("tunecamp.federation.delivery")
 # 401 too, as Mastodon does: the remote may not have our new key yet (rotated, or a stale CDN copy)
 RETRIED_4XX = frozenset({401, 408, 429})
 PRUNE_EVERY = 3600.0
+HAND_OVER_EVERY = 5.0  # how soon what another process wrote to the outbox is queued
 # (activity id) -> (signing username, body), or None once pruned
 Load = Callable[[str], Awaitable[tuple[str, bytes] | None]]
 
@@ -64,6 +65,7 @@ class DeliverySettings:
     base_delay: float = 60.0  # the first retry comes within a minute, then 2, 4, 8... (with jitter)
     max_delay: float = 8 * 3600.0
     give_up_after: float = 2 * 86400.0  # then dead-lettered
+    heartbeat: float = 30.0  # a process killed mid-send: its deliveries go again once this lapses
 
     @classmethod
     def from_config(cls, config: DaemonConfig) -> DeliverySettings:
@@ -77,6 +79,7 @@ class DeliverySettings:
             max_delay=self.max_delay,
             give_up_after=self.give_up_after,
             timeout=300.0,
+            heartbeat=self.heartbeat,
         )
 
 
@@ -220,12 +223,23 @@ def deliverer(app: web.Application) -> Callable[[str, dict[str, Any], list[str]]
     return deliver
 
 
-async def _prune(db: Db) -> None:
+async def _upkeep(box: Outbox) -> None:
+    """What another process wrote (a command, a crash before its hand-over) reaches the engine
+    within HAND_OVER_EVERY; delivered activities past outbox.KEEP are forgotten hourly."""
+    pruned = time.monotonic()
     while True:
-        with contextlib.suppress(DatabaseUnavailable):
-            if gone := await db.run(outbox.prune):
-                log.info("%d delivered activities older than %d days forgotten", gone, outbox.KEEP // 86400)
-        await asyncio.sleep(PRUNE_EVERY)
+        await asyncio.sleep(HAND_OVER_EVERY)
+        try:
+            if added := await box.hand_over():
+                log.info("%d deliveries written by another process handed to the jobs engine", added)
+            if time.monotonic() - pruned > PRUNE_EVERY:
+                pruned = time.monotonic()
+                if gone := await box.db.run(outbox.prune):
+                    log.info(
+                        "%d delivered activities older than %d days forgotten", gone, outbox.KEEP // 86400
+                    )
+        except Exception:  # the database or Redis is away for a moment: the next round tries again
+            log.exception("handing deliveries to the jobs engine failed")
 
 
 async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -242,11 +256,11 @@ async def delivery_ctx(app: web.Application) -> AsyncIterator[None]:
     await box.adopt_old_queue()
     if added := await box.hand_over():
         log.info("%d deliveries written before the last stop handed to the jobs engine", added)
-    pruning = asyncio.create_task(_prune(db))
+    upkeep = asyncio.create_task(_upkeep(box))
     yield
-    pruning.cancel()
+    upkeep.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await pruning
+        await upkeep
 
 
 def setup(app: web.Application) -> None:
@@ -264,3 +278,15 @@ def configure(app: web.Application, settings: DeliverySettings) -> None:
     app[SETTINGS] = settings
     kind = app[KINDS][KIND]
     app[KINDS][KIND] = replace(kind, policy=settings.policy(), concurrency=settings.concurrency)
+
+
+async def drained(jobs: Jobs, timeout: float, poll: float = 0.02) -> Counts:
+    """Wait until no delivery waits or runs (tests, the benchmarks); the engine's counts then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = (await jobs.counts()).get(KIND, Counts(0, 0, 0, 0, 0))
+        if counts.queued == counts.running == counts.retrying == 0:
+            return counts
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"deliveries still waiting or running: {counts}")
+        await asyncio.sleep(poll)

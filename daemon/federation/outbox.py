@@ -2,12 +2,14 @@
 
 An activity and the inboxes it goes to are one row of `fed_activities`, written in the same
 transaction as the change that causes it (publishing records the note's hash in that
-transaction, the inbox its follower). `Outbox.hand_over` then turns each row not yet handed over
-into one job per inbox (kind `federation.deliver`, key "activity-id inbox") with `enqueue_many`,
-and marks the row. So:
+transaction). `Outbox.hand_over`, run by the process that wrote it right after, then claims each
+row not yet handed over, turns it into one job per inbox (kind `federation.deliver`, key
+"activity-id inbox") with `enqueue_many`, and clears its inboxes. So:
 
-- a crash after the write and before the hand-over loses nothing: the next hand-over (at the
-  latest when a daemon or worker starts) finds the row;
+- a crash after the write and before the hand-over loses nothing: every daemon and worker hands
+  over what is waiting at start and every few seconds (delivery.py), which is also how what
+  `tunecamp keys rotate` or `federation move` wrote reaches a running daemon's engine when the
+  command could not hand it over itself;
 - a sync repeated after a crash sends nothing twice: the activity's id is the row's key, so the
   same activity is never written, nor fanned out, a second time, even after its jobs have
   finished and the engine has forgotten them. Only a crash between `enqueue_many` and the mark
@@ -39,6 +41,7 @@ log = logging.getLogger("tunecamp.federation.outbox")
 KIND = "federation.deliver"
 KEEP = 30 * 86400  # an activity handed over is kept this long (its jobs, and a retry of a dead one, read it)
 BATCH = 50  # activities per hand-over step
+STALE = 120.0  # a hand-over claimed this long ago and not finished was cut off: taken again
 
 
 @dataclass(frozen=True)
@@ -85,21 +88,47 @@ def add(db: Database, activity: Activity, inboxes: Iterable[str], now: float | N
     return len(targets) if cursor.rowcount else 0
 
 
-def unqueued(db: Database, limit: int = BATCH) -> list[tuple[str, list[str]]]:
-    """Activities written and not handed over yet, oldest first, with their inboxes."""
-    rows = db.execute(
-        "SELECT id, inboxes FROM fed_activities WHERE queued_at IS NULL ORDER BY created_at LIMIT ?", [limit]
-    ).fetchall()
-    return [(str(r[0]), list(json.loads(r[1] or "[]"))) for r in rows]
+def claim(db: Database, now: float, limit: int = BATCH) -> list[tuple[str, list[str]]]:
+    """Take activities not handed over yet (or whose hand-over was cut off), oldest first.
+
+    The claim is `queued_at`: a process that takes a row stamps it, so another process's
+    hand-over (a worker's poll) leaves it alone, unless the stamp is older than STALE (the
+    process died before `handed`)."""
+    with db.conn:
+        rows = db.execute(
+            """
+            UPDATE fed_activities SET queued_at = ? WHERE id IN (
+                SELECT id FROM fed_activities
+                WHERE inboxes IS NOT NULL AND (queued_at IS NULL OR queued_at < ?)
+                ORDER BY created_at LIMIT ?
+            )
+            RETURNING id, inboxes, created_at
+            """,
+            [now, now - STALE, limit],
+        ).fetchall()
+    return [(str(r[0]), list(json.loads(r[1]))) for r in sorted(rows, key=lambda r: (r[2], r[0]))]
 
 
-def mark_queued(db: Database, ids: list[str], now: float | None = None) -> None:
-    now = time.time() if now is None else now
+def handed(db: Database, ids: list[str]) -> None:
+    """The claimed activities' jobs are queued: their inboxes are no longer needed."""
     marks = ",".join("?" * len(ids))
     with db.conn:
-        db.execute(
-            f"UPDATE fed_activities SET queued_at = ?, inboxes = NULL WHERE id IN ({marks})", [now, *ids]
-        )
+        db.execute(f"UPDATE fed_activities SET inboxes = NULL WHERE id IN ({marks})", ids)
+
+
+def unclaim(db: Database, ids: list[str]) -> None:
+    """The engine refused (Redis away): the next hand-over takes them again."""
+    marks = ",".join("?" * len(ids))
+    with db.conn:
+        db.execute(f"UPDATE fed_activities SET queued_at = NULL WHERE id IN ({marks})", ids)
+
+
+def waiting(db: Database) -> list[tuple[str, list[str]]]:
+    """Activities written and not handed over, with their inboxes (tests and the dashboard)."""
+    rows = db.execute(
+        "SELECT id, inboxes FROM fed_activities WHERE inboxes IS NOT NULL ORDER BY created_at, id"
+    ).fetchall()
+    return [(str(r[0]), list(json.loads(r[1]))) for r in rows]
 
 
 def activity(db: Database, activity_id: str) -> tuple[str, bytes] | None:
@@ -122,7 +151,9 @@ def prune(db: Database, now: float | None = None) -> int:
     """Forget activities handed over more than KEEP ago."""
     now = time.time() if now is None else now
     with db.conn:
-        return db.execute("DELETE FROM fed_activities WHERE queued_at < ?", [now - KEEP]).rowcount
+        return db.execute(
+            "DELETE FROM fed_activities WHERE inboxes IS NULL AND queued_at < ?", [now - KEEP]
+        ).rowcount
 
 
 def old_queue(db: Database) -> list[tuple[str, str]]:
@@ -151,11 +182,16 @@ class Outbox:
         """Enqueue every written activity's deliveries; returns how many jobs were new."""
         added = 0
         async with self._lock:
-            while batch := await self.db.run(unqueued):
-                for activity_id, inboxes in batch:
-                    jobs = [(job_key(activity_id, i), job_payload(activity_id, i)) for i in inboxes]
-                    added += await self.jobs.enqueue_many(KIND, jobs) if jobs else 0
-                await self.db.run(partial(mark_queued, ids=[a for a, _ in batch]))
+            while batch := await self.db.run(lambda d: claim(d, time.time())):
+                ids = [a for a, _ in batch]
+                try:
+                    for activity_id, inboxes in batch:
+                        jobs = [(job_key(activity_id, i), job_payload(activity_id, i)) for i in inboxes]
+                        added += await self.jobs.enqueue_many(KIND, jobs)
+                except Exception:
+                    await self.db.run(partial(unclaim, ids=ids))
+                    raise
+                await self.db.run(partial(handed, ids=ids))
         return added
 
     async def adopt_old_queue(self) -> int:

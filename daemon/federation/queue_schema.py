@@ -2,8 +2,8 @@
 
 Migration functions only, appended to the federation set (schema.py registers them):
 - `fed_activities`: each outgoing activity once (its JSON and the local actor whose key signs it);
-  since m301 also the outbox (outbox.py): `inboxes` until the fan-out is handed to the jobs
-  engine, `queued_at` once it was;
+  since m301 also the outbox (outbox.py): `inboxes` until the fan-out has been handed to the
+  jobs engine, `queued_at` when a hand-over took it;
 - `fed_deliveries`: the queue before deliveries became jobs (issue 20); m301 leaves it in place
   because its pending rows can only be handed to the engine by a running daemon (the engine may
   be Redis), which does so once at start-up and empties it. A later release drops it;
@@ -73,7 +73,7 @@ def m301_deliveries_as_jobs(db: Database) -> None:
         ALTER TABLE fed_activities ADD COLUMN inboxes TEXT;
         ALTER TABLE fed_activities ADD COLUMN queued_at REAL;
         UPDATE fed_activities SET queued_at = created_at;
-        CREATE INDEX fed_activities_unqueued ON fed_activities (created_at) WHERE queued_at IS NULL;
+        CREATE INDEX fed_activities_unqueued ON fed_activities (created_at) WHERE inboxes IS NOT NULL;
         CREATE INDEX fed_activities_queued ON fed_activities (queued_at)
     """,
     )

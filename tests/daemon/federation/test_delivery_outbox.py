@@ -31,22 +31,30 @@ def test_an_activity_is_written_once_with_its_distinct_inboxes(db: Database) -> 
     assert outbox.add(db, CREATE, INBOXES, now=100) == 2
     # the same activity again (a sync repeated after a crash), even to more inboxes: nothing
     assert outbox.add(db, CREATE, [*INBOXES, "https://c.test/inbox"], now=101) == 0
-    assert outbox.unqueued(db) == [(CREATE.id, ["https://a.test/inbox", "https://b.test/inbox"])]
+    assert outbox.waiting(db) == [(CREATE.id, ["https://a.test/inbox", "https://b.test/inbox"])]
     assert outbox.activity(db, CREATE.id) == ("aurora", json.dumps(NOTE).encode())
 
 
 def test_what_is_not_an_http_url_is_no_inbox(db: Database) -> None:
     assert outbox.add(db, CREATE, ["", "ftp://x/inbox", "javascript:alert(1)"], now=1) == 0
-    assert outbox.unqueued(db) == []  # nobody to send it to: nothing to hand over
+    assert outbox.waiting(db) == []  # nobody to send it to: nothing to hand over
     assert outbox.describe(db, [CREATE.id, "other"]) == {CREATE.id: ("Create", "aurora")}
 
 
-def test_marked_activities_are_not_handed_over_again_and_are_pruned_later(db: Database) -> None:
+def test_a_claim_holds_until_it_is_stale_and_a_handed_activity_is_pruned_later(db: Database) -> None:
     outbox.add(db, CREATE, INBOXES, now=100)
-    outbox.mark_queued(db, [CREATE.id], now=100)
-    assert outbox.unqueued(db) == []
+    (claimed,) = outbox.claim(db, now=100)
+    assert claimed[0] == CREATE.id
+    assert outbox.claim(db, now=101) == []  # another process's hand-over leaves it alone
+    # the process that claimed it died before the jobs were queued: taken again once stale
+    assert outbox.claim(db, now=100 + outbox.STALE + 1) == [claimed]
+    outbox.unclaim(db, [CREATE.id])  # the engine refused: the next hand-over takes it
+    assert outbox.claim(db, now=500) == [claimed]
+    outbox.handed(db, [CREATE.id])
+    assert outbox.waiting(db) == [] and outbox.claim(db, now=10_000) == []
+    assert outbox.prune(db, now=500 + outbox.KEEP - 1) == 0
     assert outbox.prune(db, now=100 + outbox.KEEP - 1) == 0
-    assert outbox.prune(db, now=100 + outbox.KEEP + 1) == 1
+    assert outbox.prune(db, now=500 + outbox.KEEP + 1) == 1
     assert outbox.activity(db, CREATE.id) is None
 
 

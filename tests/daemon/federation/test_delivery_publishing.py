@@ -44,7 +44,7 @@ def queued(db: Database) -> list[tuple[str, str, str]]:
     """(activity type, signing username, inbox) of every delivery written to the outbox (the
     daemon hands them to the jobs engine after the sync; these tests run the sync alone)."""
     rows = db.execute(
-        "SELECT type, actor, inboxes FROM fed_activities WHERE queued_at IS NULL ORDER BY rowid"
+        "SELECT type, actor, inboxes FROM fed_activities WHERE inboxes IS NOT NULL ORDER BY rowid"
     ).fetchall()
     return [(kind, actor, inbox) for kind, actor, inboxes in rows for inbox in json.loads(inboxes)]
 
