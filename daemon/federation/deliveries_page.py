@@ -99,7 +99,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
         raise _back(f"{which[:MAX_ID]}: not a delivery")  # another kind's job is retried on /admin/jobs
     else:
         chosen = [which]
-    count = sum([await jobs.retry(job_id) for job_id in chosen])
+    count = len([job_id for job_id in chosen if await jobs.retry(job_id)])
     raise _back(f"{count} deliveries sent again" if count else "nothing to retry")
 
 

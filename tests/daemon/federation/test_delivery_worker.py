@@ -84,7 +84,9 @@ async def start(fed_config: DaemonConfig, request: pytest.FixtureRequest) -> Asy
     """Start the app (no HTTP listener: the deliveries go out, nothing comes in) on a backend."""
     runners: list[web.AppRunner] = []
 
-    async def make(settings: DeliverySettings = FAST, backend: str = "sqlite", **changes: Any) -> web.Application:
+    async def make(
+        settings: DeliverySettings = FAST, backend: str = "sqlite", **changes: Any
+    ) -> web.Application:
         redis = request.getfixturevalue("redis_url") if backend == "redis" else ""
         config = dataclasses.replace(
             fed_config, redis_url=redis, jobs_in_process="on", outbound_timeout=10, **changes
@@ -106,7 +108,9 @@ async def start(fed_config: DaemonConfig, request: pytest.FixtureRequest) -> Asy
 async def inboxes() -> AsyncIterator[Callable[..., Awaitable[Inbox]]]:
     servers: list[TestServer] = []
 
-    async def make(app: web.Application, *script: int | tuple[int, dict[str, str]], delay: float = 0.0) -> Inbox:
+    async def make(
+        app: web.Application, *script: int | tuple[int, dict[str, str]], delay: float = 0.0
+    ) -> Inbox:
         inbox = Inbox(app, list(script), delay)
         handler = web.Application()
         handler.router.add_post("/inbox", inbox.handle)
