@@ -69,7 +69,11 @@ class DeliverySettings:
 
     @classmethod
     def from_config(cls, config: DaemonConfig) -> DeliverySettings:
-        return cls(concurrency=config.delivery_concurrency, per_host=config.delivery_per_host)
+        return cls(
+            concurrency=config.delivery_concurrency,
+            per_host=config.delivery_per_host,
+            heartbeat=config.delivery_heartbeat,
+        )
 
     def policy(self) -> Policy:
         # retries: enough that the two days, not a count, decide when a delivery is given up
