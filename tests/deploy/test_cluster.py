@@ -4,27 +4,46 @@ front on loopback ports."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import httpx
 import pytest
 from cluster import Cluster, Process
+from cluster_remote import remote_fan
 from cluster_site import write_site
+from fedsite import Site
 from proxy_configs import Ports
 from serve_process import free_port
 
 pytestmark = pytest.mark.slow
 
 
-def start_web(cluster: Cluster, proxy_port: int) -> tuple[Process, Process]:
-    write_site(cluster.public, f"http://127.0.0.1:{proxy_port}")
-    env = {"TUNECAMP_PUBLIC_URL": f"http://127.0.0.1:{proxy_port}"}
-    first = cluster.serve("web1", env=env)
-    second = cluster.serve("web2", env=env)
+def start_web(cluster: Cluster, proxy_port: int, site: bool = True) -> tuple[Process, Process]:
+    """Two web processes and two workers, on one data folder and Redis, the site built beforehand."""
+    if site:
+        write_site(cluster.public, f"http://127.0.0.1:{proxy_port}")
+    cluster.env["TUNECAMP_PUBLIC_URL"] = f"http://127.0.0.1:{proxy_port}"
+    first = cluster.serve("web1")
+    second = cluster.serve("web2")
+    workers = [cluster.worker("worker1"), cluster.worker("worker2")]
     for process in (first, second):
         cluster.wait_http(process)
+    for worker in workers:
+        cluster.running(worker)
     return first, second
+
+
+async def until(found: Callable[[], Any], what: str, cluster: Cluster, timeout: float = 90) -> None:
+    """Until `found()` is true; generous, the machine may be loaded. Fails with the processes' logs."""
+    deadline = time.monotonic() + timeout
+    while not found():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout:.0f} s\n{cluster.logs()}")
+        await asyncio.sleep(0.1)
 
 
 def test_nginx_serves_the_site_and_proxies_the_daemons(cluster: Cluster) -> None:
@@ -121,3 +140,35 @@ async def test_chat_sockets_on_different_processes_and_through_nginx_hear_each_o
             await heard(ws, "hello through nginx")
         for ws in (one, two, proxied):
             await ws.close()
+
+
+async def test_a_release_reaches_a_follower_once_through_the_workers(cluster: Cluster) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    site = Site(cluster.public, base=base)
+    site.write()  # the actors and the manifest, no release yet
+    web1, web2 = start_web(cluster, port, site=False)
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    cluster.wait_http(nginx)
+    async with remote_fan() as fan, aiohttp.ClientSession() as session:
+        inbox = f"{base}/users/aurora/inbox"
+        body, headers = fan.follow(site.actor_id("aurora"), inbox)
+        headers.pop("Host")  # the client's own, the same host and port
+        async with session.post(inbox, data=body, headers=headers) as answer:
+            assert answer.status in (200, 202), await answer.text()
+        await until(lambda: fan.of_type("Accept"), "the Accept of the Follow", cluster)
+
+        site.publish("first-light")  # what a build does: both web processes see the manifest change
+        await until(lambda: fan.of_type("Create"), "the new release's Create", cluster)
+        await asyncio.sleep(12)  # both processes' hand-overs (every 5 s) and the workers have had their turn
+        assert [r.path for r in fan.of_type("Accept")] == ["/users/fan/inbox"]
+        creates = fan.of_type("Create")
+        assert len(creates) == 1, [r.activity["id"] for r in creates]  # exactly once
+        create = creates[0]
+        assert create.path == "/inbox"  # the follower's server's shared inbox
+        assert create.activity["object"]["id"] == f"{base}/ap/releases/first-light/note.json"
+        signature = create.headers["Signature"]
+        assert (
+            f'keyId="{site.actor_id("aurora")}#main-key"' in signature
+            and 'algorithm="rsa-sha256"' in signature
+        )
