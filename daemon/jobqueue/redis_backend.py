@@ -244,8 +244,14 @@ def wrapper(jobs: RedisJobs, kind: Kind) -> Any:
 
     async def run(ctx: dict[str, Any], *, payload: dict[str, Any]) -> None:
         saq_job: SaqJob = ctx["job"]
-        job = Job(records.job_id(kind.name, saq_job.key), kind.name, saq_job.key, payload,
-                  saq_job.attempts - 1, saq_job.queued / 1000)  # fmt: skip
+        job = Job(
+            records.job_id(kind.name, saq_job.key),
+            kind.name,
+            saq_job.key,
+            payload,
+            saq_job.attempts - 1,
+            saq_job.queued / 1000,
+        )
         beat = asyncio.create_task(_heartbeat(saq_job, policy.heartbeat / 3))
         try:
             async with asyncio.timeout(policy.timeout):
@@ -337,6 +343,11 @@ class RedisConsumer:
 
     async def stop(self, timeout: float) -> None:
         """Each kind's SAQ worker waits `settings.grace` for its jobs, then cancels them: SAQ queues those again."""
+        for worker in self.workers:
+            worker.event.set()
+            for task in worker.tasks:  # SAQ's upkeep sleeps out its timer (up to minutes) before it stops
+                if task.get_name() != "process":
+                    task.cancel()
         await asyncio.gather(*(worker.stop() for worker in self.workers), return_exceptions=True)
         for task in self._tasks:
             task.cancel()
