@@ -60,6 +60,7 @@ from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.federation import notes as federation_notes
 from tunecamp.daemon.federation.following import ArtistFollowing
 from tunecamp.daemon.grants import GRANTS, GrantSigner
+from tunecamp.daemon.jobqueue import feature as jobqueue
 from tunecamp.daemon.live import feature as live
 from tunecamp.daemon.live.api import HUB as LIVE_HUB
 from tunecamp.daemon.outbound import Outbound, OutboundConfig
@@ -81,6 +82,7 @@ log = logging.getLogger("tunecamp.daemon")
 Feature = Callable[[web.Application], None]
 
 FEATURES: tuple[Feature, ...] = (
+    jobqueue.setup,  # first: app[JOBS] exists before any feature's own start, KINDS before any register
     accounts.setup,
     admin.setup,
     site.setup,

@@ -1,7 +1,7 @@
 """The `tunecamp` command: the one place where the generator's and the daemon's commands meet.
 
 `tunecamp()` builds the group when it is called, never at import: the generator's group
-(init, build, watch, publish...) with the daemon's commands added (serve, user, backup, discover, enrich) and,
+(init, build, watch, publish...) with the daemon's commands added (serve, worker, user, backup, discover, enrich) and,
 under `user`, the Subsonic feature's (subsonic-password, api-key). The console script runs
 `main()`; `python -m tunecamp.daemon.cli` does the same. SENTRY_DSN, when set, reports the CLI's
 own crashes too.
@@ -20,6 +20,7 @@ def tunecamp() -> click.Group:
     from tunecamp.daemon.discovery import commands as discovery
     from tunecamp.daemon.enrich import commands as enrich
     from tunecamp.daemon.federation import commands as federation
+    from tunecamp.daemon.jobqueue import commands as jobqueue
     from tunecamp.daemon.subsonic import commands as subsonic
     from tunecamp.daemon.unlock import commands as unlock
     from tunecamp.generator.cli import cli
@@ -35,6 +36,7 @@ def tunecamp() -> click.Group:
         federation.federation,
         discovery.discover,
         enrich.enrich,
+        jobqueue.worker,
     ):
         cli.add_command(command)
     return cli

@@ -99,6 +99,10 @@ class DaemonConfig:
     chat_sockets_per_address: int = field(default=20, metadata={"env": "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS"})
     sentry_dsn: str | None = field(default=None, metadata={"env": "SENTRY_DSN"}, repr=False)
     redis_url: str = field(default="", metadata={"env": "TUNECAMP_REDIS_URL"}, repr=False)
+    jobs_in_process: str = field(default="auto", metadata={"env": "TUNECAMP_JOBS_IN_PROCESS"})
+    jobs_concurrency: int = field(default=0, metadata={"env": "TUNECAMP_JOBS_CONCURRENCY"})  # 0: per kind
+    jobs_poll: float = field(default=1.0, metadata={"env": "TUNECAMP_JOBS_POLL"})
+    jobs_keep_done: int = field(default=86400, metadata={"env": "TUNECAMP_JOBS_KEEP_DONE"})
     federation_seeds: str = field(default="", metadata={"env": "TUNECAMP_FEDERATION_SEEDS"})
     discovery_interval: int = field(default=6 * 3600, metadata={"env": "TUNECAMP_DISCOVERY_INTERVAL"})
     musicbrainz_url: str = field(
@@ -223,6 +227,21 @@ class DaemonConfig:
                 "TUNECAMP_REDIS_URL: expected redis://host:port/db, rediss://... or unix:///path"
             )
         self._check_enrichment()
+        self._check_jobs()
+
+    def _check_jobs(self) -> None:
+        if self.jobs_in_process not in ("auto", "on", "off"):
+            raise ConfigError(f"TUNECAMP_JOBS_IN_PROCESS={self.jobs_in_process}: auto, on or off")
+        if not 0 <= self.jobs_concurrency <= 1000:
+            raise ConfigError(
+                f"TUNECAMP_JOBS_CONCURRENCY={self.jobs_concurrency}: 0 (each kind's own) or 1 to 1000"
+            )
+        if not 0.05 <= self.jobs_poll <= 60:
+            raise ConfigError(f"TUNECAMP_JOBS_POLL={self.jobs_poll:g}: 0.05 to 60 seconds")
+        if not 0 <= self.jobs_keep_done <= 30 * 86400:
+            raise ConfigError(
+                f"TUNECAMP_JOBS_KEEP_DONE={self.jobs_keep_done}: 0 to 2592000 seconds (30 days)"
+            )
 
     def _check_enrichment(self) -> None:
         for name in ("musicbrainz", "coverart", "discogs", "itunes", "lyrics", "lrclib"):

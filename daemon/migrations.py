@@ -31,6 +31,7 @@ from tunecamp.daemon.chat import schema as chat
 from tunecamp.daemon.discovery import schema as discovery
 from tunecamp.daemon.enrich import schema as enrich
 from tunecamp.daemon.federation import schema as federation
+from tunecamp.daemon.jobqueue import schema as jobqueue
 from tunecamp.daemon.live import schema as live
 from tunecamp.daemon.payments import schema as payments
 from tunecamp.daemon.site import schema as site
@@ -67,6 +68,7 @@ SETS: tuple[Migrations, ...] = (
     discovery.MIGRATIONS,
     chat.MIGRATIONS,
     enrich.MIGRATIONS,
+    jobqueue.MIGRATIONS,
 )
 
 

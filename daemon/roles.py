@@ -35,6 +35,7 @@ MODERATION = "moderation"
 CHAT_MODERATE = "chat.moderate"
 REPLIES = "replies"
 FEDERATION = "federation"
+JOBS = "jobs"
 SETTINGS = "settings"
 
 
@@ -65,6 +66,7 @@ MATRIX: dict[str, tuple[str, dict[str, Grant]]] = {
         _row("no", "no", "assigned", "yes", "yes"),
     ),
     FEDERATION: ("follow, block and deliver to other servers", _row("no", "no", "no", "yes", "yes")),
+    JOBS: ("see the background jobs, retry failed ones", _row("no", "no", "no", "yes", "yes")),
     SETTINGS: ("instance settings, keys, payments", _row("no", "no", "no", "no", "yes")),
 }
 

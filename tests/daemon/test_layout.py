@@ -64,6 +64,7 @@ def test_the_features_are_the_folders() -> None:
         "discovery",
         "enrich",
         "federation",
+        "jobqueue",
         "live",
         "payments",
         "site",
