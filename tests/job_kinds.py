@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tunecamp.daemon.accounts import feature as accounts
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import CONFIG
 from tunecamp.daemon.config import DaemonConfig
@@ -92,5 +93,5 @@ def feature(app: web.Application) -> None:
 
 
 def create(config: DaemonConfig) -> web.Application:
-    """The app of the job tests: the job queue and the test kinds (and no other feature)."""
-    return create_app(config, features=(jobqueue.setup, feature))
+    """The app of the job tests: the job queue, signing in (for the dashboard) and the test kinds."""
+    return create_app(config, features=(jobqueue.setup, accounts.setup, feature))

@@ -8,6 +8,7 @@
 - redis_records.py    the Redis backend's own records: dead letters, retrying jobs, done counts, workers
 - consumers.py        which consumers a process runs (serve or worker), started after the app's resources
 - dashboard.py        /admin/jobs and /api/admin/jobs
-- commands.py         `tunecamp worker`
+- worker.py           `tunecamp worker`'s process: the app started without HTTP, stopped on a signal
+- commands.py         `tunecamp worker` (the click command)
 - feature.py          setup(app)
 """

@@ -244,8 +244,14 @@ def wrapper(jobs: RedisJobs, kind: Kind) -> Any:
 
     async def run(ctx: dict[str, Any], *, payload: dict[str, Any]) -> None:
         saq_job: SaqJob = ctx["job"]
-        job = Job(records.job_id(kind.name, saq_job.key), kind.name, saq_job.key, payload,
-                  saq_job.attempts - 1, saq_job.queued / 1000)  # fmt: skip
+        job = Job(
+            records.job_id(kind.name, saq_job.key),
+            kind.name,
+            saq_job.key,
+            payload,
+            saq_job.attempts - 1,
+            saq_job.queued / 1000,
+        )
         beat = asyncio.create_task(_heartbeat(saq_job, policy.heartbeat / 3))
         try:
             async with asyncio.timeout(policy.timeout):

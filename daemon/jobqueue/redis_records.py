@@ -90,9 +90,18 @@ async def failed(redis: aioredis.Redis, kinds: list[str], limit: int) -> list[Fa
         r = await record(redis, kind, job_key)
         if r is not None:
             jobs.append(
-                FailedJob(job_id(kind, job_key), kind, job_key, r["state"], r["attempts"], r["error"],
-                          r["enqueued_at"], r["updated_at"], r.get("next_at"))
-            )  # fmt: skip
+                FailedJob(
+                    job_id(kind, job_key),
+                    kind,
+                    job_key,
+                    r["state"],
+                    r["attempts"],
+                    r["error"],
+                    r["enqueued_at"],
+                    r["updated_at"],
+                    r.get("next_at"),
+                )
+            )
     return jobs
 
 

@@ -160,8 +160,17 @@ class SqliteConsumer:
         except Exception as exc:
             outcome = judge(kind.policy, job, exc, time.time())
             level = logging.WARNING if outcome.state == "dead" else logging.INFO
-            log.log(level, "job %s %s (%s): %s; %s", job.kind, job.key, job.id, outcome.error,
-                    "dead: retry it from /admin/jobs" if outcome.state == "dead" else f"retry in {outcome.delay:.0f} s")  # fmt: skip
+            log.log(
+                level,
+                "job %s %s (%s): %s; %s",
+                job.kind,
+                job.key,
+                job.id,
+                outcome.error,
+                "dead: retry it from /admin/jobs"
+                if outcome.state == "dead"
+                else f"retry in {outcome.delay:.0f} s",
+            )
         self.running.pop(int(job.id), None)
         self.ended.append((int(job.id), outcome))
         self.wake.set()
@@ -190,8 +199,12 @@ class SqliteConsumer:
             return store.sweep(d, lapse, now)
 
         for kind, key, state in await self.jobs.db.run(beat):
-            log.warning("job %s %s: its worker stopped answering; %s", kind, key,
-                        "dead after too many attempts" if state == "dead" else "queued again")  # fmt: skip
+            log.warning(
+                "job %s %s: its worker stopped answering; %s",
+                kind,
+                key,
+                "dead after too many attempts" if state == "dead" else "queued again",
+            )
             self.wake.set()
 
     async def stop(self, timeout: float) -> None:

@@ -118,9 +118,16 @@ def beat(db: Database, worker: WorkerRow, now: float) -> None:
         db.conn.execute(
             "INSERT INTO job_workers (id, host, pid, kinds, in_serve, started_at, seen_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at",
-            (worker.id, worker.host, worker.pid, json.dumps(worker.kinds), int(worker.in_serve),
-             worker.started_at, now),
-        )  # fmt: skip
+            (
+                worker.id,
+                worker.host,
+                worker.pid,
+                json.dumps(worker.kinds),
+                int(worker.in_serve),
+                worker.started_at,
+                now,
+            ),
+        )
 
 
 def gone(db: Database, worker_id: str) -> None:
@@ -188,11 +195,18 @@ def failed(db: Database, limit: int) -> list[FailedJob]:
     rows = sorted(dead + retrying, key=lambda r: r[7], reverse=True)[:limit]
     return [
         FailedJob(
-            str(r[0]), r[1], r[2], "dead" if r[3] == "dead" else "retrying", r[4], r[5], r[6], r[7],
+            str(r[0]),
+            r[1],
+            r[2],
+            "dead" if r[3] == "dead" else "retrying",
+            r[4],
+            r[5],
+            r[6],
+            r[7],
             r[8] if r[3] == "queued" else None,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def retry(db: Database, job_id: int | None, now: float) -> int:
@@ -208,7 +222,7 @@ def retry(db: Database, job_id: int | None, now: float) -> int:
             changed = db.conn.execute(
                 f"UPDATE OR IGNORE jobs SET {fresh} WHERE id = ? AND state = 'dead'", (now, now, now, job_id)
             ).rowcount
-            changed += db.conn.execute(
+            changed = changed or db.conn.execute(
                 "UPDATE jobs SET next_at = ?, updated = ? WHERE id = ? AND state = 'queued'",
                 (now, now, job_id),
             ).rowcount
