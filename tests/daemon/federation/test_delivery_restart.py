@@ -123,11 +123,7 @@ async def test_a_restart_mid_run_loses_and_duplicates_nothing(config: DaemonConf
 
     await wait(three_answered_one_hanging, "the first daemon did not deliver")
     await wait(
-        lambda: first.app[DB].run(
-            lambda db: (
-                db.execute(DONE).fetchone()[0] == 3
-            )
-        ),
+        lambda: first.app[DB].run(lambda db: db.execute(DONE).fetchone()[0] == 3),
         "three acknowledgements were not recorded",
     )
     await first.close()  # stopped with the fourth in flight: handed back to the queue
@@ -136,14 +132,12 @@ async def test_a_restart_mid_run_loses_and_duplicates_nothing(config: DaemonConf
     second = await start_daemon(config)
     try:
         await wait(
-            lambda: second.app[DB].run(
-                lambda db: (
-                    db.execute(DONE).fetchone()[0] == 4
-                )
-            ),
+            lambda: second.app[DB].run(lambda db: db.execute(DONE).fetchone()[0] == 4),
             "the interrupted delivery was lost",
         )
-        await asyncio.sleep(3.5)  # longer than a heartbeat: anything left to send again would have gone by now
+        await asyncio.sleep(
+            3.5
+        )  # longer than a heartbeat: anything left to send again would have gone by now
     finally:
         await second.close()
     create = f"{site.base}/ap/releases/dawn/create.json"
@@ -220,7 +214,9 @@ async def test_a_killed_serve_process_loses_and_duplicates_nothing(
             timeout=30,
             expected=4,
         )
-        await asyncio.sleep(5.5)  # longer than a heartbeat: anything left to send again would have gone by now
+        await asyncio.sleep(
+            5.5
+        )  # longer than a heartbeat: anything left to send again would have gone by now
     finally:
         second.terminate()
         second.wait()
