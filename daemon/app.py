@@ -151,11 +151,10 @@ def live_stations(app: web.Application) -> Callable[[], list[LiveStation]]:
         if hub is None:
             return []
         base = app[CONFIG].url
-        return [
-            LiveStation(s.id, s.broadcast.artist, s.broadcast.title, status["playlist"], status["page"])
-            for s in list(hub.sessions.values())
-            if s.state == "live" and (status := s.status(base))
-        ]
+        here = [s.status(base) for s in list(hub.sessions.values()) if s.state == "live"]
+        # with Redis, other processes' broadcasts too (as of the hub's last heartbeat)
+        there = [s for s in hub.shared.elsewhere.values() if s["live"]] if hub.shared else []
+        return [LiveStation(s["id"], s["artist"], s["title"], s["playlist"], s["page"]) for s in here + there]
 
     return stations
 
