@@ -9,6 +9,7 @@ fetch.py       every request through the guarded outbound client, per host and o
 crawler.py     one crawl, breadth first, level by level
 store.py       the tables: what a crawl found, what the pages show
 service.py     one crawl at a time, its record, the export, the schedule
+crawl_job.py   a crawl as the background job "discovery.crawl": queued, deduplicated, retried
 export.py      /api/community/sites and data/network.json for the site's /network/ page
 endpoints.py   GET /api/community/instance, /peers, /sites
 dashboard.py   /admin/discovery: instances, seeds, blocks, the background crawl

@@ -2,7 +2,9 @@
 
 It lists the instances found (online first, then offline with since when and why), the
 seeds, the blocks, and the background crawl: the one running now, the last crawls with their
-requests and failures. Managers and Owners see it, may start a crawl, and may follow an
+requests and failures. "Crawl now" queues a crawl job (crawl_job.py): the page shows the crawl
+this process runs with its progress, and one queued or running in another process (a worker)
+from the job counts and the crawl's row. Managers and Owners see it, may start a crawl, and may follow an
 instance's artists (the site's label actor follows each, through the federation feature's
 `appkeys.FOLLOWS`, handed over when federation is composed); only an Owner adds a seed or
 blocks an origin (instance settings). Every action redirects back with a line saying what
@@ -22,6 +24,7 @@ from aiohttp import web
 from tunecamp.daemon.appkeys import DB, FOLLOWS
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.discovery import store
+from tunecamp.daemon.discovery.crawl_job import crawl_counts, crawl_state, queue_crawl
 from tunecamp.daemon.discovery.protocol import origin_of
 from tunecamp.daemon.discovery.service import DISCOVERY_KEY
 from tunecamp.daemon.html import render
@@ -72,6 +75,12 @@ async def page(request: web.Request) -> web.Response:
         blocks=data["blocks"],
         crawls=data["crawls"],
         crawl=discovery.status,
+        crawl_jobs=crawl_state(
+            await crawl_counts(request.app),
+            discovery.status.running,
+            data["crawls"][0] if data["crawls"] else None,
+            discovery.clock(),
+        ),
         limits=discovery.settings.limits,
         interval=discovery.settings.interval,
         now=discovery.clock(),
@@ -123,22 +132,9 @@ async def blocks(request: web.Request) -> web.StreamResponse:
 
 @requires(FEDERATION)
 async def crawl_now(request: web.Request) -> web.StreamResponse:
-    discovery = request.app[DISCOVERY_KEY]
-    if discovery.busy:
-        raise back_to("a crawl is running already")
-    tasks = request.app[TASKS]
-
-    async def crawl() -> None:
-        try:
-            await discovery.crawl("dashboard")
-        except Exception:  # shown on the page (status.last_error); the page's request is long answered
-            log.exception("the discovery crawl started from the dashboard failed")
-
-    task = asyncio.create_task(crawl())
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    await asyncio.sleep(0)  # its status shows as running on the page it redirects to
-    raise back_to(f"crawl started at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
+    if request.app[DISCOVERY_KEY].busy or not await queue_crawl(request.app, "dashboard"):
+        raise back_to("a crawl is queued or running already")
+    raise back_to(f"crawl queued at {time.strftime('%H:%M:%S', time.gmtime())} UTC; reload to follow it")
 
 
 def setup(app: web.Application) -> None:

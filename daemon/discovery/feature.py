@@ -3,7 +3,9 @@
 At start (`discovery_ctx`, after the database and the outbound client) the service is made
 with the seeds of the settings and the `SEED_SOURCE` create_app hands over (the federation's
 remote accounts), and, unless TUNECAMP_DISCOVERY_INTERVAL is 0, the background crawl is
-scheduled: every interval, with jitter, the first once the last crawl is that old.
+scheduled: every interval, with jitter, the first once the last crawl is that old. A crawl is
+a background job, "discovery.crawl" (crawl_job.py): the schedule and the dashboard queue it,
+whichever process runs jobs crawls (`tunecamp serve` itself on SQLite, `tunecamp worker` on Redis).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiohttp import web
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB, OUTBOUND
 from tunecamp.daemon.discovery import dashboard, endpoints, follows
+from tunecamp.daemon.discovery.crawl_job import queue_crawl, register_crawl
 from tunecamp.daemon.discovery.limits import DiscoverySettings
 from tunecamp.daemon.discovery.service import DISCOVERY_KEY, Discovery
 
@@ -43,7 +46,7 @@ async def discovery_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     scheduler = None
     if discovery.settings.interval and app[DB].error is None:
-        scheduler = asyncio.create_task(discovery.schedule())
+        scheduler = asyncio.create_task(discovery.schedule(lambda: queue_crawl(app, "schedule")))
     yield
     for task in [scheduler, *app[dashboard.TASKS]]:
         if task is not None:
@@ -55,6 +58,7 @@ async def discovery_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.discovery")
     app.cleanup_ctx.append(discovery_ctx)
+    register_crawl(app)
     endpoints.setup(app)
     dashboard.setup(app)
     follows.setup(app)

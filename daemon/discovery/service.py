@@ -1,5 +1,8 @@
 """The discovery service: one crawl at a time, its record, the export, and the schedule.
 
+A crawl runs as a background job (crawl_job.py) in whichever process runs jobs; `status` is
+what this process knows of the crawl it runs itself.
+
 One per daemon (`DISCOVERY`), made in the feature's cleanup context; `tunecamp discover` makes
 its own. The seeds of a crawl are the settings' (TUNECAMP_FEDERATION_SEEDS), the Owner's (the
 dashboard) and the servers of the fediverse accounts this instance federates with, which the
@@ -175,19 +178,30 @@ class Discovery:
             await self.on_export()
         return changed
 
-    async def schedule(self) -> None:
-        """Crawl every interval (with jitter), the first one when the last crawl is that old."""
+    async def schedule(self, enqueue: Callable[[], Awaitable[object]]) -> None:
+        """Queue a crawl every interval (with jitter), the first when the last crawl is that old.
+
+        `enqueue` queues the "discovery.crawl" job (crawl_job.py) that whichever process runs
+        jobs takes; a crawl started meanwhile elsewhere (another web process's schedule, the
+        dashboard) puts the next one off instead.
+        """
         interval = self.settings.interval
-        last = await self.db.run(lambda d: store.crawls(d, 1))
-        since = self.clock() - (last[0]["started_at"] if last else 0.0)
-        delay = max(60.0, interval - since)  # a restart does not crawl again at once
+        delay = max(60.0, interval - await self._since_last())  # a restart does not crawl again at once
         while True:
             await self.sleep(delay * (1 + random.uniform(-JITTER, JITTER)))
+            since = await self._since_last()
+            if since < interval / 2:
+                delay = max(60.0, interval - since)
+                continue
             try:
-                await self.crawl("schedule")
-            except Exception:  # the next one tries again
-                log.exception("the discovery crawl failed")
+                await enqueue()
+            except Exception:  # the queue's store is down: the next turn tries again
+                log.exception("the discovery crawl could not be queued")
             delay = interval
+
+    async def _since_last(self) -> float:
+        last = await self.db.run(lambda d: store.crawls(d, 1))
+        return self.clock() - (last[0]["started_at"] if last else 0.0)
 
 
 def package_version() -> str:

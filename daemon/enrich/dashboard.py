@@ -4,6 +4,8 @@
 /admin/enrich/{slug} shows the release's last diff as a form, a checkbox per field: ticked for
 an empty field, unticked over the artist's value (ticking it is the form's --overwrite). The
 form sends which proposals, never values: what is written is the diff the daemon stored.
+"Look up" queues a job (lookup_job.py); the page says "looking up…" and reloads itself (admin.js)
+until the diff is in, or says why the look-up failed.
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ from tunecamp.daemon.appkeys import BUILDS, CONFIG, DB
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.enrich import store
 from tunecamp.daemon.enrich.catalog import NoRelease, read_queries
-from tunecamp.daemon.enrich.diff import Options, stale
+from tunecamp.daemon.enrich.diff import stale
+from tunecamp.daemon.enrich.lookup_job import pending, queue_lookup
 from tunecamp.daemon.enrich.model import ReleaseQuery
-from tunecamp.daemon.enrich.service import Enricher
+from tunecamp.daemon.enrich.service import ENRICHER
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.html import render
 from tunecamp.daemon.roles import CONTENT_MANAGE, DRAFTS_VIEW, requires
 from tunecamp.generator.catalog.slugs import is_safe_slug
 
 BASE = "/admin/enrich"
-ENRICHER = web.AppKey("enricher", Enricher)
 
 
 async def release_scope(request: web.Request) -> set[str]:
@@ -63,6 +65,7 @@ async def page(request: web.Request) -> web.Response:
         release=q,
         diff=saved[0] if saved else None,
         looked_up=saved[2] if saved else None,
+        lookup=await pending(request.app, q.slug),
         now=time.time(),
     )
 
@@ -71,14 +74,10 @@ async def page(request: web.Request) -> web.Response:
 async def lookup(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     q = await _query(request)
-    enricher = request.app[ENRICHER]
-    if enricher.lock.locked():  # each look-up sends a few dozen requests: one at a time is plenty
-        raise http_error(429, "a look-up is running; try again when it ends", **{"Retry-After": "5"})
-    async with enricher.lock:
-        result = await enricher.run([q], Options(refresh=bool(form.get("refresh"))), "dashboard")
-    diff = result.diffs[0]
-    failed = f"; failed: {'; '.join(result.counters.failures)}" if result.counters.failures else ""
-    flash = f"{len(diff.proposals)} proposal(s). {diff.match}{failed}"
+    if await queue_lookup(request.app, q.slug, bool(form.get("refresh"))):
+        flash = "looking the release up: this page shows the proposals when they are in"
+    else:
+        flash = "a look-up of this release is queued or running already"
     raise web.HTTPSeeOther(f"{BASE}/{q.slug}?flash={quote(flash)}")
 
 

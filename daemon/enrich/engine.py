@@ -26,7 +26,7 @@ async def _guarded(ctx: Context, provider: str, call: Awaitable[T], empty: T) ->
     try:
         return await call
     except ProviderError as exc:
-        ctx.fetch.counters.fail(provider, str(exc))
+        ctx.fetch.counters.fail(provider, str(exc), exc.retry_after)
     except SHAPE_ERRORS as exc:
         ctx.fetch.counters.fail(provider, f"an answer of an unexpected shape ({type(exc).__name__})")
     return empty

@@ -1,7 +1,9 @@
 """The enrichment feature: the dashboard's Enrich pages, and the service behind them.
 
 At start (`enrich_ctx`, after the database and the outbound client) one `Enricher` is made for
-the daemon's life: its MusicBrainz pacer is then shared by every look-up the daemon makes.
+the daemon's life: its MusicBrainz pacer is then shared by every look-up the daemon makes, and
+with Redis by every process of the instance (one request a second, whatever the workers). The
+dashboard's look-ups are "enrich.lookup" jobs (lookup_job.py).
 """
 
 from __future__ import annotations
@@ -13,16 +15,25 @@ from aiohttp import web
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import CONFIG, DB, OUTBOUND
 from tunecamp.daemon.enrich import dashboard
-from tunecamp.daemon.enrich.service import Enricher
+from tunecamp.daemon.enrich.lookup_job import register_lookup
+from tunecamp.daemon.enrich.pacer import RedisPacer
+from tunecamp.daemon.enrich.service import ENRICHER, Enricher
 from tunecamp.daemon.enrich.settings import EnrichSettings
+from tunecamp.daemon.redis_link import REDIS
+
+PACE_KEY = "tunecamp:enrich:pace:musicbrainz"  # one per Redis database: one instance
 
 
 async def enrich_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[dashboard.ENRICHER] = Enricher(app[DB], app[OUTBOUND], EnrichSettings.from_config(app[CONFIG]))
+    settings = EnrichSettings.from_config(app[CONFIG])
+    redis = app.get(REDIS)
+    pace = None if redis is None else RedisPacer(redis, PACE_KEY, settings.musicbrainz_interval)
+    app[ENRICHER] = Enricher(app[DB], app[OUTBOUND], settings, musicbrainz_pace=pace)
     yield
 
 
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.enrich")
     app.cleanup_ctx.append(enrich_ctx)
+    register_lookup(app)
     dashboard.setup(app)

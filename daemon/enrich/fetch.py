@@ -22,7 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from tunecamp.daemon.db import Db
-from tunecamp.daemon.enrich.pacer import Pacer
+from tunecamp.daemon.enrich.pacer import Pace
 from tunecamp.daemon.outbound import Outbound, OutboundError
 
 RETRIES = 2
@@ -31,7 +31,15 @@ TRANSIENT_PAUSE = 0.5
 
 
 class ProviderError(Exception):
-    """A provider that could not answer this time: the reason names it."""
+    """A provider that could not answer this time: the reason names it.
+
+    `retry_after`: the provider rate-limited us and asked for that many seconds (a look-up job
+    is tried again then, rather than recording a diff without it).
+    """
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 # A JSON answer of the wrong shape (a string where an object was documented...) raises these in the
@@ -47,11 +55,14 @@ class Counters:
     cached: int = 0
     answered: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
+    rate_limited: dict[str, float] = field(default_factory=dict)  # provider: the Retry-After it sent
 
-    def fail(self, provider: str, reason: str) -> None:
+    def fail(self, provider: str, reason: str, retry_after: float | None = None) -> None:
         line = f"{provider}: {reason}"
         if line not in self.failures:
             self.failures.append(line)
+        if retry_after is not None:
+            self.rate_limited[provider] = max(retry_after, self.rate_limited.get(provider, 0.0))
 
 
 def retry_after(headers: Mapping[str, str], now: float) -> float | None:
@@ -92,7 +103,7 @@ class Fetcher:
         provider: str,
         url: str,
         *,
-        pacer: Pacer | None = None,
+        pacer: Pace | None = None,
         headers: Mapping[str, str] | None = None,
         key_extra: str = "",
     ) -> Any | None:
@@ -131,7 +142,7 @@ class Fetcher:
         provider: str,
         url: str,
         accept: str,
-        pacer: Pacer | None,
+        pacer: Pace | None,
         headers: Mapping[str, str] | None,
         max_bytes: int | None,
     ) -> tuple[int, bytes]:
@@ -152,7 +163,9 @@ class Fetcher:
                     wait = retry_after(exc.headers, self.clock())
                     wait = 1.0 if wait is None else wait
                     if attempt == RETRIES or wait > MAX_WAIT:
-                        raise ProviderError(f"rate-limited (HTTP {exc.status}); try again later") from None
+                        raise ProviderError(
+                            f"rate-limited (HTTP {exc.status}); try again later", retry_after=wait
+                        ) from None
                     await asyncio.sleep(wait)
                     continue
                 if exc.status is None and transient_left and _transient(exc.reason):

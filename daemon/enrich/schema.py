@@ -5,7 +5,9 @@
 - enrich_runs: one row per look-up (command or dashboard): what was looked up, which providers
   answered, what failed, for the dashboard's list;
 - enrich_proposals: the last diff per release, which the dashboard's form applies from (the form
-  sends which fields, never values).
+  sends which fields, never values);
+- enrich_lookups: the dashboard's look-up of a release while it is queued, running or waiting to
+  be tried again, or why it failed; gone once its diff is saved.
 """
 
 from __future__ import annotations
@@ -45,6 +47,22 @@ def m001_enrich(db: Database) -> None:
             run_id INTEGER,
             diff TEXT NOT NULL,                 -- JSON: the proposals, see model.py
             created_at REAL NOT NULL
+        );
+        """
+    )
+
+
+@MIGRATIONS(name="m002_enrich_lookups")
+def m002_enrich_lookups(db: Database) -> None:
+    # a look-up is a background job (lookup_job.py): the page shows it pending, or why it failed,
+    # whichever process runs it and whichever queue backend holds it
+    db.executescript(
+        """
+        CREATE TABLE enrich_lookups (
+            slug TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'retrying', 'failed')),
+            error TEXT NOT NULL DEFAULT '',
+            updated_at REAL NOT NULL
         );
         """
     )

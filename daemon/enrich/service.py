@@ -1,22 +1,24 @@
 """A run of enrichment: releases looked up one after another, recorded for the dashboard.
 
-Both `tunecamp enrich` and the dashboard make an `Enricher` (the daemon one for its life, so
-its MusicBrainz pacer is shared by every look-up of the process) and call `run`, then `apply`.
+Both `tunecamp enrich` and the daemon make an `Enricher` (the daemon one for its life, so
+its MusicBrainz pacer is shared by every look-up of the process, or of the instance through
+Redis) and call `run`, then `apply`; the daemon's look-ups run as jobs (lookup_job.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from aiohttp import web
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.enrich import applier, engine, store
 from tunecamp.daemon.enrich.diff import Options
 from tunecamp.daemon.enrich.fetch import Counters, Fetcher
 from tunecamp.daemon.enrich.model import Diff, Proposal, ReleaseQuery
-from tunecamp.daemon.enrich.pacer import Pacer
+from tunecamp.daemon.enrich.pacer import Pace, Pacer
 from tunecamp.daemon.enrich.settings import Context, EnrichSettings
 from tunecamp.daemon.outbound import Outbound
 
@@ -33,14 +35,18 @@ class RunResult:
 
 class Enricher:
     def __init__(
-        self, db: Db, outbound: Outbound, settings: EnrichSettings, clock: Callable[[], float] = time.time
+        self,
+        db: Db,
+        outbound: Outbound,
+        settings: EnrichSettings,
+        clock: Callable[[], float] = time.time,
+        musicbrainz_pace: Pace | None = None,
     ) -> None:
         self.db = db
         self.outbound = outbound
         self.settings = settings
         self.clock = clock
-        self.musicbrainz_pace = Pacer(settings.musicbrainz_interval)
-        self.lock = asyncio.Lock()  # the dashboard runs one look-up at a time
+        self.musicbrainz_pace = musicbrainz_pace or Pacer(settings.musicbrainz_interval)
 
     def context(self, refresh: bool) -> Context:
         fetch = Fetcher(
@@ -49,8 +55,16 @@ class Enricher:
         return Context(self.settings, fetch, self.musicbrainz_pace)
 
     async def run(
-        self, queries: list[ReleaseQuery], options: Options, trigger: str, progress: Progress | None = None
+        self,
+        queries: list[ReleaseQuery],
+        options: Options,
+        trigger: str,
+        progress: Progress | None = None,
+        *,
+        partial: bool = True,
     ) -> RunResult:
+        """Look the releases up and store each diff; `partial=False`: not one a rate limit cut short
+        (a job tries again after the wait instead, keeping the last complete diff meanwhile)."""
         ctx = self.context(options.refresh)
         slugs = [q.slug for q in queries]
         now = self.clock()
@@ -61,7 +75,8 @@ class Enricher:
             for q in queries:
                 diff = await engine.look_up(ctx, q, options)
                 diffs.append(diff)
-                await self._save(diff, run_id)
+                if partial or not ctx.fetch.counters.rate_limited:
+                    await self._save(diff, run_id)
                 if progress is not None:
                     progress(q, diff)
         finally:
@@ -87,3 +102,7 @@ class Enricher:
         if run_id and done.written:
             await self.db.run(lambda d: store.add_applied(d, run_id, len(proposals)))
         return done
+
+
+# The daemon's one Enricher (feature.py makes it at start).
+ENRICHER = web.AppKey("enricher", Enricher)

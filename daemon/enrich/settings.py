@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.enrich.fetch import Fetcher
-from tunecamp.daemon.enrich.pacer import Pacer
+from tunecamp.daemon.enrich.pacer import Pace
 
 
 @dataclass(frozen=True)
@@ -44,4 +44,4 @@ class Context:
 
     settings: EnrichSettings
     fetch: Fetcher
-    musicbrainz_pace: Pacer
+    musicbrainz_pace: Pace

@@ -72,3 +72,37 @@ def prune_cache(db: Database, before: float) -> int:
     cursor = db.execute("DELETE FROM enrich_cache WHERE fetched_at < ?", [before])
     db.conn.commit()
     return cursor.rowcount
+
+
+PENDING = ("queued", "running", "retrying")
+
+
+def lookup_queued(db: Database, slug: str, now: float) -> None:
+    """Mark a look-up queued, unless one is pending already (its job is what runs)."""
+    db.execute(
+        "INSERT INTO enrich_lookups (slug, state, error, updated_at) VALUES (?, 'queued', '', ?)"
+        " ON CONFLICT (slug) DO UPDATE SET state = 'queued', error = '', updated_at = excluded.updated_at"
+        " WHERE state = 'failed'",
+        [slug, now],
+    )
+    db.conn.commit()
+
+
+def lookup_state(db: Database, slug: str, state: str, error: str, now: float) -> None:
+    db.execute(
+        "INSERT INTO enrich_lookups (slug, state, error, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (slug) DO UPDATE SET state = excluded.state, error = excluded.error,"
+        " updated_at = excluded.updated_at",
+        [slug, state, error[:500], now],
+    )
+    db.conn.commit()
+
+
+def lookup_done(db: Database, slug: str) -> None:
+    db.execute("DELETE FROM enrich_lookups WHERE slug = ?", [slug])
+    db.conn.commit()
+
+
+def lookup(db: Database, slug: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT state, error, updated_at FROM enrich_lookups WHERE slug = ?", [slug]).fetchone()
+    return {"state": row[0], "error": row[1], "updated_at": float(row[2])} if row else None

@@ -1,4 +1,5 @@
-// The dashboard works without this file; it adds confirmations and follows a running build.
+// The dashboard works without this file; it adds confirmations, follows a running build, and
+// reloads a page waiting for a background job (an enrichment look-up) until it is done.
 "use strict";
 
 document.addEventListener("submit", (event) => {
@@ -61,3 +62,6 @@ async function refreshWhenBuilt(summary) {
 
 const summary = document.getElementById("build-summary");
 if (summary && summary.dataset.running) refreshWhenBuilt(summary);
+
+const waiting = document.querySelector("[data-reload-after]");
+if (waiting) setTimeout(() => window.location.reload(), Number(waiting.dataset.reloadAfter) * 1000);

@@ -9,7 +9,7 @@ import time
 from tunecamp.daemon.enrich.fetch import image_type, retry_after
 from tunecamp.daemon.enrich.model import iso_date
 from tunecamp.daemon.enrich.musicbrainz import lucene
-from tunecamp.daemon.enrich.pacer import Pacer
+from tunecamp.daemon.enrich.pacer import Pacer, RedisPacer
 from tunecamp.daemon.enrich.scorer import MATCH, durations, fold, score
 
 
@@ -63,3 +63,25 @@ async def test_the_pacer_spaces_requests_across_callers() -> None:
     await asyncio.gather(*(ask() for _ in range(3)))
     gaps = [b - a for a, b in itertools.pairwise(started)]
     assert len(gaps) == 2 and all(gap >= 0.095 for gap in gaps)
+
+
+async def test_the_redis_pacer_spaces_requests_across_processes(redis_url: str) -> None:
+    """Two pacers with their own connections, as two worker processes have, share one budget."""
+    from tunecamp.daemon.redis_link import connect
+
+    clients = [connect(redis_url), connect(redis_url)]
+    pacers = [RedisPacer(c, "tunecamp:test:pace", 0.1) for c in clients]
+    started: list[float] = []
+
+    async def ask(pacer: RedisPacer) -> None:
+        await pacer.wait()
+        started.append(time.monotonic())
+
+    try:
+        await asyncio.gather(*(ask(pacers[i % 2]) for i in range(6)))
+    finally:
+        for client in clients:
+            await client.aclose()
+    gaps = [b - a for a, b in itertools.pairwise(sorted(started))]
+    # a lower bound only: a loaded machine spaces them more, never less
+    assert len(gaps) == 5 and all(gap >= 0.09 for gap in gaps)
