@@ -25,6 +25,7 @@ import pytest
 from proxy_configs import Ports
 from serve_process import free_port
 
+TUNECAMP = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"]
 WAIT = 90.0  # seconds for a process to answer: generous, the machine may be loaded
 TAIL = 60  # log lines shown per process when a test fails
 
@@ -77,8 +78,7 @@ class Cluster:
         return process
 
     def tunecamp(self, name: str, *args: str, env: Mapping[str, str] | None = None) -> Process:
-        command = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", *args]
-        return self.start(name, command, env)
+        return self.start(name, [*TUNECAMP, *args], env)
 
     def serve(self, name: str, port: int | None = None, env: Mapping[str, str] | None = None) -> Process:
         """A web process on the shared folders (the site is built beforehand: no build at start)."""

@@ -20,8 +20,7 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 @dataclass(frozen=True)
 class Ports:
     listen: int  # the proxy's own
-    web: tuple[int, ...]  # every `tunecamp serve` process
-    live: int  # the one that takes live broadcasts (one of `web`, or a process of its own)
+    web: tuple[int, ...]  # every `tunecamp serve` process: the first is compose's `primary`
 
 
 def proxy_binary(name: str) -> str:
@@ -34,21 +33,23 @@ def proxy_binary(name: str) -> str:
     return found
 
 
-def _once(text: str, pattern: str, replacement: str) -> str:
+def _once(text: str, pattern: str, replacement: str, times: int = 1) -> str:
     new, count = re.subn(pattern, lambda _m: replacement, text, flags=re.M)
-    if count != 1:
-        raise AssertionError(f"deploy template: {pattern!r} matched {count} times, not once")
+    if count != times:
+        raise AssertionError(f"deploy template: {pattern!r} matched {count} times, not {times}")
     return new
+
+
+BOTH = 2  # the pool and the broadcasters' upstream (backend) name each service
 
 
 def render_nginx(ports: Ports, public: Path, folder: Path) -> str:
     text = (DEPLOY / "nginx.conf").read_text()
-    web = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in ports.web)
-    backup = "\n".join(f"        server 127.0.0.1:{p} backup;" for p in ports.web if p != ports.live)
-    text = _once(text, r"^\s*server web:8000 max_fails=.*$", web)
-    live = f"        server 127.0.0.1:{ports.live} max_fails=3 fail_timeout=10s;"
-    text = _once(text, r"^\s*server primary:8000 .*$", live)
-    text = _once(text, r"^\s*server web:8000 backup;$", backup)
+    primary, *others = ports.web
+    web = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in others)
+    first = f"        server 127.0.0.1:{primary} max_fails=3 fail_timeout=10s;"
+    text = _once(text, r"^\s*server primary:8000 .*$", first, BOTH)
+    text = _once(text, r"^\s*server web:8000 .*$", web, BOTH)
     text = _once(
         text, r"^\s*listen 80 default_server;$", f"        listen 127.0.0.1:{ports.listen} default_server;"
     )
@@ -66,13 +67,12 @@ def render_nginx(ports: Ports, public: Path, folder: Path) -> str:
 
 def render_haproxy(ports: Ports) -> str:
     text = (DEPLOY / "haproxy.cfg").read_text()
-    web = "\n".join(f"    server web{i} 127.0.0.1:{p}" for i, p in enumerate(ports.web, 1))
-    fallback = "\n".join(
-        f"    server fallback{i} 127.0.0.1:{p} backup" for i, p in enumerate(ports.web, 1) if p != ports.live
+    primary, *others = ports.web
+    web = "\n".join(f"    server web{i} 127.0.0.1:{p}" for i, p in enumerate(others, 1))
+    text = _once(
+        text, r"^\s*server primary primary:8000 .*$", f"    server primary 127.0.0.1:{primary}", BOTH
     )
-    text = _once(text, r"^\s*server-template web .*$", web)
-    text = _once(text, r"^\s*server primary primary:8000 .*$", f"    server primary 127.0.0.1:{ports.live}")
-    text = _once(text, r"^\s*server-template fallback .*$", fallback)
+    text = _once(text, r"^\s*server-template web .*$", web, BOTH)
     text = _once(text, r"^\s*bind :80$", f"    bind 127.0.0.1:{ports.listen}")
     text = _once(text, r"^resolvers docker\n([ \t]+.*\n)+", "")  # no Docker DNS on a test machine
     # compose raises the container's file limit for 20,000 connections; a test needs a few

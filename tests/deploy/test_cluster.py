@@ -5,17 +5,21 @@ front on loopback ports."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import httpx
 import pytest
-from cluster import Cluster, Process
+from cluster import TUNECAMP, Cluster, Process
 from cluster_remote import remote_fan
 from cluster_site import write_site
 from fedsite import Site
+from livestudio import chunks, make_webm
 from proxy_configs import Ports
 from serve_process import free_port
 
@@ -49,7 +53,7 @@ async def until(found: Callable[[], Any], what: str, cluster: Cluster, timeout: 
 def test_nginx_serves_the_site_and_proxies_the_daemons(cluster: Cluster) -> None:
     port = free_port()
     web1, web2 = start_web(cluster, port)
-    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0)))
     cluster.wait_http(nginx)
     with httpx.Client(base_url=nginx.url, timeout=30) as client:
         health = client.get("/health")
@@ -83,12 +87,14 @@ def test_nginx_serves_the_site_and_proxies_the_daemons(cluster: Cluster) -> None
         for _ in range(6):
             assert client.get("/health").status_code == 200
             assert client.get("/api/auth/me").status_code == 401
+            start = client.post("/api/live/sessions", json={"title": "t"})  # the broadcasters' upstream
+            assert start.status_code == 401  # a daemon's answer: signing in comes first
 
 
 def test_haproxy_balances_the_daemons_with_health_checks(cluster: Cluster) -> None:
     port = free_port()
     web1, web2 = start_web(cluster, port)
-    haproxy = cluster.haproxy(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    haproxy = cluster.haproxy(Ports(port, (web1.port or 0, web2.port or 0)))
     cluster.wait_http(haproxy)
     with httpx.Client(base_url=haproxy.url, timeout=30) as client:
         assert client.get("/health").json()["status"] == "ok"
@@ -96,10 +102,12 @@ def test_haproxy_balances_the_daemons_with_health_checks(cluster: Cluster) -> No
         assert page.status_code == 200 and "First Light" in page.text
         big = client.post("/api/auth/login", content=b"x" * (1024 * 1024 + 1))
         assert big.status_code == 413
-        cluster.stop(web1, kill=True)  # the live backend's primary too: its backup takes over
+        cluster.stop(web1, kill=True)  # the first process, in both backends: the other takes over
         for _ in range(6):
             assert client.get("/health").status_code == 200
             assert client.get("/api/live/status", params={"artist": "aurora"}).json()["live"] is False
+            start = client.post("/api/live/sessions", json={"title": "t"})  # the broadcasters' backend
+            assert start.status_code == 401  # a daemon's answer: signing in comes first
 
 
 async def heard(ws: aiohttp.ClientWebSocketResponse, text: str) -> dict[str, Any]:
@@ -123,7 +131,7 @@ async def test_chat_sockets_on_different_processes_and_through_nginx_hear_each_o
     port = free_port()
     cluster.env["TUNECAMP_CHAT_GUEST_POSTING"] = "true"
     web1, web2 = start_web(cluster, port)
-    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0)))
     cluster.wait_http(nginx)
     async with aiohttp.ClientSession() as session:
         one = await session.ws_connect(f"{web1.url}/api/chat/ws")
@@ -148,7 +156,7 @@ async def test_a_release_reaches_a_follower_once_through_the_workers(cluster: Cl
     site = Site(cluster.public, base=base)
     site.write()  # the actors and the manifest, no release yet
     web1, web2 = start_web(cluster, port, site=False)
-    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0), web1.port or 0))
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0)))
     cluster.wait_http(nginx)
     async with remote_fan() as fan, aiohttp.ClientSession() as session:
         inbox = f"{base}/users/aurora/inbox"
@@ -172,3 +180,66 @@ async def test_a_release_reaches_a_follower_once_through_the_workers(cluster: Cl
             f'keyId="{site.actor_id("aurora")}#main-key"' in signature
             and 'algorithm="rsa-sha256"' in signature
         )
+
+
+async def test_a_broadcast_through_nginx_stays_on_its_process_and_plays_from_both(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    port = free_port()
+    web1, web2 = start_web(cluster, port)
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0)))
+    cluster.wait_http(nginx)
+    added = subprocess.run(
+        [*TUNECAMP, "user", "add", "ana", "--role", "curator", "--artist", "aurora", "--password-stdin",
+         "--data", str(cluster.data)],
+        input="a long enough password\n", capture_output=True, text=True, env={**os.environ, **cluster.env},
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    audio = chunks(make_webm(tmp_path / "tone.webm", 8), 8)
+    async with aiohttp.ClientSession() as session:
+        login = {"username": "ana", "password": "a long enough password"}
+        async with session.post(f"{nginx.url}/api/auth/login", json=login) as answer:
+            assert answer.status == 200, await answer.text()
+            auth = {"Authorization": f"Bearer {(await answer.json())['token']}"}
+        async with session.post(
+            f"{nginx.url}/api/live/sessions", json={"title": "Across", "artist": "aurora"}, headers=auth
+        ) as answer:
+            assert answer.status == 201, await answer.text()
+            live = (await answer.json())["id"]
+        for seq, chunk in enumerate(audio):  # hashed on the Authorization: all to the process running it
+            url = f"{nginx.url}/api/live/sessions/{live}/chunks?seq={seq}"
+            async with session.post(url, data=chunk, headers=auth) as answer:
+                assert answer.status == 200, await answer.text()
+            await asyncio.sleep(0.5)
+        # directly: the owner has chunk 0 already, the other process sends the broadcaster away
+        answers = []
+        for process in (web1, web2):
+            url = f"{process.url}/api/live/sessions/{live}/chunks?seq=0"
+            async with session.post(url, data=audio[0], headers=auth) as answer:
+                answers.append(answer.status)
+        assert sorted(answers) == [200, 421]
+
+        async def playlists() -> list[str]:
+            texts = []
+            for base in (web1.url, web2.url, nginx.url):
+                async with session.get(f"{base}/live/{live}/index.m3u8") as answer:
+                    texts.append(await answer.text() if answer.status == 200 else "")
+            return texts
+
+        found: list[str] = []
+
+        async def segments_everywhere() -> bool:
+            found[:] = await playlists()
+            return all(".ts" in text for text in found)
+
+        deadline = time.monotonic() + 90
+        while not await segments_everywhere():
+            assert time.monotonic() < deadline, f"{found}\n{cluster.logs()}"
+            await asyncio.sleep(0.5)
+        segment = next(line for line in found[1].splitlines() if line.endswith(".ts"))
+        for base in (web1.url, web2.url):  # each process serves the other's segments too
+            async with session.get(f"{base}/live/{live}/{segment}") as answer:
+                assert answer.status == 200 and answer.content_type == "video/mp2t"
+        async with session.post(f"{nginx.url}/api/live/sessions/{live}/end", headers=auth) as answer:
+            assert answer.status == 200, await answer.text()

@@ -10,10 +10,11 @@ from pathlib import Path
 import proxy_configs
 from proxy_configs import DEPLOY, Ports
 
+from tunecamp.daemon.accounts.sessions import COOKIE
 from tunecamp.daemon.config import DaemonConfig
 
 ROOT = DEPLOY.parent
-PORTS = Ports(listen=18080, web=(18001, 18002), live=18001)
+PORTS = Ports(listen=18080, web=(18001, 18002))
 
 
 def netlify_paths() -> list[str]:
@@ -55,12 +56,20 @@ def test_nginx_proxies_every_dynamic_path_of_netlify_toml() -> None:
     assert "^/(api/chat/ws|ws/chat)$" in locations  # the chat's two socket paths
 
 
-def test_haproxy_pins_live_broadcasts_to_one_process() -> None:
-    text = (DEPLOY / "haproxy.cfg").read_text()
-    assert re.search(r"acl live path_beg /live/ /api/live/", text)
-    live = re.split(r"^backend tunecamp_live$", text, flags=re.M)[1]
-    primaries = [line for line in live.splitlines() if re.match(r"\s*server", line) and "backup" not in line]
-    assert len(primaries) == 1  # the others are backups: a session lives in one process's memory
+def test_a_broadcasters_requests_go_to_one_process_and_listeners_anywhere() -> None:
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    live = re.search(r"upstream tunecamp_live \{(.*?)\}", nginx, re.S)
+    assert COOKIE == "tunecamp_session"  # the name both configs hash on
+    assert live and "hash $cookie_tunecamp_session$http_authorization consistent;" in live.group(1)
+    assert re.search(
+        r"location /api/live/ \{\s*proxy_pass http://tunecamp_live;\s*proxy_next_upstream error;", nginx
+    )
+    assert re.search(r"location /live/ \{\s*proxy_pass http://tunecamp_web;", nginx)
+    haproxy = (DEPLOY / "haproxy.cfg").read_text()
+    backend = re.split(r"^backend tunecamp_live$", haproxy, flags=re.M)[1]
+    assert "balance hash var(txn.broadcaster)" in backend and "hash-type consistent" in backend
+    assert "req.cook(tunecamp_session)" in backend and "req.hdr(Authorization)" in backend
+    assert "use_backend tunecamp_live if broadcaster !any_process" in haproxy
 
 
 def test_the_body_limit_is_the_daemons() -> None:
