@@ -222,10 +222,13 @@ def retry(db: Database, job_id: int | None, now: float) -> int:
             changed = db.conn.execute(
                 f"UPDATE OR IGNORE jobs SET {fresh} WHERE id = ? AND state = 'dead'", (now, now, now, job_id)
             ).rowcount
-            changed = changed or db.conn.execute(
-                "UPDATE jobs SET next_at = ?, updated = ? WHERE id = ? AND state = 'queued'",
-                (now, now, job_id),
-            ).rowcount
+            changed = (
+                changed
+                or db.conn.execute(
+                    "UPDATE jobs SET next_at = ?, updated = ? WHERE id = ? AND state = 'queued'",
+                    (now, now, job_id),
+                ).rowcount
+            )
         db.conn.execute(
             "DELETE FROM jobs WHERE state = 'dead' AND EXISTS (SELECT 1 FROM jobs AS live WHERE"
             " live.kind = jobs.kind AND live.key = jobs.key AND live.state IN ('queued', 'running'))"
