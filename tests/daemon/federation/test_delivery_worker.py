@@ -298,6 +298,8 @@ def test_what_an_answer_means() -> None:
     dated = outcome(SendError("HTTP 503", 503, headers={"retry-after": "Mon, 12 Jan 1970 13:47:10 GMT"}), now)
     assert isinstance(dated, Retry) and dated.delay == 30  # an HTTP date: from now
     assert isinstance(outcome(SendError("timed out"), now), Retry)
+    parked = outcome(SendError("HTTP 429", 429, headers={"Retry-After": "99999999"}), now, longest=3600)
+    assert isinstance(parked, Retry) and parked.delay == 3600  # honoured, up to the longest backoff
 
 
 def test_the_policy_backs_off_with_jitter_for_two_days() -> None:
