@@ -114,13 +114,15 @@ def retry_after(headers: Mapping[str, str], now: float) -> float | None:
     return None
 
 
-def outcome(error: SendError, now: float) -> Retry | Fail:
-    """What a failed attempt means for the job: try again (when the server said) or give up."""
+def outcome(error: SendError, now: float, longest: float = 8 * 3600.0) -> Retry | Fail:
+    """What a failed attempt means for the job: try again (when the server said, at most
+    `longest` from now: a server cannot park a delivery for weeks) or give up."""
     if error.permanent:
         return Fail(error.reason)
     if error.status is not None and 400 <= error.status < 500 and error.status not in RETRIED_4XX:
         return Fail(error.reason)
-    return Retry(error.reason, delay=retry_after(error.headers, now))
+    asked = retry_after(error.headers, now)
+    return Retry(error.reason, delay=None if asked is None else min(asked, longest))
 
 
 def host_of(inbox: str) -> str:
@@ -183,7 +185,7 @@ class Deliverer:
             self.stats.gone += 1
             log.info("%s is gone: %d follow(s) removed", inbox, removed)
             return Fail(f"410 Gone: {removed} follow(s) through this inbox removed")
-        result = outcome(error, time.time())
+        result = outcome(error, time.time(), self.settings.max_delay)
         if isinstance(result, Fail):
             self.stats.dead += 1
             log.warning("delivery of %s to %s dead-lettered: %s", activity_id, inbox, error.reason)
@@ -221,8 +223,9 @@ def deliverer(app: web.Application) -> Callable[[str, dict[str, Any], list[str]]
             with db.conn:
                 return outbox.add(db, item, inboxes)
 
-        if await app[DB].run(write):
-            await app[OUTBOX].hand_over()
+        box = app.get(OUTBOX)  # absent without a jobs engine: the row waits for a daemon that has one
+        if await app[DB].run(write) and box is not None:
+            await box.hand_over()
 
     return deliver
 

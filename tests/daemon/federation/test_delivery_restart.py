@@ -15,6 +15,7 @@ import dataclasses
 import os
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,6 +32,7 @@ from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.federation import delivery
 from tunecamp.daemon.federation.delivery import DeliverySettings
+from tunecamp.daemon.jobs import JOBS
 
 pytestmark = pytest.mark.slow
 SETTINGS = DeliverySettings(heartbeat=3.0, base_delay=0.1, max_delay=0.5)
@@ -223,3 +225,69 @@ async def test_a_killed_serve_process_loses_and_duplicates_nothing(
     create = f"{fed.base}/ap/releases/dawn/create.json"
     assert [inboxes.received[n] for n in range(3)] == [[create]] * 3  # acknowledged: sent once
     assert inboxes.received[3] == [create, create]  # cut off by the kill, then delivered
+
+
+def worker_command(data: Path, content: Path, public: Path) -> list[str]:
+    return [
+        sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", "worker",
+        "--kinds", "federation.deliver", "--data", str(data), "--content", str(content),
+    ]  # fmt: skip
+
+
+async def test_a_killed_worker_on_redis_loses_and_duplicates_nothing(
+    config: DaemonConfig, inboxes: Inboxes, redis_url: str
+) -> None:
+    """With Redis: the web process only queues; a `tunecamp worker` delivers, is SIGKILLed with one
+    delivery in flight, and a second worker sends that one once its heartbeat has lapsed."""
+    config = dataclasses.replace(
+        config, outbound_allow_loopback=True, redis_url=redis_url, jobs_in_process="off", shutdown_timeout=1
+    )
+    urls = await inboxes.start()
+    web_app = create_app(config)
+    runner = web.AppRunner(web_app)
+    await runner.setup()  # the web side: queues, sends nothing
+    env = {
+        **os.environ,
+        "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK": "true",
+        "TUNECAMP_REDIS_URL": redis_url,
+        "TUNECAMP_DELIVERY_HEARTBEAT": "3",
+        "TUNECAMP_PUBLIC_DIR": str(config.public_dir),
+    }
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        command = worker_command(config.data_dir, config.content_dir, config.public_dir)
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    create = {
+        "id": "http://site.test/ap/releases/dawn/create.json",
+        "type": "Create",
+        "actor": "http://site.test/a",
+    }
+    first = start_worker()
+    try:
+        await delivery.deliverer(web_app)("aurora", create, urls)
+        assert web_app[delivery.WORKER].stats.sent == 0  # this process only queued
+
+        async def four_reached() -> bool:
+            return all(inboxes.received[n] for n in range(4))
+
+        await wait(four_reached, "the first worker did not deliver", timeout=60)
+
+        async def three_done() -> int:
+            return (await web_app[JOBS].counts())["federation.deliver"].done
+
+        await wait(three_done, "acks not recorded", expected=3)
+    finally:
+        first.kill()  # SIGKILL: the fourth stays in flight, its heartbeat lapses
+        first.wait()
+    inboxes.hang = False
+    second = start_worker()
+    try:
+        await wait(three_done, "the killed delivery was lost", timeout=60, expected=4)
+        await asyncio.sleep(4)  # longer than a heartbeat: anything left to send again would have gone
+    finally:
+        second.terminate()
+        second.wait()
+        await runner.cleanup()
+    assert [inboxes.received[n] for n in range(3)] == [[create["id"]]] * 3  # acknowledged: sent once
+    assert inboxes.received[3] == [create["id"], create["id"]]  # cut off by the kill, then delivered

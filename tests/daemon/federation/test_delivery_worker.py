@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestServer
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.db import Db
 from tunecamp.daemon.federation import delivery
 from tunecamp.daemon.federation.delivery import WORKER, DeliverySettings, drained, outcome
 from tunecamp.daemon.federation.keys import KeyStore
@@ -89,7 +90,12 @@ async def start(fed_config: DaemonConfig, request: pytest.FixtureRequest) -> Asy
     ) -> web.Application:
         redis = request.getfixturevalue("redis_url") if backend == "redis" else ""
         config = dataclasses.replace(
-            fed_config, redis_url=redis, jobs_in_process="on", outbound_timeout=10, **changes
+            fed_config,
+            redis_url=redis,
+            jobs_in_process="on",
+            outbound_timeout=10,
+            shutdown_timeout=2,
+            **changes,
         )
         app = create_app(config)
         delivery.configure(app, settings)
@@ -292,6 +298,8 @@ def test_what_an_answer_means() -> None:
     dated = outcome(SendError("HTTP 503", 503, headers={"retry-after": "Mon, 12 Jan 1970 13:47:10 GMT"}), now)
     assert isinstance(dated, Retry) and dated.delay == 30  # an HTTP date: from now
     assert isinstance(outcome(SendError("timed out"), now), Retry)
+    parked = outcome(SendError("HTTP 429", 429, headers={"Retry-After": "99999999"}), now, longest=3600)
+    assert isinstance(parked, Retry) and parked.delay == 3600  # honoured, up to the longest backoff
 
 
 def test_the_policy_backs_off_with_jitter_for_two_days() -> None:
@@ -300,3 +308,44 @@ def test_the_policy_backs_off_with_jitter_for_two_days() -> None:
     for attempts in range(1, 8):
         ceiling = min(policy.max_delay, policy.backoff * 2 ** (attempts - 1))
         assert ceiling / 2 <= policy.delay(attempts) <= ceiling
+
+
+async def test_the_old_queues_pending_deliveries_go_out_after_the_upgrade(
+    start: Start, inboxes: Any, fed_config: DaemonConfig
+) -> None:
+    """A database from before deliveries were jobs: its pending rows become jobs at start-up, once."""
+    db = Db(fed_config.database_path)
+    await db.open()
+    try:
+        await KeyStore(db).ensure("aurora")
+        holder = web.Application()
+        holder[DB] = db
+        inbox, other = await inboxes(holder), await inboxes(holder)
+
+        def old_queue(d: Any) -> None:
+            body = json.dumps(create())
+            d.execute(
+                "INSERT INTO fed_activities (id, actor, type, body, created_at, queued_at)"
+                " VALUES (?, 'aurora', 'Create', ?, 1, 1)",
+                [create()["id"], body],
+            )
+            for url, state in (
+                (inbox.url, "pending"),
+                (other.url, "done"),
+                ("https://gone.test/inbox", "dead"),
+            ):
+                d.execute(
+                    "INSERT INTO fed_deliveries (activity_id, inbox, host, state, next_at, created_at, updated_at)"
+                    " VALUES (?, ?, 'h', ?, 0, 0, 0)",
+                    [create()["id"], url, state],
+                )
+            d.conn.commit()
+
+        await db.run(old_queue)
+        app = await start()
+        assert (await settle(app)).done == 1
+        assert len(inbox.received) == 1 and other.received == []  # the pending one; the sent one not again
+        left = await app[DB].run(lambda d: d.execute("SELECT COUNT(*) FROM fed_deliveries").fetchone()[0])
+        assert left == 0
+    finally:
+        await db.close()
