@@ -5,6 +5,10 @@ chunks come only from the account that started the session. The playlist is rend
 and never cached (it changes every two seconds); a segment's name is never reused within a session,
 so segments are cached. Listeners' requests carry `Access-Control-Allow-Origin: *`: the static
 site, on a CDN of its own, plays from the daemon.
+
+With Redis (several daemon processes) what listeners fetch of another process's broadcast comes
+from Redis (live/shared.py); chunks and the end only reach the process that runs the broadcast,
+and any other answers 421 (the proxy's routing, docs/live.md).
 """
 
 from __future__ import annotations

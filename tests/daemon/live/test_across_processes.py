@@ -3,18 +3,21 @@
 The broadcast runs where it started (ffmpeg is that process's child); the other process serves its
 playlist and segments from Redis, counts its listeners in the shared count, shows it in the status
 and the radio stations, refuses a second broadcast of the artist, and answers the broadcaster's
-chunks with a 421 that says where they belong.
+chunks with a 421 that says where they belong. Redis going away stops none of it in its process.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
-from livestudio import Listener, Studio, wait_for
+from livestudio import Listener, Studio, chunks, wait_for
 
+from tests.shared_state import RedisProcess
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import LIVE_STATIONS
 from tunecamp.daemon.config import DaemonConfig
@@ -75,3 +78,43 @@ async def test_a_broadcast_on_one_process_is_heard_and_counted_on_the_other(
     assert ended["live"] is False
     bad = await other.get("/live/0123456789abcdef/g1-00000.ts")
     assert bad.status == 404
+
+
+async def test_redis_going_away_leaves_the_broadcast_running_where_it_is(
+    live_config: DaemonConfig,
+    own_redis: RedisProcess,
+    make_studio: Callable[..., Awaitable[Studio]],
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    webm: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shared = dataclasses.replace(live_config, redis_url=own_redis.url, live_record=False)
+    studio = await make_studio(shared)
+    other = await aiohttp_client(create_app(shared))
+    session = (await studio.start("Night set"))["id"]
+    pieces = chunks(webm, 24)
+    caplog.set_level(logging.WARNING, "tunecamp")
+    own_redis.stop()
+    for seq, piece in enumerate(pieces[:8]):  # the broadcast goes on in its process
+        assert (await studio.send(session, piece, seq)).status == 200
+    assert (await status(studio.client, session))["live"] is True
+    assert (await other.get(f"/live/{session}/index.m3u8")).status == 404  # the other cannot know it
+    await wait_for(_said(caplog, "live: Redis unreachable"), "the outage is logged", HEARTBEATS)
+
+    own_redis.start()  # an empty Redis: the owner's heartbeat publishes the broadcast again
+    for seq, piece in enumerate(pieces[8:12], start=8):
+        assert (await studio.send(session, piece, seq)).status == 200
+
+    async def heard_again() -> bool:
+        return (await other.get(f"/live/{session}/index.m3u8")).status == 200
+
+    await wait_for(heard_again, "the other process serves the broadcast again", HEARTBEATS)
+    assert "live: Redis answers again" in caplog.text
+    await studio.end(session)
+
+
+def _said(caplog: pytest.LogCaptureFixture, text: str) -> Callable[[], Awaitable[bool]]:
+    async def said() -> bool:
+        return text in caplog.text
+
+    return said
