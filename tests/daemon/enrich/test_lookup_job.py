@@ -26,6 +26,8 @@ from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.enrich import store
 from tunecamp.daemon.enrich.lookup_job import KIND, POLICY
+from tunecamp.daemon.enrich.pacer import Pacer, RedisPacer
+from tunecamp.daemon.enrich.service import ENRICHER
 from tunecamp.daemon.jobs import JOBS, FailedJob
 
 from .conftest import MBID, Providers
@@ -58,6 +60,9 @@ async def pair(
         return app
 
     yield Pair(web_client, start_worker)
+    for runner in runners:  # MusicBrainz's pace is the instance's on Redis, the process's without
+        pace = runner.app[ENRICHER].musicbrainz_pace
+        assert isinstance(pace, RedisPacer if redis_url else Pacer)
     for runner in runners:
         await runner.cleanup()
 
