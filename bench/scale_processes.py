@@ -48,7 +48,7 @@ class Processes:
                    "--public", str(self.folder / "public"), "--port", str(port)]  # fmt: skip
         self.start(command, name)
         url = f"http://127.0.0.1:{port}"
-        wait_ready(f"{url}/health", timeout=120)
+        wait_ready(f"{url}/health", timeout=300)  # a loaded machine starts slowly
         return url
 
     def worker(self, name: str) -> subprocess.Popen[bytes]:
