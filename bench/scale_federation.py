@@ -208,6 +208,6 @@ def table(runs: list[FanRun], args: argparse.Namespace) -> str:
         lines.append(
             f"| {run.name} | {run.distinct:,} of {run.expected:,} ({run.requests:,} requests) {once} "
             f"| {run.per_s:,.0f} | {run.per_s / max(base.per_s, 1e-9):.2f}× "
-            f"| {1000 * run.cpu_s / max(run.requests, 1) * 1000:.0f} ms |"
+            f"| {1e6 * run.cpu_s / max(run.requests, 1):,.0f} ms |"
         )
     return "\n".join(lines)
