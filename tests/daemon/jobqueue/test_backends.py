@@ -170,3 +170,17 @@ async def test_a_stop_hands_running_jobs_back(
 
 async def _started(data: Path, key: str) -> bool:
     return any(p[0] == "start" and p[1] == key for p in lines(data))
+
+
+async def test_serve_runs_the_jobs_itself_on_sqlite_only_by_default(
+    aiohttp_client: Callable[..., Awaitable[TestClient]], jobs_config: DaemonConfig, backend: str
+) -> None:
+    client = await aiohttp_client(create(dataclasses.replace(jobs_config, jobs_in_process="auto")))
+    jobs = client.app[JOBS]
+    await jobs.enqueue("test.record", {}, key="k")
+    if backend == "sqlite":
+        await eventually(lambda: _done(jobs_config.data_dir, {"k"}))
+        assert [w.in_serve for w in await jobs.workers()] == [True]
+    else:  # on Redis, `tunecamp worker` processes run them
+        assert await jobs.workers() == []
+        assert (await jobs.counts())["test.record"].queued == 1
