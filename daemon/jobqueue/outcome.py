@@ -35,6 +35,11 @@ def describe(exc: BaseException) -> str:
     return text[:MAX_ERROR]
 
 
+def traceback_of(exc: BaseException) -> BaseException | None:
+    """The exception to log with its traceback: a bug's, not a `Retry`, `Fail` or timeout's."""
+    return None if isinstance(exc, (Retry, Fail, TimeoutError)) else exc
+
+
 def judge(policy: Policy, job: Job, exc: BaseException, now: float) -> Outcome:
     """The outcome of an attempt of `job` (made after `job.attempts` failed ones) that raised `exc`."""
     error = describe(exc)

@@ -39,7 +39,7 @@ from saq.utils import now as saq_now
 from saq.worker import Worker
 
 from tunecamp.daemon.jobqueue import redis_records as records
-from tunecamp.daemon.jobqueue.outcome import Outcome, judge
+from tunecamp.daemon.jobqueue.outcome import Outcome, judge, traceback_of
 from tunecamp.daemon.jobqueue.sqlite_backend import ConsumerSettings, unknown_kind
 from tunecamp.daemon.jobqueue.sqlite_store import LAPSED, WorkerRow
 from tunecamp.daemon.jobs import Counts, FailedJob, Job, Kind, WorkerSeen
@@ -110,7 +110,8 @@ class KindQueue(RedisQueue):
         SAQ's own sweep (0.26) takes any job of the active list not marked active yet as lost:
         one a worker has just taken and is about to mark, at the very moment of a sweep, was
         aborted and run again. Here such a job is lost only when the next sweep still finds it so;
-        and a swept job that finished while the sweep waited for it is left alone.
+        a job that finished since the list was read (this sweep reads the jobs one by one, not in
+        one script as SAQ's) or while the sweep waited for it is left alone.
         """
         if not await self.redis.set(self.namespace("sweep"), 1, ex=lock, nx=True):
             return []
@@ -122,6 +123,12 @@ class KindQueue(RedisQueue):
             if job is None:
                 await self.redis.lrem(self.namespace("active"), 0, job_id)
                 await self.redis.zrem(self.namespace("incomplete"), job_id)
+                continue
+            if job.status in (Status.COMPLETE, Status.FAILED, Status.ABORTED):
+                if job_id in self._suspects:  # finished, yet left in the list: just take it out
+                    await self.redis.lrem(self.namespace("active"), 0, job_id)
+                else:  # most likely finished since the list was read
+                    suspects.add(job_id)
                 continue
             if job.status == Status.QUEUED and not job.stuck and job_id not in self._suspects:
                 suspects.add(job_id)
@@ -258,7 +265,7 @@ def wrapper(jobs: RedisJobs, kind: Kind) -> Any:
                 await kind.handler(job)
         except Exception as exc:
             outcome = judge(policy, job, exc, time.time())
-            await _failed(jobs, kind, saq_job, outcome)
+            await _failed(jobs, kind, saq_job, outcome, exc)
             raise Handled(outcome.error) from None
         finally:
             beat.cancel()
@@ -276,16 +283,29 @@ async def _heartbeat(job: SaqJob, every: float) -> None:
             await job.update()
 
 
-async def _failed(jobs: RedisJobs, kind: Kind, job: SaqJob, outcome: Outcome) -> None:
+async def _failed(jobs: RedisJobs, kind: Kind, job: SaqJob, outcome: Outcome, exc: Exception) -> None:
     if outcome.state == "retry":
         job.retry_delay, job.retry_backoff = outcome.delay, False
         job.retries = max(job.retries, job.attempts + 1)  # retryable, whatever SAQ counted
         next_at = time.time() + outcome.delay
-        log.info("job %s %s: %s; retry in %.0f s", kind.name, job.key, outcome.error, outcome.delay)
+        log.info(
+            "job %s %s: %s; retry in %.0f s",
+            kind.name,
+            job.key,
+            outcome.error,
+            outcome.delay,
+            exc_info=traceback_of(exc),
+        )
     else:
         job.retries = 0  # SAQ finishes it as failed
         next_at = None
-        log.warning("job %s %s: %s; dead: retry it from /admin/jobs", kind.name, job.key, outcome.error)
+        log.warning(
+            "job %s %s: %s; dead: retry it from /admin/jobs",
+            kind.name,
+            job.key,
+            outcome.error,
+            exc_info=traceback_of(exc),
+        )
     state = "retrying" if outcome.state == "retry" else "dead"
     await records.failure(jobs.redis, kind.name, _record(job, kind.name, state, outcome.error, next_at))
 
@@ -343,6 +363,11 @@ class RedisConsumer:
 
     async def stop(self, timeout: float) -> None:
         """Each kind's SAQ worker waits `settings.grace` for its jobs, then cancels them: SAQ queues those again."""
+        for worker in self.workers:
+            worker.event.set()
+            for task in worker.tasks:  # SAQ's upkeep sleeps out its timer (up to minutes) before it stops
+                if task.get_name() != "process":
+                    task.cancel()
         await asyncio.gather(*(worker.stop() for worker in self.workers), return_exceptions=True)
         for task in self._tasks:
             task.cancel()

@@ -28,7 +28,7 @@ from typing import Any
 
 from tunecamp.daemon.db import DatabaseUnavailable, Db
 from tunecamp.daemon.jobqueue import sqlite_store as store
-from tunecamp.daemon.jobqueue.outcome import DONE, Outcome, judge
+from tunecamp.daemon.jobqueue.outcome import DONE, Outcome, judge, traceback_of
 from tunecamp.daemon.jobs import Counts, FailedJob, Job, Kind, WorkerSeen
 
 log = logging.getLogger("tunecamp.jobs")
@@ -121,7 +121,10 @@ class SqliteConsumer:
 
     async def start(self) -> None:
         self.jobs.wakers.append(self.wake)
-        await self._beat()  # listed at once, and what a killed process left is handed back
+        try:
+            await self._beat()  # listed at once, and what a killed process left is handed back
+        except (DatabaseUnavailable, sqlite3.Error) as exc:  # /health says why; the loop keeps trying
+            log.warning("jobs: the database is unavailable (%s); jobs wait until it is back", exc)
         self._tasks = [asyncio.create_task(self._loop()), asyncio.create_task(self._upkeep())]
 
     async def _loop(self) -> None:
@@ -170,6 +173,7 @@ class SqliteConsumer:
                 "dead: retry it from /admin/jobs"
                 if outcome.state == "dead"
                 else f"retry in {outcome.delay:.0f} s",
+                exc_info=traceback_of(exc),
             )
         self.running.pop(int(job.id), None)
         self.ended.append((int(job.id), outcome))

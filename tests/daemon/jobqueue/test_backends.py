@@ -5,14 +5,18 @@ The jobs run in the test's own daemon (TUNECAMP_JOBS_IN_PROCESS=on); the kinds a
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from job_kinds import eventually, lines
+from aiohttp.test_utils import TestClient
+from job_kinds import create, eventually, lines
 
-from tunecamp.daemon.jobs import Counts, Jobs
+from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.jobs import JOBS, Counts, Jobs
 
 
 def done_keys(data: Path) -> Counter[str]:
@@ -148,3 +152,35 @@ async def test_this_process_is_listed_as_a_worker(jobs: Jobs, backend: str) -> N
     [worker] = await eventually(jobs.workers)
     assert worker.in_serve and "test.record" in worker.kinds
     assert jobs.backend == backend
+
+
+async def test_a_stop_hands_running_jobs_back(
+    aiohttp_client: Callable[..., Awaitable[TestClient]], jobs_config: DaemonConfig
+) -> None:
+    config = dataclasses.replace(jobs_config, shutdown_timeout=0.5)
+    client = await aiohttp_client(create(config))
+    await client.app[JOBS].enqueue("test.block", {}, key="long")
+    await eventually(lambda: _started(config.data_dir, "long"))
+    await client.close()  # the daemon stops: the job does not finish within the shutdown timeout
+    (config.data_dir / "release").touch()
+    again = await aiohttp_client(create(config))  # the next start runs it, at once
+    await eventually(lambda: _done(config.data_dir, {"long"}))
+    assert (await again.app[JOBS].counts())["test.block"] == Counts(0, 0, 0, 1, 0)
+
+
+async def _started(data: Path, key: str) -> bool:
+    return any(p[0] == "start" and p[1] == key for p in lines(data))
+
+
+async def test_serve_runs_the_jobs_itself_on_sqlite_only_by_default(
+    aiohttp_client: Callable[..., Awaitable[TestClient]], jobs_config: DaemonConfig, backend: str
+) -> None:
+    client = await aiohttp_client(create(dataclasses.replace(jobs_config, jobs_in_process="auto")))
+    jobs = client.app[JOBS]
+    await jobs.enqueue("test.record", {}, key="k")
+    if backend == "sqlite":
+        await eventually(lambda: _done(jobs_config.data_dir, {"k"}))
+        assert [w.in_serve for w in await jobs.workers()] == [True]
+    else:  # on Redis, `tunecamp worker` processes run them
+        assert await jobs.workers() == []
+        assert (await jobs.counts())["test.record"].queued == 1
