@@ -251,6 +251,7 @@ async def test_a_killed_worker_on_redis_loses_and_duplicates_nothing(
         "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK": "true",
         "TUNECAMP_REDIS_URL": redis_url,
         "TUNECAMP_DELIVERY_HEARTBEAT": "3",
+        "TUNECAMP_JOBS_POLL": "0.2",
         "TUNECAMP_PUBLIC_DIR": str(config.public_dir),
     }
 
@@ -271,7 +272,7 @@ async def test_a_killed_worker_on_redis_loses_and_duplicates_nothing(
         async def four_reached() -> bool:
             return all(inboxes.received[n] for n in range(4))
 
-        await wait(four_reached, "the first worker did not deliver", timeout=60)
+        await wait(four_reached, "the first worker did not deliver", timeout=120)
 
         async def three_done() -> int:
             return (await web_app[JOBS].counts())["federation.deliver"].done
@@ -283,7 +284,7 @@ async def test_a_killed_worker_on_redis_loses_and_duplicates_nothing(
     inboxes.hang = False
     second = start_worker()
     try:
-        await wait(three_done, "the killed delivery was lost", timeout=60, expected=4)
+        await wait(three_done, "the killed delivery was lost", timeout=120, expected=4)
         await asyncio.sleep(4)  # longer than a heartbeat: anything left to send again would have gone
     finally:
         second.terminate()
