@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import wave
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -53,8 +55,14 @@ def fill(database: Path) -> None:
     db.close()
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    database: Path
+
+
 @pytest.fixture(scope="module")
-def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("enrich-dashboard")
     content = root / "content"
     (content / "releases/tides").mkdir(parents=True)
@@ -101,7 +109,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_healthy(process, url, attempts=600)
-        yield url
+        yield Served(url, root / "data/tunecamp.db")
     finally:
         process.terminate()
         process.wait(10)
@@ -115,8 +123,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_pages_fit_and_pass_axe(browser: Browser, daemon: str, width: int, scheme: str) -> None:
-    page = signed_in(browser, daemon, width, scheme, ACCOUNT)
+def test_the_pages_fit_and_pass_axe(browser: Browser, daemon: Served, width: int, scheme: str) -> None:
+    page = signed_in(browser, daemon.url, width, scheme, ACCOUNT)
     try:
         page.goto("/admin/enrich/tides")
         assert page.evaluate(OVERFLOW) <= 0
@@ -129,3 +137,19 @@ def test_the_pages_fit_and_pass_axe(browser: Browser, daemon: str, width: int, s
         assert "malformed JSON" in page.locator("td.failures").inner_text()
     finally:
         page.context.close()
+
+
+def test_a_pending_look_up_reloads_the_page_until_it_is_done(browser: Browser, daemon: Served) -> None:
+    db = connect(daemon.database)
+    store.lookup_queued(db, "tides", time.time())  # as the page's Look up leaves it, its job elsewhere
+    page = signed_in(browser, daemon.url, 1280, "light", ACCOUNT)
+    try:
+        page.goto("/admin/enrich/tides")
+        assert "Looking up…" in page.locator("#lookup-state").inner_text()
+        assert violations(page) == []
+        store.lookup_done(db, "tides")  # the worker saved the diff (fill's) and cleared the state
+        page.locator("#lookup-state").wait_for(state="detached", timeout=60_000)  # admin.js reloaded it
+        assert page.locator("tr[data-key=label]").count() == 1
+    finally:
+        page.context.close()
+        db.close()
