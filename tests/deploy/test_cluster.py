@@ -119,10 +119,13 @@ async def heard(ws: aiohttp.ClientWebSocketResponse, text: str) -> dict[str, Any
             return frame
 
 
-async def joined(ws: aiohttp.ClientWebSocketResponse) -> None:
+async def joined(ws: aiohttp.ClientWebSocketResponse) -> str:
+    """Join the lobby; the name this socket posts under (a guest's: a keyed hash of its address)."""
     await ws.send_json({"type": "join", "room": "lobby"})
-    while (await ws.receive_json(timeout=30))["type"] != "history":
-        pass
+    name = ""
+    while (frame := await ws.receive_json(timeout=30))["type"] != "history":
+        name = frame.get("user") or name
+    return str(name)
 
 
 async def test_chat_sockets_on_different_processes_and_through_nginx_hear_each_other(
@@ -148,6 +151,28 @@ async def test_chat_sockets_on_different_processes_and_through_nginx_hear_each_o
             await heard(ws, "hello through nginx")
         for ws in (one, two, proxied):
             await ws.close()
+
+
+async def test_behind_nginx_the_daemons_see_the_clients_address_not_a_forged_one(cluster: Cluster) -> None:
+    # TUNECAMP_TRUST_PROXY_HOPS=1: the last X-Forwarded-For entry, which nginx appends, is the client
+    port = free_port()
+    cluster.env["TUNECAMP_CHAT_GUEST_POSTING"] = "true"
+    web1, web2 = start_web(cluster, port)
+    nginx = cluster.nginx(Ports(port, (web1.port or 0, web2.port or 0)))
+    cluster.wait_http(nginx)
+    forged = {"X-Forwarded-For": "203.0.113.9"}
+    async with aiohttp.ClientSession() as session:
+        names = []
+        for url, headers in (
+            (f"{nginx.url}/api/chat/ws", {}),
+            (f"{nginx.url}/api/chat/ws", forged),  # a client's own header: nginx appends the real address
+            (f"{web1.url}/api/chat/ws", forged),  # straight to a daemon, the header is believed (the hop)
+        ):
+            ws = await session.ws_connect(url, headers=headers)
+            names.append(await joined(ws))
+            await ws.close()
+    assert names[0] and names[0] == names[1]  # the guest of 127.0.0.1 both times
+    assert names[2] != names[0]
 
 
 async def test_a_release_reaches_a_follower_once_through_the_workers(cluster: Cluster) -> None:
