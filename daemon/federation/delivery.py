@@ -53,6 +53,7 @@ log = logging.getLogger("tunecamp.federation.delivery")
 # 401 too, as Mastodon does: the remote may not have our new key yet (rotated, or a stale CDN copy)
 RETRIED_4XX = frozenset({401, 408, 429})
 PRUNE_EVERY = 3600.0
+RETRY_AFTER_LIMIT = 8 * 3600.0  # a server's Retry-After is honoured up to this
 HAND_OVER_EVERY = 5.0  # how soon what another process wrote to the outbox is queued
 # (activity id) -> (signing username, body), or None once pruned
 Load = Callable[[str], Awaitable[tuple[str, bytes] | None]]
@@ -114,7 +115,7 @@ def retry_after(headers: Mapping[str, str], now: float) -> float | None:
     return None
 
 
-def outcome(error: SendError, now: float, longest: float = 8 * 3600.0) -> Retry | Fail:
+def outcome(error: SendError, now: float, longest: float = RETRY_AFTER_LIMIT) -> Retry | Fail:
     """What a failed attempt means for the job: try again (when the server said, at most
     `longest` from now: a server cannot park a delivery for weeks) or give up."""
     if error.permanent:
@@ -185,7 +186,7 @@ class Deliverer:
             self.stats.gone += 1
             log.info("%s is gone: %d follow(s) removed", inbox, removed)
             return Fail(f"410 Gone: {removed} follow(s) through this inbox removed")
-        result = outcome(error, time.time(), self.settings.max_delay)
+        result = outcome(error, time.time())
         if isinstance(result, Fail):
             self.stats.dead += 1
             log.warning("delivery of %s to %s dead-lettered: %s", activity_id, inbox, error.reason)
