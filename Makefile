@@ -42,10 +42,13 @@ $(PEER)/node_modules/.package-lock.json: $(PEER)/package-lock.json
 
 # The Redis backends' tests run a real redis-server (Debian's package), installed here when missing
 # (as root, as on CI); tests/redis_server.py starts one per test process on a loopback port.
+# The deploy/ tests check and run the proxies (nginx, HAProxy) in front of several daemons.
+TEST_DEBS := redis-server:redis-server nginx:nginx-light haproxy:haproxy
 redis-server:
-	@command -v redis-server >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 || \
-	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }; }
+	@need=""; for pair in $(TEST_DEBS); do command -v $${pair%%:*} >/dev/null || need="$$need $${pair#*:}"; done; \
+	if [ -n "$$need" ]; then export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends $$need >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$need >/dev/null; }; fi
 
 # One test process per core (at most 4): most tests wait on servers, ffmpeg or a browser, and a
 # 2-core CI machine runs the suite in well under its 15 minutes. Every test owns its ports and

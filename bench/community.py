@@ -1,7 +1,7 @@
 """Benchmark: community features under load: the chat's fan-out (and, later, live HLS listeners).
 
     .venv/bin/python bench/community.py [--parts chat] [--clients 1000] [--rate 5,20] [--seconds 10]
-                                        [--write docs/performance.md]
+                                        [--redis URL|start] [--web-processes 2] [--write docs/performance.md]
 
 Chat: `tunecamp serve` as its own process (guest posting on, rate limits lifted), 1,000
 WebSocket clients on loopback joined to the lobby, and one more that posts `rate` messages a
@@ -13,6 +13,12 @@ end (VmHWM: the peak). The baseline is a bare aiohttp WebSocket server (a helper
 script starts) that sends every text it receives to every socket, a task per send: no account, no
 database. The clients run in two processes (--client-processes) so that reading a thousand
 sockets is not itself what is measured; all share the machine's monotonic clock.
+
+With `--redis` (a URL, or `start` for a redis-server of its own on a free loopback port) the chat
+fans out through Redis (TUNECAMP_REDIS_URL), and `--web-processes N` runs N daemons on one data
+directory: the client processes join them in turn, the poster posts to the first, so most
+deliveries cross Redis from one process to another (docs/scaling.md). Its table has a heading of
+its own, beside the single process's.
 
 Parts are functions from the arguments to a Markdown table (PARTS); an `hls` part (500 listeners
 polling a live playlist) joins them beside `chat` with its own section.
@@ -32,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,9 +189,11 @@ async def listeners(url: str, clients: int, total: int, timeout: float) -> None:
     print(json.dumps(found), flush=True)
 
 
-async def fan_out(url: str, clients: int, rate: float, seconds: float, processes: int) -> FanOut:
-    """`clients` sockets (in `processes` client processes) join the lobby; one more posts `rate`
-    messages/s from here; the latency of each delivery, on the machine's monotonic clock."""
+async def fan_out(urls: list[str], clients: int, rate: float, seconds: float, processes: int) -> FanOut:
+    """`clients` sockets (in `processes` client processes, on `urls` in turn) join the lobby; one
+    more posts `rate` messages/s to the first url; the latency of each delivery, on the machine's
+    monotonic clock."""
+    url = urls[0]
     total = int(rate * seconds)
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     workers = [
@@ -193,13 +201,13 @@ async def fan_out(url: str, clients: int, rate: float, seconds: float, processes
             sys.executable,
             __file__,
             LISTENERS,
-            url,
+            urls[i % len(urls)],
             str(n),
             str(total),
             str(seconds + 20),
             stdout=asyncio.subprocess.PIPE,
         )
-        for n in shares
+        for i, n in enumerate(shares)
     ]
     ready = [(await w.stdout.readline()).decode() for w in workers]  # type: ignore[union-attr]
     if not all(line.startswith("ready") for line in ready):
@@ -239,9 +247,35 @@ class ChatRun:
     rss_before_mb: float
 
 
-async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
+@contextmanager
+def redis_for(setting: str) -> Iterator[str]:
+    """The Redis URL to use: `setting` itself, or a redis-server started here for `start`."""
+    if setting != "start":
+        yield setting
+        return
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with process(command):
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        client.close()
+        yield f"redis://127.0.0.1:{port}/0"
+
+
+async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
+    with ExitStack() as stack:
+        redis_url = stack.enter_context(redis_for(args.redis)) if args.redis else ""
+        return await _chat_part(args, tmp, redis_url, stack)
+
+
+async def _chat_part(args: argparse.Namespace, tmp: Path, redis_url: str, stack: ExitStack) -> ChatRun:
     (tmp / "content").mkdir()
     public = tmp / "public"
     public.mkdir()
@@ -255,24 +289,32 @@ async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
         "TUNECAMP_CHAT_SOCKETS_PER_ADDRESS": "100000",  # every client is 127.0.0.1
         "TUNECAMP_WATCH": "false",
         "TUNECAMP_LOG_LEVEL": "warning",
+        "TUNECAMP_REDIS_URL": redis_url,
     }
     env.pop("SENTRY_DSN", None)
-    command = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", "serve", "--no-build",
-               "--content", str(tmp / "content"), "--public", str(public), "--port", str(port)]  # fmt: skip
     rates = [float(r) for r in str(args.rate).split(",")]
     ours: list[tuple[FanOut, float]] = []
-    with process(command, env) as daemon:
-        wait_ready(f"{base}/health", timeout=60)
-        before = rss_mb(daemon.pid)
-        ws_url = f"ws://127.0.0.1:{port}/api/chat/ws"
-        await fan_out(ws_url, 10, 5, 0.4, 1)  # warm up: imports, the database, the first inserts
-        for rate in rates:
-            cpu = cpu_s(daemon.pid)
-            result = await fan_out(ws_url, args.clients, rate, args.seconds, args.client_processes)
-            ours.append((result, cpu_s(daemon.pid) - cpu))
-            print(f"daemon: {result}", file=sys.stderr)
-        peak = rss_mb(daemon.pid, "VmHWM")
-        idle = rss_mb(daemon.pid)
+    ports = [free_port() for _ in range(args.web_processes)]
+    daemons = []
+    for port in ports:  # one after the other: the first creates the database, the next find it
+        command = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", "serve", "--no-build",
+                   "--content", str(tmp / "content"), "--public", str(public), "--port", str(port)]  # fmt: skip
+        daemons.append(stack.enter_context(process(command, env)))
+        wait_ready(f"http://127.0.0.1:{port}/health", timeout=60)
+    pids = [d.pid for d in daemons]
+    before = sum(rss_mb(pid) for pid in pids)
+    ws_urls = [f"ws://127.0.0.1:{port}/api/chat/ws" for port in ports]
+    await fan_out(ws_urls, 10, 5, 0.4, len(ws_urls))  # warm up: imports, the database, the first inserts
+    for rate in rates:
+        cpu = sum(cpu_s(pid) for pid in pids)
+        result = await fan_out(
+            ws_urls, args.clients, rate, args.seconds, max(args.client_processes, len(pids))
+        )
+        ours.append((result, sum(cpu_s(pid) for pid in pids) - cpu))
+        print(f"daemon: {result}", file=sys.stderr)
+    peak = sum(rss_mb(pid, "VmHWM") for pid in pids)
+    idle = sum(rss_mb(pid) for pid in pids)
+    stack.close()  # the daemons stop before the baseline runs
     helper_port = free_port()
     bare: list[tuple[FanOut, float]] = []
     with process([sys.executable, __file__, HELPER, str(helper_port)]) as bare_server:
@@ -280,7 +322,7 @@ async def chat_part(args: argparse.Namespace, tmp: Path) -> ChatRun:
         for rate in rates:
             cpu = cpu_s(bare_server.pid)
             url = f"ws://127.0.0.1:{helper_port}/ws"
-            result = await fan_out(url, args.clients, rate, args.seconds, args.client_processes)
+            result = await fan_out([url], args.clients, rate, args.seconds, args.client_processes)
             bare.append((result, cpu_s(bare_server.pid) - cpu))
             print(f"bare: {result}", file=sys.stderr)
     rows = [(d, b, dc, bc) for (d, dc), (b, bc) in zip(ours, bare, strict=True)]
@@ -322,9 +364,15 @@ def chat_table(run: ChatRun, load: float) -> str:
 
 async def run_chat(args: argparse.Namespace) -> tuple[str, str]:
     load = os.getloadavg()[0]
+    if args.web_processes > 1 and not args.redis:
+        raise SystemExit("--web-processes: several daemons share the chat only through Redis: add --redis")
     with tempfile.TemporaryDirectory() as name:
         result = await chat_part(args, Path(name))
-    return "Community: chat", chat_table(result, load)
+    if not args.redis:
+        return "Community: chat", chat_table(result, load)
+    where = f"{args.web_processes} daemon process{'es' if args.web_processes > 1 else ''}"
+    note = f"\n\nThe chat on Redis, {where} (their CPU and RSS summed); the clients join them in turn."
+    return f"Community: chat on Redis, {where}", chat_table(result, load) + note
 
 
 PARTS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, tuple[str, str]]]] = {"chat": run_chat}
@@ -349,6 +397,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
         "--client-processes", type=int, default=2, help="chat: processes the sockets are spread over"
+    )
+    parser.add_argument("--redis", default="", help="chat: fan out through this Redis URL, or `start` one")
+    parser.add_argument(
+        "--web-processes", type=int, default=1, help="chat: daemons sharing the room (needs --redis)"
     )
     parser.add_argument("--write", type=Path, help="update each part's section of this Markdown file")
     args = parser.parse_args()

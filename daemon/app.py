@@ -70,6 +70,7 @@ from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
 from tunecamp.daemon.redis_link import redis_ctx
 from tunecamp.daemon.roles import access_middleware, check_routes
 from tunecamp.daemon.secret import InstanceSecret, resolve_secret
+from tunecamp.daemon.shared_limits import LIMITS, SharedLimits, limits_ctx
 from tunecamp.daemon.site import feature as site
 from tunecamp.daemon.site import public
 from tunecamp.daemon.site.manager import builds_ctx
@@ -150,11 +151,10 @@ def live_stations(app: web.Application) -> Callable[[], list[LiveStation]]:
         if hub is None:
             return []
         base = app[CONFIG].url
-        return [
-            LiveStation(s.id, s.broadcast.artist, s.broadcast.title, status["playlist"], status["page"])
-            for s in list(hub.sessions.values())
-            if s.state == "live" and (status := s.status(base))
-        ]
+        here = [s.status(base) for s in list(hub.sessions.values()) if s.state == "live"]
+        # with Redis, other processes' broadcasts too (as of the hub's last heartbeat)
+        there = [s for s in hub.shared.elsewhere.values() if s["live"]] if hub.shared else []
+        return [LiveStation(s["id"], s["artist"], s["title"], s["playlist"], s["page"]) for s in here + there]
 
     return stations
 
@@ -167,13 +167,14 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     )
     app[CONFIG] = config
     app[DB] = Db(config.database_path)  # opened by database_ctx, on the database thread
-    app[LOGIN_LIMITS] = LoginLimits.from_config(config)
+    app[LIMITS] = SharedLimits()  # in Redis once limits_ctx attaches the pool, else in-process
+    app[LOGIN_LIMITS] = LoginLimits.from_config(config, app[LIMITS])
     app[discovery.SEED_SOURCE] = fediverse_origins(app[DB])
     app[TOKEN_USER] = lambda token: token_user(app, token)
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
     app.cleanup_ctx.extend(
-        [database_ctx, redis_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)]
+        [database_ctx, redis_ctx, limits_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)]
     )
     features = tuple(features)
     if federation.setup in features:  # live announces going live to the artist's followers

@@ -9,9 +9,46 @@ own crashes too.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from tunecamp.daemon.config import DaemonConfig
+    from tunecamp.daemon.db import Db
+    from tunecamp.daemon.jobs import Jobs
+
+
+@contextlib.asynccontextmanager
+async def open_jobs(config: DaemonConfig, db: Db) -> AsyncIterator[Jobs]:
+    """The jobs engine `tunecamp serve` would use with `config`, for a command (no app runs):
+    the kinds are the features' (their setups run, nothing starts), the backend Redis when
+    TUNECAMP_REDIS_URL is set, else the jobs table of the database the command has open."""
+    from redis.exceptions import RedisError
+
+    from tunecamp.daemon.app import create_app
+    from tunecamp.daemon.jobqueue.redis_backend import RedisJobs
+    from tunecamp.daemon.jobqueue.sqlite_backend import SqliteJobs
+    from tunecamp.daemon.jobs import KINDS
+    from tunecamp.daemon.redis_link import connect
+
+    kinds = create_app(config)[KINDS]
+    if not config.redis_url:
+        yield SqliteJobs(db, kinds)
+        return
+    client = connect(config.redis_url)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        raise click.ClickException(f"TUNECAMP_REDIS_URL: Redis does not answer ({exc})") from None
+    try:
+        yield RedisJobs(client, kinds)
+    finally:
+        await client.aclose()
 
 
 def tunecamp() -> click.Group:
@@ -25,6 +62,7 @@ def tunecamp() -> click.Group:
     from tunecamp.daemon.unlock import commands as unlock
     from tunecamp.generator.cli import cli
 
+    cli.context_settings = {**cli.context_settings, "obj": commands.CommandParts(open_jobs=open_jobs)}
     for command in (subsonic.user_subsonic_password, subsonic.user_api_key):
         commands.user.add_command(command)
     for command in (

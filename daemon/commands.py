@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +22,27 @@ if TYPE_CHECKING:  # imported when a command runs, so `tunecamp --help` stays qu
     from sqlite_utils import Database
 
     from tunecamp.daemon.config import DaemonConfig
+    from tunecamp.daemon.db import Db
+    from tunecamp.daemon.jobs import Jobs
     from tunecamp.daemon.users import User
+
+# The jobs engine the daemon uses with these settings (Redis, or the SQLite database the command
+# has open), for a command that queues background work outside a running app.
+OpenJobs = Callable[["DaemonConfig", "Db"], AbstractAsyncContextManager["Jobs"]]
+
+
+@dataclass(frozen=True)
+class CommandParts:
+    """What cli.py hands to the features' commands (the click context's `obj`), as create_app
+    hands things to the features: so a command reaches another room's work without importing it."""
+
+    open_jobs: OpenJobs | None = None
+
+
+def command_parts() -> CommandParts:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(CommandParts) if ctx else None
+    return found or CommandParts()
 
 
 def config_from_env(**overrides: object) -> DaemonConfig:

@@ -81,7 +81,7 @@ class DaemonConfig:
     inbox_rate_host: Rate = field(default=Rate(1200, 60), metadata={"env": "TUNECAMP_INBOX_RATE_HOST"})
     delivery_concurrency: int = field(default=32, metadata={"env": "TUNECAMP_DELIVERY_CONCURRENCY"})
     delivery_per_host: int = field(default=4, metadata={"env": "TUNECAMP_DELIVERY_PER_HOST"})
-    delivery_lease: float = field(default=600.0, metadata={"env": "TUNECAMP_DELIVERY_LEASE"})
+    delivery_heartbeat: float = field(default=30.0, metadata={"env": "TUNECAMP_DELIVERY_HEARTBEAT"})
     live_max_sessions: int = field(default=4, metadata={"env": "TUNECAMP_LIVE_MAX_SESSIONS"})
     live_max_chunk: int = field(default=256 * 1024, metadata={"env": "TUNECAMP_LIVE_MAX_CHUNK"})
     live_chunk_rate: Rate = field(default=Rate(20, 10), metadata={"env": "TUNECAMP_LIVE_CHUNK_RATE"})
@@ -179,8 +179,8 @@ class DaemonConfig:
             raise ConfigError(
                 f"TUNECAMP_DELIVERY_PER_HOST={self.delivery_per_host}: 1 to TUNECAMP_DELIVERY_CONCURRENCY"
             )
-        if not 5 <= self.delivery_lease <= 86400:
-            raise ConfigError(f"TUNECAMP_DELIVERY_LEASE={self.delivery_lease:g}: 5 to 86400 seconds")
+        if not 2 <= self.delivery_heartbeat <= 3600:
+            raise ConfigError(f"TUNECAMP_DELIVERY_HEARTBEAT={self.delivery_heartbeat:g}: 2 to 3600 seconds")
         if self.outbound_max_bytes < 64 * 1024:
             raise ConfigError(f"TUNECAMP_OUTBOUND_MAX_BYTES={self.outbound_max_bytes}: at least 65536")
         if not 1 <= self.share_days <= 3650:

@@ -114,6 +114,7 @@ _ERRORS: dict[int, type[web.HTTPException]] = {
     409: web.HTTPConflict,
     413: web.HTTPRequestEntityTooLarge,
     414: web.HTTPRequestURITooLong,
+    421: web.HTTPMisdirectedRequest,  # live: a broadcast that runs on another daemon process
     422: web.HTTPUnprocessableEntity,
     429: web.HTTPTooManyRequests,
     503: web.HTTPServiceUnavailable,

@@ -20,7 +20,9 @@ applied migration is never edited, only followed by a new one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 
 from sqlite_utils import Database, Migrations
 
@@ -75,8 +77,22 @@ SETS: tuple[Migrations, ...] = (
 def apply_migrations(db: Database, sets: tuple[Migrations, ...] = SETS) -> list[str]:
     """Apply every pending migration; returns the names applied ("set:name")."""
     applied = []
-    for migrations in sets:
-        pending = [m.name for m in migrations.pending(db)]
-        migrations.apply(db)
-        applied += [f"{migrations.name}:{name}" for name in pending]
+    with _one_process_at_a_time(db):
+        for migrations in sets:
+            pending = [m.name for m in migrations.pending(db)]
+            migrations.apply(db)
+            applied += [f"{migrations.name}:{name}" for name in pending]
     return applied
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time(db: Database) -> Iterator[None]:
+    """Several processes on one data folder (web processes, workers) start together: one migrates
+    while the others wait, then find nothing pending, instead of failing on "table already exists"."""
+    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if not path:  # an in-memory database: nobody else sees it
+        yield
+        return
+    with open(path + ".migrating", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield

@@ -25,6 +25,11 @@ A client that proved itself is not held back by what strangers did:
 Memory stays bounded: full buckets carry no information and are dropped, and past `max_keys`
 the least recently seen keys go first. Time comes from `clock` and delays go through `sleep`, so
 tests move time instead of waiting for it.
+
+Every limit is a `Limiter` (async `hit`/`peek`) and proofs a `ProofStore`, made by a `LimitSource`:
+`RateLimiter` and `Proofs` here keep them in this process; with TUNECAMP_REDIS_URL the daemon's
+source is shared_limits.py's, whose buckets and proofs live in Redis so that every process behind
+one address counts the same attempts (and which falls back to these when Redis is unreachable).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiohttp import web
 
@@ -43,13 +49,61 @@ from tunecamp.daemon.config import DaemonConfig, Rate
 PROOF_SECONDS = 24 * 3600.0
 
 
+class Limiter(Protocol):
+    """A token bucket per key. `now` is the caller's clock; a shared bucket keeps Redis's own."""
+
+    rate: Rate
+
+    async def hit(self, key: str, now: float | None = None) -> float:
+        """Take one token for `key`: 0 when allowed, else the seconds to wait."""
+        ...
+
+    async def peek(self, key: str, now: float | None = None) -> float:
+        """Like `hit` without taking a token."""
+        ...
+
+
+class ProofStore(Protocol):
+    async def add(self, key: str, now: float) -> None: ...
+
+    async def holds(self, key: str, now: float) -> bool: ...
+
+    async def forget(self, key: str) -> None: ...
+
+
+class LimitSource(Protocol):
+    """Makes the limits of a feature; `name` keeps one limit's keys apart from another's."""
+
+    def bucket(self, name: str, rate: Rate) -> Limiter: ...
+
+    def proofs(self, name: str, seconds: float = PROOF_SECONDS) -> ProofStore: ...
+
+
+class LocalLimits:
+    """Limits kept in this process: the embedded default, and the tests' plain limiters."""
+
+    def bucket(self, name: str, rate: Rate) -> Limiter:
+        return RateLimiter(rate)
+
+    def proofs(self, name: str, seconds: float = PROOF_SECONDS) -> ProofStore:
+        return Proofs(seconds)
+
+
 @dataclass
 class RateLimiter:
+    """An in-process Limiter; `take`/`look` are its synchronous core (shared_limits falls back on them)."""
+
     rate: Rate
     max_keys: int = 100_000
     _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
 
-    def hit(self, key: str, now: float | None = None) -> float:
+    async def hit(self, key: str, now: float | None = None) -> float:
+        return self.take(key, now)
+
+    async def peek(self, key: str, now: float | None = None) -> float:
+        return self.look(key, now)
+
+    def take(self, key: str, now: float | None = None) -> float:
         """Take one token for `key`: 0 when allowed, else the seconds to wait."""
         now = time.monotonic() if now is None else now
         per_second = self.rate.count / self.rate.seconds
@@ -63,8 +117,8 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return 0.0
 
-    def peek(self, key: str, now: float | None = None) -> float:
-        """Like `hit` without taking a token."""
+    def look(self, key: str, now: float | None = None) -> float:
+        """Like `take` without taking a token."""
         now = time.monotonic() if now is None else now
         if key not in self._buckets:
             return 0.0
@@ -85,42 +139,53 @@ class Proofs:
     max_keys: int = 100_000
     _until: OrderedDict[str, float] = field(default_factory=OrderedDict)
 
-    def add(self, key: str, now: float) -> None:
+    async def add(self, key: str, now: float) -> None:
+        self.put(key, now)
+
+    async def holds(self, key: str, now: float) -> bool:
+        return self.has(key, now)
+
+    async def forget(self, key: str) -> None:
+        self.drop(key)
+
+    def put(self, key: str, now: float) -> None:
         self._until.pop(key, None)
         self._until[key] = now + self.seconds
         while len(self._until) > self.max_keys:
             self._until.popitem(last=False)
 
-    def holds(self, key: str, now: float) -> bool:
+    def has(self, key: str, now: float) -> bool:
         until = self._until.get(key)
         if until is None or until < now:
             self._until.pop(key, None)
             return False
         return True
 
-    def forget(self, key: str) -> None:
+    def drop(self, key: str) -> None:
         self._until.pop(key, None)
 
 
 @dataclass
 class LoginLimits:
-    by_address: RateLimiter
-    by_pair: RateLimiter  # account and address (or the proof standing in for the address)
-    by_account: RateLimiter  # slows, never refuses
+    by_address: Limiter
+    by_pair: Limiter  # account and address (or the proof standing in for the address)
+    by_account: Limiter  # slows, never refuses
     slow_delay: float = 2.0
     trust_proxy_hops: int = 0
-    proofs: Proofs = field(default_factory=Proofs)
+    proofs: ProofStore = field(default_factory=Proofs)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod
-    def from_config(cls, config: DaemonConfig) -> LoginLimits:
+    def from_config(cls, config: DaemonConfig, source: LimitSource | None = None) -> LoginLimits:
+        source = source or LocalLimits()
         return cls(
-            RateLimiter(config.login_rate_address),
-            RateLimiter(config.login_rate_account),
-            RateLimiter(config.login_slow_account),
+            source.bucket("login-address", config.login_rate_address),
+            source.bucket("login-pair", config.login_rate_account),
+            source.bucket("login-account", config.login_slow_account),
             config.login_slow_delay,
             config.trust_proxy_hops,
+            source.proofs("login-proof"),
         )
 
     def address(self, request: web.Request) -> str:
@@ -128,56 +193,57 @@ class LoginLimits:
 
     # --- the sign-in forms and /api/auth (account passwords) ---------------------------------
 
-    def check(self, request: web.Request, account: str | None, proof: str | None = None) -> None:
+    async def check(self, request: web.Request, account: str | None, proof: str | None = None) -> None:
         """Before an attempt: a 429 with Retry-After when this client is over a limit.
 
         `proof` (a known device, a session of this account) stands in for the address.
         """
         now, wait = self.clock(), 0.0
         if proof is None:
-            wait = self.by_address.hit(self.address(request), now)
+            wait = await self.by_address.hit(self.address(request), now)
         if account:
-            wait = max(wait, self.by_pair.peek(_pair("web", account, proof or self.address(request)), now))
+            pair = _pair("web", account, proof or self.address(request))
+            wait = max(wait, await self.by_pair.peek(pair, now))
         if wait > 0:
             raise too_many(wait)
 
     async def slow_down(self, account: str, proof: str | None) -> None:
         """The bounded wait of an unproven sign-in to an account that fails a lot."""
-        wait = 0.0 if proof else self.by_account.peek(account.lower(), self.clock())
+        wait = 0.0 if proof else await self.by_account.peek(account.lower(), self.clock())
         if wait > 0:
             await self.sleep(min(wait, self.slow_delay))
 
-    def failed(self, request: web.Request, account: str, proof: str | None = None) -> None:
+    async def failed(self, request: web.Request, account: str, proof: str | None = None) -> None:
         now = self.clock()
-        self.by_pair.hit(_pair("web", account, proof or self.address(request)), now)
+        await self.by_pair.hit(_pair("web", account, proof or self.address(request)), now)
         if proof is None:
-            self.by_account.hit(account.lower(), now)
+            await self.by_account.hit(account.lower(), now)
 
     # --- Subsonic apps (app passwords and API keys) ---------------------------------------
 
-    def app_wait(self, address: str, account: str | None, credential: str) -> float:
+    async def app_wait(self, address: str, account: str | None, credential: str) -> float:
         """Seconds a Subsonic sign-in must wait (0: go ahead); `credential` hashes what was sent."""
         now = self.clock()
-        if self.proofs.holds("credential\0" + credential, now):
+        if await self.proofs.holds("credential\0" + credential, now):
             return 0.0
         wait = 0.0
-        if not (account and self.proofs.holds(_pair("app", account, address), now)):
-            wait = self.by_address.peek(address, now)
+        if not (account and await self.proofs.holds(_pair("app", account, address), now)):
+            wait = await self.by_address.peek(address, now)
         if account:
-            wait = max(wait, self.by_pair.peek(_pair("app", account, address), now))
+            wait = max(wait, await self.by_pair.peek(_pair("app", account, address), now))
         return wait
 
-    def app_failed(self, address: str, account: str | None, credential: str) -> None:
+    async def app_failed(self, address: str, account: str | None, credential: str) -> None:
         now = self.clock()
-        self.proofs.forget("credential\0" + credential)
-        self.by_address.hit(address, now)
+        await self.proofs.forget("credential\0" + credential)
+        await self.by_address.hit(address, now)
         if account:
-            self.by_pair.hit(_pair("app", account, address), now)
+            await self.by_pair.hit(_pair("app", account, address), now)
 
-    def app_proved(self, address: str, account: str, credential: str) -> None:
+    async def app_proved(self, address: str, account: str, credential: str) -> None:
         now = self.clock()
-        self.proofs.add("credential\0" + credential, now)
-        self.proofs.add(_pair("app", account, address), now)
+        await self.proofs.add("credential\0" + credential, now)
+        await self.proofs.add(_pair("app", account, address), now)
 
 
 def _pair(kind: str, account: str, where: str) -> str:

@@ -36,7 +36,7 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
-pytest_plugins = ["redis_server"]  # redis_server, redis_url: a real redis-server on loopback
+pytest_plugins = ["redis_server", "shared_state"]  # a real redis-server on loopback; both backends
 
 # extension -> ffmpeg codec arguments
 ENCODERS: dict[str, list[str]] = {

@@ -122,7 +122,7 @@ async def start_label_site(root: Path, **settings: Any) -> LabelSite:
         **settings,
     )
     app = create_app(config)
-    app[delivery.SETTINGS] = delivery.DeliverySettings(base_delay=0.2, max_delay=1, idle_poll=0.2)
+    delivery.configure(app, delivery.DeliverySettings(base_delay=0.2, max_delay=1))
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
     key = await KeyStore(app[DB]).ensure("label")  # federation_ctx made it from the manifest

@@ -111,7 +111,7 @@ async def setup_form(request: web.Request) -> web.Response:
 
 @requires(PUBLIC)
 async def setup_submit(request: web.Request) -> web.StreamResponse:
-    request.app[LOGIN_LIMITS].check(request, None)
+    await request.app[LOGIN_LIMITS].check(request, None)
     form = await read_form(request)
     token, username = str(form.get("token", "")), str(form.get("username", "")).strip()
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))

@@ -171,12 +171,12 @@ async def check_login(request: web.Request, username: str, password: str) -> Use
     """The user for these credentials, or a 401/429; rate-limited as ratelimit.py explains."""
     limits = request.app[LOGIN_LIMITS]
     proof = sign_in_proof(request, username)
-    limits.check(request, username, proof)
+    await limits.check(request, username, proof)
     await limits.slow_down(username, proof)
     rounds = request.app[CONFIG].bcrypt_rounds
     found = await request.app[DB].run(lambda db: credentials(db, username))
     ok = await verify_password(password, found[1] if found else None, rounds)
     if not ok or found is None:
-        limits.failed(request, username, proof)
+        await limits.failed(request, username, proof)
         raise http_error(401, "wrong username or password")
     return found[0]

@@ -1,9 +1,10 @@
 """Fan-out: one published event reaches every socket subscribed to its room.
 
 The chat talks to a `Broadcaster` only: `publish(room, event)` and `subscribe(room, deliver)`.
-`LocalBroadcaster` is the in-process one (one daemon process); a backend over Redis pub/sub
-(several processes, issue 20) implements the same two calls, publishing to a channel per room
-and delivering what its listener task receives to the local subscribers.
+`LocalBroadcaster` is the in-process one (one daemon process); `RedisBroadcaster`
+(redis_broadcast.py, with TUNECAMP_REDIS_URL) implements the same calls for several processes,
+publishing to a channel per room and delivering what its listener task receives to the local
+subscribers through a LocalBroadcaster.
 
 An event is serialised once per publish, not once per socket: with a thousand sockets in a room
 the JSON encoding would otherwise dominate. `deliver` is awaited in turn for each subscriber and
@@ -34,10 +35,14 @@ class LocalBroadcaster:
         self._next = 0
 
     async def publish(self, room: str, event: Mapping[str, Any]) -> None:
+        if room in self._rooms:
+            await self.send(room, json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+
+    async def send(self, room: str, text: str) -> None:
+        """Deliver an event serialised already to this process's subscribers of `room`."""
         subscribers = self._rooms.get(room)
         if not subscribers:
             return
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         for deliver in list(subscribers.values()):  # a deliver may unsubscribe (a full queue)
             await deliver(text)
 

@@ -11,14 +11,25 @@ from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
 from tunecamp.daemon.chat import dashboard, moderation, socket
 from tunecamp.daemon.chat.access import origins_ctx
 from tunecamp.daemon.chat.broadcast import LocalBroadcaster
-from tunecamp.daemon.chat.service import CHAT, Chat, ChatSettings
-from tunecamp.daemon.ratelimit import RateLimiter
+from tunecamp.daemon.chat.redis_broadcast import RedisBroadcaster
+from tunecamp.daemon.chat.service import CHAT, CONTROL, Chat, ChatSettings
+from tunecamp.daemon.redis_link import REDIS
+from tunecamp.daemon.shared_limits import limit_source
 
 
 async def chat_ctx(app: web.Application) -> AsyncIterator[None]:
     chat = app[CHAT]
     chat.secret = app[SECRET].value  # guests' names: a keyed hash of their address
+    fanout: RedisBroadcaster | None = None
+    if REDIS in app:  # several processes: events fan out through Redis (redis_link.py)
+        fanout = RedisBroadcaster(app[REDIS], on_resume=chat.resync)
+        await fanout.start()
+        chat.broadcaster = fanout
+    stop_control = chat.broadcaster.subscribe(CONTROL, chat.control)
     yield
+    stop_control()
+    if fanout is not None:
+        await fanout.close()
 
 
 async def close_sockets(app: web.Application) -> None:
@@ -29,14 +40,15 @@ async def close_sockets(app: web.Application) -> None:
 
 def setup(app: web.Application) -> None:
     config = app[CONFIG]
+    limits = limit_source(app)
     html.add_templates(app, "tunecamp.daemon.chat")
     # made here, not in chat_ctx, so a test can set its clock or heartbeat before the app starts
     app[CHAT] = Chat(
         app[DB],
         LocalBroadcaster(),
         ChatSettings.from_config(config),
-        RateLimiter(config.chat_rate_user),
-        RateLimiter(config.chat_rate_address),
+        limits.bucket("chat-user", config.chat_rate_user),
+        limits.bucket("chat-address", config.chat_rate_address),
     )
     app.cleanup_ctx.extend([origins_ctx, chat_ctx])
     app.on_shutdown.append(close_sockets)

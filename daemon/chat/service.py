@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,11 +23,12 @@ from tunecamp.daemon.chat.broadcast import Broadcaster
 from tunecamp.daemon.chat.rules import Caller, ChatError, clean_text
 from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.db import Db
-from tunecamp.daemon.ratelimit import RateLimiter, retry_after
+from tunecamp.daemon.ratelimit import Limiter, RateLimiter, retry_after
 from tunecamp.daemon.users import User
 
 PAGE = 50
 MAX_PAGE = 200
+CONTROL = "!control"  # a room no client can join (rules.check_room): moderation events for every process
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ class Chat:
     db: Db
     broadcaster: Broadcaster
     settings: ChatSettings
-    by_user: RateLimiter
-    by_address: RateLimiter
+    by_user: Limiter
+    by_address: Limiter
     # joins, history pages and reports each cost a query: 30 per socket, refilled over 10 s
     by_socket: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(30, 10)))
     secret: bytes = b""
@@ -91,13 +93,13 @@ class Chat:
             raise ChatError("sign_in", "sign in to post in the chat")
         clean = clean_text(text, self.settings.max_length)
         now = self.clock()
-        wait = max(self.by_user.peek(caller.key, now), self.by_address.peek(caller.address, now))
+        wait = max(await self.by_user.peek(caller.key, now), await self.by_address.peek(caller.address, now))
         if wait:
             raise ChatError(
                 "rate", f"slow down: try again in {retry_after(wait)} s", retry_after=retry_after(wait)
             )
-        self.by_user.hit(caller.key, now)
-        self.by_address.hit(caller.address, now)
+        await self.by_user.hit(caller.key, now)
+        await self.by_address.hit(caller.address, now)
         await self.check_standing(caller, now)
         user_id = caller.user.id if caller.user else None
         new = store.NewMessage(room, user_id, caller.name, caller.address, clean, now)
@@ -138,16 +140,27 @@ class Chat:
             kind, target.user_id, target.address, target.reason, now, by.id if by else None, until
         )
         sanction_id = await self.db.run(lambda db: store.add_sanction(db, row))
-        if kind == "ban":
-            for caller, close in list(self.connections.values()):
-                hit = (
-                    target.user_id is not None
-                    and caller.user is not None
-                    and caller.user.id == target.user_id
-                )
-                if hit or (target.address is not None and caller.address == target.address):
-                    close("banned")
+        if kind == "ban":  # the banned one's sockets close on every process
+            await self.broadcaster.publish(
+                CONTROL, {"type": "ban", "user_id": target.user_id, "address": target.address}
+            )
         return sanction_id
+
+    async def control(self, text: str) -> None:
+        """An event of the control room (a ban), from this process or another: applied to this one's sockets."""
+        event = json.loads(text)
+        if event.get("type") != "ban":
+            return
+        user_id, address = event.get("user_id"), event.get("address")
+        for caller, close in list(self.connections.values()):
+            hit = user_id is not None and caller.user is not None and caller.user.id == user_id
+            if hit or (address is not None and caller.address == address):
+                close("banned")
+
+    def resync(self) -> None:
+        """Events may have been missed (Redis was away): every socket reconnects and joins with `since`."""
+        for _, close in list(self.connections.values()):
+            close("resync")
 
     async def lift(self, sanction_id: int) -> bool:
         now = self.clock()
@@ -159,7 +172,7 @@ class Chat:
         if not isinstance(reason, str) or len(reason) > 500:
             raise ChatError("bad_request", "reason: text of at most 500 characters")
         now = self.clock()
-        wait = self.by_user.hit(caller.key, now)
+        wait = await self.by_user.hit(caller.key, now)
         if wait:
             raise ChatError(
                 "rate", f"slow down: try again in {retry_after(wait)} s", retry_after=retry_after(wait)

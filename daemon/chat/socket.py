@@ -91,9 +91,11 @@ class Connection:
     def close(self, reason: str) -> None:
         if reason == "banned":
             self.send(ChatError("banned", "you are banned from this chat").event())
-        self._code = {"shutting down": WSCloseCode.GOING_AWAY, "bye": WSCloseCode.OK}.get(
-            reason, WSCloseCode.POLICY_VIOLATION
-        )
+        self._code = {
+            "shutting down": WSCloseCode.GOING_AWAY,
+            "resync": WSCloseCode.SERVICE_RESTART,
+            "bye": WSCloseCode.OK,
+        }.get(reason, WSCloseCode.POLICY_VIOLATION)
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)  # the writer closes the socket after what is queued
 
@@ -125,7 +127,7 @@ class Connection:
             raise ChatError("bad_request", 'a JSON object with a "type"')
         kind = data["type"]
         if kind in ("join", "history", "report"):
-            wait = self.chat.by_socket.hit(f"socket:{id(self)}", self.chat.clock())
+            wait = self.chat.by_socket.take(f"socket:{id(self)}", self.chat.clock())
             if wait:
                 raise ChatError("rate", "slow down", retry_after=retry_after(wait))
         if kind == "ping":

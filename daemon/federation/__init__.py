@@ -3,8 +3,8 @@
 - feature.py: `setup(app)`: the discovery routes, the start (keys, blocks, the signed GETs), the parts composed;
 - service.py: `Federation`, the feature's state in app state, and the moderation calls of the dashboard;
 - schema.py: the migration set `tunecamp.federation` (keys, remote actors, followers, likes,
-  boosts, comments, blocks, flags; the delivery queue's tables are appended by queue_schema.py;
-  then fed_following, the follows sent);
+  boosts, comments, blocks, flags; the delivery tables are appended by queue_schema.py;
+  then fed_following, the follows sent; then the outbox's columns);
 - keys.py: one RSA key per local actor, kept in the database, the public ones exported for the site;
 - signatures.py: HTTP signatures verified: the scheme a request uses, its key id, `verify`;
 - signed.py: what both schemes' checks share (the request, the outcomes, the clock) and the primitives signing.py uses;
@@ -20,13 +20,14 @@
 - moderation.py: the store of followers, reactions, comments, blocks and flags the dashboard calls;
 - export.py: data/federation/interactions.json for the generator, and the rebuild it asks for.
 - audience.py: who receives a local actor's activities (one inbox per server), and 410 Gone;
-- queue.py and queue_schema.py: the delivery queue (`DeliveryQueue`, its SQLite backend, its tables);
-- delivery.py: the worker that signs and POSTs due deliveries, with backoff and dead letters;
+- outbox.py and queue_schema.py: what is to be sent (fed_activities), handed to the jobs engine;
+- delivery.py: the `federation.deliver` jobs' handler: signs and POSTs, Retry or Fail, per-host limits;
 - sending.py: how one delivery goes out: signed with its actor's current key, POSTed, 410 Gone;
 - publishing.py: after a build, the manifest against what was delivered: Create, Announce, Update, Delete;
 - following.py: the label's outgoing follows (Follow, the Accept or Reject, Undo), handed to discovery as appkeys.FOLLOWS;
 - notes.py: an artist's notes that are not releases (live's "live now"), handed over as appkeys.ANNOUNCE;
 - move.py: key rotation's Update{Person} and an artist's Move to another account;
 - dashboard.py: the pages under /admin/federation (templates/); following_page.py: its Following page;
+  deliveries_page.py: its Deliveries page (the jobs engine's failures of the kind, retried);
 - commands.py: `tunecamp keys ensure|rotate` and `tunecamp federation move`.
 """

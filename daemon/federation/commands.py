@@ -1,8 +1,10 @@
 """The federation feature's commands: `tunecamp keys ensure|rotate` and `tunecamp federation move`.
 
-Plain click commands; cli.py adds the two groups when it runs. They use the database and the
-queue directly, so they work with the daemon running or not: what they queue is delivered by
-the daemon's worker (at its next look at the queue, or when it starts).
+Plain click commands; cli.py adds the two groups when it runs. They write what they send to
+the outbox in the database (outbox.py) and hand it to the jobs engine the daemon uses (SQLite,
+or Redis with TUNECAMP_REDIS_URL; cli.py hands over the opener), so they work with the daemon
+running or not: its consumer or its workers deliver. When the engine cannot be reached, the
+daemon hands what waits in the outbox over within seconds, or when it starts.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from tunecamp.daemon.commands import DATA_OPTION, catalog_settings, config_from_env
+from tunecamp.daemon.commands import DATA_OPTION, catalog_settings, command_parts, config_from_env
 
 if TYPE_CHECKING:
     from tunecamp.daemon.config import DaemonConfig
@@ -86,6 +88,20 @@ def rebuild(config: DaemonConfig) -> None:
     raise click.ClickException("another build held the site for two minutes; try again")
 
 
+async def hand_over(config: DaemonConfig, db: Db) -> None:
+    """What the command wrote to the outbox, to the jobs engine now (else the daemon does it)."""
+    from tunecamp.daemon.federation.outbox import Outbox
+
+    open_jobs = command_parts().open_jobs
+    if open_jobs is None:
+        return
+    try:
+        async with open_jobs(config, db) as jobs:
+            await Outbox(db, jobs).hand_over()
+    except Exception as exc:  # written, so not lost: the daemon hands it over
+        click.echo(f"not handed to the jobs engine now ({exc}); the daemon does it when it runs", err=True)
+
+
 async def _with_db(config: DaemonConfig, work: Callable[[Db], Awaitable[T]]) -> T:
     from tunecamp.daemon.db import Db
 
@@ -148,7 +164,9 @@ def keys_rotate(username: str, data_dir: Path | None, public_dir: Path | None) -
     activity = update_person(person, username)
 
     async def send(db: Db) -> int:
-        return await db.run(lambda d: enqueue_to_followers(d, activity, [activity.actor]))
+        queued = await db.run(lambda d: enqueue_to_followers(d, activity, [activity.actor]))
+        await hand_over(config, db)
+        return queued
 
     queued = asyncio.run(_with_db(config, send))
     click.echo(f"{username} has a new key; Update{{Person}} queued for {queued} inbox(es)")
@@ -204,7 +222,9 @@ def federation_move(artist: str, target: str, data_dir: Path | None, public_dir:
     activity = move_activity(actor.id, target, actor.username)
 
     async def send(db: Db) -> int:
-        return await db.run(lambda d: enqueue_to_followers(d, activity, [actor.username]))
+        queued = await db.run(lambda d: enqueue_to_followers(d, activity, [actor.username]))
+        await hand_over(config, db)
+        return queued
 
     queued = asyncio.run(_with_db(config, send))
     click.echo(f"Move to {target} queued for {queued} inbox(es): their servers follow the new account")

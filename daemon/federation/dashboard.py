@@ -1,12 +1,12 @@
 """The fediverse pages of the dashboard, under /admin/federation: plain forms, like the admin's.
 
 - /admin/federation: each actor's followers and pending requests, likes and boosts per release,
-  the queue's depth, and the two background processes (the delivery worker, the publisher);
+  the deliveries' counts (the jobs engine's) and the background processes (delivery, publisher);
 - /admin/federation/followers/{username}: followers, and requests to approve or reject;
 - /admin/federation/moderation: replies awaiting moderation (approve, reject, block the author
   or their server) and reports (Flag);
 - /admin/federation/blocks: blocked servers and accounts, added and lifted;
-- /admin/federation/deliveries: failed and dead-lettered deliveries, each with a retry button.
+- /admin/federation/deliveries (deliveries_page.py): failed deliveries, each with a retry button.
 
 Every action goes through the federation service (service.py: it sends the Accept or Reject,
 refreshes the blocks in memory, exports interactions.json and asks for the rebuild), then
@@ -25,12 +25,11 @@ from aiohttp import web
 from tunecamp.daemon import catalog_index
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.bodies import read_form
-from tunecamp.daemon.db import row_id
-from tunecamp.daemon.federation import moderation
-from tunecamp.daemon.federation.delivery import WORKER
+from tunecamp.daemon.federation import deliveries_page, moderation
+from tunecamp.daemon.federation.delivery import SETTINGS
 from tunecamp.daemon.federation.publishing import PUBLISHER
 from tunecamp.daemon.federation.service import FEDERATION as SERVICE
-from tunecamp.daemon.html import render, translate, translate_plural
+from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import FEDERATION, MODERATION, REPLIES, grant, requires
 from tunecamp.daemon.users import User, current_user
 
@@ -95,7 +94,6 @@ async def overview(request: web.Request) -> web.Response:
         }
         for a in manifest.actors
     ]
-    worker = request.app[WORKER]
     publisher = request.app[PUBLISHER]
     exporter = service.exporter
     files = {
@@ -110,9 +108,10 @@ async def overview(request: web.Request) -> web.Response:
         actors=actors,
         host=manifest.host,
         reactions=sorted(data["reactions"].items()),
-        counts=await worker.queue.counts(),
-        stats=worker.stats,
-        settings=worker.settings,
+        counts=await deliveries_page.counts(request.app),
+        stats=deliveries_page.stats(request.app),
+        settings=request.app[SETTINGS],
+        jobs_page=deliveries_page.JOBS_PAGE,
         publisher=publisher,
         ago=_ago,
     )
@@ -308,38 +307,6 @@ async def change_block(request: web.Request) -> web.StreamResponse:
     raise _back(f"{BASE}/blocks", translate(request, "%(value)s blocked", value=value))
 
 
-@requires(FEDERATION)
-async def deliveries_page(request: web.Request) -> web.Response:
-    worker = request.app[WORKER]
-    rows = await worker.queue.failed(200)
-    return render(
-        request,
-        "federation/deliveries.html",
-        rows=rows,
-        counts=await worker.queue.counts(),
-        stats=worker.stats,
-        ago=_ago,
-    )
-
-
-@requires(FEDERATION)
-async def retry_delivery(request: web.Request) -> web.StreamResponse:
-    form = await read_form(request)
-    which = str(form.get("id", "all"))
-    delivery_id = None if which == "all" else row_id(which)
-    if which != "all" and delivery_id is None:
-        raise _back(f"{BASE}/deliveries", translate(request, "%(id)s: not a delivery", id=which))
-    worker = request.app[WORKER]
-    count = await worker.queue.retry(delivery_id)
-    worker.wake()
-    raise _back(
-        f"{BASE}/deliveries",
-        translate_plural(request, "%(num)s delivery sent again", "%(num)s deliveries sent again", count)
-        if count
-        else translate(request, "nothing to retry"),
-    )
-
-
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get(BASE, overview)
@@ -350,5 +317,4 @@ def setup(app: web.Application) -> None:
     r.add_post(f"{BASE}/flags", resolve_flag)
     r.add_get(f"{BASE}/blocks", blocks_page)
     r.add_post(f"{BASE}/blocks", change_block)
-    r.add_get(f"{BASE}/deliveries", deliveries_page)
-    r.add_post(f"{BASE}/deliveries/retry", retry_delivery)
+    deliveries_page.setup(app)

@@ -3,7 +3,7 @@
 - `resolve`: a handle (`acct:name@host`) or an URL to the remote actor: WebFinger on the origin
   given (a discovered instance) or the handle's host, then the actor itself (remote.py), every
   request through the guarded outbound client;
-- `follow`: a `Follow` from the label to the actor's own inbox, through the delivery queue (signed
+- `follow`: a `Follow` from the label to the actor's own inbox, through the delivery jobs (signed
   with the label's key when it goes out); the row waits as `pending`;
 - `answered`: an `Accept{Follow}` or `Reject{Follow}` from the remote. It must name one of our
   Follow ids (embedded or by id) and come from the actor that Follow went to: the inbox has

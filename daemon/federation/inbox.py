@@ -32,8 +32,9 @@ from tunecamp.daemon.federation.proofs import ProofError, verify_proof
 from tunecamp.daemon.federation.remote import host_of
 from tunecamp.daemon.federation.service import FEDERATION, Federation
 from tunecamp.daemon.federation.signatures import KeyGone, SignatureError, SignedRequest, key_id_of, verify
-from tunecamp.daemon.ratelimit import RateLimiter, client_address, retry_after
+from tunecamp.daemon.ratelimit import Limiter, client_address, retry_after
 from tunecamp.daemon.roles import PUBLIC, requires
+from tunecamp.daemon.shared_limits import limit_source
 
 log = logging.getLogger("tunecamp.federation")
 MAX_BODY = 1024 * 1024
@@ -45,7 +46,7 @@ SEEN_IN_MEMORY = 100_000
 class Inbox:
     """The inbox's own state: the rate limiter and the recently seen activity ids."""
 
-    def __init__(self, limiter: RateLimiter, trust_proxy_hops: int) -> None:
+    def __init__(self, limiter: Limiter, trust_proxy_hops: int) -> None:
         self.limiter = limiter
         self.trust_proxy_hops = trust_proxy_hops
         self.recent: OrderedDict[str, None] = OrderedDict()
@@ -118,7 +119,7 @@ async def receive(request: web.Request, owner: str | None) -> web.Response:
     fed = request.app[FEDERATION]
     inbox = request.app[INBOX]
     address = client_address(request, inbox.trust_proxy_hops)
-    wait = inbox.limiter.hit(address)
+    wait = await inbox.limiter.hit(address)
     if wait > 0:
         seconds = retry_after(wait)
         raise http_error(
@@ -256,7 +257,9 @@ async def following(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     config = app[CONFIG]
-    app[INBOX] = Inbox(RateLimiter(config.inbox_rate_host), config.trust_proxy_hops)
+    app[INBOX] = Inbox(
+        limit_source(app).bucket("inbox-host", config.inbox_rate_host), config.trust_proxy_hops
+    )
     app.router.add_post("/users/{username}/inbox", actor_inbox)
     app.router.add_post("/inbox", shared_inbox)
     app.router.add_get("/users/{username}/followers", followers)

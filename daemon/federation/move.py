@@ -1,8 +1,8 @@
 """What an actor tells its followers about itself: a new key (Update{Person}) and a move (Move).
 
-Both are queued like any delivery (queue.py), so the commands that make them (commands.py) work
-whether or not the daemon runs: a running daemon's worker picks them up at its next look at the
-queue, a stopped one when it starts.
+Both are written to the outbox like any delivery (outbox.py) and handed to the jobs engine by
+the command itself (commands.py), on the engine the daemon uses (SQLite or Redis), so they work
+whether or not the daemon runs: its consumer or its workers send them.
 
 - `tunecamp keys rotate ARTIST`: a new key (keys.py), the public keys exported, the site rebuilt
   (the actor document carries the new key), then `Update{Person}` with the rebuilt document,
@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tunecamp.daemon.federation import audience, queue
+from tunecamp.daemon.federation import audience, outbox
 from tunecamp.daemon.federation.manifest import MANIFEST, Manifest
+from tunecamp.daemon.federation.outbox import Activity
 from tunecamp.daemon.federation.publishing import AS, PUBLIC, ManifestUnreadable, SiteState, document
-from tunecamp.daemon.federation.queue import Activity
 from tunecamp.daemon.outbound import Outbound, OutboundError
 
 MOVED_TO = re.compile(r"^moved_to\s*:.*$", re.MULTILINE)
@@ -123,4 +123,6 @@ def set_moved_to(content_dir: Path, slug: str, target: str | None) -> Path:
 
 
 def enqueue_to_followers(db: Database, activity: Activity, usernames: list[str]) -> int:
-    return queue.enqueue(db, activity, audience.inboxes(db, usernames))
+    """Write `activity` to the outbox for the followers of `usernames`; the caller hands it over."""
+    with db.conn:
+        return outbox.add(db, activity, audience.inboxes(db, usernames))

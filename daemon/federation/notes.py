@@ -3,7 +3,7 @@
 `announcer(app)` is what create_app hands to other features as `appkeys.ANNOUNCE`: given an
 `ArtistNote`, it queues a `Create{Note}` (or, for an update, an `Update{Note}` with `updated`,
 which Mastodon needs to apply an edit) from the artist's actor to the distinct inboxes of its
-accepted followers, through the same delivery queue and worker as the releases' notes. The
+accepted followers, through the same outbox and delivery jobs as the releases' notes. The
 note's id is a fragment of the actor's id, on the site's host as the actor is (Mastodon refuses
 an object whose id is on another host than its author's). An artist the site does not federate
 (no actor in the manifest) or without followers gets nothing, and the answer says 0.

@@ -10,8 +10,9 @@ compares the two and enqueues:
 - a note gone from the manifest (unpublished, made unlisted or a draft again): `Delete{Tombstone}`
   (id: note id + "#delete-" + the last hash) to both.
 
-The queue ignores an (activity id, inbox) pair it already has, so a sync repeated after a crash
-sends nothing twice. A database with no followers records the notes and sends nothing: the first
+Each activity is written to the outbox (outbox.py) in the same transaction that records the
+note's new hash, and handed to the jobs engine after it; the outbox ignores an activity id it
+already has, so a sync repeated after a crash sends nothing twice. A database with no followers records the notes and sends nothing: the first
 sync of a fresh instance never floods anyone. A sync runs at start-up and whenever the manifest
 file changes (any build: the daemon's watcher, its worker, or `tunecamp build` while it runs);
 a missing or unreadable manifest (a build swapping public/ in, no daemon_url) changes nothing:
@@ -37,10 +38,10 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from tunecamp.daemon.appkeys import CONFIG, DB
-from tunecamp.daemon.federation import audience, queue
-from tunecamp.daemon.federation.delivery import WORKER
+from tunecamp.daemon.federation import audience, outbox
+from tunecamp.daemon.federation.delivery import OUTBOX
 from tunecamp.daemon.federation.manifest import MANIFEST
-from tunecamp.daemon.federation.queue import Activity
+from tunecamp.daemon.federation.outbox import Activity
 
 log = logging.getLogger("tunecamp.federation.publishing")
 AS = "https://www.w3.org/ns/activitystreams"
@@ -220,35 +221,40 @@ def _record(db: Database, note: SiteNote, label: str | None, state: str) -> None
 
 
 def sync(db: Database, site: SiteState) -> SyncReport:
-    """Compare, enqueue, record (on the database thread, or the CLI's own connection)."""
+    """Compare, write to the outbox, record (on the database thread, or the CLI's own connection).
+
+    A note's activities and its new hash are one transaction: a crash keeps both or neither."""
     report = SyncReport(at=time.time())
     known = _published(db)
     listed = {n.id: n for n in site.notes}
     label = [site.label] if site.label else []
 
     def send(activity: Activity, usernames: list[str]) -> None:
-        report.deliveries += queue.enqueue(db, activity, audience.inboxes(db, usernames))
+        report.deliveries += outbox.add(db, activity, audience.inboxes(db, usernames))
 
     for note in site.notes:
         row = known.get(note.id)
         if row is not None and row["state"] == "live" and row["hash"] == note.hash:
             continue
         current = current_note(site, note)
-        if row is None or row["state"] == "deleted":
+        new = row is None or row["state"] == "deleted"
+        if new:  # read before the transaction: a file in flux changes nothing
             create = document(site, note.create)
-            send(Activity(note.create, note.actor, create), [note.actor])
-            if note.announce and site.label:
-                send(Activity(note.announce, site.label, document(site, note.announce)), label)
-            report.created.append(note.release)
-        else:
-            send(update_of(current, note), [note.actor, *label])
-            report.updated.append(note.release)
+            announce = document(site, note.announce) if note.announce and site.label else None
         with db.conn:
+            if new:
+                send(Activity(note.create, note.actor, create), [note.actor])
+                if announce is not None and site.label:
+                    send(Activity(note.announce, site.label, announce), label)
+                report.created.append(note.release)
+            else:
+                send(update_of(current, note), [note.actor, *label])
+                report.updated.append(note.release)
             _record(db, note, site.label, "live")
     for note_id, row in known.items():
         if row["state"] == "live" and note_id not in listed:
-            send(delete_of(row), [row["actor"], *([row["label"]] if row["label"] else [])])
             with db.conn:
+                send(delete_of(row), [row["actor"], *([row["label"]] if row["label"] else [])])
                 db.execute(
                     "UPDATE fed_published SET state = 'deleted', updated_at = ? WHERE note_id = ?",
                     [time.time(), note_id],
@@ -291,8 +297,9 @@ class Publisher:
             self._stamp, self.last, self.last_error = stamp, report, None
         if report.created or report.updated or report.deleted:
             log.info("publishing: %s", report)
-        if report.deliveries:
-            self.app[WORKER].wake()
+        box = self.app.get(OUTBOX)
+        if report.deliveries and box is not None:
+            await box.hand_over()
         return report
 
     async def run(self) -> None:
@@ -322,5 +329,5 @@ async def publishing_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup(app: web.Application) -> None:
-    """After delivery.setup: the publisher wakes the delivery worker."""
+    """After delivery.setup: the publisher hands what it wrote to the delivery outbox."""
     app.cleanup_ctx.append(publishing_ctx)

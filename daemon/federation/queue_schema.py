@@ -1,10 +1,12 @@
-"""The delivery side's tables: the outgoing queue and what each note was last delivered as.
+"""The delivery side's tables: the outgoing activities and what each note was last delivered as.
 
-Migration functions only, appended at the end of the federation set (schema.py registers them):
+Migration functions only, appended to the federation set (schema.py registers them):
 - `fed_activities`: each outgoing activity once (its JSON and the local actor whose key signs it);
-- `fed_deliveries`: one row per (activity, inbox), the unique key that makes enqueueing idempotent;
-  a claim writes a lease, so a daemon killed mid-send delivers again after the lease runs out,
-  and an acknowledged row (state 'done') is never sent again;
+  since m301 also the outbox (outbox.py): `inboxes` until the fan-out has been handed to the
+  jobs engine, `queued_at` when a hand-over took it;
+- `fed_deliveries`: the queue before deliveries became jobs (issue 20); m301 leaves it in place
+  because its pending rows can only be handed to the engine by a running daemon (the engine may
+  be Redis), which does so once at start-up and empties it. A later release drops it;
 - `fed_published`: per note, the hash last delivered (publishing.py compares the manifest with it).
 """
 
@@ -61,3 +63,21 @@ def m101_delivery_queue(db: Database) -> None:
 
 # (name, function) in the order they join the end of the federation set.
 QUEUE_MIGRATIONS = (("m101_delivery_queue", m101_delivery_queue),)
+
+
+def m301_deliveries_as_jobs(db: Database) -> None:
+    """fed_activities becomes the outbox: what was queued before this was handed over already."""
+    run_script(
+        db,
+        """
+        ALTER TABLE fed_activities ADD COLUMN inboxes TEXT;
+        ALTER TABLE fed_activities ADD COLUMN queued_at REAL;
+        UPDATE fed_activities SET queued_at = created_at;
+        CREATE INDEX fed_activities_unqueued ON fed_activities (created_at) WHERE inboxes IS NOT NULL;
+        CREATE INDEX fed_activities_queued ON fed_activities (queued_at)
+    """,
+    )
+
+
+# After m201_following, in this order.
+JOBS_MIGRATIONS = (("m301_deliveries_as_jobs", m301_deliveries_as_jobs),)

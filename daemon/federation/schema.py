@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from tunecamp.daemon.federation.queue_schema import QUEUE_MIGRATIONS
+from tunecamp.daemon.federation.queue_schema import JOBS_MIGRATIONS, QUEUE_MIGRATIONS
 
 MIGRATIONS = Migrations("tunecamp.federation")
 
@@ -137,3 +137,8 @@ def m201_following(db: Database) -> None:
         CREATE INDEX fed_following_via ON fed_following(via, state);
         """
     )
+
+
+# Deliveries as jobs (issue 20): the outbox columns, after m201.
+for _name, _migration in JOBS_MIGRATIONS:
+    MIGRATIONS(name=_name)(_migration)

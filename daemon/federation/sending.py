@@ -1,6 +1,6 @@
 """How one delivery goes out: signed with its actor's current key, POSTed through the guarded client.
 
-The delivery worker (delivery.py) is handed these three functions, so it knows nothing of keys,
+The delivery handler (delivery.py) is handed these three functions, so it knows nothing of keys,
 HTTP or followers, and the tests and the benchmark can wrap them:
 - `signing_keys`: draft-cavage rsa-sha256 over (request-target) host date digest, with the key the
   database holds at send time (a key rotated by `tunecamp keys rotate`, another process, signs the

@@ -5,6 +5,10 @@ chunks come only from the account that started the session. The playlist is rend
 and never cached (it changes every two seconds); a segment's name is never reused within a session,
 so segments are cached. Listeners' requests carry `Access-Control-Allow-Origin: *`: the static
 site, on a CDN of its own, plays from the daemon.
+
+With Redis (several daemon processes) what listeners fetch of another process's broadcast comes
+from Redis (live/shared.py); chunks and the end only reach the process that runs the broadcast,
+and any other answers 421 (the proxy's routing, docs/live.md).
 """
 
 from __future__ import annotations
@@ -32,7 +36,14 @@ from tunecamp.generator.catalog.slugs import is_safe_slug
 HUB = web.AppKey("live_hub", LiveHub)
 MAX_TITLE = 200
 LISTENER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_ID = re.compile(r"^[0-9a-f]{16}$")  # secrets.token_hex(8)
 OPEN = {"Access-Control-Allow-Origin": "*"}
+GONE = "no such live session (it ended, or never was)"
+# a chunk or an end on a process that does not run the session: the proxy's routing (docs/live.md)
+ELSEWHERE = (
+    "this broadcast runs on another daemon process: the proxy must send one broadcaster's"
+    " /api/live/ requests to one process (docs/live.md)"
+)
 UNCACHED = {**OPEN, "Cache-Control": "no-cache, no-store"}
 
 
@@ -54,9 +65,14 @@ def known_artists(db: Database) -> set[str]:
     return set(catalog_index.artist_names(db)) | linked
 
 
-def _session(request: web.Request) -> LiveSession:
-    session = request.app[HUB].sessions.get(request.match_info["session"])
+async def _session(request: web.Request) -> LiveSession:
+    """This process's session, for what only its owner can do (chunks, the end)."""
+    hub = request.app[HUB]
+    session_id = request.match_info["session"]
+    session = hub.sessions.get(session_id)
     if session is None:
+        if await hub.ask(lambda shared: shared.status(session_id)) is not None:
+            raise http_error(421, ELSEWHERE)  # the operator's proxy routing: stays English
         raise http_error(404, translate(request, "no such live session (it ended, or never was)"))
     return session
 
@@ -132,7 +148,7 @@ def _seq(request: web.Request) -> int | None:
 
 @requires(LISTEN)
 async def chunk(request: web.Request) -> web.Response:
-    session = _session(request)
+    session = await _session(request)
     _owner(request, session)
     if session.state != "live":
         raise http_error(
@@ -141,7 +157,7 @@ async def chunk(request: web.Request) -> web.Response:
     seq = _seq(request)
     hub = request.app[HUB]
     assert session.limiter is not None
-    wait = session.limiter.hit("chunks", hub.clock())
+    wait = session.limiter.take("chunks", hub.clock())
     if wait > 0:
         seconds = retry_after(wait)
         raise http_error(
@@ -180,7 +196,7 @@ async def chunk(request: web.Request) -> web.Response:
 
 @requires(LISTEN)
 async def end(request: web.Request) -> web.Response:
-    session = _session(request)
+    session = await _session(request)
     _owner(request, session)
     keep: Any = None
     if request.can_read_body and request.content_type == "application/json":
@@ -195,7 +211,12 @@ async def end(request: web.Request) -> web.Response:
 @requires(PUBLIC)
 async def session_status(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    return web.json_response(_session(request).status(hub.base_url), headers=UNCACHED)
+    session_id = request.match_info["session"]
+    session = hub.sessions.get(session_id)
+    status = session.status(hub.base_url) if session else await hub.ask(lambda s: s.status(session_id))
+    if status is None:
+        raise http_error(404, translate(request, GONE))
+    return web.json_response(status, headers=UNCACHED)
 
 
 @requires(PUBLIC)
@@ -206,11 +227,18 @@ async def artist_status(request: web.Request) -> web.Response:
         raise http_error(400, "artist: an artist's slug, like aurora-lane")
     hub = request.app[HUB]
     session = hub.current(artist)
-    if session is None or session.state == "ended":
+    status = session.status(hub.base_url) if session else await _current_elsewhere(hub, artist)
+    if status is None or status["state"] == "ended":
         body: dict[str, Any] = {"artist": artist, "live": False}
     else:
-        body = {**session.status(hub.base_url), "session": session.id}
+        body = {**status, "session": status["id"]}
     return web.json_response(body, headers=UNCACHED)
+
+
+async def _current_elsewhere(hub: LiveHub, artist: str) -> dict[str, Any] | None:
+    """The status of the artist's broadcast on another process (with Redis), if any."""
+    session_id = await hub.ask(lambda shared: shared.current(artist))
+    return await hub.ask(lambda shared: shared.status(session_id)) if session_id else None
 
 
 def _listener(request: web.Request) -> str:
@@ -228,26 +256,39 @@ async def playlist(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     key = request.match_info["slug"]
     session = hub.sessions.get(key)
-    if session is None:
+    if session is not None:
+        session.listeners.hit(_listener(request), hub.clock())
+        text: str | None = session.playlist.render()
+    else:  # another process's session (with Redis), or an artist's slug
+        text = await hub.ask(lambda shared: shared.playlist(key)) if SESSION_ID.match(key) else None
+    if text is None:
         current = hub.current(key) if is_safe_slug(key) else None
-        if current is None:
+        current_id = current.id if current else None
+        if current_id is None and is_safe_slug(key):
+            current_id = await hub.ask(lambda shared: shared.current(key))
+        if current_id is None:
             raise http_error(404, "not live")
-        raise web.HTTPFound(f"/live/{current.id}/index.m3u8", headers=UNCACHED)
-    session.listeners.hit(_listener(request), hub.clock())
-    return web.Response(
-        text=session.playlist.render(), content_type="application/vnd.apple.mpegurl", headers=UNCACHED
-    )
+        raise web.HTTPFound(f"/live/{current_id}/index.m3u8", headers=UNCACHED)
+    await hub.listen(key, _listener(request))  # counted by every process (with Redis)
+    return web.Response(text=text, content_type="application/vnd.apple.mpegurl", headers=UNCACHED)
 
 
 @requires(PUBLIC)
 async def segment(request: web.Request) -> web.Response:
-    session = request.app[HUB].sessions.get(request.match_info["slug"])
-    name = request.match_info["name"]
-    found = session.playlist.find(name) if session is not None and SEGMENT_NAME.match(name) else None
-    if found is None:
+    hub = request.app[HUB]
+    key, name = request.match_info["slug"], request.match_info["name"]
+    data: bytes | None = None
+    if SEGMENT_NAME.match(name):
+        session = hub.sessions.get(key)
+        if session is not None:
+            found = session.playlist.find(name)
+            data = found.data if found else None
+        elif SESSION_ID.match(key):  # another process's session (with Redis)
+            data = await hub.ask(lambda shared: shared.segment_data(key, name))
+    if data is None:
         raise http_error(404, "no such segment (it may have scrolled out of the playlist)")
     headers = {**OPEN, "Cache-Control": "public, max-age=3600, immutable"}
-    return web.Response(body=found.data, content_type="video/mp2t", headers=headers)
+    return web.Response(body=data, content_type="video/mp2t", headers=headers)
 
 
 def setup(app: web.Application) -> None:

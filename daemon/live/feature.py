@@ -11,6 +11,8 @@ from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB
 from tunecamp.daemon.live import api, pages
 from tunecamp.daemon.live.hub import LiveHub
 from tunecamp.daemon.live.settings import LiveSettings
+from tunecamp.daemon.live.shared import SharedLive
+from tunecamp.daemon.redis_link import REDIS
 
 # set before the app starts to replace the settings read from the config (the fault tests)
 SETTINGS = web.AppKey("live_settings", LiveSettings)
@@ -25,6 +27,8 @@ async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
         db=app[DB],
         base_url=config.url,
         announce=app.get(ANNOUNCE),
+        # several processes: the broadcasts are published for the others' listeners (live/shared.py)
+        shared=SharedLive(app[REDIS]) if REDIS in app else None,
     )
     if app[DB].error is None:
         await hub.open()

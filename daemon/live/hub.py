@@ -6,6 +6,12 @@ quiet for `idle_timeout`, `max_duration`, ffmpeg that cannot be kept running, th
 stopping): ffmpeg flushes and exits, the playlist gets ENDLIST, the note is updated, a kept
 recording becomes a draft release; the files stay served for `linger` seconds, then the session's
 folder is deleted and the artist is no longer live.
+
+With Redis (`shared`, live/shared.py) the hub also publishes its sessions for the other processes:
+the artist and the instance's limit are claimed there at the start, every segment and playlist
+goes there, and the watch loop is the heartbeat that refreshes them, reads the listener count of
+every process and learns what the others broadcast. Redis away: the broadcast goes on here, its
+listeners on other processes miss it until Redis is back (logged once).
 """
 
 from __future__ import annotations
@@ -18,21 +24,25 @@ import logging
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from redis.exceptions import RedisError
 from sqlite_utils import Database
 
 from tunecamp.daemon.appkeys import AnnounceNote, ArtistNote
 from tunecamp.daemon.db import Db
+from tunecamp.daemon.live.playlist import Segment
 from tunecamp.daemon.live.recording import Recording, RecordingError, make_draft
 from tunecamp.daemon.live.session import Broadcast, LiveSession
 from tunecamp.daemon.live.settings import LiveSettings
+from tunecamp.daemon.live.shared import TTL, SharedLive
 from tunecamp.generator.media.ffmpeg import FFmpegNotFound, ffmpeg_path
 
 log = logging.getLogger("tunecamp.live")
+T = TypeVar("T")
 
 
 class LiveError(Exception):
@@ -53,13 +63,26 @@ class LiveHub:
     clock: Callable[[], float] = time.monotonic
     sessions: dict[str, LiveSession] = field(default_factory=dict)
     by_artist: dict[str, str] = field(default_factory=dict)
+    shared: SharedLive | None = None  # with Redis: the broadcasts of every process
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _redis_down: bool = False
 
     async def open(self) -> None:
-        """After a restart: sessions that were running are over, their folders leftovers."""
-        shutil.rmtree(self.root, ignore_errors=True)
+        """After a restart: sessions that were running are over, their folders leftovers.
+
+        With Redis, the sessions other processes run now are neither (they share the data folder)."""
+        running: set[str] = set()
+        if self.shared is not None:
+            with contextlib.suppress(RedisError, OSError):
+                running = await self.shared.running()
+        if running:
+            for folder in self.root.iterdir() if self.root.is_dir() else ():
+                if folder.name not in running:
+                    await asyncio.to_thread(shutil.rmtree, folder, True)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
-        await self.db.run(_close_orphans)
+        await self.db.run(lambda db: _close_orphans(db, running))
         self._spawn(self._watch())
 
     async def start(self, user_id: int, artist: str, title: str, record: bool) -> LiveSession:
@@ -82,15 +105,19 @@ class LiveHub:
             record and self.settings.record,
             dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
+        await self._claim(artist, broadcast.id)
         session = LiveSession(broadcast, self.root / broadcast.id, self.settings, self.ffmpeg, self.clock)
+        session.on_segment = lambda segment: self._share_segment(session, segment)
         self.sessions[broadcast.id] = session
         self.by_artist[artist] = broadcast.id
         try:
             await session.start()
         except OSError as exc:
             self._forget(session)
+            await self._shared(lambda shared: shared.release(artist, broadcast.id))
             raise LiveError(503, f"ffmpeg could not be started: {exc}") from None
         await self.db.run(lambda db: _insert(db, broadcast))
+        await self._publish(session)
         self._spawn(self._announce(session, update=False))
         log.info("live %s: %s went live (%s)", broadcast.id, artist, title[:80])
         return session
@@ -114,6 +141,8 @@ class LiveHub:
             session.release = await self._keep(session)
         session.state = "ended"
         await self.db.run(lambda db: _ended(db, session))
+        await self._publish(session, ttl=self.settings.linger)
+        await self._shared(lambda shared: shared.release(session.broadcast.artist, session.id))
         self._spawn(self._announce(session, update=True))
         self._spawn(self._linger(session))
         log.info("live %s: ended (%s)", session.id, reason)
@@ -153,11 +182,76 @@ class LiveHub:
         except Exception:  # the broadcast goes on without its announcement
             log.exception("live %s: the fediverse announcement failed", session.id)
 
+    # --- with Redis: what the other processes see -------------------------------------------
+
+    async def _claim(self, artist: str, session_id: str) -> None:
+        if self.shared is None:
+            return
+        try:
+            refused = await self.shared.claim(artist, session_id, self.settings.max_sessions)
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)  # this process alone decides: the broadcast still starts
+            return
+        if refused is not None:
+            raise LiveError(*refused)
+
+    async def _publish(self, session: LiveSession, ttl: float = TTL) -> None:
+        status, playlist = session.status(self.base_url), session.playlist.render()
+        await self._shared(lambda shared: shared.publish(status, playlist, ttl))
+
+    async def _share_segment(self, session: LiveSession, segment: Segment) -> None:
+        playlist = session.playlist.render()
+        await self._shared(lambda shared: shared.segment(session.id, segment.name, segment.data, playlist))
+
+    async def _shared(self, work: Callable[[SharedLive], Coroutine[Any, Any, None]]) -> None:
+        if self.shared is None:
+            return
+        try:
+            await work(self.shared)
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)
+        else:
+            if self._redis_down:
+                self._redis_down = False
+                log.warning("live: Redis answers again; broadcasts are shared again")
+
+    async def ask(self, question: Callable[[SharedLive], Awaitable[T]]) -> T | None:
+        """What Redis knows of the other processes' broadcasts; None without Redis, or it away."""
+        if self.shared is None:
+            return None
+        try:
+            return await question(self.shared)
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)
+            return None
+
+    async def listen(self, session_id: str, listener: str) -> None:
+        await self._shared(lambda shared: shared.listen(session_id, listener))
+
+    def _redis_failed(self, exc: BaseException) -> None:
+        if not self._redis_down:
+            self._redis_down = True
+            log.warning(
+                "live: Redis unreachable (%s); other processes' listeners miss this one's broadcasts", exc
+            )
+
+    async def _heartbeat(self) -> None:
+        """Every process's listeners counted, this one's sessions refreshed, the others' learnt."""
+        assert self.shared is not None
+        shared = self.shared
+        for session in list(self.sessions.values()):
+            if session.state == "live":
+                session.listeners.shared = await shared.listeners(session.id)
+                await self._publish(session)
+        await shared.refresh(set(self.sessions))
+
     async def _watch(self) -> None:
-        """End broadcasts whose broadcaster went quiet, or that ran too long."""
+        """End broadcasts whose broadcaster went quiet, or that ran too long; the Redis heartbeat."""
         every = max(0.05, min(1.0, self.settings.idle_timeout / 4))
         while True:
             await asyncio.sleep(every)
+            if self.shared is not None:
+                await self._shared(lambda _: self._heartbeat())
             now = self.clock()
             for session in list(self.sessions.values()):
                 if session.state != "live":
@@ -179,7 +273,11 @@ class LiveHub:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.shared is None:
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:  # the other processes' sessions share the folder
+            for session in list(self.sessions.values()):
+                shutil.rmtree(session.folder, ignore_errors=True)
 
 
 def _now() -> str:
@@ -203,11 +301,14 @@ def _ended(db: Database, session: LiveSession) -> None:
         )
 
 
-def _close_orphans(db: Database) -> None:
+def _close_orphans(db: Database, running: set[str]) -> None:
+    """Sessions left open by a daemon that stopped, except those other processes run (`running`)."""
+    keep = sorted(running)
     with db.conn:
         db.execute(
-            "UPDATE live_sessions SET ended_at = ?, end_reason = 'the daemon restarted' WHERE ended_at IS NULL",
-            [_now()],
+            "UPDATE live_sessions SET ended_at = ?, end_reason = 'the daemon restarted' WHERE ended_at IS NULL"
+            f" AND id NOT IN ({','.join('?' * len(keep))})",
+            [_now(), *keep],
         )
 
 

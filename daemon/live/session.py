@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -52,6 +52,7 @@ class LiveSession:
     last_chunk: float = 0.0
     limiter: RateLimiter | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # chunks in order, one at a time
+    on_segment: Callable[[Segment], Awaitable[None]] | None = None  # the hub shares it (Redis)
     _recording: IO[bytes] | None = None
 
     @property
@@ -76,7 +77,11 @@ class LiveSession:
         except OSError:
             log.warning("live %s: segment %s vanished before it was read", self.id, name)
             return
-        for old in self.playlist.add(Segment(name, duration, data, discontinuity)):
+        segment = Segment(name, duration, data, discontinuity)
+        gone = self.playlist.add(segment)
+        if self.on_segment is not None:
+            await self.on_segment(segment)
+        for old in gone:
             with contextlib.suppress(OSError):
                 (self.folder / old.name).unlink()
 

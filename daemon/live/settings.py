@@ -41,6 +41,7 @@ class Listeners:
     window: float = LISTENER_WINDOW
     max_keys: int = 200_000
     peak: int = 0
+    shared: int | None = None  # with Redis: every process's listeners, as of the last heartbeat
     _seen: OrderedDict[str, float] = field(default_factory=OrderedDict)
 
     def hit(self, key: str, now: float) -> None:
@@ -52,5 +53,6 @@ class Listeners:
     def count(self, now: float) -> int:
         while self._seen and next(iter(self._seen.values())) < now - self.window:
             self._seen.popitem(last=False)
-        self.peak = max(self.peak, len(self._seen))
-        return len(self._seen)
+        count = len(self._seen) if self.shared is None else max(self.shared, len(self._seen))
+        self.peak = max(self.peak, count)
+        return count

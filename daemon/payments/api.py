@@ -97,16 +97,16 @@ def _daemon(request: web.Request, chain: Chain) -> signin.Daemon:
     return signin.Daemon(request.app[CONFIG].url, chain.chain_id)
 
 
-def _limit(request: web.Request) -> None:
+async def _limit(request: web.Request) -> None:
     address = client_address(request, request.app[CONFIG].trust_proxy_hops)
-    wait = request.app[PAYMENTS].limiter.hit(address)
+    wait = await request.app[PAYMENTS].limiter.hit(address)
     if wait > 0:
         raise too_many(wait)
 
 
 @requires(PUBLIC)
 async def nonce(request: web.Request) -> web.Response:
-    _limit(request)
+    await _limit(request)
     data = await read_json(request)
     address, release = text_field(data, "address", max_length=64), text_field(data, "release", max_length=120)
     _, chain = await _release(request, release)
@@ -154,7 +154,7 @@ def _granted(request: web.Request, release: str, tx_hash: str, user_id: int | No
 
 @requires(PUBLIC)
 async def verify(request: web.Request) -> web.Response:
-    _limit(request)
+    await _limit(request)
     data = await read_json(request)
     release = text_field(data, "release", max_length=120)
     tx_hash = text_field(data, "tx_hash", max_length=80)
@@ -197,7 +197,7 @@ async def verify(request: web.Request) -> web.Response:
 
 @requires(PUBLIC)
 async def redownload(request: web.Request) -> web.Response:
-    _limit(request)
+    await _limit(request)
     data = await read_json(request)
     try:
         receipt = request.app[RECEIPTS].verify(text_field(data, "receipt", max_length=4096))

@@ -13,7 +13,10 @@ from tunecamp.daemon.config import Rate
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.payments.chain import Chain, ChainError, connect
 from tunecamp.daemon.payments.receipts import ReceiptSigner
-from tunecamp.daemon.ratelimit import RateLimiter
+from tunecamp.daemon.ratelimit import Limiter, RateLimiter
+from tunecamp.daemon.shared_limits import limit_source
+
+RATE = Rate(30, 300)  # nonces, verifications, sign-ins per address: each may start a chain call
 
 
 @dataclass
@@ -21,7 +24,7 @@ class Payments:
     config_url: str
     _chain: Chain | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(30, 300)))
+    limiter: Limiter = field(default_factory=lambda: RateLimiter(RATE))
 
     async def chain(self, app: web.Application) -> Chain:
         """The chain, connected (or the demo chain started) on first use; 503 when unusable."""
@@ -43,7 +46,7 @@ RECEIPTS = web.AppKey("receipts", ReceiptSigner)
 
 
 async def payments_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[PAYMENTS] = Payments(app[CONFIG].url)
+    app[PAYMENTS] = Payments(app[CONFIG].url, limiter=limit_source(app).bucket("payments", RATE))
     app[RECEIPTS] = ReceiptSigner(app[SECRET].value)
     yield
     app[PAYMENTS].close()

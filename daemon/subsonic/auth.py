@@ -144,18 +144,18 @@ async def _check(
     password, token, salt = params.get("p"), params.get("t"), params.get("s")
     db = request.app[DB]
 
-    def refuse(code: int, message: str, account: str | None = None) -> SubsonicError:
-        limits.app_failed(address, account, credential)
+    async def refuse(code: int, message: str, account: str | None = None) -> SubsonicError:
+        await limits.app_failed(address, account, credential)
         return SubsonicError(code, message)
 
     if api_key is not None:
         if username is not None or password is not None or token is not None:
             raise SubsonicError(CONFLICTING_AUTH, "apiKey cannot be combined with u, p or t")
-        _wait(limits, address, None, credential)
+        await _wait(limits, address, None, credential)
         keyed = await db.run(lambda d: user_for_api_key(d, str(api_key)))
         if keyed is None:
-            raise refuse(INVALID_API_KEY, "invalid API key")
-        limits.app_proved(address, keyed.username, credential)
+            raise await refuse(INVALID_API_KEY, "invalid API key")
+        await limits.app_proved(address, keyed.username, credential)
         return Caller(keyed, "apiKey")
 
     if not username:
@@ -163,7 +163,7 @@ async def _check(
     if password is None and (token is None or salt is None):
         raise SubsonicError(MISSING_PARAMETER, "required parameter is missing: p, or t and s")
     username = str(username)
-    _wait(limits, address, username, credential)
+    await _wait(limits, address, username, credential)
     opened = cache.secret(username)
     secret: str | None
     user: User | None
@@ -181,8 +181,8 @@ async def _check(
         ok = plain is not None and hmac.compare_digest(plain.encode(), (secret or "").encode())
         via = "password"
     if user is None or secret is None or not ok:
-        raise refuse(WRONG_CREDENTIALS, WRONG, username)
-    limits.app_proved(address, username, credential)
+        raise await refuse(WRONG_CREDENTIALS, WRONG, username)
+    await limits.app_proved(address, username, credential)
     cache.put_secret(username, user, secret)
     return Caller(user, via)
 
@@ -194,8 +194,8 @@ def _open(box: PasswordBox, user_id: int, sealed: str) -> str | None:
         return None
 
 
-def _wait(limits: LoginLimits, address: str, account: str | None, credential: str) -> None:
-    wait = limits.app_wait(address, account, credential)
+async def _wait(limits: LoginLimits, address: str, account: str | None, credential: str) -> None:
+    wait = await limits.app_wait(address, account, credential)
     if wait > 0:
         seconds = retry_after(wait)
         raise SubsonicError(

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import CONFIG, SECRET
+from tunecamp.daemon.shared_limits import limit_source
 from tunecamp.daemon.unlock import files, library, manage, redeem
 from tunecamp.daemon.unlock.codes import CodeHasher
 from tunecamp.daemon.unlock.limits import UNLOCK_LIMITS, UnlockLimits
@@ -20,7 +21,7 @@ async def hasher_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.unlock")
-    app[UNLOCK_LIMITS] = UnlockLimits.from_config(app[CONFIG])
+    app[UNLOCK_LIMITS] = UnlockLimits.from_config(app[CONFIG], limit_source(app))
     app.cleanup_ctx.append(hasher_ctx)
     app.router.add_post("/api/unlock/redeem", redeem.redeem)
     app.router.add_get("/api/unlock/files/{release}/{path:.+}", files.protected_file)

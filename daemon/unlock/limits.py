@@ -15,32 +15,33 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from tunecamp.daemon.config import DaemonConfig
-from tunecamp.daemon.ratelimit import RateLimiter, client_address
+from tunecamp.daemon.ratelimit import Limiter, LimitSource, LocalLimits, client_address
 
 
 @dataclass
 class UnlockLimits:
-    by_address: RateLimiter
-    by_release: RateLimiter
+    by_address: Limiter
+    by_release: Limiter
     trust_proxy_hops: int = 0
     clock: Callable[[], float] = time.monotonic
 
     @classmethod
-    def from_config(cls, config: DaemonConfig) -> UnlockLimits:
+    def from_config(cls, config: DaemonConfig, source: LimitSource | None = None) -> UnlockLimits:
+        source = source or LocalLimits()
         return cls(
-            RateLimiter(config.unlock_rate_address),
-            RateLimiter(config.unlock_rate_release),
+            source.bucket("unlock-address", config.unlock_rate_address),
+            source.bucket("unlock-release", config.unlock_rate_release),
             config.trust_proxy_hops,
         )
 
-    def attempt(self, request: web.Request, release: str) -> float:
+    async def attempt(self, request: web.Request, release: str) -> float:
         """Before an attempt: 0 to go ahead, else the seconds to wait (the attempt counts either way)."""
         now = self.clock()
-        wait = self.by_address.hit(client_address(request, self.trust_proxy_hops), now)
-        return max(wait, self.by_release.peek(release, now))
+        wait = await self.by_address.hit(client_address(request, self.trust_proxy_hops), now)
+        return max(wait, await self.by_release.peek(release, now))
 
-    def failed(self, release: str) -> None:
-        self.by_release.hit(release, self.clock())
+    async def failed(self, release: str) -> None:
+        await self.by_release.hit(release, self.clock())
 
 
 UNLOCK_LIMITS = web.AppKey("unlock_limits", UnlockLimits)

@@ -58,7 +58,7 @@ async def _release(request: web.Request, slug: str) -> dict[str, Any]:
 
 async def _redeem(request: web.Request, release: str, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
     limits = request.app[UNLOCK_LIMITS]
-    wait = limits.attempt(request, release)
+    wait = await limits.attempt(request, release)
     if wait > 0:
         seconds = retry_after(wait)
         raise Refusal(429, f"too many attempts; try again in {seconds} s", seconds)
@@ -69,7 +69,7 @@ async def _redeem(request: web.Request, release: str, code: str) -> tuple[dict[s
         lambda db: take_use(db, hasher, release, code, user.id if user else None)
     )
     if code_id is None:
-        limits.failed(release)
+        await limits.failed(release)
         raise Refusal(403, REFUSED)
     if user is not None:
         await request.app[DB].run(lambda db: entitlements.record(db, user.id, release, "code", str(code_id)))

@@ -54,7 +54,7 @@ def test_environment_then_overrides() -> None:
         ("TUNECAMP_TRANSCODE_MAX_PER_USER", "0"),
         ("TUNECAMP_DELIVERY_CONCURRENCY", "0"),
         ("TUNECAMP_DELIVERY_PER_HOST", "64"),
-        ("TUNECAMP_DELIVERY_LEASE", "1"),
+        ("TUNECAMP_DELIVERY_HEARTBEAT", "1"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

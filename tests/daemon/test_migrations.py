@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,38 @@ def test_a_second_process_sees_the_schema(tmp_path: Path) -> None:
     apply_migrations(connect(tmp_path / "t.db"))
     again = connect(tmp_path / "t.db")
     assert apply_migrations(again) == []
+
+
+MIGRATE = """
+import sys
+from pathlib import Path
+from tunecamp.daemon.db import connect
+from tunecamp.daemon.migrations import apply_migrations
+sys.stdin.readline()  # every process waits here, then all start at once
+print(len(apply_migrations(connect(Path(sys.argv[1])))))
+"""
+
+
+def test_processes_starting_together_migrate_once(tmp_path: Path) -> None:
+    # web processes and workers on one data folder start at the same moment (compose, systemd)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE, str(tmp_path / "t.db")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _out, err in results]
+    applied = sorted(int(out) for out, _err in results)
+    assert applied[:3] == [0, 0, 0] and applied[3] > 0  # one did the work, the others found it done
 
 
 def test_the_user_role_is_checked_by_the_schema(tmp_path: Path) -> None:

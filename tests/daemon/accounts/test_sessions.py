@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
-from tunecamp.daemon.config import Rate
+from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
+from tunecamp.daemon.shared_limits import LIMITS
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def config(config: DaemonConfig, backend_url: str) -> DaemonConfig:
+    """Every test twice: the sign-in limits in this process, and in Redis (tests/shared_state.py)."""
+    return dataclasses.replace(config, redis_url=backend_url)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -187,7 +196,7 @@ def limits_behind_a_proxy(client: TestClient) -> tuple[LoginLimits, list[float],
     limits = client.app[LOGIN_LIMITS]
     limits.trust_proxy_hops = 1
     now, slept = [1000.0], []
-    limits.clock = lambda: now[0]
+    limits.clock = client.app[LIMITS].clock = lambda: now[0]  # in Redis too
 
     async def sleep(seconds: float) -> None:
         slept.append(seconds)

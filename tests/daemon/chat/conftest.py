@@ -1,4 +1,8 @@
-"""Chat fixtures: a daemon with the chat on 127.0.0.1, a clock tests move, WebSocket helpers."""
+"""Chat fixtures: a daemon with the chat on 127.0.0.1, a clock tests move, WebSocket helpers.
+
+Every chat test runs twice: in-process, and with its fan-out and rate limits in Redis (`config`
+takes `backend_url`, tests/shared_state.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.chat.service import CHAT
 from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.shared_limits import LIMITS
 
 
 class Clock:
@@ -31,6 +36,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
+def config(config: DaemonConfig, backend_url: str) -> DaemonConfig:
+    return dataclasses.replace(config, redis_url=backend_url)
+
+
+@pytest.fixture
 def make_chat(
     aiohttp_client: Callable[..., Awaitable[TestClient]], config: DaemonConfig, clock: Clock
 ) -> Callable[..., Awaitable[TestClient]]:
@@ -39,6 +49,7 @@ def make_chat(
     async def make(**settings: Any) -> TestClient:
         app = create_app(dataclasses.replace(config, **settings))
         app[CHAT].clock = clock
+        app[LIMITS].clock = clock  # the rate limits in Redis move with it too
         return await aiohttp_client(app)
 
     return make

@@ -21,6 +21,7 @@ async def test_without_an_account_one_reads_but_does_not_post_by_default(
     ana = await chat.ws_connect(WS, headers=bearer(await token_for(chat.app, "ana")))
     await join(ana)
     await say(ana, "hello")
+    await until(ana, "message")  # stored before the visitor reads the history
     visitor = await chat.ws_connect(WS)
     joined, history = await join(visitor)
     assert joined["can_post"] is False and joined["user"] is None

@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import click
 import pytest
 from click.testing import CliRunner
 from fedsite import Site
 
-from tunecamp.daemon.cli import tunecamp
-from tunecamp.daemon.db import connect
+from tunecamp.daemon.cli import open_jobs, tunecamp
+from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.db import Db, connect
+from tunecamp.daemon.federation import outbox
+from tunecamp.daemon.federation.move import enqueue_to_followers
+from tunecamp.daemon.federation.outbox import Activity, Outbox
 from tunecamp.daemon.migrations import apply_migrations
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
     return CliRunner().invoke(tunecamp(), list(args), env=env, catch_exceptions=False)
+
+
+@contextlib.contextmanager
+def db_conn(db: Db) -> Iterator[Callable[[Activity, list[str]], Awaitable[int]]]:
+    """Write an activity to the outbox as a command does, on the command's own database."""
+
+    async def add(activity: Activity, inboxes: list[str]) -> int:
+        def write(d: Any) -> int:
+            with d.conn:
+                return outbox.add(d, activity, inboxes)
+
+        return await db.run(write)
+
+    yield add
 
 
 def database(data: Path) -> Any:
@@ -85,9 +106,12 @@ def built(tmp_path: Path, make_audio: Any) -> Iterator[tuple[Path, Path, Path]]:
 
 
 def queued(data: Path) -> list[dict[str, Any]]:
+    """The activities the command handed to the jobs engine (SQLite: its jobs table), with the inbox."""
     db = connect(data / "tunecamp.db")
     rows = db.execute(
-        "SELECT a.body, d.inbox FROM fed_deliveries d JOIN fed_activities a ON a.id = d.activity_id"
+        "SELECT a.body, json_extract(j.payload, '$.inbox') FROM jobs j"
+        " JOIN fed_activities a ON a.id = json_extract(j.payload, '$.activity')"
+        " WHERE j.kind = 'federation.deliver' AND a.inboxes IS NULL"
     ).fetchall()
     db.close()
     return [{**json.loads(body), "_inbox": inbox} for body, inbox in rows]
@@ -169,3 +193,46 @@ def test_move_refuses_what_is_not_an_artist_or_an_actor_url(tmp_path: Path) -> N
     assert r.exit_code == 1 and "label: not an artist of this site" in r.output
     r = invoke("federation", "move", "aurora", "--to", "ftp://x.example/u", *folders)
     assert r.exit_code == 1 and "the new account's actor URL" in r.output
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def engine_config(request: pytest.FixtureRequest, tmp_path: Path) -> DaemonConfig:
+    redis = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+    return DaemonConfig(content_dir=tmp_path, data_dir=tmp_path / "data", redis_url=redis)
+
+
+async def test_a_command_hands_what_it_wrote_to_the_daemons_engine(engine_config: DaemonConfig) -> None:
+    """What `keys rotate` and `federation move` do after writing: SQLite's jobs table, or Redis."""
+    db = Db(engine_config.database_path)
+    await db.open()
+    try:
+        update = Activity("https://music.example/a#update-1", "aurora", {"id": "x", "type": "Update"})
+        await db.run(lambda d: enqueue_to_followers(d, update, ["aurora"]))  # nobody follows: nothing
+        with db_conn(db) as add:
+            await add(update, ["https://fans.example/inbox", "https://other.example/inbox"])
+        async with open_jobs(engine_config, db) as jobs:
+            assert jobs.backend == ("redis" if engine_config.redis_url else "sqlite")
+            assert await Outbox(db, jobs).hand_over() == 0  # known: written once, never twice
+            fresh = Activity("https://music.example/a#move-1", "aurora", {"id": "y", "type": "Move"})
+            await add(fresh, ["https://fans.example/inbox", "https://other.example/inbox"])
+            assert await Outbox(db, jobs).hand_over() == 2
+            assert (await jobs.counts())["federation.deliver"].queued == 2
+            assert await Outbox(db, jobs).hand_over() == 0
+    finally:
+        await db.close()
+
+
+def test_a_command_says_when_redis_does_not_answer(tmp_path: Path) -> None:
+    config = DaemonConfig(content_dir=tmp_path, data_dir=tmp_path / "data", redis_url="redis://127.0.0.1:1/0")
+
+    async def run() -> None:
+        db = Db(config.database_path)
+        await db.open()
+        try:
+            async with open_jobs(config, db):
+                pass
+        finally:
+            await db.close()
+
+    with pytest.raises(click.ClickException, match="TUNECAMP_REDIS_URL: Redis does not answer"):
+        asyncio.run(run())

@@ -14,6 +14,9 @@ from fedsite import Site
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.federation import delivery
+from tunecamp.daemon.federation.delivery import drained
+from tunecamp.daemon.jobs import JOBS
 
 PASSWORD = "correct horse battery"
 FAN = "https://fans.example/users/ada"
@@ -103,12 +106,9 @@ async def test_overview_lists_actors_reactions_queue_and_processes(fed: TestClie
         '<tr data-release="tides"><td><a href="/releases/tides/">tides</a></td><td>1</td><td>1</td></tr>'
         in page
     )
-    assert (
-        "Delivery worker" in page
-        and "Publisher" in page
-        and "Exporter" in page
-        and 'id="queue-depth"' in page
-    )
+    assert "Deliveries" in page and "Publisher" in page and "Exporter" in page
+    depth = page.split('id="queue-depth">', 1)[1].split("</p>", 1)[0]
+    assert "Background jobs: 0 waiting" in depth and 'href="/admin/jobs"' in depth
 
 
 async def test_approve_and_reject_follow_requests(fed: TestClient, add_user: Any) -> None:
@@ -130,10 +130,14 @@ async def test_approve_and_reject_follow_requests(fed: TestClient, add_user: Any
     )
     assert flash(r) == f"{FAN}2: rejected"
     assert await sql(fed, "SELECT actor, state FROM fed_followers") == [(FAN, "accepted")]
-    queued = await sql(
-        fed, "SELECT a.type, d.inbox FROM fed_deliveries d JOIN fed_activities a ON a.id = d.activity_id"
+    # handed to the jobs engine: one job each (fans.example is not reachable: they wait for retries)
+    sent = await sql(
+        fed,
+        "SELECT type FROM fed_activities WHERE inboxes IS NULL AND type IN ('Accept', 'Reject') ORDER BY type",
     )
-    assert sorted(queued) == [("Accept", FAN + "/inbox"), ("Reject", FAN + "2/inbox")]
+    assert sent == [("Accept",), ("Reject",)]
+    c = (await fed.app[JOBS].counts())["federation.deliver"]
+    assert c.queued + c.running + c.retrying + c.done + c.dead == 2
     r = await fed.post(
         "/admin/federation/followers/aurora",
         data={"csrf": csrf, "actor": FAN, "decision": "maybe"},
@@ -215,29 +219,29 @@ async def test_blocks_added_and_lifted(fed: TestClient, add_user: Any) -> None:
 
 async def test_failed_deliveries_and_the_retry_button(fed: TestClient, add_user: Any) -> None:
     csrf = await sign_in(fed, add_user)
-    await sql(
-        fed,
-        "INSERT INTO fed_activities (id, actor, type, body, created_at) VALUES ('a1', 'aurora', 'Create', '{}', 0)",
-    )
-    await sql(
-        fed,
-        "INSERT INTO fed_deliveries (activity_id, inbox, host, state, attempts, next_at, last_status, last_error,"
-        " created_at, updated_at) VALUES ('a1', 'https://gone.example/inbox', 'gone.example', 'dead', 3, 0, 403,"
-        " 'HTTP 403', 0, 0)",
-    )
+    # an inbox the outbound client may not reach: dead-lettered at the first attempt
+    create = {"id": "a1", "type": "Create", "actor": "http://site.test/ap/artists/aurora.json"}
+    await delivery.deliverer(fed.app)("aurora", create, ["https://10.0.0.1/inbox"])
+    counts = await drained(fed.app[JOBS], 15)
+    assert counts.dead == 1
     page = await (await fed.get("/admin/federation/deliveries")).text()
-    assert "https://gone.example/inbox" in page and "HTTP 403" in page and "dead-lettered" in page
-    (delivery_id,) = (await sql(fed, "SELECT id FROM fed_deliveries"))[0]
+    assert "https://10.0.0.1/inbox" in page and "private" in page and "dead-lettered" in page
+    assert "Create by @aurora" in page and "1 dead-lettered" in page
+    job_id = page.split('data-delivery="', 1)[1].split('"', 1)[0]
     r = await fed.post(
-        "/admin/federation/deliveries/retry",
-        data={"csrf": csrf, "id": str(delivery_id)},
-        allow_redirects=False,
+        "/admin/federation/deliveries/retry", data={"csrf": csrf, "id": job_id}, allow_redirects=False
     )
     assert flash(r) == "1 delivery sent again"
+    await drained(fed.app[JOBS], 15)
     r = await fed.post(
-        "/admin/federation/deliveries/retry", data={"csrf": csrf, "id": "x1"}, allow_redirects=False
+        "/admin/federation/deliveries/retry", data={"csrf": csrf, "id": "all"}, allow_redirects=False
     )
-    assert flash(r) == "x1: not a delivery"
+    assert flash(r) == "1 delivery sent again"
+    for bad in ("x1", "", "9" * 300):
+        r = await fed.post(
+            "/admin/federation/deliveries/retry", data={"csrf": csrf, "id": bad}, allow_redirects=False
+        )
+        assert flash(r) == f"{bad[:200]}: not a delivery"
 
 
 async def test_who_may_see_the_pages(fed: TestClient, add_user: Any) -> None:

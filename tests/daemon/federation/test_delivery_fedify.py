@@ -84,7 +84,7 @@ async def daemon(tmp_path: Path, make_audio: Any) -> AsyncIterator[Daemon]:
         outbound_allow_loopback=True,
     )
     app = create_app(config)
-    app[delivery.SETTINGS] = DeliverySettings(base_delay=0.2, max_delay=1, idle_poll=0.2)
+    delivery.configure(app, DeliverySettings(base_delay=0.2, max_delay=1))
     server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
     running = Daemon(server, config, base)

@@ -2,9 +2,10 @@
 
 The whole app on one data folder, twice: the first publishes a release to four inboxes on
 127.0.0.1, three answer and one hangs; the daemon stops with that one in flight; the second
-daemon, started on the same database, delivers it once its claim's lease has run out, and
-never again the three that were acknowledged. Once with a clean stop of the app, once with
-`kill -9` of a real `tunecamp serve` process."""
+daemon, started on the same database, delivers it, and never again the three that were
+acknowledged. Once with a clean stop of the app (the engine hands the unfinished job back), once
+with `kill -9` of a real `tunecamp serve` process (the job goes again once its heartbeat lapsed:
+TUNECAMP_DELIVERY_HEARTBEAT)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import dataclasses
 import os
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,9 +32,11 @@ from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.federation import delivery
 from tunecamp.daemon.federation.delivery import DeliverySettings
+from tunecamp.daemon.jobs import JOBS
 
 pytestmark = pytest.mark.slow
-SETTINGS = DeliverySettings(lease=3.0, base_delay=0.1, max_delay=0.5, idle_poll=0.2)
+SETTINGS = DeliverySettings(heartbeat=3.0, base_delay=0.1, max_delay=0.5)
+DONE = "SELECT COUNT(*) FROM jobs WHERE kind = 'federation.deliver' AND state = 'done'"  # the SQLite engine's
 
 
 class Inboxes:
@@ -77,7 +81,7 @@ async def inboxes() -> AsyncIterator[Inboxes]:
 
 async def start_daemon(config: DaemonConfig) -> TestServer:
     app = create_app(config)
-    app[delivery.SETTINGS] = SETTINGS
+    delivery.configure(app, SETTINGS)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return server
@@ -91,7 +95,7 @@ async def wait(condition: Any, what: str, timeout: float = 15, expected: Any = T
 
 
 async def test_a_restart_mid_run_loses_and_duplicates_nothing(config: DaemonConfig, inboxes: Inboxes) -> None:
-    config = dataclasses.replace(config, outbound_allow_loopback=True)
+    config = dataclasses.replace(config, outbound_allow_loopback=True, shutdown_timeout=1)
     site = Site(config.public_dir)
     site.publish("tides")
     urls = await inboxes.start()
@@ -121,27 +125,21 @@ async def test_a_restart_mid_run_loses_and_duplicates_nothing(config: DaemonConf
 
     await wait(three_answered_one_hanging, "the first daemon did not deliver")
     await wait(
-        lambda: first.app[DB].run(
-            lambda db: (
-                db.execute("SELECT COUNT(*) FROM fed_deliveries WHERE state = 'done'").fetchone()[0] == 3
-            )
-        ),
+        lambda: first.app[DB].run(lambda db: db.execute(DONE).fetchone()[0] == 3),
         "three acknowledgements were not recorded",
     )
-    await first.close()  # stopped with the fourth in flight: its claim stays leased
+    await first.close()  # stopped with the fourth in flight: handed back to the queue
 
     inboxes.hang = False
     second = await start_daemon(config)
     try:
         await wait(
-            lambda: second.app[DB].run(
-                lambda db: (
-                    db.execute("SELECT COUNT(*) FROM fed_deliveries WHERE state = 'done'").fetchone()[0] == 4
-                )
-            ),
+            lambda: second.app[DB].run(lambda db: db.execute(DONE).fetchone()[0] == 4),
             "the interrupted delivery was lost",
         )
-        await asyncio.sleep(3.5)  # longer than a lease: anything left to send again would have gone by now
+        await asyncio.sleep(
+            3.5
+        )  # longer than a heartbeat: anything left to send again would have gone by now
     finally:
         await second.close()
     create = f"{site.base}/ap/releases/dawn/create.json"
@@ -176,7 +174,7 @@ async def test_a_killed_serve_process_loses_and_duplicates_nothing(
     fed = Site(site)
     fed.publish("tides")
     urls = await inboxes.start()
-    env = {**os.environ, "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK": "true", "TUNECAMP_DELIVERY_LEASE": "5"}
+    env = {**os.environ, "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK": "true", "TUNECAMP_DELIVERY_HEARTBEAT": "5"}
 
     async def serve() -> subprocess.Popen[bytes]:
         port = free_port()
@@ -204,25 +202,93 @@ async def test_a_killed_serve_process_loses_and_duplicates_nothing(
             return all(inboxes.received[n] for n in range(4))
 
         await wait(four_reached, "the first daemon did not deliver")
-        done = "SELECT COUNT(*) FROM fed_deliveries WHERE state = 'done'"
-        await wait(lambda: asyncio.to_thread(_count, data, done), "acks not recorded", expected=3)
+        await wait(lambda: asyncio.to_thread(_count, data, DONE), "acks not recorded", expected=3)
     finally:
-        first.kill()  # SIGKILL: no cleanup at all, the fourth's claim stays in the database
+        first.kill()  # SIGKILL: no cleanup at all, the fourth stays 'running' with a heartbeat that lapses
         first.wait()
 
     inboxes.hang = False
     second = await serve()
     try:
         await wait(
-            lambda: asyncio.to_thread(_count, data, done),
+            lambda: asyncio.to_thread(_count, data, DONE),
             "the killed delivery was lost",
             timeout=30,
             expected=4,
         )
-        await asyncio.sleep(5.5)  # longer than a lease: anything left to send again would have gone by now
+        await asyncio.sleep(
+            5.5
+        )  # longer than a heartbeat: anything left to send again would have gone by now
     finally:
         second.terminate()
         second.wait()
     create = f"{fed.base}/ap/releases/dawn/create.json"
     assert [inboxes.received[n] for n in range(3)] == [[create]] * 3  # acknowledged: sent once
     assert inboxes.received[3] == [create, create]  # cut off by the kill, then delivered
+
+
+def worker_command(data: Path, content: Path, public: Path) -> list[str]:
+    return [
+        sys.executable, "-c", "from tunecamp.daemon.cli import main; main()", "worker",
+        "--kinds", "federation.deliver", "--data", str(data), "--content", str(content),
+    ]  # fmt: skip
+
+
+async def test_a_killed_worker_on_redis_loses_and_duplicates_nothing(
+    config: DaemonConfig, inboxes: Inboxes, redis_url: str
+) -> None:
+    """With Redis: the web process only queues; a `tunecamp worker` delivers, is SIGKILLed with one
+    delivery in flight, and a second worker sends that one once its heartbeat has lapsed."""
+    config = dataclasses.replace(
+        config, outbound_allow_loopback=True, redis_url=redis_url, jobs_in_process="off", shutdown_timeout=1
+    )
+    urls = await inboxes.start()
+    web_app = create_app(config)
+    runner = web.AppRunner(web_app)
+    await runner.setup()  # the web side: queues, sends nothing
+    env = {
+        **os.environ,
+        "TUNECAMP_OUTBOUND_ALLOW_LOOPBACK": "true",
+        "TUNECAMP_REDIS_URL": redis_url,
+        "TUNECAMP_DELIVERY_HEARTBEAT": "3",
+        "TUNECAMP_JOBS_POLL": "0.2",
+        "TUNECAMP_PUBLIC_DIR": str(config.public_dir),
+    }
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        command = worker_command(config.data_dir, config.content_dir, config.public_dir)
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    create = {
+        "id": "http://site.test/ap/releases/dawn/create.json",
+        "type": "Create",
+        "actor": "http://site.test/a",
+    }
+    first = start_worker()
+    try:
+        await delivery.deliverer(web_app)("aurora", create, urls)
+        assert web_app[delivery.WORKER].stats.sent == 0  # this process only queued
+
+        async def four_reached() -> bool:
+            return all(inboxes.received[n] for n in range(4))
+
+        await wait(four_reached, "the first worker did not deliver", timeout=120)
+
+        async def three_done() -> int:
+            return (await web_app[JOBS].counts())["federation.deliver"].done
+
+        await wait(three_done, "acks not recorded", expected=3)
+    finally:
+        first.kill()  # SIGKILL: the fourth stays in flight, its heartbeat lapses
+        first.wait()
+    inboxes.hang = False
+    second = start_worker()
+    try:
+        await wait(three_done, "the killed delivery was lost", timeout=120, expected=4)
+        await asyncio.sleep(4)  # longer than a heartbeat: anything left to send again would have gone
+    finally:
+        second.terminate()
+        second.wait()
+        await runner.cleanup()
+    assert [inboxes.received[n] for n in range(3)] == [[create["id"]]] * 3  # acknowledged: sent once
+    assert inboxes.received[3] == [create["id"], create["id"]]  # cut off by the kill, then delivered

@@ -124,8 +124,8 @@ async def test_a_signed_in_listener_keeps_the_release(client: TestClient) -> Non
     assert (await client.get(path, headers={"Authorization": f"Bearer {curator}"})).status == 200
 
 
-async def test_brute_force_meets_429_with_retry_after(app_with: Any) -> None:
-    client = await app_with(unlock_rate_address=Rate(10, 300))
+async def test_brute_force_meets_429_with_retry_after(app_with: Any, backend_url: str) -> None:
+    client = await app_with(unlock_rate_address=Rate(10, 300), redis_url=backend_url)  # both backends
     (code,) = await make_codes(client.app, "tape")
     statuses = []
     for i in range(40):
@@ -139,8 +139,10 @@ async def test_brute_force_meets_429_with_retry_after(app_with: Any) -> None:
     assert form.status == 429 and "Retry-After" in form.headers and form.content_type == "text/html"
 
 
-async def test_guessing_from_many_addresses_meets_the_per_release_limit(app_with: Any) -> None:
-    client = await app_with(unlock_rate_release=Rate(20, 300), trust_proxy_hops=1)
+async def test_guessing_from_many_addresses_meets_the_per_release_limit(
+    app_with: Any, backend_url: str
+) -> None:
+    client = await app_with(unlock_rate_release=Rate(20, 300), trust_proxy_hops=1, redis_url=backend_url)
     statuses = []
     for i in range(30):
         forwarded = {"X-Forwarded-For": f"198.51.100.{i}"}
