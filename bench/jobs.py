@@ -29,7 +29,8 @@ from pathlib import Path
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.jobqueue.consumers import worker_row
-from tunecamp.daemon.jobqueue.redis_backend import RedisConsumer, RedisJobs
+from tunecamp.daemon.jobqueue.redis_backend import RedisJobs
+from tunecamp.daemon.jobqueue.redis_consumer import RedisConsumer
 from tunecamp.daemon.jobqueue.sqlite_backend import ConsumerSettings, SqliteConsumer, SqliteJobs
 from tunecamp.daemon.jobs import Job, Jobs, Kind
 from tunecamp.daemon.redis_link import connect

@@ -64,7 +64,8 @@ def worker_row(kinds: tuple[str, ...], in_serve: bool) -> WorkerRow:
 
 
 def make_consumer(app: web.Application) -> Consumer | None:
-    from tunecamp.daemon.jobqueue.redis_backend import RedisConsumer, RedisJobs
+    from tunecamp.daemon.jobqueue.redis_backend import RedisJobs
+    from tunecamp.daemon.jobqueue.redis_consumer import RedisConsumer
 
     plan = app.get(PLAN)
     registered = app.get(KINDS, {})
