@@ -43,6 +43,7 @@ class Inbox:
     delay: float = 0.0
     received: list[dict[str, Any]] = field(default_factory=list)
     server: TestServer | None = None
+    hold: asyncio.Event | None = None  # set: the answer waits for it
 
     @property
     def url(self) -> str:
@@ -71,6 +72,8 @@ class Inbox:
         )
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold is not None:
+            await self.hold.wait()
         answer = self.script.pop(0) if self.script else 202
         status, headers = answer if isinstance(answer, tuple) else (answer, {})
         return web.Response(status=status, headers=headers)
@@ -244,15 +247,19 @@ async def test_given_up_after_its_time(start: Start, inboxes: Any, backend: str)
 
 async def test_a_slow_inbox_does_not_hold_up_the_others(start: Start, inboxes: Any) -> None:
     app = await start()
-    slow = await inboxes(app, delay=2.0)
+    slow = await inboxes(app)
+    slow.hold = asyncio.Event()  # answers only once the others are acknowledged
     fast = [await inboxes(app) for _ in range(4)]
     for n, inbox in enumerate([slow, *fast]):
         await follow(app, f"actor{n}", inbox.url, None)
     await to_followers(app, create())
-    while sum(len(i.received) for i in fast) < 4:
+    deadline = time.monotonic() + 30
+    while app[WORKER].stats.sent < 4:  # the four fast ones done while the slow one has not answered
+        assert time.monotonic() < deadline, f"the fast inboxes waited: {app[WORKER].stats}"
         await asyncio.sleep(0.02)
-    assert len(slow.received) == 1 and app[WORKER].stats.in_flight == 1  # the slow one still out
-    await settle(app)
+    assert app[WORKER].stats.in_flight == 1  # the slow one still out
+    slow.hold.set()
+    assert (await settle(app)).done == 5 and len(slow.received) == 1
 
 
 async def test_per_host_limit_in_one_process(start: Start, inboxes: Any) -> None:
