@@ -181,6 +181,8 @@ DEFAULTS = {
     "report_id": "1",
     "token": "1-AAAAAAAAAAAAAAAAAAAAAA",  # a Subsonic share link (signed by no one)
     "song": "tr-1",
+    "catalog": "de",
+    "domain": "dashboard",
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

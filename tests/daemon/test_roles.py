@@ -32,6 +32,8 @@ PARAMS = {
     "report_id": "999999",
     "token": "1-AAAAAAAAAAAAAAAAAAAAAA",  # a Subsonic share link (signed by no one)
     "song": "tr-1",
+    "catalog": "de",
+    "domain": "dashboard",
 }
 
 
