@@ -40,12 +40,27 @@ I18N_JS = ("tunecamp.themes", ("default", "static", "i18n.js"))
 MESSAGES_PATH = "/admin/static/messages"  # /<catalog>/<domain>.json, compiled by scripts/compile_messages.py
 
 
+# The account roles (users.ROLES) as a person reads them: the header, the users page
+ROLE_LABELS = {
+    "owner": i18n.N_("owner"),
+    "manager": i18n.N_("manager"),
+    "curator": i18n.N_("curator"),
+    "listener": i18n.N_("listener"),
+}
+
+
 @dataclass(frozen=True)
 class Pages:
     env: jinja2.Environment
     csrf_token: Callable[[web.Request], str]  # the session's, for the forms
     folders: dict[str, jinja2.BaseLoader] = field(default_factory=dict)  # feature name -> its templates
     catalog: dict[str, str] = field(default_factory=dict)  # "language": catalog.yaml's, read at start
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # add_labels: group -> value -> label
+
+    def label(self, value: object, group: str) -> str:
+        """The `label` filter: a stored value's label in the page's language, else the value."""
+        english = self.labels.get(group, {}).get(str(value)) if value is not None else None
+        return i18n.template_gettext(english) if english else ("" if value is None else str(value))
 
 
 PAGES = web.AppKey("pages", Pages)
@@ -115,7 +130,9 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
     env.globals["ago"] = ago
     env.filters["number"] = i18n.number
     pages = Pages(env, csrf_token, folders)
+    env.filters["label"] = pages.label
     app[PAGES] = pages
+    add_labels(app, "role", ROLE_LABELS)
 
     async def read_catalog(app: web.Application) -> None:
         pages.catalog["language"] = catalog_language(app[CONFIG].content_dir)
@@ -128,6 +145,13 @@ def setup(app: web.Application, csrf_token: Callable[[web.Request], str]) -> Non
 def add_templates(app: web.Application, package: str) -> None:
     """Make the templates/ folder of `package` (a feature) renderable as "<its last name>/<file>"."""
     app[PAGES].folders[package.rpartition(".")[2]] = jinja2.PackageLoader(package, "templates")
+
+
+def add_labels(app: web.Application, group: str, labels: dict[str, str]) -> None:
+    """Words for the stored machine values of `group` a page shows (a build's state, a crawl's trigger):
+    value -> English label marked with N_(), shown with `{{ value|label("group") }}` in the page's
+    language. The stored value stays as it is; one without a label is shown as it is."""
+    app[PAGES].labels.setdefault(group, {}).update(labels)
 
 
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:

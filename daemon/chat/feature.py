@@ -15,6 +15,10 @@ from tunecamp.daemon.chat.redis_broadcast import RedisBroadcaster
 from tunecamp.daemon.chat.service import CHAT, CONTROL, Chat, ChatSettings
 from tunecamp.daemon.redis_link import REDIS
 from tunecamp.daemon.shared_limits import limit_source
+from tunecamp.generator.site.i18n import N_
+
+# A sanction's kind (chat_sanctions.kind) as the moderation page shows it
+SANCTION_KINDS = {"mute": N_("muted"), "ban": N_("banned")}
 
 
 async def chat_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -42,6 +46,7 @@ def setup(app: web.Application) -> None:
     config = app[CONFIG]
     limits = limit_source(app)
     html.add_templates(app, "tunecamp.daemon.chat")
+    html.add_labels(app, "chat.sanction", SANCTION_KINDS)
     # made here, not in chat_ctx, so a test can set its clock or heartbeat before the app starts
     app[CHAT] = Chat(
         app[DB],

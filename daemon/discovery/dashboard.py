@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -30,14 +31,35 @@ from tunecamp.daemon.discovery.service import DISCOVERY_KEY
 from tunecamp.daemon.html import render, translate
 from tunecamp.daemon.roles import FEDERATION, SETTINGS, requires
 from tunecamp.daemon.users import current_user
+from tunecamp.generator.site.i18n import N_
 
 log = logging.getLogger("tunecamp.discovery")
 BASE = "/admin/discovery"
 TASKS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("discovery_tasks")
 
 
+# A crawl's trigger (disc_crawls.trigger), as the table of crawls shows it
+TRIGGERS = {
+    "schedule": N_("schedule"),
+    "dashboard": N_("dashboard"),
+    "command": N_("command line"),
+    "job": N_("job queue"),
+}
+
+
+@dataclass(frozen=True)
+class FollowNote:
+    """The outcome of a "Follow artists", kept as numbers so each reader sees it in their language."""
+
+    origin: str
+    done: int
+    total: int
+    failed: int
+    errors: str  # "reference: error; …" as the remote servers answered, cut at 400 characters
+
+
 # The outcome of the last "Follow artists" of each origin that finished after its page was answered.
-FOLLOW_NOTES: web.AppKey[dict[str, str]] = web.AppKey("discovery_follow_notes")
+FOLLOW_NOTES: web.AppKey[dict[str, FollowNote]] = web.AppKey("discovery_follow_notes")
 
 
 def back_to(flash: str) -> web.HTTPSeeOther:

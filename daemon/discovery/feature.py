@@ -57,6 +57,7 @@ async def discovery_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.discovery")
+    html.add_labels(app, "crawl", dashboard.TRIGGERS)
     app.cleanup_ctx.append(discovery_ctx)
     register_crawl(app)
     endpoints.setup(app)

@@ -18,7 +18,7 @@ from aiohttp import web
 from tunecamp.daemon.appkeys import DB, FOLLOWS, ArtistFollows, FollowOutcome, FollowTarget
 from tunecamp.daemon.bodies import read_form
 from tunecamp.daemon.discovery import store
-from tunecamp.daemon.discovery.dashboard import BASE, FOLLOW_NOTES, TASKS, back_to, origin_field
+from tunecamp.daemon.discovery.dashboard import BASE, FOLLOW_NOTES, TASKS, FollowNote, back_to, origin_field
 from tunecamp.daemon.html import translate, translate_plural
 from tunecamp.daemon.roles import FEDERATION, requires
 
@@ -30,13 +30,35 @@ def targets(origin: str, artists: list[dict[str, str]]) -> list[FollowTarget]:
     return [FollowTarget(f"acct:{a['slug']}@{host}", origin, str(a.get("url") or "")) for a in artists]
 
 
-def summary(origin: str, outcomes: Sequence[FollowOutcome]) -> str:
-    done = [o for o in outcomes if o.state]
+def summary(origin: str, outcomes: Sequence[FollowOutcome]) -> FollowNote:
     failed = [f"{o.reference}: {o.error}" for o in outcomes if not o.state]
-    line = f"{origin}: following {len(done)} of {len(outcomes)} artists"
-    if failed:
-        line += f" ({len(failed)} failed: {'; '.join(failed)[:400]})"
-    return line
+    done = len(outcomes) - len(failed)
+    return FollowNote(origin, done, len(outcomes), len(failed), "; ".join(failed)[:400])
+
+
+def said(request: web.Request, note: FollowNote) -> str:
+    """The flash line of a follow that finished while its request waited (the page's note says the same)."""
+    line = translate_plural(
+        request,
+        "%(origin)s: following %(done)s of %(num)s artist",
+        "%(origin)s: following %(done)s of %(num)s artists",
+        note.total,
+        origin=note.origin,
+        done=note.done,
+    )
+    if not note.failed:
+        return line
+    return (
+        line
+        + " "
+        + translate_plural(
+            request,
+            "(%(num)s failed: %(errors)s)",
+            "(%(num)s failed: %(errors)s)",
+            note.failed,
+            errors=note.errors,
+        )
+    )
 
 
 def _follows(request: web.Request) -> ArtistFollows:
@@ -78,10 +100,10 @@ async def follow(request: web.Request) -> web.StreamResponse:
         )
     notes, tasks = request.app[FOLLOW_NOTES], request.app[TASKS]
 
-    async def run() -> str:
-        line = summary(origin, await follows.follow(targets(origin, artists)))
-        notes[origin] = line
-        return line
+    async def run() -> FollowNote:
+        note = summary(origin, await follows.follow(targets(origin, artists)))
+        notes[origin] = note
+        return note
 
     task = asyncio.create_task(run())
     tasks.add(task)
@@ -89,7 +111,7 @@ async def follow(request: web.Request) -> web.StreamResponse:
     done, _ = await asyncio.wait({task}, timeout=WAIT)
     if done:
         notes.pop(origin, None)  # said in the flash line: not again on the page
-        raise back_to(task.result())
+        raise back_to(said(request, task.result()))
     raise back_to(
         translate_plural(
             request,

@@ -20,8 +20,20 @@ from tunecamp.daemon.enrich.pacer import RedisPacer
 from tunecamp.daemon.enrich.service import ENRICHER, Enricher
 from tunecamp.daemon.enrich.settings import EnrichSettings
 from tunecamp.daemon.redis_link import REDIS
+from tunecamp.generator.site.i18n import N_
 
 PACE_KEY = "tunecamp:enrich:pace:musicbrainz"  # one per Redis database: one instance
+
+# A run's trigger (enrich_runs.trigger) and the fixed lines of a diff's match (engine.py,
+# musicbrainz.py) as the pages show them; a line naming a MusicBrainz id is shown as stored
+LABELS = {
+    "enrich.trigger": {"command": N_("command line"), "dashboard": N_("dashboard")},
+    "enrich.match": {
+        "MusicBrainz not asked": N_("MusicBrainz not asked"),
+        "MusicBrainz did not answer": N_("MusicBrainz did not answer"),
+        "MusicBrainz: no match": N_("MusicBrainz: no match"),
+    },
+}
 
 
 async def enrich_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -34,6 +46,8 @@ async def enrich_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.enrich")
+    for group, labels in LABELS.items():
+        html.add_labels(app, group, labels)
     app.cleanup_ctx.append(enrich_ctx)
     register_lookup(app)
     dashboard.setup(app)

@@ -39,11 +39,15 @@ from tunecamp.daemon.federation.remote import RemoteActors
 from tunecamp.daemon.federation.service import FEDERATION, Federation
 from tunecamp.daemon.federation.signing import SigningKey, sign_cavage
 from tunecamp.daemon.roles import PUBLIC, requires
+from tunecamp.generator.site.i18n import N_
 
 log = logging.getLogger("tunecamp.federation")
 KEYS = web.AppKey("federation_keys", KeyStore)
 WATCH_SECONDS = 3.0
 SEEN_DAYS = 14
+
+# An actor's kind (manifest.py) as the federation page shows it
+ACTOR_KINDS = {"artist": N_("artist"), "label": N_("label"), "instance": N_("instance")}
 
 
 @requires(PUBLIC)
@@ -169,6 +173,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.federation")
+    html.add_labels(app, "actor", ACTOR_KINDS)
     app.cleanup_ctx.append(federation_ctx)
     app.router.add_get("/.well-known/webfinger", webfinger_route)
     app.router.add_get("/.well-known/nodeinfo", nodeinfo_links)

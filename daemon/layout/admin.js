@@ -19,7 +19,8 @@ async function followBuild(pre) {
     if (build.log.length) pre.textContent += (pre.textContent ? "\n" : "") + build.log.join("\n");
     next = build.log_next;
     state = build.state;
-    document.getElementById("build-state").textContent = state;
+    const shown = document.getElementById("build-state");
+    shown.textContent = shown.dataset[state] || state;  // the page's words for the state it ends in
     if (state !== "running") {
       // the page's own words (data-*), in its language
       const published = document.getElementById("build-published");

@@ -26,7 +26,7 @@ from tunecamp.daemon.bodies import read_json
 from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.html import translate
 from tunecamp.daemon.live.encoder import SEGMENT_NAME, EncoderFailed
-from tunecamp.daemon.live.hub import LiveError, LiveHub
+from tunecamp.daemon.live.hub import END_REASONS, LiveError, LiveHub
 from tunecamp.daemon.live.session import LiveSession
 from tunecamp.daemon.ratelimit import client_address, retry_after
 from tunecamp.daemon.roles import CONTENT_MANAGE, LISTEN, PUBLIC, grant, requires
@@ -146,14 +146,18 @@ def _seq(request: web.Request) -> int | None:
     return int(raw)
 
 
+def _ended(request: web.Request, session: LiveSession) -> str:
+    reason = session.end_reason
+    shown = translate(request, END_REASONS[reason]) if reason in END_REASONS else reason
+    return translate(request, "the session has ended (%(reason)s)", reason=shown)
+
+
 @requires(LISTEN)
 async def chunk(request: web.Request) -> web.Response:
     session = await _session(request)
     _owner(request, session)
     if session.state != "live":
-        raise http_error(
-            409, translate(request, "the session has ended (%(reason)s)", reason=session.end_reason)
-        )
+        raise http_error(409, _ended(request, session))
     seq = _seq(request)
     hub = request.app[HUB]
     assert session.limiter is not None
@@ -169,9 +173,7 @@ async def chunk(request: web.Request) -> web.Response:
     failed: EncoderFailed | None = None
     async with session.lock:  # chunks go to ffmpeg in the order they are numbered
         if session.state != "live":
-            raise http_error(
-                409, translate(request, "the session has ended (%(reason)s)", reason=session.end_reason)
-            )
+            raise http_error(409, _ended(request, session))
         if seq is not None and seq < session.next_seq:
             return web.json_response({"seq": seq, "duplicate": True})
         if seq is not None and seq > session.next_seq:

@@ -9,7 +9,7 @@ from aiohttp import web
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import ANNOUNCE, CONFIG, DB
 from tunecamp.daemon.live import api, pages
-from tunecamp.daemon.live.hub import LiveHub
+from tunecamp.daemon.live.hub import END_REASONS, LiveHub
 from tunecamp.daemon.live.settings import LiveSettings
 from tunecamp.daemon.live.shared import SharedLive
 from tunecamp.daemon.redis_link import REDIS
@@ -38,6 +38,7 @@ async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     html.add_templates(app, "tunecamp.daemon.live")
+    html.add_labels(app, "live.end", END_REASONS)
     app.cleanup_ctx.append(hub_ctx)
     api.setup(app)
     r = app.router

@@ -40,9 +40,19 @@ from tunecamp.daemon.live.session import Broadcast, LiveSession
 from tunecamp.daemon.live.settings import LiveSettings
 from tunecamp.daemon.live.shared import TTL, SharedLive
 from tunecamp.generator.media.ffmpeg import FFmpegNotFound, ffmpeg_path
+from tunecamp.generator.site.i18n import N_
 
 log = logging.getLogger("tunecamp.live")
 T = TypeVar("T")
+# Why a broadcast ended (live_sessions.end_reason, stored in English) as pages and errors say it;
+# an encoder's failure is stored as ffmpeg said it and shown so
+END_REASONS = {
+    "the artist ended it": N_("the artist ended it"),
+    "the broadcaster stopped sending": N_("the broadcaster stopped sending"),
+    "the longest broadcast allowed": N_("the longest broadcast allowed"),
+    "the daemon stopped": N_("the daemon stopped"),
+    "the daemon restarted": N_("the daemon restarted"),
+}
 
 
 class LiveError(Exception):

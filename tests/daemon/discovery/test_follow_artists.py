@@ -116,7 +116,7 @@ async def test_follow_artists_is_for_managers_with_csrf(manager_client: TestClie
     )
     # this site has no label actor (no build): the line says so, nothing is stored
     assert r.status == 303 and "no label actor" in unquote(r.headers["Location"])
-    assert "following 0 of 1 artists" in unquote(r.headers["Location"])
+    assert "following 0 of 1 artist" in unquote(r.headers["Location"])
     assert await client.app[FOLLOWS].states() == {}
 
 
@@ -146,7 +146,7 @@ async def test_follow_artists_of_a_discovered_fedify_server(
     r = await client.post(
         "/admin/discovery/follow", data={"csrf": csrf, "origin": peer.url}, allow_redirects=False
     )
-    assert r.status == 303 and "following 1 of 1 artists" in unquote(r.headers["Location"])
+    assert r.status == 303 and "following 1 of 1 artist" in unquote(r.headers["Location"])
     follow = await peer.wait_for("Follow")  # acct:peer@127.0.0.1:port on the peer's WebFinger
     page = await (await client.get("/admin/discovery")).text()
     assert "pending 1" in page and "Unfollow" in page
@@ -178,4 +178,4 @@ async def test_a_slow_follow_finishes_in_the_background_and_the_page_says_how(
     assert "following 1 artist, still looking it up" in unquote(r.headers["Location"])
     await asyncio.gather(*client.app[TASKS])
     page = await (await client.get("/admin/discovery")).text()
-    assert "following 0 of 1 artists (1 failed" in page and "no label actor" in page
+    assert "following 0 of 1 artist (1 failed" in page and "no label actor" in page
