@@ -55,3 +55,19 @@ async def test_the_broadcaster_page_and_its_errors_speak_german(
     assert long.status == 400 and (await long.json())["error"].startswith("title: höchstens ")
     english = await studio.client.post("/api/live/sessions", json={"title": 5}, headers=studio.headers)
     assert (await english.json())["error"] == "title: the broadcast's title, as text"  # programs read English
+
+
+async def test_why_a_broadcast_ended_is_said_in_german(live_config: DaemonConfig, make_studio: Any) -> None:
+    studio = await make_studio(live_config)
+    german = {**studio.headers, "Accept-Language": "de"}
+    session = await studio.start("Abendrunde", record=False)
+    await studio.end(session["id"])
+    late = await studio.client.post(
+        f"/api/live/sessions/{session['id']}/chunks", data=b"\x1a\x45", headers=german
+    )
+    assert late.status == 409
+    assert (await late.json())["error"] == "die Sitzung ist beendet (der Künstler hat sie beendet)"
+    html = await (await studio.client.get("/admin/live", headers=german)).text()
+    assert "<td>Abendrunde</td><td>der Künstler hat sie beendet</td>" in html
+    english = await (await studio.client.get("/admin/live", headers=studio.headers)).text()
+    assert "<td>Abendrunde</td><td>the artist ended it</td>" in english  # stored as it was
