@@ -53,7 +53,11 @@ async def test_without_a_choice_the_browser_language_and_english_for_the_rest(
 
 # The stored values a page shows (a build's state, a role) stay English in the database and the
 # API; the pages say them in the reader's language (html.add_labels).
-GERMAN_BUILD_STATES = {"ok": "erfolgreich", "failed": "fehlgeschlagen", "skipped": "übersprungen, nichts geändert"}
+GERMAN_BUILD_STATES = {
+    "ok": "erfolgreich",
+    "failed": "fehlgeschlagen",
+    "skipped": "übersprungen, nichts geändert",
+}
 
 
 async def test_a_german_account_reads_roles_and_build_states_in_german(
