@@ -242,7 +242,9 @@ async def test_the_dashboard_page_moderates(chat: TestClient, add_user: Any, tok
     assert deleted.status == 303
     assert (await until(ana, "deleted"))["id"] == message["id"]
     html = await (await chat.get("/admin/chat")).text()
-    assert "No open reports." in html and "deleted by cora" in html and ">mute<" in html
+    assert "No open reports." in html and "deleted by cora" in html and "<td>muted</td>" in html
+    german = await (await chat.get("/admin/chat", headers={"Accept-Language": "de"})).text()
+    assert "<td>stummgeschaltet</td>" in german  # the sanction's kind, stored as "mute"
     no_csrf = await chat.post(
         "/admin/chat/sanctions", data={"kind": "ban", "user": "ana"}, allow_redirects=False
     )
