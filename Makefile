@@ -55,7 +55,7 @@ redis-server:
 # folders, so any order and any split works; `make test-serial` for a single-process run. Not
 # `--dist loadfile`: it reports schemathesis' per-operation failures as passes.
 test: install relink redis-server $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
 test-serial: install relink redis-server $(E2E_TOOLS) $(PEER)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
