@@ -136,6 +136,20 @@ class FanOut:
     connect_s: float
 
 
+async def post_paced(
+    sender: aiohttp.ClientWebSocketResponse, total: int, rate: float
+) -> tuple[float, dict[int, float]]:
+    """Join the lobby and post `total` messages at `rate` a second: (the start, each message's send time)."""
+    await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
+    sent_at: dict[int, float] = {}
+    begin = time.monotonic()
+    for n in range(total):
+        await asyncio.sleep(max(0.0, begin + n / rate - time.monotonic()))
+        sent_at[n] = time.monotonic()
+        await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
+    return begin, sent_at
+
+
 async def listeners(url: str, clients: int, total: int, timeout: float) -> None:
     """A client process: `clients` sockets join the lobby, say "ready", then note when each of the
     `total` messages reaches each socket; prints the arrivals as JSON (message number, monotonic time)."""
@@ -213,15 +227,9 @@ async def fan_out(urls: list[str], clients: int, rate: float, seconds: float, pr
     if not all(line.startswith("ready") for line in ready):
         raise SystemExit(f"the client processes did not connect: {ready}")
     connect_s = max(float(line.split()[1]) for line in ready)
-    sent_at: dict[int, float] = {}
     async with aiohttp.ClientSession() as session:
         sender = await session.ws_connect(url, heartbeat=None)
-        await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
-        begin = time.monotonic()
-        for n in range(total):
-            await asyncio.sleep(max(0.0, begin + n / rate - time.monotonic()))
-            sent_at[n] = time.monotonic()
-            await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
+        _, sent_at = await post_paced(sender, total, rate)
         outputs = [await w.communicate() for w in workers]
         await sender.close()
     latencies = [at - sent_at[number] for out, _ in outputs for number, at in json.loads(out)]

@@ -25,18 +25,21 @@ import os
 import platform
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from load import free_port, wait_ready, write_section  # bench/ is on sys.path: this file runs as a script
+from load import (  # bench/ is on sys.path: this file runs as a script
+    free_port,
+    peak_rss_mb,
+    process,
+    wait_ready,
+    write_section,
+)
 
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.discovery.limits import DiscoverySettings, Limits
@@ -136,23 +139,6 @@ def helper(port: int, total: int) -> None:
     app.router.add_get("/_stats", stats)
     app.router.add_route("GET", "/{tail:.*}", answer)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-@contextmanager
-def process(args: list[str]) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # --- the crawl -------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from load import peak_rss_mb, process  # bench/ is on sys.path: this file runs as a script
 
 AS = "https://www.w3.org/ns/activitystreams"
 HELPER = "--helper"
@@ -110,23 +111,6 @@ def helper(port: int, key_file: Path) -> None:
     app.router.add_get("/actors/{n}", actor)
     app.router.add_get("/stats", report)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # --- a site as the generator writes it (one artist, one release) ----------------------------------

@@ -38,8 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from fanout import AS, FanOut, fan_out, inboxes, process, write_site
-from load import free_port, wait_ready, write_section  # bench/ is on sys.path: this file runs as a script
+from fanout import AS, FanOut, fan_out, inboxes, write_site
+from load import (  # bench/ is on sys.path: this file runs as a script
+    free_port,
+    process,
+    wait_ready,
+    write_section,
+)
 
 from tunecamp.daemon.federation.delivery import DeliverySettings
 from tunecamp.daemon.federation.keys import ActorKey, generate

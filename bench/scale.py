@@ -77,15 +77,9 @@ async def fan_out(urls: list[str], clients: int, rate: float, seconds: float) ->
     ready = [(await r.stdout.readline()).decode() for r in readers]  # type: ignore[union-attr]
     if not all(line.startswith("ready") for line in ready):
         raise SystemExit(f"the client processes did not connect: {ready}")
-    sent_at: dict[int, float] = {}
     async with aiohttp.ClientSession() as session:
         sender = await session.ws_connect(urls[0], heartbeat=None)
-        await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
-        begin = time.monotonic()
-        for n in range(total):
-            await asyncio.sleep(max(0.0, begin + n / rate - time.monotonic()))
-            sent_at[n] = time.monotonic()
-            await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
+        begin, sent_at = await community.post_paced(sender, total, rate)
         outputs = [await r.communicate() for r in readers]
         await sender.close()
     arrivals = [(number, at) for out, _ in outputs for number, at in json.loads(out)]
