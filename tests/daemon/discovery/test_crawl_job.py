@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from job_apps import Workers, backend_config
 from waiting import until
 
 from tunecamp.daemon.app import create_app
@@ -74,27 +75,18 @@ async def pair(
     seed = HeldSeed()
     seed.server = TestServer(seed.app(), host="127.0.0.1")
     await seed.server.start_server()
-    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
-    shared = replace(
-        config,
-        federation_seeds=seed.origin,
-        discovery_interval=0,
-        outbound_allow_loopback=True,
-        redis_url=redis_url,
-        jobs_poll=0.1,
+    shared = backend_config(
+        request, config, federation_seeds=seed.origin, discovery_interval=0, outbound_allow_loopback=True
     )
     (config.public_dir / "catalog.json").write_text(
         json.dumps(catalog_json("https://site.example", "Tide Pool"))
     )
     web_client = await aiohttp_client(create_app(replace(shared, jobs_in_process="off")))
     web_client.app[DISCOVERY_KEY].on_export = None  # no site build from the empty content/
-    runners: list[web.AppRunner] = []
+    workers = Workers(shared)
 
     async def start_worker() -> web.Application:
-        app = create_app(replace(shared, jobs_in_process="on"))
-        runner = web.AppRunner(app)
-        await runner.setup()  # its resources and its consumers, no listening socket: a worker
-        runners.append(runner)
+        app = await workers.start()
         discovery = app[DISCOVERY_KEY]
         discovery.settings = replace(discovery.settings, limits=Limits(timeout=60.0))
         discovery.on_export = None
@@ -102,8 +94,7 @@ async def pair(
 
     yield Pair(web_client, shared, seed, start_worker)
     seed.release.set()
-    for runner in runners:
-        await runner.cleanup()
+    await workers.close()
     await seed.server.close()
 
 

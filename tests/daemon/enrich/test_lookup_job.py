@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from job_apps import Workers, backend_config
 from waiting import until
 
 from tunecamp.daemon.app import create_app
@@ -47,24 +48,14 @@ async def pair(
     config: DaemonConfig,
     aiohttp_client: Callable[..., Awaitable[TestClient]],
 ) -> AsyncIterator[Pair]:
-    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
-    shared = replace(config, redis_url=redis_url, jobs_poll=0.1)
+    shared = backend_config(request, config)
     web_client = await aiohttp_client(create_app(replace(shared, jobs_in_process="off")))
-    runners: list[web.AppRunner] = []
-
-    async def start_worker() -> web.Application:
-        app = create_app(replace(shared, jobs_in_process="on"))
-        runner = web.AppRunner(app)
-        await runner.setup()  # its resources and its consumers, no listening socket: a worker
-        runners.append(runner)
-        return app
-
-    yield Pair(web_client, start_worker)
-    for runner in runners:  # MusicBrainz's pace is the instance's on Redis, the process's without
+    workers = Workers(shared)
+    yield Pair(web_client, workers.start)
+    for runner in workers.runners:  # MusicBrainz's pace is the instance's on Redis, the process's without
         pace = runner.app[ENRICHER].musicbrainz_pace
-        assert isinstance(pace, RedisPacer if redis_url else Pacer)
-    for runner in runners:
-        await runner.cleanup()
+        assert isinstance(pace, RedisPacer if shared.redis_url else Pacer)
+    await workers.close()
 
 
 async def signed_in(client: TestClient, add_user: Any) -> str:
