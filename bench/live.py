@@ -25,17 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from load import free_port, percentile, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import (  # bench/ is on sys.path: this file runs as a script
+    cpu_seconds,
+    free_port,
+    percentile,
+    wait_ready,
+)
 
 from tunecamp.generator.media.ffmpeg import ffmpeg_path
 
 PASSWORD = "benchmark password"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def children(pid: int) -> list[int]:

@@ -6,6 +6,7 @@ Imported as `from load import ...`: bench/ is on sys.path because the benches ru
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -50,6 +51,25 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(pid: int, timeout: float = 120, window: float = 1.0) -> float:
+    """Wait until a process spends under 2% of a core for `window` seconds (its startup work done:
+    a daemon makes the catalog's artists their signing keys in the background), and return how
+    long that took. Measuring before would count that work in the first numbers."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = cpu_seconds(pid)
+        time.sleep(window)
+        if cpu_seconds(pid) - before < 0.02 * window:
+            return time.monotonic() - started
+    raise SystemExit(f"process {pid} stayed busy for {timeout:g} s")
 
 
 def free_port() -> int:

@@ -42,7 +42,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
-from load import Result, free_port, measure, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import (  # bench/ is on sys.path: this file runs as a script
+    Result,
+    cpu_seconds,
+    free_port,
+    measure,
+    wait_quiet,
+    wait_ready,
+)
 from subsonic_auth import sign_in_cpu
 from subsonic_index import index_scan
 
@@ -167,6 +174,7 @@ def daemon(tmp: Path, tracks: int) -> Iterator[tuple[str, int]]:
     try:
         url = f"http://127.0.0.1:{port}"
         wait_ready(f"{url}/health", timeout=60)
+        print(f"daemon busy with its startup work for {wait_quiet(process.pid):.1f} s", file=sys.stderr)
         yield url, process.pid
     finally:
         process.terminate()
@@ -191,11 +199,6 @@ def rest(base: str, endpoint: str, salt: str = SALT, **params: object) -> str:
 
 def fresh_salts(base: str, endpoint: str, count: int) -> list[str]:
     return [rest(base, endpoint, salt=os.urandom(6).hex()) for _ in range(count)]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def cpu_per_request(pid: int, urls: list[str]) -> float:

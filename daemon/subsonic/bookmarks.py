@@ -27,7 +27,7 @@ async def get_bookmarks(call: Call) -> dict[str, Any]:
     view = await call.view()
     user = call.user
     rows = [r for r in await call.db(lambda d: bookmarks(d, user.id)) if r["track_id"] in view.tracks]
-    notes = await call.notes(r["track_id"] for r in rows)
+    notes = await call.notes()
     marks = [
         {
             "position": r["position_ms"],
@@ -71,7 +71,7 @@ async def get_play_queue(call: Call) -> dict[str, Any]:
         }
     row, tracks = saved
     visible = [t for t in tracks if t in view.tracks]
-    notes = await call.notes(visible)
+    notes = await call.notes()
     current = row["current_track_id"]
     return {
         "playQueue": {
@@ -99,7 +99,7 @@ async def get_play_queue_by_index(call: Call) -> dict[str, Any]:
     if stored is not None and 0 <= stored < len(tracks) and tracks[stored] in view.tracks:
         current = sum(1 for t in tracks[:stored] if t in view.tracks)  # its place among what is shown
     visible = [t for t in tracks if t in view.tracks]
-    notes = await call.notes(visible)
+    notes = await call.notes()
     return {
         "playQueueByIndex": {
             "currentIndex": current,

@@ -61,7 +61,7 @@ async def get_music_directory(call: Call) -> dict[str, Any]:
     item = call.item("id", "artist", "album")
     if item.kind == "artist":
         artist = find_artist(view, call)
-        notes = await call.notes(t for a in view.artist_albums[artist.id] for t in a.track_ids)
+        notes = await call.notes()
         return {
             "directory": {
                 "id": artist_id(artist.id),
@@ -72,7 +72,7 @@ async def get_music_directory(call: Call) -> dict[str, Any]:
             }
         }
     album = find_album(view, call)
-    notes = await call.notes(album.track_ids)
+    notes = await call.notes()
     count, _ = notes.album_plays(album)
     return {
         "directory": {
@@ -105,7 +105,7 @@ async def get_artist(call: Call) -> dict[str, Any]:
     view = await call.view()
     artist = find_artist(view, call)
     albums = view.artist_albums[artist.id]
-    notes = await call.notes(t for a in albums for t in a.track_ids)
+    notes = await call.notes()
     found = artist_id3(artist, view, notes)
     return {
         "artist": element(found.shared, {**found.own, "album": [album_id3(a, view, notes) for a in albums]})
@@ -115,7 +115,7 @@ async def get_artist(call: Call) -> dict[str, Any]:
 async def get_album(call: Call) -> dict[str, Any]:
     view = await call.view()
     album = find_album(view, call)
-    notes = await call.notes(album.track_ids)
+    notes = await call.notes()
     songs = [song(t, view, notes) for t in view.album_tracks(album)]
     found = album_id3(album, view, notes)
     return {"album": element(found.shared, {**found.own, "song": songs})}
@@ -124,7 +124,7 @@ async def get_album(call: Call) -> dict[str, Any]:
 async def get_song(call: Call) -> dict[str, Any]:
     view = await call.view()
     track = find_track(view, call)
-    return {"song": song(track, view, await call.notes([track.id]))}
+    return {"song": song(track, view, await call.notes())}
 
 
 async def get_genres(call: Call) -> dict[str, Any]:
@@ -218,7 +218,7 @@ async def _similar(call: Call, key: str) -> dict[str, Any]:
     else:
         raise SubsonicError(NOT_FOUND, f"{item} not found")
     tracks = _similar_songs(view, seed, artist, count)
-    notes = await call.notes(t.id for t in tracks)
+    notes = await call.notes()
     return {key: {"song": [song(t, view, notes) for t in tracks]} if tracks else {}}
 
 
@@ -247,7 +247,7 @@ async def get_top_songs(call: Call) -> dict[str, Any]:
     totals = await call.db(play_totals)
     tracks.sort(key=lambda t: (-totals.get(t.id, 0), -(t.year or 0), t.album_id, t.disc, t.number))
     tracks = tracks[:count]
-    notes = await call.notes(t.id for t in tracks)
+    notes = await call.notes()
     return {"topSongs": {"song": [song(t, view, notes) for t in tracks]} if tracks else {}}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -98,7 +98,7 @@ class Call:
         library = await self.state.library.get()
         return library.view(self.caller is not None and self.caller.sees_drafts)
 
-    async def notes(self, track_ids: Iterable[int] = ()) -> Annotations:
+    async def notes(self) -> Annotations:
         """The caller's stars, ratings and plays (all of them: they are kept in memory)."""
         return await self.state.notes.get(self.request.app[DB], self.user.id)
 

@@ -12,11 +12,12 @@ release, drafts and unlisted ones included.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from tunecamp.daemon.subsonic.elements import Shared
+from tunecamp.daemon.subsonic.search_index import WordIndex
 from tunecamp.daemon.subsonic.site_info import SiteInfo
 
 # What a fresh snapshot learns from the built site (the artists' pictures, catalog.json), set
@@ -28,15 +29,6 @@ def fold(text: str) -> str:
     """For matching and sorting: case- and accent-insensitive."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def joined(keys: Sequence[str]) -> tuple[str, list[int]]:
-    """The keys in one string (NUL between them) and where each starts: str.find scans it in C."""
-    starts, at = [], 0
-    for key in keys:
-        starts.append(at)
-        at += len(key) + 1
-    return "\0".join(keys), starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,29 +153,21 @@ class View:
         """Every visible track in ID order: stable pages for a full sync."""
         return sorted(self.tracks.values(), key=lambda t: t.id)
 
-    @cached_property
-    def artist_keys(self) -> list[str]:
-        return [a.key for a in self.artists]
+    def index_words(self) -> None:
+        """Build the search indexes now: on the database thread beside the load, not in a request."""
+        _ = self.artist_words, self.album_words, self.song_words
 
     @cached_property
-    def artist_blob(self) -> tuple[str, list[int]]:
-        return joined(self.artist_keys)
+    def artist_words(self) -> WordIndex:
+        return WordIndex([a.key for a in self.artists])
 
     @cached_property
-    def album_keys(self) -> list[str]:
-        return [a.key for a in self.albums_by_name]
+    def album_words(self) -> WordIndex:
+        return WordIndex([a.key for a in self.albums_by_name])
 
     @cached_property
-    def song_keys(self) -> list[str]:
-        return [t.key for t in self.songs]
-
-    @cached_property
-    def song_blob(self) -> tuple[str, list[int]]:
-        return joined(self.song_keys)
-
-    @cached_property
-    def album_blob(self) -> tuple[str, list[int]]:
-        return joined(self.album_keys)
+    def song_words(self) -> WordIndex:
+        return WordIndex([t.key for t in self.songs])
 
     @cached_property
     def genres(self) -> dict[str, tuple[int, int]]:

@@ -94,7 +94,7 @@ async def _album_list(
     size = call.integer("size", 10, low=0, high=MAX_SIZE) or 0
     offset = call.integer("offset", 0, low=0) or 0
     page = (await _albums(call, view))[offset : offset + size]
-    notes = await call.notes(t for a in page for t in a.track_ids)
+    notes = await call.notes()
     return {key: {"album": [render(a, view, notes) for a in page]} if page else {}}
 
 
@@ -107,7 +107,7 @@ async def get_album_list2(call: Call) -> dict[str, Any]:
 
 
 async def _songs(call: Call, key: str, tracks: list[Track], view: View) -> dict[str, Any]:
-    notes = await call.notes(t.id for t in tracks)
+    notes = await call.notes()
     return {key: {"song": [song(t, view, notes) for t in tracks]} if tracks else {}}
 
 
@@ -142,7 +142,7 @@ async def _starred(call: Call, key: str, id3: bool) -> dict[str, Any]:
     artist_ids = [n for k, n, _ in rows if k == "artist" and n in view.artist_albums]
     albums = [view.albums[n] for k, n, _ in rows if k == "album" and n in view.albums]
     tracks = [view.tracks[n] for k, n, _ in rows if k == "track" and n in view.tracks]
-    notes = await call.notes([t.id for t in tracks] + [t for a in albums for t in a.track_ids])
+    notes = await call.notes()
     artists = [view.library.artists[n] for n in artist_ids]
     return {key: found_items(view, Found(artists, albums, tracks), notes, id3=id3)}
 
@@ -159,7 +159,7 @@ async def get_now_playing(call: Call) -> dict[str, Any]:
     view = await call.view()
     now = time.time()
     entries = [e for e in live(call.state, now) if e.track_id in view.tracks]
-    notes = await call.notes(e.track_id for e in entries)
+    notes = await call.notes()
     return {
         "nowPlaying": {
             "entry": [

@@ -81,7 +81,7 @@ async def _with_songs(call: Call, number: int) -> dict[str, Any]:
     view = await call.view()
     found = await call.db(lambda d: get_playlist(d, number))
     assert found is not None
-    notes = await call.notes(found.track_ids)
+    notes = await call.notes()
     return {"playlist": {**_playlist(found, view, notes)}}
 
 
