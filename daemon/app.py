@@ -60,7 +60,6 @@ from tunecamp.daemon.federation import feature as federation
 from tunecamp.daemon.federation import notes as federation_notes
 from tunecamp.daemon.federation.following import ArtistFollowing
 from tunecamp.daemon.grants import GRANTS, GrantSigner
-from tunecamp.daemon.heap import HEAP, Heap, heap_ctx
 from tunecamp.daemon.jobqueue import feature as jobqueue
 from tunecamp.daemon.live import feature as live
 from tunecamp.daemon.live.api import HUB as LIVE_HUB
@@ -172,20 +171,10 @@ def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> 
     app[LOGIN_LIMITS] = LoginLimits.from_config(config, app[LIMITS])
     app[discovery.SEED_SOURCE] = fediverse_origins(app[DB])
     app[TOKEN_USER] = lambda token: token_user(app, token)
-    app[HEAP] = Heap()
     health.setup(app)  # first: answers whatever else is broken
     html.setup(app, csrf_token)
     app.cleanup_ctx.extend(
-        [
-            heap_ctx,
-            database_ctx,
-            redis_ctx,
-            limits_ctx,
-            secret_ctx,
-            outbound_ctx,
-            signer_ctx,
-            builds_ctx(AFTER_BUILD),
-        ]
+        [database_ctx, redis_ctx, limits_ctx, secret_ctx, outbound_ctx, signer_ctx, builds_ctx(AFTER_BUILD)]
     )
     features = tuple(features)
     if federation.setup in features:  # live announces going live to the artist's followers

@@ -12,7 +12,6 @@ from aiohttp import web
 
 from tunecamp.daemon import html
 from tunecamp.daemon.appkeys import CONFIG, DB, SECRET
-from tunecamp.daemon.heap import HEAP
 from tunecamp.daemon.subsonic import account_api, account_pages, media, share_page
 from tunecamp.daemon.subsonic.artist_images import from_site
 from tunecamp.daemon.subsonic.call import SUBSONIC, Subsonic
@@ -26,7 +25,7 @@ async def subsonic_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     state = Subsonic(
         PasswordBox.from_secret(app[SECRET].value),
-        LibraryCache(app[DB], from_site(config.public_dir, config.url), app[HEAP].settle),
+        LibraryCache(app[DB], from_site(config.public_dir, config.url)),
         TranscodeSlots.from_config(config),
     )
     app[SUBSONIC] = state

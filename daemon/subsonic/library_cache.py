@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
@@ -121,12 +120,9 @@ def load(db: Database) -> Library:
 class LibraryCache:
     """The current snapshot; reloaded when the index changed (checked at most once a second)."""
 
-    def __init__(
-        self, db: Db, decorate: Decorate | None = None, settle: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, db: Db, decorate: Decorate | None = None) -> None:
         self.db = db
         self.decorate = decorate
-        self.settle = settle  # told when a new snapshot is in place (heap.py: it lives long)
         self._library: Library | None = None
         self._version: int | None = None
         self._checked = 0.0
@@ -163,8 +159,6 @@ class LibraryCache:
             version, fresh = await self.db.run(check)
             if fresh is not None:
                 self._library = fresh
-                if self.settle is not None:
-                    self.settle()
             self._version, self._checked = version, time.monotonic()
             assert self._library is not None
             return self._library

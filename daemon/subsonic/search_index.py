@@ -12,9 +12,9 @@ also hold "12", rather than sorting the hundreds holding some token with "12" in
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left, bisect_right
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 
 # what a key costs each way of walking a word's keys, against checking one key (1): sorting it into
