@@ -182,7 +182,8 @@ class RedisJobs:
         self, kind: str, payload: Mapping[str, Any], *, key: str | None = None, delay: float = 0.0
     ) -> bool:
         queue = self.queue(kind)
-        scheduled = int(time.time() + delay) if delay > 0 else 0
+        # SAQ keeps a job's schedule in whole seconds: rounded up, a delayed job never runs early
+        scheduled = math.ceil(time.time() + delay) if delay > 0 else 0
         return await queue.enqueue(queue.job_for(key or uuid.uuid4().hex, payload, scheduled)) is not None
 
     async def enqueue_many(self, kind: str, jobs: Sequence[tuple[str, Mapping[str, Any]]]) -> int:

@@ -5,6 +5,7 @@ The jobs run in the test's own daemon (TUNECAMP_JOBS_IN_PROCESS=on); the kinds a
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from job_kinds import create, eventually, lines
 
 from tunecamp.daemon.config import DaemonConfig
+from tunecamp.daemon.jobqueue.redis_backend import RedisJobs
 from tunecamp.daemon.jobs import JOBS, Counts, Jobs
 
 
@@ -184,3 +186,14 @@ async def test_serve_runs_the_jobs_itself_on_sqlite_only_by_default(
     else:  # on Redis, `tunecamp worker` processes run them
         assert await jobs.workers() == []
         assert (await jobs.counts())["test.record"].queued == 1
+
+
+async def test_a_delayed_job_never_runs_early(jobs: Jobs, data_dir: Path) -> None:
+    asked = time.time() + 1.5
+    assert await jobs.enqueue("test.record", {}, key="delayed", delay=1.5)
+    if isinstance(jobs, RedisJobs):  # SAQ keeps whole seconds: rounded up, never truncated
+        saq_job = await jobs.queue("test.record").job("delayed")
+        assert saq_job is not None and saq_job.scheduled >= asked
+    while "delayed" not in done_keys(data_dir):
+        await asyncio.sleep(0.02)
+    assert time.time() >= asked
