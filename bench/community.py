@@ -31,7 +31,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -43,18 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-from load import (  # bench/ is on sys.path: this file runs as a script
-    free_port,
-    percentile,
-    wait_ready,
-    write_section,
-)
+from chat_clients import FanOut, fan_out  # bench/ is on sys.path: this file runs as a script
+from load import cpu_seconds, free_port, wait_ready, write_section
 
 TARGETS = {"chat_p99_ms": 100.0}
 HELPER = "--helper"
-LISTENERS = "--listeners"
-MESSAGE = re.compile(r'\{"type": ?"message"')
 
 
 # --- the baseline: a bare aiohttp WebSocket broadcaster ------------------------------------------
@@ -107,12 +99,6 @@ def process(command: list[str], env: dict[str, str] | None = None) -> Iterator[s
             child.kill()
 
 
-def cpu_s(pid: int) -> float:
-    """User and system CPU seconds of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -121,129 +107,6 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 # --- the chat part ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FanOut:
-    clients: int
-    rate: float
-    sent: int
-    deliveries: int
-    expected: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    connect_s: float
-
-
-async def post_paced(
-    sender: aiohttp.ClientWebSocketResponse, total: int, rate: float
-) -> tuple[float, dict[int, float]]:
-    """Join the lobby and post `total` messages at `rate` a second: (the start, each message's send time)."""
-    await sender.send_str(json.dumps({"type": "join", "room": "lobby"}))
-    sent_at: dict[int, float] = {}
-    begin = time.monotonic()
-    for n in range(total):
-        await asyncio.sleep(max(0.0, begin + n / rate - time.monotonic()))
-        sent_at[n] = time.monotonic()
-        await sender.send_str(json.dumps({"type": "message", "room": "lobby", "text": f"bench {n}"}))
-    return begin, sent_at
-
-
-async def listeners(url: str, clients: int, total: int, timeout: float) -> None:
-    """A client process: `clients` sockets join the lobby, say "ready", then note when each of the
-    `total` messages reaches each socket; prints the arrivals as JSON (message number, monotonic time)."""
-    arrivals: list[list[tuple[float, str]]] = [[] for _ in range(clients)]
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        started = time.monotonic()
-
-        async def open_one() -> aiohttp.ClientWebSocketResponse:
-            ws = await session.ws_connect(url, heartbeat=None, max_msg_size=0)
-            await ws.send_str(json.dumps({"type": "join", "room": "lobby"}))
-            while json.loads((await ws.receive()).data)["type"] != "joined":
-                pass
-            return ws
-
-        sockets: list[aiohttp.ClientWebSocketResponse] = []
-        for start in range(
-            0, clients, 100
-        ):  # in batches: a thousand handshakes at once only measure the backlog
-            sockets += await asyncio.gather(*(open_one() for _ in range(start, min(clients, start + 100))))
-        done = asyncio.Event()
-        counted = [0]
-
-        async def read(i: int, ws: aiohttp.ClientWebSocketResponse) -> None:
-            async for frame in ws:
-                # a message frame (not the history a join brings) of this run
-                if (
-                    frame.type == aiohttp.WSMsgType.TEXT
-                    and MESSAGE.match(frame.data)
-                    and '"bench ' in frame.data
-                ):
-                    arrivals[i].append((time.monotonic(), frame.data))
-                    counted[0] += 1
-                    if counted[0] == total * clients:
-                        done.set()
-
-        readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
-        print(f"ready {time.monotonic() - started:.3f}", flush=True)
-        try:
-            await asyncio.wait_for(done.wait(), timeout)
-        except TimeoutError:
-            pass
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    found = []
-    for per_socket in arrivals:
-        for at, raw in per_socket:
-            data = json.loads(raw)
-            if data.get("type") == "message":  # not the history frame a join may bring
-                found.append((int(data["text"].split()[1]), at))
-    print(json.dumps(found), flush=True)
-
-
-async def fan_out(urls: list[str], clients: int, rate: float, seconds: float, processes: int) -> FanOut:
-    """`clients` sockets (in `processes` client processes, on `urls` in turn) join the lobby; one
-    more posts `rate` messages/s to the first url; the latency of each delivery, on the machine's
-    monotonic clock."""
-    url = urls[0]
-    total = int(rate * seconds)
-    shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            __file__,
-            LISTENERS,
-            urls[i % len(urls)],
-            str(n),
-            str(total),
-            str(seconds + 20),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        for i, n in enumerate(shares)
-    ]
-    ready = [(await w.stdout.readline()).decode() for w in workers]  # type: ignore[union-attr]
-    if not all(line.startswith("ready") for line in ready):
-        raise SystemExit(f"the client processes did not connect: {ready}")
-    connect_s = max(float(line.split()[1]) for line in ready)
-    async with aiohttp.ClientSession() as session:
-        sender = await session.ws_connect(url, heartbeat=None)
-        _, sent_at = await post_paced(sender, total, rate)
-        outputs = [await w.communicate() for w in workers]
-        await sender.close()
-    latencies = [at - sent_at[number] for out, _ in outputs for number, at in json.loads(out)]
-    return FanOut(
-        clients,
-        rate,
-        total,
-        len(latencies),
-        total * clients,
-        percentile(latencies, 0.5),
-        percentile(latencies, 0.99),
-        max(latencies) * 1000 if latencies else float("nan"),
-        connect_s,
-    )
 
 
 @dataclass(frozen=True)
@@ -314,11 +177,11 @@ async def _chat_part(args: argparse.Namespace, tmp: Path, redis_url: str, stack:
     ws_urls = [f"ws://127.0.0.1:{port}/api/chat/ws" for port in ports]
     await fan_out(ws_urls, 10, 5, 0.4, len(ws_urls))  # warm up: imports, the database, the first inserts
     for rate in rates:
-        cpu = sum(cpu_s(pid) for pid in pids)
+        cpu = sum(cpu_seconds(pid) for pid in pids)
         result = await fan_out(
             ws_urls, args.clients, rate, args.seconds, max(args.client_processes, len(pids))
         )
-        ours.append((result, sum(cpu_s(pid) for pid in pids) - cpu))
+        ours.append((result, sum(cpu_seconds(pid) for pid in pids) - cpu))
         print(f"daemon: {result}", file=sys.stderr)
     peak = sum(rss_mb(pid, "VmHWM") for pid in pids)
     idle = sum(rss_mb(pid) for pid in pids)
@@ -328,10 +191,10 @@ async def _chat_part(args: argparse.Namespace, tmp: Path, redis_url: str, stack:
     with process([sys.executable, __file__, HELPER, str(helper_port)]) as bare_server:
         wait_ready(f"http://127.0.0.1:{helper_port}/health", timeout=30)
         for rate in rates:
-            cpu = cpu_s(bare_server.pid)
+            cpu = cpu_seconds(bare_server.pid)
             url = f"ws://127.0.0.1:{helper_port}/ws"
             result = await fan_out([url], args.clients, rate, args.seconds, args.client_processes)
-            bare.append((result, cpu_s(bare_server.pid) - cpu))
+            bare.append((result, cpu_seconds(bare_server.pid) - cpu))
             print(f"bare: {result}", file=sys.stderr)
     rows = [(d, b, dc, bc) for (d, dc), (b, bc) in zip(ours, bare, strict=True)]
     return ChatRun(rows, args.client_processes, idle, peak, before)
@@ -389,10 +252,6 @@ PARTS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, tuple[str, s
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == HELPER:
         helper(int(sys.argv[2]))
-        return
-    if len(sys.argv) > 1 and sys.argv[1] == LISTENERS:
-        url, clients, total, timeout = sys.argv[2:6]
-        asyncio.run(listeners(url, int(clients), int(total), float(timeout)))
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -16,7 +16,7 @@ last, the ratio to the SQLite process, and the CPU seconds of the TuneCamp proce
 per 1,000 deliveries.
 
 Chat fan-out: `--clients` WebSocket clients in the lobby, one more posting `--rate` messages a second
-for `--seconds` (bench/community.py's clients and sender): against one `tunecamp serve` (in-process
+for `--seconds` (bench/chat_clients.py's clients and sender): against one `tunecamp serve` (in-process
 fan-out: the baseline), one on Redis, and two on Redis with the clients split between them (each
 message crosses Redis pub/sub to the other process). Reported: deliveries, p50/p99 from post to
 arrival, deliveries/s, and the servers' CPU (web processes and Redis) per 1,000 deliveries.
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import community  # bench/ is on sys.path: this file runs as a script
+import chat_clients  # bench/ is on sys.path: this file runs as a script
 from load import percentile, write_section
 from scale_processes import cpu_s, daemon_env, processes, redis_server
 
@@ -70,7 +70,7 @@ async def fan_out(urls: list[str], clients: int, rate: float, seconds: float) ->
     shares = [clients // len(urls) + (1 if i < clients % len(urls) else 0) for i in range(len(urls))]
     readers = []
     for url, n in zip(urls, shares, strict=True):
-        command = [community.__file__, community.LISTENERS, url, str(n), str(total), str(seconds + 30)]
+        command = [chat_clients.__file__, chat_clients.LISTENERS, url, str(n), str(total), str(seconds + 30)]
         readers.append(
             await asyncio.create_subprocess_exec(sys.executable, *command, stdout=asyncio.subprocess.PIPE)
         )
@@ -79,7 +79,7 @@ async def fan_out(urls: list[str], clients: int, rate: float, seconds: float) ->
         raise SystemExit(f"the client processes did not connect: {ready}")
     async with aiohttp.ClientSession() as session:
         sender = await session.ws_connect(urls[0], heartbeat=None)
-        begin, sent_at = await community.post_paced(sender, total, rate)
+        begin, sent_at = await chat_clients.post_paced(sender, total, rate)
         outputs = [await r.communicate() for r in readers]
         await sender.close()
     arrivals = [(number, at) for out, _ in outputs for number, at in json.loads(out)]
