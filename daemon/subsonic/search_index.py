@@ -16,6 +16,7 @@ import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 # what a key costs each way of walking a word's keys, against checking one key (1): sorting it into
 # the union of the word's token lists, and finding it in the joined keys (measured on 10,000 songs)
@@ -112,17 +113,15 @@ class WordIndex:
             if plan is None:
                 return []
             candidates, rest = plan
-        found: list[int] = []
         keys = self.keys
-        for index in candidates:
-            if all(w in keys[index] for w in rest):
-                if offset:
-                    offset -= 1
-                    continue
-                found.append(index)
-                if len(found) >= count:
-                    break
-        return found
+        if len(rest) == 1:  # the common cases without a generator per key
+            word = rest[0]
+            matching: Iterable[int] = (i for i in candidates if word in keys[i])
+        elif rest:
+            matching = (i for i in candidates if all(w in keys[i] for w in rest))
+        else:
+            matching = candidates
+        return list(islice(matching, offset, offset + count))
 
     def _plan(self, words: list[str], need: int) -> tuple[Iterable[int], list[str]] | None:
         """The cheapest keys to walk (those holding one of the words, ascending) and the words left
