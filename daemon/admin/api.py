@@ -19,7 +19,7 @@ from tunecamp.daemon.roles import BUILDS_RUN, BUILDS_VIEW, SETTINGS, requires
 @requires(BUILDS_VIEW)
 async def builds(request: web.Request) -> web.Response:
     manager = request.app[BUILDS]
-    return web.json_response({"summary": manager.summary(), "recent": manager.recent(20)})
+    return web.json_response({"summary": manager.summary(), "recent": await manager.recent(20)})
 
 
 @requires(BUILDS_RUN)

@@ -1,0 +1,44 @@
+"""A rebuild asked for by a person as a background job, "site.rebuild".
+
+The request is a `builds` row (booked, or merged into the one already queued: build_rows.py); the
+job only says "a row waits". Its key is the row's id, so a request merged into a waiting row queues
+nothing new, and a later request (a new row, while the first is built) queues the one follow-up.
+The handler claims the oldest queued row, which may be another than its own (rows merge): finding
+none, it is done. While another process's build runs (its row's heartbeat fresh) it waits: a
+`Retry` after a short delay, many times over (the policy allows it), since builds never run two at
+a time; a build that lost its process is failed and booked again by the next claim.
+
+Whichever process runs jobs runs the build: `tunecamp serve` itself on SQLite (the enqueue wakes
+its consumer at once), a `tunecamp worker` on Redis. The build runs as before, in the worker
+subprocess (worker.py); a build that fails is recorded on its row and the job is done all the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from tunecamp.daemon.jobs import KINDS, Job, Kind, Policy, register
+
+KIND = "site.rebuild"
+BUSY_DELAY = 2.0  # seconds between looks at another process's running build
+# A large catalog with transcoding takes hours; waiting behind another build takes a try every
+# BUSY_DELAY seconds: the attempts are many, and what fails is the build, not the job.
+POLICY = Policy(retries=5000, backoff=5.0, max_delay=300.0, timeout=24 * 3600.0)
+
+
+def key(row_id: int) -> str:
+    return f"build:{row_id}"
+
+
+def register_rebuild(app: web.Application, run_booked: Callable[[], Awaitable[object]]) -> bool:
+    """Declare the kind; False when this app has no job queue (the manager then builds itself)."""
+    if KINDS not in app:
+        return False
+
+    async def handle(job: Job) -> None:
+        await run_booked()  # raises Retry while another process builds
+
+    register(app, Kind(KIND, handle, POLICY, concurrency=1))
+    return True
