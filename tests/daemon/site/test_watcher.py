@@ -57,7 +57,7 @@ async def test_a_save_rebuilds_what_it_reached_in_the_daemon(
     assert last.changed is not None and {p.name for p in last.changed} == {
         "release.yaml"
     }  # editor junk ignored
-    assert builds.session is not None and builds.session.last is not None
+    assert builds.watching.session is not None and builds.watching.session.last is not None
     await builds.wait_idle()  # the catalog index follows once the pages are out
     with sqlite3.connect(site_config.data_dir / "tunecamp.db") as db:
         titles = {row[0] for row in db.execute("SELECT title FROM catalog_albums")}
@@ -76,4 +76,4 @@ async def test_a_save_rebuilds_what_it_reached_in_the_daemon(
     # someone else's build runs in the worker, and the session starts afresh after it
     await builds.request("requested from the admin")
     await builds.wait_idle()
-    assert workers and builds.session is None
+    assert workers and builds.watching.session is None
