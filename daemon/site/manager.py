@@ -43,8 +43,9 @@ from tunecamp.daemon.site import build_rows as rows
 from tunecamp.daemon.site import rebuild_job
 from tunecamp.daemon.site.after_build import refresh_index
 from tunecamp.daemon.site.following import BuildViews
-from tunecamp.daemon.site.runs import BuildRun, take_line
+from tunecamp.daemon.site.runs import BuildRun
 from tunecamp.daemon.site.watch_session import WatchSession
+from tunecamp.daemon.site.worker_process import WorkerProcess
 
 log = logging.getLogger("tunecamp.builds")
 FLUSH = 0.5  # seconds between writes of a running build's log into its row
@@ -69,7 +70,7 @@ class BuildManager(BuildViews):
         self._follow_up: list[tuple[str, str | None, bool, frozenset[Path] | None]] = []
         self._task: asyncio.Task[None] | None = None  # the watcher's builds (and unrecorded ones)
         self._drain: asyncio.Task[None] | None = None  # booked builds, when there is no job queue
-        self._process: asyncio.subprocess.Process | None = None
+        self.worker = WorkerProcess()
         self._next_local_id = -1
         self._alive: dict[int, asyncio.Task[None]] = {}  # the rows' heartbeats, from start to end
 
@@ -250,7 +251,9 @@ class BuildManager(BuildViews):
                 code, done, catalog = await self.watching.build(run)
             else:
                 await self.watching.save()  # what the watcher's builds made, for the worker to resume
-                code, done = await self._run_worker(run)
+                code, done = await self.worker.run(
+                    self.command(run.index_only, run.if_changed), run, self.notify
+                )
                 if not done.get("skipped"):
                     self.watching.drop()  # public/ was rewritten behind it; the next one resumes from there
         finally:
@@ -291,40 +294,12 @@ class BuildManager(BuildViews):
             except Exception as exc:  # tried again at the next flush; the lapse is far longer
                 log.warning("build %s: heartbeat not written: %s", run.id, exc)
 
-    async def _run_worker(self, run: BuildRun) -> tuple[int, dict[str, Any]]:
-        done: dict[str, Any] = {}
-        process = None
-        try:
-            process = self._process = await asyncio.create_subprocess_exec(
-                *self.command(run.index_only, run.if_changed),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                stdin=asyncio.subprocess.DEVNULL,
-            )
-            assert process.stdout is not None
-            async for raw in process.stdout:
-                done = take_line(run, raw.decode("utf-8", "replace").rstrip("\n")) or done
-                await self.notify()
-            code = await process.wait()
-        except asyncio.CancelledError:  # the published site is untouched by a killed build
-            if process is not None and process.returncode is None:
-                process.kill()
-                await process.wait()
-            raise
-        except Exception as exc:
-            log.exception("build %s could not run", run.id)
-            code, run.error = -1, f"{type(exc).__name__}: {exc}"
-        finally:
-            self._process = None
-        return code, done
-
     async def close(self) -> None:
         """At shutdown: stop the worker (the published site is untouched by a killed build)."""
         self._follow_up.clear()
         await self.stop_polling()
         self.watching.drop()
-        if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
+        self.worker.terminate()
         for task in (self._task, self._drain):
             if task is not None:
                 with contextlib.suppress(Exception, asyncio.CancelledError):
