@@ -38,7 +38,7 @@ async def build(request: web.Request) -> web.Response:
         raise http_error(400, "build id, since and wait are numbers") from None
     state = await request.app[BUILDS].follow(build_id, since, wait)
     if state is None:
-        raise http_error(404, f"no build {build_id} since the daemon started")
+        raise http_error(404, f"no build {build_id}")
     return web.json_response({"build": state})
 
 
