@@ -77,3 +77,39 @@ async def test_a_save_rebuilds_what_it_reached_in_the_daemon(
     await builds.request("requested from the admin")
     await builds.wait_idle()
     assert workers and builds.watching.session is None
+
+
+async def test_a_full_build_by_another_process_restarts_the_watchers_session(
+    tmp_path: Path, site_config: DaemonConfig
+) -> None:
+    from tunecamp.daemon.builds import worker_command
+    from tunecamp.daemon.db import Db
+
+    config = replace(site_config, watch=True)
+    db = Db(tmp_path / "t.db")
+    await db.open()
+    builds = BuildManager(config, db)
+    builds.warm_up()
+    await builds.wait_idle()
+    first = builds.watching.session
+    assert first is not None
+    meta = config.content_dir / "releases/tides/release.yaml"
+    saved = frozenset({meta})
+    await builds.request("content changed: release.yaml", changed=saved)
+    await builds.wait_idle()
+    assert builds.watching.session is first  # kept between the watcher's builds
+
+    # a `tunecamp worker` elsewhere publishes a full build (a real worker process, not this manager)
+    meta.write_text(meta.read_text() + "title: Built Elsewhere\n")
+    command = worker_command(config.content_dir, config.public_dir, config.data_dir, "--no-transcode")
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL)
+    assert await process.wait() == 0
+    meta.write_text(meta.read_text() + "genres: [ambient]\n")
+    await builds.request("content changed: release.yaml", changed=saved)
+    await builds.wait_idle()
+    assert builds.watching.session is not None and builds.watching.session is not first
+    assert builds.last is not None and builds.last.state == "ok", builds.last.log
+    page = config.public_dir / "releases/tides/index.html"
+    assert "Built Elsewhere" in page.read_text()
+    await builds.close()
+    await db.close()
