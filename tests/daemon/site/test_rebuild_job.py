@@ -201,9 +201,7 @@ async def test_a_worker_waits_while_another_process_builds(pair: Pair) -> None:
     assert len(pair.starts()) == 1
 
 
-async def test_following_an_unknown_build_is_a_404(
-    pair: Pair, add_user: Any, token_for: Any
-) -> None:
+async def test_following_an_unknown_build_is_a_404(pair: Pair, add_user: Any, token_for: Any) -> None:
     await add_user(pair.web.app, "owner", "owner")
     headers = {"Authorization": f"Bearer {await token_for(pair.web.app, 'owner')}"}
     for path in ("/api/admin/builds/424242", "/api/admin/builds/99999999999999999999999"):
