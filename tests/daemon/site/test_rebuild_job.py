@@ -215,6 +215,10 @@ async def test_following_an_unknown_build_is_a_404(pair: Pair, add_user: Any, to
     assert body["state"] == "queued"
     r = await pair.web.get(f"/api/admin/builds/{body['id']}", headers=headers)
     assert r.status == 200 and (await r.json())["build"]["state"] == "queued"
+    jobs = await (await pair.web.get("/api/admin/jobs", headers=headers)).json()
+    assert jobs["kinds"][rebuild_job.KIND]["queued"] == 1  # the dashboard's queue page lists it
+    page = await (await pair.web.get("/admin/jobs", headers=headers)).text()
+    assert rebuild_job.KIND in page
 
 
 async def _is(pair: Pair, build_id: int, state: str) -> bool:
