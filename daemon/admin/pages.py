@@ -112,7 +112,7 @@ async def build_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from None
     state = await request.app[BUILDS].follow(build_id, 0, 0)
     if state is None:
-        raise web.HTTPNotFound(text=translate(request, "no such build"))
+        raise web.HTTPNotFound(text=translate(request, "no such build since the daemon started"))
     return render(request, "admin/build.html", build=state)
 
 

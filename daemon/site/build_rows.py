@@ -62,10 +62,12 @@ def _immediate(db: Database) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _running(db: Database, now: float) -> int | None:
+def _running(db: Database, now: float, owner: str = "") -> int | None:
+    """The newest row running with a fresh heartbeat, but `owner`'s (waiting for its own turn)."""
     row = db.execute(
-        "SELECT id FROM builds WHERE state = 'running' AND heartbeat_at >= ? ORDER BY id DESC LIMIT 1",
-        [now - LAPSE],
+        "SELECT id FROM builds WHERE state = 'running' AND heartbeat_at >= ? AND owner IS NOT ?"
+        " ORDER BY id DESC LIMIT 1",
+        [now - LAPSE, owner],
     ).fetchone()
     return None if row is None else int(row[0])
 
@@ -115,7 +117,7 @@ def claim(db: Database, owner: str, now: float) -> Claim:
         ).fetchall()
         for row in stale:
             _fail_and_book_again(db, row, STOPPED.format(lapse=LAPSE), now)
-        busy = _running(db, now)
+        busy = _running(db, now, owner)  # our own can only be waiting: we hold this process's turn
         if busy is not None:
             return Claim(None, busy, tuple(r[0] for r in stale))
         claimed = db.execute(

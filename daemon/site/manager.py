@@ -114,7 +114,10 @@ class BuildManager(BuildViews):
     async def _queue(self, row_id: int) -> None:
         jobs = self.jobs()
         if jobs is not None:  # again for a merged row: nothing new, unless its job was lost
-            await jobs.enqueue(rebuild_job.KIND, {"build": row_id}, key=rebuild_job.key(row_id))
+            try:
+                await jobs.enqueue(rebuild_job.KIND, {"build": row_id}, key=rebuild_job.key(row_id))
+            except Exception as exc:  # Redis unreachable: the row waits, the next request queues it
+                log.warning("build %s is booked, but its job could not be queued: %s", row_id, exc)
         elif self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._run_all_booked())
 
@@ -244,6 +247,7 @@ class BuildManager(BuildViews):
 
     async def _run_one(self, run: BuildRun) -> None:
         log.info("build %s started (%s)", run.id, run.reason)
+        self.current = run  # a watcher's run may have waited its turn behind another
         catalog = None
         alive = self._alive.pop(run.id, None)
         try:
