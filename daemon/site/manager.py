@@ -318,11 +318,11 @@ MANAGER = web.AppKey("build_manager", BuildManager)
 def builds_ctx(after_build: Sequence[Refresher]) -> Callable[[web.Application], AsyncIterator[None]]:
     """The cleanup context that runs the build manager, with the refreshers to run after each build.
 
-    It declares the "site.rebuild" job kind too: the consumers start after every cleanup context."""
+    Booked builds go to the job queue when the site feature declared their kind (feature.py)."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         manager = BuildManager(app[CONFIG], app[DB], after_build)
-        if rebuild_job.register_rebuild(app, manager.run_booked):
+        if rebuild_job.registered(app):
             manager.jobs = lambda: app.get(JOBS)
         app[MANAGER] = manager
         app[BUILDS] = manager

@@ -32,13 +32,15 @@ def key(row_id: int) -> str:
     return f"build:{row_id}"
 
 
-def register_rebuild(app: web.Application, run_booked: Callable[[], Awaitable[object]]) -> bool:
-    """Declare the kind; False when this app has no job queue (the manager then builds itself)."""
-    if KINDS not in app:
-        return False
+def register_rebuild(app: web.Application, run_booked: Callable[[], Awaitable[object]]) -> None:
+    """Declare the kind at setup, so `tunecamp worker --kinds site.rebuild` knows it."""
 
     async def handle(job: Job) -> None:
         await run_booked()  # raises Retry while another process builds
 
     register(app, Kind(KIND, handle, POLICY, concurrency=1))
-    return True
+
+
+def registered(app: web.Application) -> bool:
+    """Whether this app runs rebuilds as jobs (the site feature is composed); else the manager builds."""
+    return KIND in app.get(KINDS, {})

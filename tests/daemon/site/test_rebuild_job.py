@@ -9,7 +9,10 @@ or the real build of a small catalog when the log and the published site are wha
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +23,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from clirun import hold_build_lock
 from job_apps import Workers, backend_config
 from waiting import until
 
@@ -234,3 +238,81 @@ def _refreshed(pair: Pair, check: Callable[[dict[str, Any]], object]) -> Callabl
         return bool(check(pair.builds.summary()))
 
     return look
+
+
+@pytest.mark.slow
+async def test_a_killed_worker_process_leaves_its_build_to_the_next_one(
+    site_config: DaemonConfig, aiohttp_client: Callable[..., Awaitable[TestClient]]
+) -> None:
+    """A real `tunecamp worker` is SIGKILLed (with its build process) mid-build: once its heartbeat
+    lapses, a second worker fails that build ("the worker running it stopped") and builds again."""
+    config = replace(site_config, jobs_in_process="off", jobs_poll=0.2)
+    web_client = await aiohttp_client(create_app(config))
+    env = {
+        **os.environ,
+        "TUNECAMP_CONTENT_DIR": str(config.content_dir),
+        "TUNECAMP_PUBLIC_DIR": str(config.public_dir),
+        "TUNECAMP_DATA_DIR": str(config.data_dir),
+        "TUNECAMP_BUILD_TRANSCODE": "false",
+        "TUNECAMP_WATCH": "false",
+        "TUNECAMP_JOBS_POLL": "0.2",
+    }
+    cli = [
+        sys.executable,
+        "-c",
+        "from tunecamp.daemon.cli import main; main()",
+        "worker",
+        "--kinds",
+        rebuild_job.KIND,
+    ]
+
+    def start_worker() -> subprocess.Popen[bytes]:  # a group of its own: the build process dies with it
+        return subprocess.Popen(
+            cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+
+    def row(build_id: int) -> dict[str, Any] | None:
+        with sqlite3.connect(config.data_dir / "tunecamp.db") as db:
+            db.row_factory = sqlite3.Row
+            found = db.execute("SELECT * FROM builds WHERE id = ?", [build_id]).fetchone()
+            return None if found is None else dict(found)
+
+    holder = hold_build_lock(config.public_dir)  # `tunecamp build` into public/: the worker's build waits
+    first = start_worker()
+    try:
+        asked = await web_client.app[MANAGER].request("publish a", "maria")
+
+        async def waiting() -> bool:
+            found = row(asked["id"])
+            return found is not None and found["state"] == "running" and "waiting" in found["log"]
+
+        await until(waiting, "the first worker's build to wait for the lock", timeout=60)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    second = start_worker()
+    try:
+
+        async def built_again() -> bool:
+            found = row(asked["id"] + 1)
+            return found is not None and found["state"] in ("ok", "failed")
+
+        await until(built_again, "the second worker to build again", timeout=120)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    stopped, again = row(asked["id"]), row(asked["id"] + 1)
+    assert (
+        stopped is not None
+        and stopped["state"] == "failed"
+        and "worker running it stopped" in stopped["error"]
+    )
+    assert again is not None and again["state"] == "ok" and again["reason"] == "again: publish a", again[
+        "log"
+    ]
+    assert (config.public_dir / "index.html").is_file()
+    state = await web_client.app[MANAGER].follow(asked["id"] + 1, 0, 0)
+    assert state is not None and state["published"] and any("published" in line for line in state["log"])
