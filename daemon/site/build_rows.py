@@ -53,6 +53,10 @@ def epoch(text: str | None) -> float | None:
 @contextlib.contextmanager
 def _immediate(db: Database) -> Iterator[None]:
     conn = db.conn
+    if conn.in_transaction:  # within a caller's transaction: a savepoint, the caller holds the lock
+        with db.atomic():
+            yield
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield

@@ -316,3 +316,29 @@ async def test_a_killed_worker_process_leaves_its_build_to_the_next_one(
     assert (config.public_dir / "index.html").is_file()
     state = await web_client.app[MANAGER].follow(asked["id"] + 1, 0, 0)
     assert state is not None and state["published"] and any("published" in line for line in state["log"])
+
+
+def test_a_booked_row_asks_for_the_most_any_request_asked(tmp_path: Path) -> None:
+    from tunecamp.daemon.db import connect
+    from tunecamp.daemon.migrations import apply_migrations
+
+    db = connect(tmp_path / "t.db")
+    apply_migrations(db)
+    first = build_rows.book(db, "startScan", "yann", True, True, time.time())
+    assert not first.merged and first.running is None
+
+    def asked() -> tuple[str, int, int]:
+        row = db.execute(
+            "SELECT reason, index_only, if_changed FROM builds WHERE id = ?", [first.id]
+        ).fetchone()
+        return row[0], row[1], row[2]
+
+    assert asked() == ("startScan", 1, 1)
+    build_rows.book(db, "startScan", None, True, True, time.time())
+    assert asked() == ("startScan", 1, 1)  # the same reason once
+    build_rows.book(db, "network changed", None, True, False, time.time())
+    assert asked() == ("startScan; network changed", 1, 0)  # forced: built even if content is as it was
+    merged = build_rows.book(db, "publish a", "maria", False, True, time.time())
+    assert merged.merged and merged.id == first.id
+    assert asked() == ("startScan; network changed; publish a", 0, 0)  # a full build covers the index
+    db.close()
