@@ -34,6 +34,7 @@ class BuildViews:
         self.last: BuildRun | None = None  # the last one this process ran that did something
         self.runs: dict[int, BuildRun] = {}
         self.overview = rows.Overview()
+        self._heard: int | None = None  # the last finished build the listeners know of; None: not looked yet
         self._changed = asyncio.Condition()
         self._poller: asyncio.Task[None] | None = None
         # called with every finished run (the preview's live reload listens here)
@@ -59,11 +60,11 @@ class BuildViews:
 
     async def refresh(self) -> None:
         now = time.time()
-        seen = self.overview.last
         self.overview = await self.db.run(lambda d: rows.overview(d, now))
-        last = self.overview.last
-        if seen is not None and last is not None and last["id"] != seen["id"] and last["id"] not in self.runs:
-            row = await self.db.run(lambda d: rows.one(d, last["id"]))
+        last_id = self.overview.last["id"] if self.overview.last else 0
+        heard, self._heard = self._heard, last_id
+        if heard is not None and last_id > heard and last_id not in self.runs:  # built elsewhere
+            row = await self.db.run(lambda d: rows.one(d, last_id))
             if row is not None:
                 self.finished(run_of(row))
 

@@ -138,6 +138,8 @@ async def test_requests_while_a_build_runs_book_exactly_one_follow_up(pair: Pair
 
 
 async def test_a_build_run_by_a_worker_is_followed_from_the_web_process(pair: Pair) -> None:
+    heard: list[tuple[int, str]] = []  # the preview's live reload listens so
+    pair.builds.listeners.append(lambda run: heard.append((run.id, run.state)))
     asked = await pair.builds.request("requested from the admin", "maria")
     build_id = asked["id"]
     state = await pair.builds.follow(build_id, 0, 0)
@@ -157,6 +159,11 @@ async def test_a_build_run_by_a_worker_is_followed_from_the_web_process(pair: Pa
     assert (await pair.builds.recent(1))[0]["log"] == ["held no more"]
     await until(_refreshed(pair, lambda s: s["last"] and s["last"]["id"] == build_id), "the summary's last")
     assert pair.builds.summary()["state"] == "idle" and not pair.builds.busy
+
+    async def told() -> bool:
+        return heard == [(build_id, "ok")]
+
+    await until(told, "the web process's listeners to hear of the build", timeout=10)
     kinds = await pair.web.app[JOBS].counts()
     assert kinds[rebuild_job.KIND].dead == 0
 
