@@ -2,7 +2,8 @@
 
 The build manager belongs to the site feature (site/manager.py); the others only ask it for a
 rebuild and show how the last one went, through the `Builds` protocol that `appkeys.BUILDS`
-is typed with. A build asked for by a person runs in the worker process
+is typed with. A build asked for by a person is booked as a row of `builds` and run as a
+"site.rebuild" job by whichever process runs jobs; it runs in the worker process
 (`python -m tunecamp.daemon.site.worker`): the manager, a preview (admin/previews.py) and
 `tunecamp serve`'s first build (server.py) all start it with `worker_command`. After a build
 the worker refreshes the catalog index, then runs the after-build refreshers `create_app`
@@ -32,7 +33,8 @@ Refresher = Callable[["Database", "Catalog"], object]
 
 
 class Builds(Protocol):
-    """What a feature may ask of the site's build manager."""
+    """What a feature may ask of the site's build manager: any build of the instance, whichever
+    process runs it (`busy` and `summary` from the last look at the rows, at most a second old)."""
 
     @property
     def busy(self) -> bool: ...
@@ -49,7 +51,7 @@ class Builds(Protocol):
 
     async def follow(self, build_id: int, since: int, timeout: float) -> dict[str, Any] | None: ...
 
-    def recent(self, log_lines: int) -> list[dict[str, Any]]: ...
+    async def recent(self, log_lines: int) -> list[dict[str, Any]]: ...
 
     def summary(self) -> dict[str, Any]: ...
 

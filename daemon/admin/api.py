@@ -19,7 +19,7 @@ from tunecamp.daemon.roles import BUILDS_RUN, BUILDS_VIEW, SETTINGS, requires
 @requires(BUILDS_VIEW)
 async def builds(request: web.Request) -> web.Response:
     manager = request.app[BUILDS]
-    return web.json_response({"summary": manager.summary(), "recent": manager.recent(20)})
+    return web.json_response({"summary": manager.summary(), "recent": await manager.recent(20)})
 
 
 @requires(BUILDS_RUN)
@@ -38,7 +38,7 @@ async def build(request: web.Request) -> web.Response:
         raise http_error(400, "build id, since and wait are numbers") from None
     state = await request.app[BUILDS].follow(build_id, since, wait)
     if state is None:
-        raise http_error(404, f"no build {build_id} since the daemon started")
+        raise http_error(404, f"no build {build_id}")
     return web.json_response({"build": state})
 
 

@@ -10,6 +10,7 @@ from tunecamp.generator.site.i18n import N_
 
 # A build's state (site/runs.py), as its page and the dashboard's summary show it
 BUILD_STATES = {
+    "queued": N_("queued"),
     "running": N_("running"),
     "ok": N_("succeeded"),
     "failed": N_("failed"),

@@ -100,7 +100,7 @@ async def start_build(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     builds = request.app[BUILDS]
     answer = await builds.request("requested from the dashboard", user.username if user else None)
-    target = answer["running"]
+    target = answer["id"] or answer["running"]  # the booked build: queued, then followed as it runs
     raise web.HTTPSeeOther(f"/admin/builds/{target}" if target else "/admin")
 
 

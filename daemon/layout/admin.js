@@ -12,7 +12,7 @@ async function followBuild(pre) {
   const id = pre.dataset.build;
   let next = Number(pre.dataset.next);
   let state = pre.dataset.state;
-  while (state === "running") {
+  while (state === "running" || state === "queued") {
     const response = await fetch(`/api/admin/builds/${id}?since=${next}&wait=20`, { credentials: "same-origin" });
     if (!response.ok) return;
     const { build } = await response.json();
@@ -21,7 +21,7 @@ async function followBuild(pre) {
     state = build.state;
     const shown = document.getElementById("build-state");
     shown.textContent = shown.dataset[state] || state;  // the page's words for the state it ends in
-    if (state !== "running") {
+    if (state !== "running" && state !== "queued") {
       // the page's own words (data-*), in its language
       const published = document.getElementById("build-published");
       published.textContent = build.published
@@ -48,7 +48,7 @@ async function refreshWhenBuilt(summary) {
     const response = await fetch(`/api/admin/builds/${id}?wait=20`, { credentials: "same-origin" });
     if (!response.ok) return;
     const { build } = await response.json();
-    if (build.state !== "running") break;
+    if (build.state !== "running" && build.state !== "queued") break;
   }
   const page = await fetch(window.location.pathname, { credentials: "same-origin" });
   if (!page.ok) return;

@@ -1,22 +1,18 @@
-"""One build as the daemon follows it: its state and log, its row in `builds`, the worker's events.
+"""One build as the process running it follows it: its state and log, the worker's events.
 
-A run is kept in memory while the daemon runs (the last twenty, with their logs, for the
-dashboard and the API) and recorded in the `builds` table, started and finished, so its outcome
-outlives the daemon. The worker tells how its build goes in one JSON event per line; `take_line`
-reads one into the run.
+A run is kept in memory by the process that runs it (the last twenty, with their logs: its
+dashboard and API follow it without the database) and written into its `builds` row as it goes
+(build_rows.py), so every other process can show it and its outcome outlives the daemon. The
+worker tells how its build goes in one JSON event per line; `take_line` reads one into the run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 MAX_LOG_LINES = 5000
 
@@ -52,37 +48,6 @@ class BuildRun:
             "log": self.log[since:],
             "log_next": len(self.log),
         }
-
-
-def _iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
-
-
-def record_start(db: Database, run: BuildRun) -> int:
-    """The run's row, as it starts (database thread); its ID is the run's."""
-    with db.atomic():
-        cursor = db.execute(
-            "INSERT INTO builds (reason, requested_by, started_at, state) VALUES (?, ?, ?, 'running')",
-            [run.reason, run.requested_by, _iso(run.started_at)],
-        )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def record_end(db: Database, run: BuildRun) -> None:
-    """How the run ended, its problems and log (database thread)."""
-    with db.atomic():
-        db.execute(
-            "UPDATE builds SET finished_at = ?, state = ?, published = ?, problems = ?, log = ? WHERE id = ?",
-            [
-                _iso(run.finished_at or time.time()),
-                run.state,
-                int(run.published),
-                json.dumps(run.problems),
-                "\n".join(run.log),
-                run.id,
-            ],
-        )
 
 
 def take_line(run: BuildRun, line: str) -> dict[str, Any] | None:

@@ -41,7 +41,10 @@ LATER = (
     "tunecamp.subsonic",
     "tunecamp.accounts",  # empty at the split; account_languages came with issue 18
     "tunecamp.jobqueue",  # background jobs (issue 20)
+    "tunecamp.site",  # empty at the split (its tables are in tunecamp.instance); queued builds came with issue 20
 )
+# Tables a later migration rebuilt (SQLite cannot alter a CHECK): builds, for its `queued` state.
+REBUILT = {"builds"}
 AT_THE_SPLIT = tuple(s for s in SETS if s.name not in LATER)
 
 
@@ -81,7 +84,11 @@ def test_the_database_of_before_migrates_without_error(tmp_path: Path) -> None:
     assert later and all(name.split(":")[0] in LATER for name in later)
     assert apply_migrations(db) == []
     db.close()
-    assert set(_schema(BEFORE)) <= set(_schema(path))  # later sets only add tables of their own
+    kept = {entry for entry in _schema(BEFORE) if entry[2] not in REBUILT}
+    assert kept <= set(_schema(path))  # later sets only add tables of their own, but REBUILT
+    with sqlite3.connect(path) as conn, sqlite3.connect(BEFORE) as before:
+        rows = "SELECT id, reason, state, log FROM builds ORDER BY id"
+        assert list(conn.execute(rows)) == list(before.execute(rows))  # its rows kept
 
 
 async def _json(client: TestClient, path: str, **params: str) -> Any:

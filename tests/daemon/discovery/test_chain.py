@@ -46,7 +46,7 @@ async def test_the_network_is_exported_for_the_site(daemons: Start) -> None:
     a, b, _c = await daemons(["a", "b", "c"])
     a.discovery.on_export = a.rebuild  # the daemon's own: it asks the site for a build
     await a.discovery.crawl("test")
-    [build] = a.app[BUILDS].recent(0)
+    [build] = await a.app[BUILDS].recent(0)
     assert build["reason"] == "the network of instances changed"
     document = json.loads((a.config.data_dir / "network.json").read_text())
     assert document["version"] == 1
@@ -56,7 +56,7 @@ async def test_the_network_is_exported_for_the_site(daemons: Start) -> None:
     await a.app[BUILDS].wait_idle()
     await a.discovery.crawl("test")  # nothing a page shows changed: the file is left alone, no build
     assert (a.config.data_dir / "network.json").stat().st_mtime_ns == before
-    assert len(a.app[BUILDS].recent(0)) == 1
+    assert len(await a.app[BUILDS].recent(0)) == 1
 
 
 async def test_a_dead_instance_goes_offline_then_is_purged(daemons: Start) -> None:

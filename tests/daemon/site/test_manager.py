@@ -48,10 +48,13 @@ async def _manager(tmp_path: Path, **kw: object) -> tuple[ScriptedBuilds, Db]:
 
 async def test_requests_during_a_build_coalesce_into_one_follow_up(tmp_path: Path) -> None:
     builds, db = await _manager(tmp_path)
-    assert (await builds.request("first"))["state"] == "started"
+    first = await builds.request("first")
+    assert first["state"] == "queued" and first["id"] > 0  # booked, and started at once
     await asyncio.sleep(0.1)
-    for i in range(5):
-        assert (await builds.request(f"edit {i}", "maria"))["state"] == "queued"
+    answers = [await builds.request(f"edit {i}", "maria") for i in range(5)]
+    assert {a["state"] for a in answers} == {"queued"}
+    assert {a["id"] for a in answers} == {first["id"] + 1}  # one booked follow-up for them all
+    assert {a["running"] for a in answers} == {first["id"]}
     assert builds.summary()["queued"] is True
     await builds.wait_idle()
     assert (tmp_path / "runs.txt").read_text().count("start") == 2  # the first, then exactly one more

@@ -57,7 +57,7 @@ async def test_a_save_rebuilds_what_it_reached_in_the_daemon(
     assert last.changed is not None and {p.name for p in last.changed} == {
         "release.yaml"
     }  # editor junk ignored
-    assert builds.session is not None and builds.session.last is not None
+    assert builds.watching.session is not None and builds.watching.session.last is not None
     await builds.wait_idle()  # the catalog index follows once the pages are out
     with sqlite3.connect(site_config.data_dir / "tunecamp.db") as db:
         titles = {row[0] for row in db.execute("SELECT title FROM catalog_albums")}
@@ -76,4 +76,40 @@ async def test_a_save_rebuilds_what_it_reached_in_the_daemon(
     # someone else's build runs in the worker, and the session starts afresh after it
     await builds.request("requested from the admin")
     await builds.wait_idle()
-    assert workers and builds.session is None
+    assert workers and builds.watching.session is None
+
+
+async def test_a_full_build_by_another_process_restarts_the_watchers_session(
+    tmp_path: Path, site_config: DaemonConfig
+) -> None:
+    from tunecamp.daemon.builds import worker_command
+    from tunecamp.daemon.db import Db
+
+    config = replace(site_config, watch=True)
+    db = Db(tmp_path / "t.db")
+    await db.open()
+    builds = BuildManager(config, db)
+    builds.warm_up()
+    await builds.wait_idle()
+    first = builds.watching.session
+    assert first is not None
+    meta = config.content_dir / "releases/tides/release.yaml"
+    saved = frozenset({meta})
+    await builds.request("content changed: release.yaml", changed=saved)
+    await builds.wait_idle()
+    assert builds.watching.session is first  # kept between the watcher's builds
+
+    # a `tunecamp worker` elsewhere publishes a full build (a real worker process, not this manager)
+    meta.write_text(meta.read_text() + "title: Built Elsewhere\n")
+    command = worker_command(config.content_dir, config.public_dir, config.data_dir, "--no-transcode")
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL)
+    assert await process.wait() == 0
+    meta.write_text(meta.read_text() + "genres: [ambient]\n")
+    await builds.request("content changed: release.yaml", changed=saved)
+    await builds.wait_idle()
+    assert builds.watching.session is not None and builds.watching.session is not first
+    assert builds.last is not None and builds.last.state == "ok", builds.last.log
+    page = config.public_dir / "releases/tides/index.html"
+    assert "Built Elsewhere" in page.read_text()
+    await builds.close()
+    await db.close()
