@@ -14,6 +14,7 @@
 - ids.py, items.py  Subsonic IDs; songs, albums and artists as Subsonic elements
 - library.py       the catalog as apps see it: an in-memory snapshot of the catalog index
 - library_cache.py the snapshot read from the index and reloaded when a rebuild committed
+- search_index.py  which songs, albums and artists hold a word: built once per snapshot
 - site_info.py     what the last build published (public/catalog.json): page URLs, ReplayGain, the podcast
 - artist_images.py the artists' pictures on the static site (artistImageUrl), set on each snapshot
 - listening.py     each user's state in SQL: stars, ratings, plays, playlists, bookmarks, play queue
