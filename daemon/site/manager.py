@@ -73,6 +73,7 @@ class BuildManager(BuildViews):
         self.worker = WorkerProcess()
         self._next_local_id = -1
         self._alive: dict[int, asyncio.Task[None]] = {}  # the rows' heartbeats, from start to end
+        self.stuck = rebuild_job.Stuck()
 
     # --- asking for builds ---------------------------------------------------
 
@@ -111,15 +112,23 @@ class BuildManager(BuildViews):
         self._task = asyncio.create_task(self._loop(run))
         return {"state": "started", "id": run.id, "running": run.id}
 
-    async def _queue(self, row_id: int) -> None:
+    async def _queue(self, row_id: int) -> bool:
+        """Queue the row's job (or build booked rows here, without a queue); whether a job is new."""
         jobs = self.jobs()
         if jobs is not None:  # again for a merged row: nothing new, unless its job was lost
             try:
-                await jobs.enqueue(rebuild_job.KIND, {"build": row_id}, key=rebuild_job.key(row_id))
-            except Exception as exc:  # Redis unreachable: the row waits, the next request queues it
+                return await jobs.enqueue(rebuild_job.KIND, {"build": row_id}, key=rebuild_job.key(row_id))
+            except Exception as exc:  # Redis unreachable: the row waits (refresh() queues it again)
                 log.warning("build %s is booked, but its job could not be queued: %s", row_id, exc)
         elif self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._run_all_booked())
+        return False
+
+    async def refresh(self) -> None:
+        await super().refresh()
+        lost = self.stuck.lost(self.overview.queued, self.overview.running, time.monotonic())
+        if lost is not None and self.jobs() is not None and await self._queue(lost):
+            log.warning("build %s waited with nothing running: its job was lost, and is queued again", lost)
 
     async def _run_all_booked(self) -> None:
         while True:

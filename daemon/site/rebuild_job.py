@@ -32,6 +32,31 @@ PATIENCE = 60.0  # seconds a handler waits for it before it hands the job back (
 POLICY = Policy(retries=5000, backoff=5.0, max_delay=300.0, timeout=24 * 3600.0)
 
 
+# seconds a booked row may wait with no build running before its job is queued again: a job can be
+# lost (Redis was down when the row was booked, or flushed since); queueing by the row's key adds
+# nothing when the job is still there
+REQUEUE_AFTER = 60.0
+
+
+class Stuck:
+    """Notices a booked row that waits while nothing runs (its job lost), once per REQUEUE_AFTER."""
+
+    def __init__(self) -> None:
+        self._seen: tuple[int, float] | None = None  # the waiting row, since when
+
+    def lost(self, queued: int | None, running: int | None, now: float) -> int | None:
+        if queued is None or running is not None:
+            self._seen = None
+            return None
+        if self._seen is None or self._seen[0] != queued:
+            self._seen = (queued, now)
+            return None
+        if now - self._seen[1] < REQUEUE_AFTER:
+            return None
+        self._seen = (queued, now)
+        return queued
+
+
 def key(row_id: int) -> str:
     return f"build:{row_id}"
 

@@ -232,6 +232,34 @@ async def test_following_an_unknown_build_is_a_404(pair: Pair, add_user: Any, to
     assert rebuild_job.KIND in page
 
 
+async def test_a_booked_row_whose_job_was_lost_is_queued_again(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Booked while its job could not be queued (Redis down, or flushed since): a process notices
+    the row waiting with nothing running and queues its job again, once."""
+    booked = await pair.builds.db.run(
+        lambda d: build_rows.book(d, "lost", "maria", False, False, time.time())
+    )
+    jobs = pair.web.app[JOBS]
+
+    async def queued() -> int:
+        counts = (await jobs.counts()).get(rebuild_job.KIND)
+        return counts.queued if counts else 0
+
+    await pair.builds.refresh()
+    await pair.builds.refresh()
+    assert await queued() == 0  # not yet: a row may wait a minute for its job's turn
+    monkeypatch.setattr(rebuild_job, "REQUEUE_AFTER", 0.0)
+    await pair.builds.refresh()
+    assert await queued() == 1
+    await pair.builds.refresh()
+    assert await queued() == 1  # its key: queueing it again adds nothing
+    pair.gate.touch()
+    await pair.start_worker()
+    await until(lambda: _is(pair, booked.id, "ok"), "the lost build to be built")
+    assert len(pair.starts()) == 1
+
+
 async def _is(pair: Pair, build_id: int, state: str) -> bool:
     try:
         return pair.row(build_id)["state"] == state
