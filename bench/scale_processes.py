@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load import free_port, wait_ready  # bench/ is on sys.path: this file runs as a script
+from load import cpu_seconds, free_port, wait_ready  # bench/ is on sys.path: this file runs as a script
 
 TUNECAMP = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"]
 
@@ -21,10 +21,9 @@ TUNECAMP = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"
 def cpu_s(pid: int) -> float:
     """User and system CPU seconds of a process so far (0 once it is gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return cpu_seconds(pid)
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
