@@ -91,9 +91,8 @@ class WordIndex:
         above = _after(probe)
         return low, bisect_left(self._suffixes, above, lo=low) if above else len(self._suffixes)
 
-    def holding(self, word: str) -> list[int]:
-        """The tokens holding `word` (no whitespace or NUL in it), by number."""
-        low, high = self._range(word)
+    def _tokens(self, word: str, low: int, high: int) -> list[int]:
+        """The tokens holding `word` (no whitespace or NUL in it), by number, from its `_range`."""
         found = set(self._token_at[low:high])
         if len(word) > SORTED:
             found = {t for t in found if word in self.tokens[t]}
@@ -157,7 +156,7 @@ class WordIndex:
         assert best is not None
         _, word, how = best
         rest = [w for w in words if w != word]
-        lists = [self.postings[t] for t in self.holding(word)]
+        lists = [self.postings[t] for t in self._tokens(word, *ranges[word])]
         if how == "list":
             return lists[0], rest
         if how == "union":
