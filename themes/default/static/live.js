@@ -53,6 +53,10 @@
     var off = document.querySelector("[data-live-off]");
     var session = null;
     var hls = null;
+    var timer = null;
+    var watched = -1; // the playing audio's currentTime at the last look
+    var resume = false; // play again once attached afresh: it was playing when it failed
+    if (audio) audio.addEventListener("error", function () { if (audio.getAttribute("src")) retry(); });
 
     function detach() {
       if (hls) { hls.destroy(); hls = null; }
@@ -62,13 +66,39 @@
 
     function attach(url) {
       if (!audio) return;
-      if (audio.canPlayType("application/vnd.apple.mpegurl")) { audio.src = url; return; }
+      var play = resume;
+      resume = false;
+      if (audio.canPlayType("application/vnd.apple.mpegurl")) {
+        audio.src = url;
+        if (play) audio.play().catch(function () {});
+        return;
+      }
       loadHls(box.dataset.hls).then(function (Hls) {
         if (!Hls || !Hls.isSupported()) { audio.replaceWith(link(url)); return; }
         hls = new Hls({ liveSyncDurationCount: 2 });
+        hls.on(Hls.Events.ERROR, function (_, data) { if (data.fatal) retry(); });
         hls.loadSource(url);
         hls.attachMedia(audio);
+        if (play) audio.play().catch(function () {});
       });
+    }
+
+    // A player that failed (a playlist or segment it could not fetch, a server restart) does not
+    // try again by itself: start it afresh from the next look at the status. So does one stuck
+    // for a whole look while it should be playing (a segment that never came).
+    function retry() {
+      if (!session) return;
+      var playing = !audio.paused;
+      detach();
+      resume = playing;
+      again(STARTING);
+    }
+
+    function stuck() {
+      if (!session || !audio || audio.paused || audio.readyState > 2) { watched = -1; return false; }
+      var was = watched;
+      watched = audio.currentTime;
+      return was === audio.currentTime;
     }
 
     function link(url) {
@@ -84,6 +114,7 @@
       if (!status.live) { detach(); return; }
       title.textContent = status.title;
       count.textContent = T.tn("%(num)s listener", "%(num)s listeners", status.listeners);
+      if (session === status.id && stuck()) { retry(); return; }
       // a player handed a playlist without segments yet may give up on it: wait for two
       if (session !== status.id && status.segments >= 2) {
         detach();
@@ -92,13 +123,18 @@
       }
     }
 
+    function again(ms) {
+      clearTimeout(timer);
+      timer = setTimeout(poll, ms);
+    }
+
     function poll() {
       if (!document.documentElement.contains(box)) { detach(); return; } // swapped away
       fetch(daemon + "/api/live/status?artist=" + encodeURIComponent(box.dataset.artist), { cache: "no-store" })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(show)
         .catch(function () { box.hidden = true; })
-        .then(function () { setTimeout(poll, session ? PLAYING : box.hidden ? IDLE : STARTING); });
+        .then(function () { again(session ? PLAYING : box.hidden ? IDLE : STARTING); });
     }
     poll();
   }
