@@ -96,6 +96,22 @@ async def _failed(jobs: RedisJobs, kind: Kind, job: SaqJob, outcome: Outcome, ex
     )
 
 
+async def _end_upkeep(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel SAQ's upkeep tasks until they end.
+
+    Each sleeps out its timer (the sweep's is half a heartbeat) before it looks at the stop, and
+    a cancellation that lands inside a Redis command may be swallowed there, leaving the task to
+    sleep on: the worker's stop would then wait its whole grace period for it.
+    """
+    for _ in range(100):
+        pending = [t for t in tasks if not t.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.05)
+
+
 class _Worker(Worker[Context]):
     """SAQ's worker, without its signal handlers: the process's own stop every kind at once (commands.py)."""
 
@@ -151,9 +167,7 @@ class RedisConsumer:
         """Each kind's SAQ worker waits `settings.grace` for its jobs, then cancels them: SAQ queues those again."""
         for worker in self.workers:
             worker.event.set()
-            for task in worker.tasks:  # SAQ's upkeep sleeps out its timer (up to minutes) before it stops
-                if task.get_name() != "process":
-                    task.cancel()
+        await _end_upkeep([t for w in self.workers for t in w.tasks if t.get_name() != "process"])
         await asyncio.gather(*(worker.stop() for worker in self.workers), return_exceptions=True)
         for task in self._tasks:
             task.cancel()

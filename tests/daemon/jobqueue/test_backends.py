@@ -170,6 +170,17 @@ async def test_a_stop_hands_running_jobs_back(
     assert (await again.app[JOBS].counts())["test.block"] == Counts(0, 0, 0, 1, 0)
 
 
+async def test_an_idle_stop_does_not_wait_out_the_grace_period(
+    aiohttp_client: Callable[..., Awaitable[TestClient]], jobs_config: DaemonConfig
+) -> None:
+    # SAQ's upkeep sleeps out its timers (the sweep's is 15 s here), and a cancellation inside a
+    # Redis command could be swallowed: a stop with nothing running once took 15 s
+    config = dataclasses.replace(jobs_config, shutdown_timeout=120)
+    client = await aiohttp_client(create(config))
+    async with asyncio.timeout(8):  # at once: the upkeep still in its first Redis commands
+        await client.close()
+
+
 async def _started(data: Path, key: str) -> bool:
     return any(p[0] == "start" and p[1] == key for p in lines(data))
 
