@@ -6,6 +6,11 @@ UV := $(BIN)/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# Every test and demo starts Python processes (`tunecamp serve`, workers, peers): without bytecode
+# caches each one compiles the daemon and its libraries again, 4 s of CPU where 2 s would do.
+# Some machines set this variable for everything; our commands want the caches.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: redis-server demo test test-serial test-fast lint bench install relink lock clean vendor messages
 
 # A venv with the pinned dependencies; rebuilt when the lock or pyproject changes.
