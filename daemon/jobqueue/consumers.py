@@ -16,7 +16,6 @@ import logging
 import os
 import socket
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +25,7 @@ from tunecamp.daemon.appkeys import CONFIG
 from tunecamp.daemon.jobqueue.sqlite_backend import ConsumerSettings, SqliteConsumer, SqliteJobs
 from tunecamp.daemon.jobqueue.sqlite_store import WorkerRow
 from tunecamp.daemon.jobs import JOBS, KINDS, Kind
+from tunecamp.daemon.processes import process_id
 
 log = logging.getLogger("tunecamp.jobs")
 
@@ -58,9 +58,7 @@ def runs_consumers(app: web.Application) -> bool:
 
 
 def worker_row(kinds: tuple[str, ...], in_serve: bool) -> WorkerRow:
-    host = socket.gethostname()
-    pid = os.getpid()
-    return WorkerRow(f"{host}:{pid}:{uuid.uuid4().hex[:6]}", host, pid, kinds, in_serve, time.time())
+    return WorkerRow(process_id(), socket.gethostname(), os.getpid(), kinds, in_serve, time.time())
 
 
 def make_consumer(app: web.Application) -> Consumer | None:

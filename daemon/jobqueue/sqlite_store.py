@@ -18,8 +18,10 @@ from sqlite_utils import Database
 
 from tunecamp.daemon.jobqueue.outcome import Outcome
 from tunecamp.daemon.jobs import Counts, FailedJob, Job, WorkerSeen
+from tunecamp.daemon.processes import process_gone
 
 LAPSED = "the worker stopped answering (its heartbeat lapsed)"
+GONE = "the worker stopped (its process is gone)"
 
 
 @dataclass(frozen=True)
@@ -136,20 +138,32 @@ def gone(db: Database, worker_id: str) -> None:
 
 
 def sweep(db: Database, lapse: Mapping[str, tuple[float, int]], now: float) -> list[tuple[str, str, str]]:
-    """Running jobs whose heartbeat is older than their kind's lapse (seconds, retries): queued
-    again, a failed attempt counted (dead past the retries). Returns (kind, key, new state)."""
+    """Running jobs whose heartbeat is older than their kind's lapse (seconds, retries), or whose
+    worker was a process of this machine that is gone: queued again, a failed attempt counted
+    (dead past the retries). Returns (kind, key, new state)."""
     swept: list[tuple[str, str, str]] = []
     with db.conn:
+        owners = db.conn.execute("SELECT DISTINCT owner FROM jobs WHERE state = 'running'").fetchall()
+        gone = [owner for (owner,) in owners if process_gone(owner)]
         for kind, (seconds, retries) in lapse.items():
-            rows = db.conn.execute(
-                "UPDATE jobs SET state = CASE WHEN attempts + 1 >= ? THEN 'dead' ELSE 'queued' END,"
-                " attempts = attempts + 1, next_at = ?, owner = NULL, heartbeat_at = NULL,"
-                " last_error = ?, updated = ?"
-                " WHERE kind = ? AND state = 'running' AND heartbeat_at < ? RETURNING kind, key, state",
-                (retries, now, LAPSED, now, kind, now - seconds),
-            ).fetchall()
-            swept += [(r[0], r[1], r[2]) for r in rows]
+            swept += _requeue(db, (retries, now, LAPSED, now, kind), "heartbeat_at < ?", [now - seconds])
+            if gone:
+                marks = ", ".join("?" * len(gone))
+                swept += _requeue(db, (retries, now, GONE, now, kind), f"owner IN ({marks})", gone)
     return swept
+
+
+def _requeue(
+    db: Database, values: tuple[Any, ...], where: str, args: list[Any]
+) -> list[tuple[str, str, str]]:
+    rows = db.conn.execute(
+        "UPDATE jobs SET state = CASE WHEN attempts + 1 >= ? THEN 'dead' ELSE 'queued' END,"
+        " attempts = attempts + 1, next_at = ?, owner = NULL, heartbeat_at = NULL,"
+        " last_error = ?, updated = ?"
+        f" WHERE kind = ? AND state = 'running' AND {where} RETURNING kind, key, state",
+        [*values, *args],
+    ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def prune(db: Database, keep_done: float, keep_dead: float, now: float) -> int:

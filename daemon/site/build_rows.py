@@ -5,8 +5,8 @@ can be run by another (a `tunecamp worker`) and followed from a third. A request
 `queued` row, or merged into the one already queued: at most one row waits, whatever the number
 of requests and processes (the "one booked follow-up" rule). A build claims the oldest queued row
 (queued → running, with its process as `owner`) while no other row runs with a fresh heartbeat;
-a running row whose heartbeat lapsed lost its process (killed): it is marked failed and what it
-asked for is booked again. Writes that read first take the write lock first (BEGIN IMMEDIATE),
+a running row whose heartbeat lapsed, or whose process on this machine is gone, lost its process
+(killed): it is marked failed and what it asked for is booked again. Writes that read first take the write lock first (BEGIN IMMEDIATE),
 so two processes never both see "nothing queued" and book two rows.
 """
 
@@ -21,11 +21,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from tunecamp.daemon.processes import process_gone
 from tunecamp.daemon.site.runs import BuildRun
 
 LAPSE = 30.0  # seconds without a heartbeat after which a running row's process is taken for gone
 MAX_REASON = 2000  # characters of the joined reasons of a queued row
 STOPPED = "the worker running it stopped (no sign of life for {lapse:g} s); booked again"
+GONE = "the worker running it stopped (its process is gone); booked again"
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,18 @@ def claim(db: Database, owner: str, now: float) -> Claim:
         ).fetchall()
         for row in stale:
             _fail_and_book_again(db, row, STOPPED.format(lapse=LAPSE), now)
+        gone = [
+            row
+            for owner, *row in db.execute(
+                "SELECT owner, id, reason, requested_by, index_only, if_changed FROM builds"
+                " WHERE state = 'running' AND heartbeat_at >= ?",
+                [now - LAPSE],
+            ).fetchall()
+            if process_gone(owner)
+        ]
+        for row in gone:
+            _fail_and_book_again(db, row, GONE, now)
+        stale += gone
         busy = _running(db, now, owner)  # our own can only be waiting: we hold this process's turn
         if busy is not None:
             return Claim(None, busy, tuple(r[0] for r in stale))

@@ -24,10 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +36,7 @@ from tunecamp.daemon.builds import Refresher, worker_command
 from tunecamp.daemon.config import DaemonConfig
 from tunecamp.daemon.db import Db
 from tunecamp.daemon.jobs import JOBS, Jobs, Retry
+from tunecamp.daemon.processes import process_id
 from tunecamp.daemon.site import build_rows as rows
 from tunecamp.daemon.site import rebuild_job
 from tunecamp.daemon.site.after_build import refresh_index
@@ -64,7 +62,7 @@ class BuildManager(BuildViews):
         self.config = config
         self.after_build = tuple(after_build)
         self.jobs = jobs  # the queue, once the app has started it; None: the manager builds itself
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.owner = process_id()
         self.watching = WatchSession(config)
         self._turn = asyncio.Lock()  # one build at a time in this process, the watcher's or booked
         self._follow_up: list[tuple[str, str | None, bool, frozenset[Path] | None]] = []
