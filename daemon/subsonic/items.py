@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunecamp.daemon.subsonic.elements import Element, Shared, element
+from tunecamp.daemon.subsonic.elements import NOT_PLAYED, Element, Shared, element
 from tunecamp.daemon.subsonic.ids import album_id, artist_id, track_id
 from tunecamp.daemon.subsonic.library import Album, Artist, Track, View
 from tunecamp.daemon.subsonic.render import iso
@@ -37,6 +37,8 @@ class Annotations:
     )
 
     def album_plays(self, album: Album) -> tuple[int, str | None]:
+        if not self.plays:  # nothing played yet (hashing the album's song IDs costs more than this)
+            return 0, None
         found = self._album_totals.get(album.track_ids)
         if found is None:
             counts = [self.plays[t] for t in album.track_ids if t in self.plays]
@@ -119,12 +121,16 @@ def _shared(view: View, kind: str, number: int, make: Callable[[], dict[str, Any
 def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
     shared = _shared(view, "song", track.id, lambda: _song_base(track, view))
     plays = notes.plays.get(track.id)
+    starred = iso(notes.stars.get(("track", track.id))) if notes.stars else None
+    rating = notes.ratings.get(("track", track.id)) if notes.ratings else None
+    if plays is None and starred is None and rating is None:
+        return element(shared, NOT_PLAYED)
     own: dict[str, Any] = {"playCount": plays[0] if plays else 0}
     if plays and (played := iso(plays[1])) is not None:
         own["played"] = played
-    if (starred := iso(notes.stars.get(("track", track.id)))) is not None:
+    if starred is not None:
         own["starred"] = starred
-    if (rating := notes.ratings.get(("track", track.id))) is not None:
+    if rating is not None:
         own["userRating"] = rating
     return element(shared, own)
 
@@ -174,12 +180,16 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
 def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
     shared = _shared(view, "album", album.id, lambda: _album_base(album, view))
     count, last = notes.album_plays(album)
+    starred = iso(notes.stars.get(("album", album.id))) if notes.stars else None
+    rating = notes.ratings.get(("album", album.id)) if notes.ratings else None
+    if count == 0 and starred is None and rating is None:
+        return element(shared, NOT_PLAYED)
     own: dict[str, Any] = {"playCount": count}
     if (played := iso(last)) is not None:
         own["played"] = played
-    if (starred := iso(notes.stars.get(("album", album.id)))) is not None:
+    if starred is not None:
         own["starred"] = starred
-    if (rating := notes.ratings.get(("album", album.id))) is not None:
+    if rating is not None:
         own["userRating"] = rating
     return element(shared, own)
 

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from tunecamp.daemon.subsonic.elements import Shared, element
+from tunecamp.daemon.subsonic.elements import NOT_PLAYED, Shared, element
 from tunecamp.daemon.subsonic.render import to_json, to_xml
 
 FIELDS: dict[str, Any] = {
@@ -27,12 +27,13 @@ def _xml_tree(node: ET.Element) -> Any:
 
 def test_an_element_answers_as_its_plain_dict() -> None:
     shared = Shared(FIELDS)
-    for own in ({"playCount": 3, "played": "2026-01-01T00:00:00.000Z", "userRating": 4}, {}):
+    for own in ({"playCount": 3, "played": "2026-01-01T00:00:00.000Z", "userRating": 4}, {}, NOT_PLAYED):
         item = element(shared, own)
-        assert item == {**FIELDS, **own}  # read as any other element
+        assert item == {**FIELDS, **own} and dict(item) == {**FIELDS, **own}  # read as any other element
+        assert len(item) == len({**FIELDS, **own}) and list(item) == list({**FIELDS, **own})
         album = element(Shared({"id": "al-1", "genres": [{"name": "folk"}]}), {**own, "song": [item, item]})
         for body in ({"song": item}, {"album": {"id": "al-1", "song": [item, item]}}, {"album": album}):
-            plain = json.loads(json.dumps(body))  # the same tree without Elements
+            plain = json.loads(json.dumps(body, default=dict))  # the same tree without Elements
             assert json.loads(to_json(body)) == json.loads(to_json(plain))
             assert _xml_tree(ET.fromstring(to_xml(body))) == _xml_tree(ET.fromstring(to_xml(plain)))
 
@@ -53,3 +54,13 @@ def test_plain_trees_keep_their_shapes_around_elements() -> None:
     body = {"playlist": {"id": "pl-1", "name": None, "entry": [item], "tags": [], "owner": {"a": None}}}
     data = json.loads(to_json(body))["subsonic-response"]["playlist"]
     assert data == {"id": "pl-1", "entry": [{"id": "tr-1", "playCount": 0}], "tags": [], "owner": {}}
+
+
+def test_the_not_played_text_is_the_shared_part_and_a_zero_play_count() -> None:
+    for fields in (FIELDS, {}):
+        item = element(Shared(fields), NOT_PLAYED)
+        plain = json.loads(json.dumps({"song": [dict(item), dict(item)]}))
+        assert json.loads(to_json({"song": [item, item]})) == json.loads(to_json(plain))
+        assert json.loads(to_json({"song": [item]}))["subsonic-response"]["song"] == [
+            {**fields, "playCount": 0}
+        ]
