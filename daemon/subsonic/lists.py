@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tunecamp.daemon.subsonic.call import Call
@@ -88,7 +88,7 @@ def _album_genres(view: View, album: Album) -> set[str]:
 
 
 async def _album_list(
-    call: Call, key: str, render: Callable[[Album, View, Annotations], dict[str, Any]]
+    call: Call, key: str, render: Callable[[Album, View, Annotations], Mapping[str, Any]]
 ) -> dict[str, Any]:
     view = await call.view()
     size = call.integer("size", 10, low=0, high=MAX_SIZE) or 0
