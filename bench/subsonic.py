@@ -56,7 +56,8 @@ in-memory snapshot of the catalog index (reloaded when a rebuild commits) and ea
 ratings and play counts are kept in memory too (loaded once, forgotten at each change), so a
 browsing call does not wait for the database thread; a successful sign-in is remembered for 5 s.
 Each song, album and artist is written once per snapshot (its XML and JSON text kept), and only
-the caller's own fields (plays, stars, ratings) are written per call.
+the caller's own fields (plays, stars, ratings) are written per call; an item the caller never
+played, starred or rated is written whole from its kept text.
 Covers are resized once, kept on disk and the most recent in memory. A term search asks a word index
 made once per snapshot (the distinct tokens with the keys holding each, and their suffixes sorted:
 the tokens holding a word are one binary-searched range), then walks the keys of the one word whose
