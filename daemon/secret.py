@@ -39,13 +39,21 @@ def resolve_secret(config: DaemonConfig) -> tuple[bytes, str]:
         return _read_secret(path), "file"
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(32)
+    # written whole under a name of its own, then linked into place: the link fails if another
+    # process (several daemons starting on one data folder) got there first, and nobody ever
+    # reads a file still being written
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it a moment ago
-        return _read_secret(path), "file"
-    with os.fdopen(fd, "w") as f:
-        f.write(secret + "\n")
-    os.chmod(path, 0o600)  # against a umask that dropped bits the other way
+        with os.fdopen(fd, "w") as f:
+            f.write(secret + "\n")
+        os.chmod(draft, 0o600)  # against a umask that dropped bits the other way
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another process made it a moment ago: theirs is the secret
+            return _read_secret(path), "file"
+    finally:
+        draft.unlink(missing_ok=True)
     log.info("generated a new token secret in %s", path)
     return secret.encode(), "generated"
 

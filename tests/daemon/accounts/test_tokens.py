@@ -6,6 +6,8 @@ import hmac
 import json
 import os
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +34,30 @@ def test_secret_generated_once_with_mode_0600_then_read(tmp_path: Path) -> None:
     path = tmp_path / "data" / ".jwt-secret"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert resolve_secret(config) == (secret, "file")
+
+
+def test_daemons_starting_together_share_one_whole_secret(tmp_path: Path) -> None:
+    """Several processes on one data folder: one generates, the others read it, never half-written."""
+    script = (  # imported first, then all at once when the go file appears
+        "import sys; from pathlib import Path; from tunecamp.daemon.config import DaemonConfig;"
+        "from tunecamp.daemon.secret import resolve_secret; go = Path(sys.argv[2]); print('ready', flush=True)\n"
+        "while not go.exists(): pass\n"
+        "print(resolve_secret(DaemonConfig(data_dir=Path(sys.argv[1])))[0].decode())"
+    )
+    for round in range(5):
+        data, go = tmp_path / str(round), tmp_path / f"go{round}"
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(data), str(go)], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(6)
+        ]
+        assert all(run.stdout is not None and run.stdout.readline() == "ready\n" for run in runs)
+        go.touch()
+        secrets = {run.communicate(timeout=120)[0].strip() for run in runs}
+        assert all(run.returncode == 0 for run in runs)
+        assert len(secrets) == 1 and len(secrets.pop()) == 64
+        assert [p.name for p in data.iterdir()] == [".jwt-secret"]  # no draft left behind
 
 
 def test_a_secret_file_readable_by_others_is_tightened(tmp_path: Path) -> None:
