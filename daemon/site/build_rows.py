@@ -6,8 +6,9 @@ can be run by another (a `tunecamp worker`) and followed from a third. A request
 of requests and processes (the "one booked follow-up" rule). A build claims the oldest queued row
 (queued → running, with its process as `owner`) while no other row runs with a fresh heartbeat;
 a running row whose heartbeat lapsed, or whose process on this machine is gone, lost its process
-(killed): it is marked failed and what it asked for is booked again. Writes that read first take the write lock first (BEGIN IMMEDIATE),
-so two processes never both see "nothing queued" and book two rows.
+(killed): it is marked failed and what it asked for is booked again. Writes that read first take
+the write lock first (BEGIN IMMEDIATE), so two processes never both see "nothing queued" and book
+two rows.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Booking:
 class Claim:
     row: dict[str, Any] | None  # the row claimed, now running and ours
     busy: int | None  # another row runs, its process alive: nothing claimed
-    stale: tuple[int, ...]  # running rows whose process stopped, now failed
+    lost: tuple[tuple[int, str], ...]  # (id, why) of running rows whose process stopped, now failed
 
 
 def iso(ts: float) -> str:
@@ -114,30 +115,12 @@ def book(
 
 
 def claim(db: Database, owner: str, now: float) -> Claim:
-    """Take the oldest queued row for `owner`, unless a live process runs another; fail the stale."""
+    """Take the oldest queued row for `owner`, unless a live process runs another; fail the lost."""
     with _immediate(db):
-        stale = db.execute(
-            "SELECT id, reason, requested_by, index_only, if_changed FROM builds"
-            " WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)",
-            [now - LAPSE],
-        ).fetchall()
-        for row in stale:
-            _fail_and_book_again(db, row, STOPPED.format(lapse=LAPSE), now)
-        gone = [
-            row
-            for owner, *row in db.execute(
-                "SELECT owner, id, reason, requested_by, index_only, if_changed FROM builds"
-                " WHERE state = 'running' AND heartbeat_at >= ?",
-                [now - LAPSE],
-            ).fetchall()
-            if process_gone(owner)
-        ]
-        for row in gone:
-            _fail_and_book_again(db, row, GONE, now)
-        stale += gone
+        lost = _fail_lost(db, now)
         busy = _running(db, now, owner)  # our own can only be waiting: we hold this process's turn
         if busy is not None:
-            return Claim(None, busy, tuple(r[0] for r in stale))
+            return Claim(None, busy, lost)
         claimed = db.execute(
             "UPDATE builds SET state = 'running', owner = ?, heartbeat_at = ?, started_at = ?"
             " WHERE id = (SELECT id FROM builds WHERE state = 'queued' ORDER BY id LIMIT 1)"
@@ -149,7 +132,27 @@ def claim(db: Database, owner: str, now: float) -> Claim:
         if claimed is None
         else dict(zip(("id", "reason", "requested_by", "index_only", "if_changed"), claimed, strict=True))
     )
-    return Claim(found, None, tuple(r[0] for r in stale))
+    return Claim(found, None, lost)
+
+
+def _fail_lost(db: Database, now: float) -> tuple[tuple[int, str], ...]:
+    """Running rows whose process stopped (its heartbeat lapsed, or, on this machine, it is gone):
+    failed, and what they asked for booked again. Returns (id, why) of each."""
+    lost = []
+    rows = db.execute(
+        "SELECT owner, heartbeat_at, id, reason, requested_by, index_only, if_changed FROM builds"
+        " WHERE state = 'running'"
+    ).fetchall()
+    for runner, heartbeat, *row in rows:
+        if heartbeat is None or heartbeat < now - LAPSE:
+            why = STOPPED.format(lapse=LAPSE)
+        elif process_gone(runner):
+            why = GONE
+        else:
+            continue
+        _fail_and_book_again(db, row, why, now)
+        lost.append((int(row[0]), why))
+    return tuple(lost)
 
 
 def _fail_and_book_again(db: Database, row: Any, error: str, now: float) -> None:

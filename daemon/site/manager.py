@@ -143,8 +143,8 @@ class BuildManager(BuildViews):
         async with self._turn:
             now = time.time()
             claim = await self.db.run(lambda d: rows.claim(d, self.owner, now))
-            for stale in claim.stale:
-                log.warning("build %s: %s", stale, rows.STOPPED.format(lapse=rows.LAPSE))
+            for build_id, why in claim.lost:
+                log.warning("build %s: %s", build_id, why)
             if claim.busy is not None:
                 raise Retry(f"build {claim.busy} is running in another process", delay=rebuild_job.BUSY_DELAY)
             if claim.row is None:
