@@ -6,7 +6,7 @@ that are unknown are None (left out by the renderer); IDs are strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,19 +120,24 @@ def _shared(view: View, kind: str, number: int, make: Callable[[], dict[str, Any
 
 def song(track: Track, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
     shared = _shared(view, "song", track.id, lambda: _song_base(track, view))
-    plays = notes.plays.get(track.id)
-    starred = iso(notes.stars.get(("track", track.id))) if notes.stars else None
-    rating = notes.ratings.get(("track", track.id)) if notes.ratings else None
-    if plays is None and starred is None and rating is None:
-        return element(shared, NOT_PLAYED)
-    own: dict[str, Any] = {"playCount": plays[0] if plays else 0}
-    if plays and (played := iso(plays[1])) is not None:
+    count, last = notes.plays.get(track.id, (0, None))
+    return element(shared, _own(notes, "track", track.id, count, last))
+
+
+def _own(notes: Annotations, kind: str, number: int, count: int, last: str | None) -> Mapping[str, Any]:
+    """The caller's own part of a song or album: its plays, star and rating (NOT_PLAYED if none)."""
+    starred = iso(notes.stars.get((kind, number))) if notes.stars else None
+    rating = notes.ratings.get((kind, number)) if notes.ratings else None
+    if count == 0 and last is None and starred is None and rating is None:
+        return NOT_PLAYED
+    own: dict[str, Any] = {"playCount": count}
+    if (played := iso(last)) is not None:
         own["played"] = played
     if starred is not None:
         own["starred"] = starred
     if rating is not None:
         own["userRating"] = rating
-    return element(shared, own)
+    return own
 
 
 def release_date(date: str) -> dict[str, int] | None:
@@ -180,18 +185,7 @@ def _album_base(album: Album, view: View) -> dict[str, Any]:
 def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
     shared = _shared(view, "album", album.id, lambda: _album_base(album, view))
     count, last = notes.album_plays(album)
-    starred = iso(notes.stars.get(("album", album.id))) if notes.stars else None
-    rating = notes.ratings.get(("album", album.id)) if notes.ratings else None
-    if count == 0 and starred is None and rating is None:
-        return element(shared, NOT_PLAYED)
-    own: dict[str, Any] = {"playCount": count}
-    if (played := iso(last)) is not None:
-        own["played"] = played
-    if starred is not None:
-        own["starred"] = starred
-    if rating is not None:
-        own["userRating"] = rating
-    return element(shared, own)
+    return element(shared, _own(notes, "album", album.id, count, last))
 
 
 def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
