@@ -73,7 +73,8 @@ def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Served]:
     )
     assert added.returncode == 0, added.stderr
     command = [arg for arg in serve_command(content, public, data, port, "--no-watch") if arg != "--no-build"]
-    log = (tmp_path / "serve.log").open("wb")
+    served = Served(url, tmp_path / "serve.log")
+    log = served.log.open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         assert wait_healthy(process, url, attempts=600)
@@ -81,7 +82,7 @@ def daemon(tmp_path: Path, make_audio: Any) -> Iterator[Served]:
         while not (public / "artists" / "aurora-lane" / "index.html").is_file():  # the build at start
             assert time.monotonic() < deadline and process.poll() is None, "the site was not built"
             time.sleep(0.2)
-        yield Served(url, tmp_path / "serve.log")
+        yield served
     finally:
         process.terminate()
         process.wait(10)
