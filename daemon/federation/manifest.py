@@ -144,7 +144,9 @@ class ManifestFile:
         try:
             stat = self.path.stat()
         except OSError:
-            self._stamp, self._manifest = None, Manifest()
+            if self._stamp is not None:  # it was there: gone now. Still missing: the same object,
+                # so that those who compare what they saw last (`is not`) see no change
+                self._stamp, self._manifest = None, Manifest()
             return self._manifest
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
