@@ -61,9 +61,9 @@ played, starred or rated is written whole from its kept text.
 Covers are resized once, kept on disk and the most recent in memory. A term search asks a word index
 made once per snapshot (the distinct tokens with the keys holding each, and their suffixes sorted:
 the tokens holding a word are one binary-searched range), then walks the keys of the one word whose
-walk is shortest, checking the others. The snapshot is checked once a second; the requests that come
-during that check wait for it together (behind a lock they woke one after another: 100-190 ms stalls
-once a second at 32 clients, most of the search3 p99 before). The daemon is measured once its
+walk is shortest, checking the others. The snapshot is checked once a second, and only the request that
+finds it due waits for the check; those that come meanwhile take the snapshot as it is (when they
+all waited, every request in flight was held up once a second: most of the browsing calls' p99). The daemon is measured once its
 startup work is done (signing keys for the catalog's 100 artists, about 7 s of CPU)."""
 
 
