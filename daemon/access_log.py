@@ -14,10 +14,12 @@ import json
 import logging
 import sys
 import time
+from time import perf_counter
 from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.typedefs import Handler
 from rich.console import Console
 from rich.panel import Panel
 
@@ -94,6 +96,10 @@ QUIET_PATHS = ("/health", "/_tunecamp/")
 
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     """JSON lines for log collectors; short lines when a person watches the terminal."""
+    # No line we write names the thread, the process or the calling line: not looking them up
+    # for every record is a third of an access line's cost (the logging HOWTO's "Optimization").
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "console" or (fmt == "auto" and sys.stderr.isatty()):
         handler.setFormatter(ConsoleFormatter())
@@ -106,14 +112,29 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # ours replaces it
 
 
+STARTED = "tunecamp.started"
+
+
+@web.middleware
+async def timing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The outermost middleware: when the daemon took the request up, for the access line's `ms`.
+
+    aiohttp's own duration reads the event loop's clock, which uvloop keeps in whole milliseconds
+    and moves once a loop turn: most API calls were logged as taking 0.0 ms."""
+    request[STARTED] = perf_counter()
+    return await handler(request)
+
+
 class AccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        started = request.get(STARTED)
+        seconds = perf_counter() - started if started is not None else time  # refused before any handler
         user = current_user(request) if isinstance(request, web.Request) else None
         fields = {
             "method": request.method,
             "path": request.path,
             "status": response.status,
-            "ms": round(time * 1000, 2),
+            "ms": round(seconds * 1000, 2),
             "remote": request.remote,
         }
         if user is not None:

@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from aiohttp import web
 
 from tunecamp.daemon import health, html
+from tunecamp.daemon.access_log import timing_middleware
 from tunecamp.daemon.accounts import feature as accounts
 from tunecamp.daemon.accounts.sessions import auth_middleware, authenticate, csrf_token, signer_ctx
 from tunecamp.daemon.accounts.tokens import InvalidToken
@@ -161,7 +162,7 @@ def live_stations(app: web.Application) -> Callable[[], list[LiveStation]]:
 
 def create_app(config: DaemonConfig, features: Iterable[Feature] = FEATURES) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, access_middleware],
+        middlewares=[timing_middleware, error_middleware, auth_middleware, access_middleware],
         client_max_size=config.max_body,
         handler_args={"logger": protocol_log()},
     )

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from tunecamp.daemon.access_log import ACCESS_LOGGER, AccessLogger
 from tunecamp.daemon.app import create_app
 from tunecamp.daemon.catalog_index import refresh
 from tunecamp.daemon.config import DaemonConfig, Rate
@@ -160,7 +161,7 @@ def serve(
 ) -> Iterator[tuple[str, web.Application, asyncio.AbstractEventLoop]]:
     loop = asyncio.new_event_loop()
     app = create_app(config)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log_class=AccessLogger, access_log=ACCESS_LOGGER)  # as `serve` runs it
     ready = threading.Event()
     port: list[int] = []
 

@@ -31,6 +31,7 @@ from tunecamp.daemon.subsonic.render import (
     negotiate,
     respond,
 )
+from tunecamp.daemon.users import set_current_user
 
 log = logging.getLogger("tunecamp.subsonic")
 
@@ -68,6 +69,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             raise SubsonicError(NOT_FOUND, f"unknown endpoint {name[:64]!r}")
         state = request.app[SUBSONIC]
         caller = await authenticate(request, params, state.box, state.auth_cache) if endpoint.auth else None
+        if caller is not None:
+            set_current_user(request, caller.user)  # for the access line's user_id
         result = await endpoint.handler(Call(request, params, fmt, caller, state))
         if isinstance(result, web.StreamResponse):
             return result

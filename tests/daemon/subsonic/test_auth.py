@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import httpx
 import pytest
 from subsonic_fixtures import PASSWORDS, Daemon, running_daemon
 
+from tunecamp.daemon.appkeys import DB
 from tunecamp.daemon.config import DaemonConfig, Rate
 from tunecamp.daemon.ratelimit import LOGIN_LIMITS, LoginLimits
 from tunecamp.daemon.subsonic.auth import decode_password, token_matches
@@ -89,6 +92,23 @@ def test_plain_and_hex_passwords(daemon: Daemon) -> None:
     assert code(call(daemon, u="lena", p="wrong")) == 40
     assert code(call(daemon, u="lena", p="enc:zz")) == 40
     assert code(call(daemon, u="nobody", p=password)) == 40
+
+
+def test_the_access_line_names_the_apps_user(daemon: Daemon, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="tunecamp.access"):
+        daemon.ok("ping", user="lena")
+        call(daemon, u="lena", p="wrong")
+        for _ in range(100):  # a line is written once its answer has gone, on the daemon's thread
+            lines = [r for r in caplog.records if r.name == "tunecamp.access"]
+            if len(lines) == 2:
+                break
+            time.sleep(0.02)
+    assert len(lines) == 2
+    lena = daemon.run(
+        daemon.app[DB].run(lambda d: d.execute("SELECT id FROM users WHERE username = 'lena'").fetchone()[0])
+    )
+    assert lines[0].fields["user_id"] == lena  # type: ignore[attr-defined]
+    assert "user_id" not in lines[1].fields  # type: ignore[attr-defined]  # a failed sign-in names nobody
 
 
 def test_account_password_is_not_the_subsonic_password(daemon: Daemon) -> None:
