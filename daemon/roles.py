@@ -17,6 +17,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from tunecamp.daemon.errors import http_error
 from tunecamp.daemon.users import ROLES, current_user
 
 Grant = Literal["yes", "assigned", "no"]
@@ -136,8 +137,6 @@ def access_of(handler: object) -> Access | None:
 
 async def decide(request: web.Request, access: Access) -> web.HTTPException | None:
     """None when allowed, else the 401/403 to answer."""
-    from tunecamp.daemon.errors import http_error
-
     user = current_user(request)
     given = grant(access.permission, user.role if user else None)
     if given == "yes":
