@@ -59,6 +59,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def waited_seconds(pid: int) -> float:
+    """Seconds a process's main thread has spent ready to run but waiting for a core (from /proc):
+    what other work on the machine took from it."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+
+
 def wait_quiet(pid: int, timeout: float = 120, window: float = 1.0) -> float:
     """Wait until a process spends under 2% of a core for `window` seconds (its startup work done:
     a daemon makes the catalog's artists their signing keys in the background), and return how

@@ -33,6 +33,7 @@ import re
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -40,6 +41,7 @@ from load import (  # bench/ is on sys.path: this file runs as a script
     Result,
     cpu_seconds,
     measure,
+    waited_seconds,
 )
 from subsonic_auth import sign_in_cpu
 from subsonic_index import index_scan
@@ -149,10 +151,16 @@ def cpu_calls(base: str, album_ids: list[str]) -> list[tuple[str, list[str]]]:
     ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Run:
+    result: Result
+    waited: float  # the share of the run the daemon's event loop was ready but had no core
+
+
 async def run(
     tracks: int, seconds: float, levels: list[int]
-) -> tuple[list[list[Result]], list[tuple[float, int, int]]]:
-    results: list[list[Result]] = []
+) -> tuple[list[list[Run]], list[tuple[float, int, int]]]:
+    results: list[list[Run]] = []
     syncs = []
     with tempfile.TemporaryDirectory() as tmp, daemon(Path(tmp), tracks) as (base, pid):
         albums = max(1, tracks // 20)
@@ -191,38 +199,41 @@ async def run(
             )
         # every cell LOAD_ROUNDS times, the rounds one after another: a burst of the shared machine's
         # other work then lands in one run of a cell, and the table shows the median run
-        cells: dict[tuple[str, int], list[Result]] = {}
+        cells: dict[tuple[str, int], list[Run]] = {}
         for _ in range(LOAD_ROUNDS if levels else 0):
             for concurrency in levels:
                 for name, urls in targets:
+                    waited, started = waited_seconds(pid), time.perf_counter()
                     result = await measure(name, urls, concurrency, seconds, failed=failed)
-                    cells.setdefault((name, concurrency), []).append(result)
+                    share = (waited_seconds(pid) - waited) / (time.perf_counter() - started)
+                    cells.setdefault((name, concurrency), []).append(Run(result, share))
                     print(
                         f"{name:30} c={concurrency:<4} {result.rps:8.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
+                        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}  waited for a core {share:.0%}",
                         file=sys.stderr,
                     )
-        results = [sorted(runs, key=lambda r: r.p99_ms) for runs in cells.values()]
+        results = [sorted(runs, key=lambda r: r.result.p99_ms) for runs in cells.values()]
     return results, syncs
 
 
-def table(
-    results: list[list[Result]], syncs: list[tuple[float, int, int]], seconds: float, tracks: int
-) -> str:
+def table(results: list[list[Run]], syncs: list[tuple[float, int, int]], seconds: float, tracks: int) -> str:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores shared with "
         f"the load client, Python {platform.python_version()}, {tracks:,} tracks, {seconds:g} s per cell, "
-        f"each cell {LOAD_ROUNDS} times in turn: the median run (by p99) is shown, then every run's p99.",
+        f"each cell {LOAD_ROUNDS} times in turn: the median run (by p99) is shown, then every run's p99. "
+        '"Waited" is the share of the median run the daemon\'s event loop was ready to run but had no core '
+        "(the load client, the machine's other work): every millisecond of it lands in the latencies.",
         "",
-        "| Call | Clients | Requests/s | p50 ms | p99 ms | p99 of each run |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Call | Clients | Requests/s | p50 ms | p99 ms | p99 of each run | Waited |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for runs in results:
-        r = runs[len(runs) // 2]
-        each = " / ".join(f"{run.p99_ms:.1f}" for run in runs)
-        errors = sum(run.errors for run in runs)
-        lines.append(f"| {r.target} | {r.concurrency} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {each} |"
-                     + (f" ({errors} errors)" if errors else ""))  # fmt: skip
+        median = runs[len(runs) // 2]
+        r = median.result
+        each = " / ".join(f"{run.result.p99_ms:.1f}" for run in runs)
+        errors = sum(run.result.errors for run in runs)
+        lines.append(f"| {r.target} | {r.concurrency} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {each} "
+                     f"| {median.waited:.0%} |" + (f" ({errors} errors)" if errors else ""))  # fmt: skip
     best = min(syncs)
     lines += [
         "",
