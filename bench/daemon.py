@@ -28,19 +28,12 @@ import aiohttp
 from load import (  # bench/ is on sys.path: this file runs as a script
     Result,
     free_port,
+    hello_world,
     measure,
     wait_ready,
     write_section,
 )
 
-HELLO = """
-from aiohttp import web
-async def hello(request):
-    return web.Response(text="Hello, world")
-app = web.Application()
-app.router.add_get("/", hello)
-web.run_app(app, host="127.0.0.1", port={port}, print=None, access_log=None)
-"""
 PASSWORD = "benchmark password"
 NOTE = """Numbers from `bench/daemon.py` (see its docstring for what is measured): the daemon against a bare
 aiohttp hello-world in the same run, the load client on the same two cores. The ratio is the figure;
@@ -65,22 +58,20 @@ def servers(tmp: Path) -> Iterator[tuple[str, str]]:
     tunecamp = [sys.executable, "-c", "from tunecamp.daemon.cli import main; main()"]
     subprocess.run([*tunecamp, "user", "add", "bench", "--role", "listener", "--password-stdin"],
                    input=f"{PASSWORD}\n".encode(), env=env, check=True, capture_output=True)  # fmt: skip
-    daemon_port, hello_port = free_port(), free_port()
+    daemon_port = free_port()
     daemon = subprocess.Popen(
         [*tunecamp, "serve", "--no-build", "--content", str(tmp / "content"), "--public", str(public),
          "--port", str(daemon_port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    hello = subprocess.Popen([sys.executable, "-c", HELLO.format(port=hello_port)])
     try:
-        daemon_url, hello_url = f"http://127.0.0.1:{daemon_port}", f"http://127.0.0.1:{hello_port}"
+        daemon_url = f"http://127.0.0.1:{daemon_port}"
         wait_ready(f"{daemon_url}/health", timeout=30)
-        wait_ready(f"{hello_url}/", timeout=30)
-        yield daemon_url, hello_url
+        with hello_world() as (hello_url, _):
+            yield daemon_url, hello_url
     finally:
-        for process in (daemon, hello):
-            process.terminate()
-            process.wait(timeout=60)
+        daemon.terminate()
+        daemon.wait(timeout=60)
 
 
 async def login(base: str) -> str:

@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,6 +83,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+HELLO = """
+from aiohttp import web
+async def hello(request):
+    return web.Response(text="Hello, world")
+app = web.Application()
+app.router.add_get("/{{tail:.*}}", hello)
+web.run_app(app, host="127.0.0.1", port={port}, print=None, access_log=None, loop={loop})
+"""
+LOOPS = {"asyncio": "None", "uvloop": "__import__('uvloop').new_event_loop()"}
+
+
+@contextmanager
+def hello_world(loop: str = "asyncio") -> Iterator[tuple[str, int]]:
+    """A bare aiohttp app answering every GET "Hello, world", as a process of its own: the baseline
+    an HTTP bench measures beside the daemon (`loop`: asyncio's own, or uvloop as the daemon
+    runs): (its URL, its process ID)."""
+    port = free_port()
+    with process([sys.executable, "-c", HELLO.format(port=port, loop=LOOPS[loop])]) as server:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(f"{url}/", timeout=30)
+        yield url, server.pid
 
 
 def wait_ready(url: str, timeout: float) -> None:
