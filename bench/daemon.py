@@ -37,8 +37,8 @@ from load import (  # bench/ is on sys.path: this file runs as a script
 PASSWORD = "benchmark password"
 NOTE = """Numbers from `bench/daemon.py` (see its docstring for what is measured): the daemon against a bare
 aiohttp hello-world in the same run, the load client on the same two cores. The ratio is the figure;
-absolute numbers move with the machine. What the daemon adds per request: three middlewares (errors,
-authentication, the role check), one JSON log line, and for `/health` a round trip to the database
+absolute numbers move with the machine. What the daemon adds per request: four middlewares (the timer,
+errors, authentication, the role check), one JSON log line, and for `/health` a round trip to the database
 thread, for `/api/auth/me` a JWT check plus a user lookup on that thread, for static files the path
 checks (`realpath` against symlinks out of `public/`) and aiohttp's `FileResponse` (a thread hop to
 open the file, then `sendfile`). Static files are the slowest path here; in production a CDN serves
