@@ -144,12 +144,12 @@ def sweep(db: Database, lapse: Mapping[str, tuple[float, int]], now: float) -> l
     swept: list[tuple[str, str, str]] = []
     with db.conn:
         owners = db.conn.execute("SELECT DISTINCT owner FROM jobs WHERE state = 'running'").fetchall()
-        gone = [owner for (owner,) in owners if process_gone(owner)]
+        vanished = [owner for (owner,) in owners if process_gone(owner)]
         for kind, (seconds, retries) in lapse.items():
             swept += _requeue(db, (retries, now, LAPSED, now, kind), "heartbeat_at < ?", [now - seconds])
-            if gone:
-                marks = ", ".join("?" * len(gone))
-                swept += _requeue(db, (retries, now, GONE, now, kind), f"owner IN ({marks})", gone)
+            if vanished:
+                marks = ", ".join("?" * len(vanished))
+                swept += _requeue(db, (retries, now, GONE, now, kind), f"owner IN ({marks})", vanished)
     return swept
 
 
