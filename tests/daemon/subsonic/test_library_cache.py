@@ -1,8 +1,8 @@
 """LibraryCache: the snapshot is checked at most once a second, and only the request that starts a
 check waits for it; those that come meanwhile take the snapshot as it is.
 
-Every request in flight used to wait for the check: at 32 clients, 30 or more requests held up
-once a second, most of the browsing calls' p99 (bench/subsonic.py).
+Every request in flight used to wait for the check: at 32 clients, 30 or more requests stalled
+50-100 ms once a second (bench/subsonic.py).
 """
 
 from __future__ import annotations
