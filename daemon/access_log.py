@@ -112,7 +112,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # ours replaces it
 
 
-STARTED = "tunecamp.started"
+STARTED = web.RequestKey("started", float)
 
 
 @web.middleware

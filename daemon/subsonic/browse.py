@@ -14,6 +14,7 @@ from tunecamp.daemon.subsonic.items import (
     IGNORED_ARTICLES,
     album_child,
     album_id3,
+    album_with_songs,
     artist_entry,
     artist_id3,
     index_letter,
@@ -115,10 +116,7 @@ async def get_artist(call: Call) -> dict[str, Any]:
 async def get_album(call: Call) -> dict[str, Any]:
     view = await call.view()
     album = find_album(view, call)
-    notes = await call.notes()
-    songs = [song(t, view, notes) for t in view.album_tracks(album)]
-    found = album_id3(album, view, notes)
-    return {"album": element(found.shared, {**found.own, "song": songs})}
+    return {"album": album_with_songs(album, view, await call.notes())}
 
 
 async def get_song(call: Call) -> dict[str, Any]:

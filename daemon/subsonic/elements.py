@@ -51,7 +51,10 @@ class Shared:
     def json(self) -> str:
         """The members as JSON, without the braces."""
         if self._json is None:
-            self._json = json.dumps(_clean(self.fields), ensure_ascii=False, separators=(",", ":"))[1:-1]
+            if _holds_elements(self.fields):  # an album with its songs (items.album_with_songs)
+                self._json = _members(self.fields)
+            else:
+                self._json = json.dumps(_clean(self.fields), ensure_ascii=False, separators=(",", ":"))[1:-1]
         return self._json
 
 

@@ -46,6 +46,17 @@ class Annotations:
             self._album_totals[album.track_ids] = found
         return found
 
+    def untouched(self, album: Album) -> bool:
+        """Whether the album and each of its songs are unplayed, unstarred and unrated."""
+        plays, stars, ratings = self.plays, self.stars, self.ratings
+        if not (plays or stars or ratings):
+            return True
+        if ("album", album.id) in stars or ("album", album.id) in ratings:
+            return False
+        return not any(
+            t in plays or ("track", t) in stars or ("track", t) in ratings for t in album.track_ids
+        )
+
 
 NO_ANNOTATIONS = Annotations()
 
@@ -186,6 +197,29 @@ def album_id3(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> 
     shared = _shared(view, "album", album.id, lambda: _album_base(album, view))
     count, last = notes.album_plays(album)
     return element(shared, _own(notes, "album", album.id, count, last))
+
+
+def album_with_songs(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> Element:
+    """getAlbum's album, its songs inside.
+
+    A caller who never played, starred or rated the album or any of its songs (most albums, for
+    most callers) gets the same answer as every other such caller: that whole element is written
+    once per snapshot, songs and all, rather than one song element per call."""
+    tracks = view.album_tracks(album)
+    if notes.untouched(album):
+        return element(_shared(view, "album+songs", album.id, lambda: _with_songs(album, view)), {})
+    found = album_id3(album, view, notes)
+    return element(found.shared, {**found.own, "song": [song(t, view, notes) for t in tracks]})
+
+
+def _with_songs(album: Album, view: View) -> dict[str, Any]:
+    # the same members in the same order as album_id3's with the own part {"playCount": 0, "song": [...]}
+    songs = [song(t, view) for t in view.album_tracks(album)]
+    return {
+        **_shared(view, "album", album.id, lambda: _album_base(album, view)).fields,
+        **NOT_PLAYED,
+        "song": songs,
+    }
 
 
 def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:

@@ -64,3 +64,14 @@ def test_the_not_played_text_is_the_shared_part_and_a_zero_play_count() -> None:
         assert json.loads(to_json({"song": [item]}))["subsonic-response"]["song"] == [
             {**fields, "playCount": 0}
         ]
+
+
+def test_an_element_holding_elements_is_written_once_as_its_plain_tree() -> None:
+    # getAlbum's album with its songs, for a caller who never touched them (items.album_with_songs)
+    songs = [element(Shared(FIELDS), NOT_PLAYED), element(Shared({"id": "tr-2"}), {"playCount": 2})]
+    album = element(Shared({"id": "al-1", "name": "A & B", "playCount": 0, "song": songs}), {})
+    plain = json.loads(json.dumps({"album": album}, default=dict))
+    for _ in range(2):  # the kept text the second time
+        assert json.loads(to_json({"album": album})) == json.loads(to_json(plain))
+        assert _xml_tree(ET.fromstring(to_xml({"album": album}))) == _xml_tree(ET.fromstring(to_xml(plain)))
+    assert json.loads(to_json({"album": album}))["subsonic-response"]["album"]["song"][1]["playCount"] == 2

@@ -52,6 +52,34 @@ def test_stars_and_ratings_are_per_user(daemon: Daemon) -> None:
     assert daemon.json("setRating", id=songs["Low Water"])["error"]["code"] == 10
 
 
+def test_an_album_answer_is_each_callers_own(daemon: Daemon) -> None:
+    """getAlbum writes an album nobody touched once per snapshot: stars, ratings and plays
+    still show for the caller who made them, and only for them, in JSON and XML."""
+    songs = ids(daemon)
+    first_light = songs["First Light"]
+    untouched = daemon.ok("getAlbum", id="al-2")["album"]
+    untouched_xml = daemon.get("getAlbum", f="xml", id="al-2").text
+    assert untouched["playCount"] == 0 and all(s["playCount"] == 0 for s in untouched["song"])
+    assert first_light in [s["id"] for s in untouched["song"]]
+
+    daemon.ok("star", id=first_light)
+    daemon.ok("setRating", id="al-2", rating=3)
+    daemon.ok("scrobble", id=first_light, time=1_700_000_000_000)
+    mine = daemon.ok("getAlbum", id="al-2")["album"]
+    song = next(s for s in mine["song"] if s["id"] == first_light)
+    assert song["starred"].endswith("Z") and song["playCount"] == 1 and "played" in song
+    assert mine["userRating"] == 3 and mine["playCount"] == 1
+    assert 'userRating="3"' in daemon.get("getAlbum", f="xml", id="al-2").text
+    assert daemon.ok("getAlbum", "carl", id="al-2")["album"] == untouched  # not someone else's
+    assert daemon.get("getAlbum", "carl", f="xml", id="al-2").text == untouched_xml
+
+    daemon.ok("unstar", id=first_light)
+    daemon.ok("setRating", id="al-2", rating=0)
+    again = daemon.ok("getAlbum", id="al-2")["album"]
+    assert "starred" not in next(s for s in again["song"] if s["id"] == first_light)
+    assert "userRating" not in again and again["playCount"] == 1  # the play stays
+
+
 def test_scrobbles_make_frequent_and_recent(daemon: Daemon) -> None:
     songs = ids(daemon)
     daemon.ok("scrobble", id=songs["Lantern"], time=1_700_000_000_000)
