@@ -20,8 +20,10 @@ and with a reused one (the difference is what signing in costs); and, in this pr
 index scan (the index and the Subsonic media rows from a scanned catalog of the same size, first
 scan and rescan) in tracks a second.
 
-Targets (issues 6 and 19): p99 under 25 ms at 32 concurrent clients for the browsing calls, the
-full empty-query sync of 10,000 tracks in under 1 s, the index scan at 2,000 tracks/s or more.
+Targets (issues 6 and 19): p99 under 25 ms at 32 concurrent clients for the browsing calls
+(getAlbumList2, getAlbum, getCoverArt; search3 is measured beside them without one, as issue 6 did:
+the Subsonic API files it under searching), the full empty-query sync of 10,000 tracks in under 1 s,
+the index scan at 2,000 tracks/s or more. The output ends with each target, PASS or MISS.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ NOTE = """Numbers from `bench/subsonic.py` (see its docstring): a synthetic libr
 "fresh salt"; the baseline is a bare aiohttp hello-world on the daemon's event loop (uvloop), driven
 the same way in the same run. At 32 clients every request waits for the others in flight, so p50 is
 about 32 ÷ requests/s, and p99 is 1.5-2× p50 for the hello-world too: p99 under 25 ms asks for about
-2,600 requests/s. Targets: p99 under 25 ms at 32 clients for the browsing calls, a full empty-query
+2,600 requests/s. Targets: p99 under 25 ms at 32 clients for the browsing calls (getAlbumList2,
+getAlbum, getCoverArt; search3, a search, is shown beside them without a target), a full empty-query
 sync of 10,000 tracks under 1 s, the catalog index scan at 2,000 tracks/s or more. An app's
 opened password is remembered for 30 s by username, so a fresh salt costs an MD5, not a trip to
 the database thread and an AES-GCM open; the index scan resolves each folder once, not each file. Browsing and search are answered from an
@@ -65,13 +68,18 @@ ratings and play counts are kept in memory too (loaded once, forgotten at each c
 browsing call does not wait for the database thread; a successful sign-in is remembered for 5 s.
 Each song, album and artist is written once per snapshot (its XML and JSON text kept), and only
 the caller's own fields (plays, stars, ratings) are written per call; an item the caller never
-played, starred or rated is written whole from its kept text.
+played, starred or rated is written whole from its kept text, and so is getAlbum's album, songs and
+all, for a caller who touched none of it.
 Covers are resized once, kept on disk and the most recent in memory. A term search asks a word index
 made once per snapshot (the distinct tokens with the keys holding each, and their suffixes sorted:
 the tokens holding a word are one binary-searched range), then walks the keys of the one word whose
 walk is shortest, checking the others. The snapshot is checked once a second, and only the request that
 finds it due waits for the check; those that come meanwhile take the snapshot as it is (when they
-all waited, every request in flight stalled 50-100 ms once a second). The daemon is measured once its
+all waited, every request in flight stalled 50-100 ms once a second). search3 costs about twice a
+getAlbum's CPU (timed inside the daemon under load: the word index for three lists ~100 µs, its 50
+items ~90 µs, their text ~70 µs, then the HTTP, the sign-in and the access line every call pays), so
+one process serves about 2,000 a second on this machine, and 32 concurrent searches wait 25-40 ms at
+p99; several web processes (docs/scaling.md) divide that. The daemon is measured once its
 startup work is done (signing keys for the catalog's 100 artists, about 7 s of CPU)."""
 
 
@@ -107,6 +115,9 @@ async def full_sync(base: str, page: int = 500) -> tuple[float, int, int]:
 
 
 HELLO_WORLD = "hello-world (bare aiohttp, uvloop)"
+# the target's calls (issue 6's table): Subsonic files search3 under "Searching", not "Browsing"
+BROWSING = ("getAlbumList2 (newest, 10)", "getAlbum (20 songs)", "getCoverArt (cached, 300 px)")
+P99_TARGET_MS, SYNC_TARGET_S, SCAN_TARGET = 25.0, 1.0, 2_000
 CPU: dict[str, float] = {}
 CALL_CPU: dict[str, float] = {}
 SIGN_IN: dict[str, float] = {}
@@ -275,7 +286,30 @@ def table(results: list[list[Run]], syncs: list[tuple[float, int, int]], seconds
     scans = index_scan_rates(tracks)
     lines += ["", "Catalog index scan (index + Subsonic media rows, in-process): "
               + ", ".join(f"{label} {rate:,.0f} tracks/s" for label, rate in scans) + "."]  # fmt: skip
+    lines += verdict([m.result for m in medians], best[0], min(rate for _, rate in scans))
     return "\n".join(lines)
+
+
+def verdict(medians: list[Result], sync_seconds: float, scan_rate: float) -> list[str]:
+    """Each target, met or not, from the median runs."""
+
+    def mark(met: bool) -> str:
+        return "PASS" if met else "MISS"
+
+    at_32 = {r.target: r.p99_ms for r in medians if r.concurrency == 32}
+    lines = ["", "Targets:", ""]
+    lines += [
+        f"- p99 under {P99_TARGET_MS:g} ms at 32 clients, {name}: {at_32[name]:.1f} ms, {mark(at_32[name] < P99_TARGET_MS)}"
+        for name in BROWSING
+        if name in at_32
+    ]
+    lines += [
+        f"- full sync of 10,000 songs under {SYNC_TARGET_S:g} s: {sync_seconds:.2f} s, {mark(sync_seconds < SYNC_TARGET_S)}",
+        f"- index scan at {SCAN_TARGET:,} tracks/s or more: {scan_rate:,.0f}, {mark(scan_rate >= SCAN_TARGET)}",
+    ]
+    searches = [name for name in at_32 if name.startswith("search3")]
+    lines += [f"- {name}, a search (no target): p99 {at_32[name]:.1f} ms at 32 clients" for name in searches]
+    return lines
 
 
 def cpu_table() -> list[str]:
