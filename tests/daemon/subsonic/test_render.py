@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 from multidict import MultiDict
 
+from tunecamp.daemon.subsonic.elements import json_text
 from tunecamp.daemon.subsonic.render import (
     NAMESPACE,
     Format,
@@ -14,6 +15,7 @@ from tunecamp.daemon.subsonic.render import (
     jsonp_problem,
     negotiate,
     respond,
+    server_version,
     to_json,
     to_xml,
 )
@@ -45,6 +47,29 @@ def test_json_shapes() -> None:
     assert data["playlists"] == {}  # an empty container is {}
     assert data["lyrics"]["value"] == "line 1\nline 2"
     assert data["openSubsonicExtensions"][0]["versions"] == [1, 2]
+
+
+def test_the_envelope_is_written_once_ahead_of_any_body() -> None:
+    envelope = {
+        "version": "1.16.1",
+        "type": "tunecamp",
+        "serverVersion": server_version(),
+        "openSubsonic": True,
+    }
+    for body, status in (
+        ({}, "ok"),
+        ({"gone": None}, "ok"),
+        (BODY, "ok"),
+        ({"error": {"code": 70}}, "failed"),
+    ):
+        merged = json_text({"subsonic-response": {"status": status, **envelope, **body}})
+        assert to_json(body, status) == merged  # byte for byte: the envelope's members first, None left out
+    assert json.loads(to_json({"gone": None}))["subsonic-response"] == {"status": "ok", **envelope}
+    overridden = to_json({"status": "failed"})  # a body's own member wins, and is written once
+    assert (
+        json.loads(overridden)["subsonic-response"]["status"] == "failed"
+        and overridden.count('"status"') == 1
+    )
 
 
 def test_xml_shapes() -> None:
