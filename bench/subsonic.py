@@ -46,6 +46,7 @@ from load import (  # bench/ is on sys.path: this file runs as a script
     cpu_seconds,
     hello_world,
     measure,
+    rss_mb,
     waited_seconds,
 )
 from subsonic_auth import sign_in_cpu
@@ -121,6 +122,7 @@ P99_TARGET_MS, SYNC_TARGET_S, SCAN_TARGET = 25.0, 1.0, 2_000
 CPU: dict[str, float] = {}
 CALL_CPU: dict[str, float] = {}
 SIGN_IN: dict[str, float] = {}
+MEMORY: dict[str, float] = {}  # the daemon's resident MB, once started and after the run
 ROUNDS = 3
 LOAD_ROUNDS = 3
 
@@ -185,6 +187,7 @@ async def run(
         daemon(Path(tmp), tracks) as (base, pid),
         hello_world("uvloop") as (hello, hello_pid),
     ):
+        MEMORY["started"] = rss_mb(pid)
         albums = max(1, tracks // 20)
         rng = random.Random(1)
         album_ids = [f"al-{rng.randrange(1, albums + 1)}" for _ in range(200)]
@@ -238,6 +241,7 @@ async def run(
                         file=sys.stderr,
                     )
         results = [sorted(runs, key=lambda r: r.result.p99_ms) for runs in cells.values()]
+        MEMORY["after"] = rss_mb(pid)
     return results, syncs
 
 
@@ -275,6 +279,13 @@ def table(results: list[list[Run]], syncs: list[tuple[float, int, int]], seconds
             "reused one (the whole request: HTTP parsing of a URL never seen before, the access log, sign-in).",
         ]
     lines += cpu_table()
+    if MEMORY:
+        lines += [
+            "",
+            f"Daemon memory (resident): {MEMORY['started']:.0f} MB once started on {tracks:,} tracks, "
+            f"{MEMORY['after']:.0f} MB after the run (the full syncs wrote every song, and each written "
+            "song and album keeps its text with the snapshot).",
+        ]
     if SIGN_IN:
         before = SIGN_IN["fresh salt, nothing remembered (before)"]
         lines += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import ModuleType
 
@@ -28,3 +29,12 @@ def test_a_section_is_replaced_and_the_others_kept(load: ModuleType, tmp_path: P
     )
     load.write_section(doc, "Chat", "bench/community.py", "| sockets | 2,000 |")
     assert doc.read_text().count("## Chat") == 1 and "2,000" in doc.read_text()
+
+
+def test_resident_memory_counts_touched_pages(load: ModuleType) -> None:
+    before = load.rss_mb(os.getpid())
+    block = bytearray(64 * 2**20)
+    block[::4096] = b"x" * len(range(0, len(block), 4096))  # every page touched: resident now
+    assert load.rss_mb(os.getpid()) >= before + 60
+    with pytest.raises(OSError):
+        load.rss_mb(2**22 + 1)  # no such process (above the kernel's highest PID)
