@@ -205,21 +205,18 @@ def album_with_songs(album: Album, view: View, notes: Annotations = NO_ANNOTATIO
     A caller who never played, starred or rated the album or any of its songs (most albums, for
     most callers) gets the same answer as every other such caller: that whole element is written
     once per snapshot, songs and all, rather than one song element per call."""
-    tracks = view.album_tracks(album)
     if notes.untouched(album):
         return element(_shared(view, "album+songs", album.id, lambda: _with_songs(album, view)), {})
     found = album_id3(album, view, notes)
-    return element(found.shared, {**found.own, "song": [song(t, view, notes) for t in tracks]})
+    return element(
+        found.shared, {**found.own, "song": [song(t, view, notes) for t in view.album_tracks(album)]}
+    )
 
 
 def _with_songs(album: Album, view: View) -> dict[str, Any]:
-    # the same members in the same order as album_id3's with the own part {"playCount": 0, "song": [...]}
-    songs = [song(t, view) for t in view.album_tracks(album)]
-    return {
-        **_shared(view, "album", album.id, lambda: _album_base(album, view)).fields,
-        **NOT_PLAYED,
-        "song": songs,
-    }
+    """Everyone's part and the untouched own part of the album and its songs, in the same order."""
+    found = album_id3(album, view)
+    return {**found.shared.fields, **found.own, "song": [song(t, view) for t in view.album_tracks(album)]}
 
 
 def album_child(album: Album, view: View, notes: Annotations = NO_ANNOTATIONS) -> dict[str, Any]:
