@@ -47,6 +47,7 @@ from load import (  # bench/ is on sys.path: this file runs as a script
     hello_world,
     measure,
     rss_mb,
+    speed_gauge,
     waited_seconds,
 )
 from subsonic_auth import sign_in_cpu
@@ -79,8 +80,9 @@ finds it due waits for the check; those that come meanwhile take the snapshot as
 all waited, every request in flight stalled 50-100 ms once a second). search3 costs about twice a
 getAlbum's CPU (timed inside the daemon under load: the word index for three lists ~100 µs, its 50
 items ~90 µs, their text ~70 µs, then the HTTP, the sign-in and the access line every call pays), so
-one process serves about 2,000 a second on this machine, and 32 concurrent searches wait 25-40 ms at
-p99; several web processes (docs/scaling.md) divide that. The daemon is measured once its
+one process serves 1,600-2,700 a second on this machine, and 32 concurrent searches wait 20-37 ms at
+p99 (by the hour); several web processes (docs/scaling.md) divide that. In the slowest hour measured
+(speed gauge 28.7 ms, 16-18 usual) the browsing calls' p99 at 32 clients read 20-23 ms, search3's 33 ms. The daemon is measured once its
 startup work is done (signing keys for the catalog's 100 artists, about 7 s of CPU)."""
 
 
@@ -123,6 +125,7 @@ CPU: dict[str, float] = {}
 CALL_CPU: dict[str, float] = {}
 SIGN_IN: dict[str, float] = {}
 MEMORY: dict[str, float] = {}  # the daemon's resident MB, once started and after the run
+GAUGE: dict[str, float] = {}  # load.speed_gauge() before and after the load runs
 ROUNDS = 3
 LOAD_ROUNDS = 3
 
@@ -227,6 +230,7 @@ async def run(
             )
         # every cell LOAD_ROUNDS times, the rounds one after another: a burst of the shared machine's
         # other work then lands in one run of a cell, and the table shows the median run
+        GAUGE["before"] = speed_gauge()
         cells: dict[tuple[str, int], list[Run]] = {}
         for _ in range(LOAD_ROUNDS if levels else 0):
             for concurrency in levels:
@@ -242,6 +246,7 @@ async def run(
                     )
         results = [sorted(runs, key=lambda r: r.result.p99_ms) for runs in cells.values()]
         MEMORY["after"] = rss_mb(pid)
+        GAUGE["after"] = speed_gauge()
     return results, syncs
 
 
@@ -252,6 +257,8 @@ def table(results: list[list[Run]], syncs: list[tuple[float, int, int]], seconds
         f"each cell {LOAD_ROUNDS} times in turn: the median run (by p99) is shown, then every run's p99. "
         '"Waited" is the share of the median run the daemon\'s event loop was ready to run but had no core '
         "(the load client, the machine's other work): every millisecond of it lands in the latencies.",
+        f"Speed gauge {GAUGE['before']:.1f} ms before the runs, {GAUGE['after']:.1f} ms after (`sum(range(10**6))` "
+        "in this process, lower is faster: on a shared machine the rates follow it from hour to hour).",
         "",
         "| Call | Clients | Requests/s | vs hello-world | p50 ms | p99 ms | p99 of each run | Waited |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
